@@ -1,0 +1,3 @@
+export type { DevDatabase } from './dev-database.js';
+export { startDevDatabase, type StartOptions } from './start-dev-database.js';
+export { ensureFerretDbBinary } from './ferretdb.js';
