@@ -1,0 +1,60 @@
+import { MongoClient, type MongoClientOptions } from 'mongodb';
+
+/** Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South"). */
+export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string };
+
+/**
+ * Client options for a role. Options given here override the same options in the connection string.
+ *
+ * Cosmos DB for MongoDB exposes a geo-replicated account as one replica set: the write region is the
+ * primary and every read region is a secondary tagged `{ region: "<Azure display name>" }`. A reader
+ * therefore prefers a secondary in its own region; the empty tag set `{}` after it falls back to any
+ * member, so reads keep working while the local region is unavailable.
+ */
+export function connectionOptions(role: ConnectionRole): MongoClientOptions {
+  const common: MongoClientOptions = {
+    // Cosmos DB for MongoDB does not support retryable writes and rejects them.
+    retryWrites: false,
+    // Fail fast enough for readiness probes to report an unreachable database instead of hanging.
+    serverSelectionTimeoutMS: 10_000,
+    connectTimeoutMS: 10_000,
+    // Azure's load balancers drop idle TCP connections after a few minutes; close them before that.
+    maxIdleTimeMS: 120_000,
+  };
+  if (role.role === 'writer') return { ...common, readPreference: 'primary' };
+  return {
+    ...common,
+    readPreference: 'secondaryPreferred',
+    ...(role.region ? { readPreferenceTags: [{ region: role.region }, {}] } : {}),
+  };
+}
+
+/**
+ * Connects with the options for `role`. The connection string holds the account key, so errors are
+ * rethrown without it (and without the driver's error object, whose fields may echo it).
+ */
+export async function connect(url: string, role: ConnectionRole): Promise<MongoClient> {
+  let client: MongoClient | undefined;
+  try {
+    client = new MongoClient(url, connectionOptions(role));
+    return await client.connect();
+  } catch (error) {
+    await client?.close().catch(() => undefined);
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new Error(`cannot connect to MongoDB as ${role.role}: ${redact(reason, url)}`);
+  }
+}
+
+function redact(text: string, url: string): string {
+  const password = /^[^:]+:\/\/[^:@/]*:([^@/]+)@/.exec(url)?.[1];
+  const secrets = [url, password, password && safeDecode(password)].filter((s): s is string => !!s);
+  return secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,120 @@
+import type { AnyBulkWriteOperation, Collection, Filter, MongoClient } from 'mongodb';
+import { MongoBulkWriteError } from 'mongodb';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { failedWrites, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
+import { DEFAULT_COLLECTION, DEFAULT_DATABASE, validateTweet, type TweetDocument } from './tweet.js';
+
+/** Upper bound per upsertMany call: keeps one bulk write within a single Cosmos DB request budget. */
+export const MAX_UPSERT_BATCH = 1000;
+/** Upper bound for one page of `latest` / `newerThan`. */
+export const MAX_PAGE_SIZE = 1000;
+
+// Newest first; `_id` breaks ties between posts of the same millisecond. Ids are compared as strings,
+// which is a consistent total order (all that stable paging needs), not a numeric one.
+const NEWEST_FIRST = { created_at: -1, _id: -1 } as const;
+
+export class TweetRepository {
+  constructor(
+    private readonly collection: Collection<TweetDocument>,
+    private readonly options: ThrottleRetryOptions = {},
+  ) {}
+
+  static fromClient(
+    client: MongoClient,
+    options: { database?: string; collection?: string } & ThrottleRetryOptions = {},
+  ): TweetRepository {
+    const { database = DEFAULT_DATABASE, collection = DEFAULT_COLLECTION, ...retry } = options;
+    return new TweetRepository(client.db(database).collection<TweetDocument>(collection), retry);
+  }
+
+  /** Cosmos DB rejects a sort that no index covers; `_id` is unique and indexed already. */
+  async ensureIndexes(): Promise<void> {
+    await this.retry(() => this.collection.createIndex(NEWEST_FIRST, { name: 'created_at_-1__id_-1' }));
+  }
+
+  /**
+   * Inserts new posts and refreshes known ones in one unordered bulk write. `ingested_at` is only set on
+   * insert, so a re-ingested post keeps the time it was first seen. When Cosmos DB throttles some of the
+   * writes, only those are retried.
+   */
+  async upsertMany(tweets: TweetDocument[]): Promise<{ inserted: number; duplicates: number }> {
+    if (tweets.length > MAX_UPSERT_BATCH) {
+      throw new RangeError(`upsertMany accepts at most ${MAX_UPSERT_BATCH} tweets per call, got ${tweets.length}`);
+    }
+    if (tweets.length === 0) return { inserted: 0, duplicates: 0 };
+    let pending = tweets.map((tweet) => upsertOperation(validateTweet(tweet)));
+    let inserted = 0;
+    await this.retry(async () => {
+      try {
+        inserted += (await this.collection.bulkWrite(pending, { ordered: false })).upsertedCount;
+      } catch (error) {
+        // Some writes failed, the others are done: a retry repeats only the failed ones.
+        const failed = new Set(failedWrites(error).map((write) => write.index));
+        if (error instanceof MongoBulkWriteError && failed.size > 0) {
+          inserted += error.result.upsertedCount;
+          pending = pending.filter((_, index) => failed.has(index));
+        }
+        throw error;
+      }
+    });
+    return { inserted, duplicates: tweets.length - inserted };
+  }
+
+  /** One page, newest first; pass `nextCursor` back as `before` for the next (older) page. */
+  async latest(q: { limit: number; before?: string }): Promise<{ tweets: TweetDocument[]; nextCursor: string | null }> {
+    checkLimit(q.limit);
+    const filter: Filter<TweetDocument> = {};
+    if (q.before) {
+      const { _id, created_at } = decodeCursor(q.before);
+      filter.$or = [{ created_at: { $lt: created_at } }, { created_at, _id: { $lt: _id } }];
+    }
+    // One more than asked tells whether an older page exists without a count.
+    const found = await this.find(filter, q.limit + 1);
+    const tweets = found.slice(0, q.limit);
+    const last = tweets.at(-1);
+    return { tweets, nextCursor: found.length > q.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Posts strictly newer than the cursor position (e.g. `encodeCursor` of the newest post a page shows),
+   * newest first, at most `limit`: a poller gets the newest ones even when more arrived meanwhile.
+   */
+  async newerThan(cursor: string | null, limit: number): Promise<TweetDocument[]> {
+    checkLimit(limit);
+    const filter: Filter<TweetDocument> = {};
+    if (cursor) {
+      const { _id, created_at } = decodeCursor(cursor);
+      filter.$or = [{ created_at: { $gt: created_at } }, { created_at, _id: { $gt: _id } }];
+    }
+    return this.find(filter, limit);
+  }
+
+  count(): Promise<number> {
+    return this.retry(() => this.collection.countDocuments({}));
+  }
+
+  async newest(): Promise<TweetDocument | null> {
+    return (await this.find({}, 1))[0] ?? null;
+  }
+
+  private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
+    return this.retry(() => this.collection.find(filter).sort(NEWEST_FIRST).limit(limit).toArray());
+  }
+
+  private retry<T>(op: () => Promise<T>): Promise<T> {
+    return withThrottleRetry(op, this.options);
+  }
+}
+
+function upsertOperation(tweet: TweetDocument): AnyBulkWriteOperation<TweetDocument> {
+  const { _id, ingested_at, ...fields } = tweet;
+  return {
+    updateOne: { filter: { _id }, update: { $set: fields, $setOnInsert: { ingested_at } }, upsert: true },
+  };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+}

@@ -1,0 +1,54 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { MongoBulkWriteError, MongoServerError, type WriteError } from 'mongodb';
+
+export interface ThrottleRetryOptions {
+  /** Retries after the first attempt before the throttling error is rethrown. Default 10. */
+  maxRetries?: number;
+  /** Delay when Cosmos DB does not say how long to wait. Default 100 ms. */
+  fallbackDelayMs?: number;
+  /** Injected in tests so that no test really waits. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+// Cosmos DB for MongoDB answers "request rate is large" (429) with this server error code. The
+// driver treats it as an ordinary server error and never retries it, so we do.
+const COSMOS_THROTTLED = 16500;
+const DEFAULT_MAX_RETRIES = 10;
+const DEFAULT_FALLBACK_DELAY_MS = 100;
+
+/**
+ * How long to wait before retrying a throttled operation: the `RetryAfterMs=N` Cosmos DB puts in the
+ * message, or the fallback when it is missing; null when the error is not throttling.
+ * MongoBulkWriteError extends MongoServerError and carries the code of the failed write.
+ */
+export function throttleDelayMs(error: unknown, fallbackDelayMs = DEFAULT_FALLBACK_DELAY_MS): number | null {
+  if (!(error instanceof MongoServerError) || !isThrottled(error)) return null;
+  const match = /RetryAfterMs=(\d+)/.exec(error.message);
+  return match ? Number(match[1]) : fallbackDelayMs;
+}
+
+function isThrottled(error: MongoServerError): boolean {
+  // A bulk write carries the code of its first failed write; retry only when every write failed that way.
+  const writes = failedWrites(error);
+  if (writes.length > 0) return writes.every((w) => w.code === COSMOS_THROTTLED);
+  return error.code === COSMOS_THROTTLED;
+}
+
+/** The individual writes a bulk write reports as failed (the others succeeded); [] for other errors. */
+export function failedWrites(error: unknown): WriteError[] {
+  return error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+}
+
+/** Runs `op`, retrying after the server-given delay while Cosmos DB throttles it; bounded by maxRetries. */
+export async function withThrottleRetry<T>(op: () => Promise<T>, options: ThrottleRetryOptions = {}): Promise<T> {
+  const { maxRetries = DEFAULT_MAX_RETRIES, fallbackDelayMs = DEFAULT_FALLBACK_DELAY_MS, sleep = sleepFor } = options;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (error) {
+      const delay = throttleDelayMs(error, fallbackDelayMs);
+      if (delay === null || attempt >= maxRetries) throw error;
+      await sleep(delay);
+    }
+  }
+}
