@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, SAMPLE_FILE } from './config.js';
+
+const MONGO_URL = 'mongodb://127.0.0.1:27017/';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig({ MONGO_URL, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('replays the shipped sample into kubeonazure.tweets when nothing else is set', () => {
+    const config = parseConfig({ MONGO_URL });
+    expect(config.source).toBe('replay');
+    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false });
+    expect(config.mongo).toEqual({ url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' });
+    expect(config.x).toEqual({ bearerToken: null, baseUrl: 'https://api.x.com', track: ['docker'] });
+    expect(config.port).toBe(9464);
+    expect(config.shutdownGraceMs).toBe(20_000);
+    expect(config.pipeline.batchSize).toBeLessThanOrEqual(1000);
+  });
+
+  it('streams by default once a bearer token is set', () => {
+    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: 'token' }).source).toBe('stream');
+  });
+
+  it('reads the tracked terms, trimmed and without repeats, and a plain http base url', () => {
+    const config = parseConfig({ MONGO_URL, TRACK: ' docker , kubernetes,,docker', X_API_BASE_URL: 'http://127.0.0.1:8080/' });
+    expect(config.x.track).toEqual(['docker', 'kubernetes']);
+    expect(config.x.baseUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ MONGO_URL, PORT: '', X_BEARER_TOKEN: '' }).source).toBe('replay');
+  });
+
+  it.each([
+    [{ MONGO_URL: '' }, 'MONGO_URL'],
+    [{ MONGO_URL: 'postgres://x' }, 'MONGO_URL'],
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ BATCH_SIZE: '1001' }, 'BATCH_SIZE'],
+    [{ REPLAY_RATE: '-1' }, 'REPLAY_RATE'],
+    [{ REPLAY_LOOP: 'yes' }, 'REPLAY_LOOP'],
+    [{ STREAMER_SOURCE: 'firehose' }, 'STREAMER_SOURCE'],
+    [{ X_API_BASE_URL: 'ftp://example.com' }, 'X_API_BASE_URL'],
+    [{ TRACK: ' , ' }, 'TRACK'],
+    [{ REGION: 'mars' }, 'REGION'],
+    [{ STREAMER_SOURCE: 'search' }, 'X_BEARER_TOKEN'],
+  ])('names the bad variable in %o', (env, variable) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(variable)).toBe(true);
+  });
+
+  it('never repeats a secret value in its message', () => {
+    const error = configError({ MONGO_URL: 'mongodb+srv//user:s3cret@host', X_BEARER_TOKEN: 'AAAA-secret-token', PORT: 'x' });
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toContain('AAAA-secret-token');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { BoundedQueue } from './queue.js';
+
+describe('BoundedQueue', () => {
+  it('refuses offers beyond its capacity', () => {
+    const queue = new BoundedQueue<number>(2);
+    expect([queue.offer(1), queue.offer(2), queue.offer(3)]).toEqual([true, true, false]);
+    expect(queue.size).toBe(2);
+  });
+
+  it('hands items out oldest first, at most the number asked for', () => {
+    const queue = new BoundedQueue<number>(5);
+    [1, 2, 3].forEach((n) => queue.offer(n));
+    expect(queue.take(2)).toEqual([1, 2]);
+    expect(queue.take(5)).toEqual([3]);
+    expect(queue.take(5)).toEqual([]);
+  });
+
+  it('makes put wait while full and go on once items are taken', async () => {
+    const queue = new BoundedQueue<number>(1);
+    await queue.put(1);
+    let added = false;
+    const pending = queue.put(2).then(() => (added = true));
+    await Promise.resolve();
+    expect(added).toBe(false);
+    expect(queue.take(1)).toEqual([1]);
+    await pending;
+    expect(queue.take(1)).toEqual([2]);
+  });
+
+  it('resolves whenSize once enough items arrived, capped at the capacity', async () => {
+    const queue = new BoundedQueue<number>(3);
+    let reached = false;
+    const waiting = queue.whenSize(2).then(() => (reached = true));
+    queue.offer(1);
+    await Promise.resolve();
+    expect(reached).toBe(false);
+    queue.offer(2);
+    await waiting;
+    queue.offer(3);
+    await queue.whenSize(10);
+    expect(queue.size).toBe(3);
+  });
+
+  it('rejects a capacity that is not a positive integer', () => {
+    expect(() => new BoundedQueue(0)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * A bounded FIFO between a source and the batcher. Sources that can wait (replay, search) `put` and
+ * are paused while it is full; the live stream cannot wait and `offer`s, learning when it must drop.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private sizeWaiters: { size: number; resolve: () => void }[] = [];
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Adds the item if there is room; false when the queue is full. */
+  offer(item: T): boolean {
+    if (this.items.length >= this.capacity) return false;
+    this.items.push(item);
+    this.wakeSizeWaiters();
+    return true;
+  }
+
+  /** Adds the item, waiting for room first. */
+  async put(item: T): Promise<void> {
+    while (!this.offer(item)) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+  }
+
+  /** Removes and returns up to `max` items, oldest first. */
+  take(max: number): T[] {
+    const taken = this.items.splice(0, max);
+    if (taken.length > 0) this.roomWaiters.splice(0).forEach((resolve) => resolve());
+    return taken;
+  }
+
+  /** Resolves once the queue holds at least `size` items (or is full, if `size` exceeds the capacity). */
+  whenSize(size: number): Promise<void> {
+    const wanted = Math.min(size, this.capacity);
+    if (this.items.length >= wanted) return Promise.resolve();
+    return new Promise((resolve) => this.sizeWaiters.push({ size: wanted, resolve }));
+  }
+
+  private wakeSizeWaiters(): void {
+    if (this.sizeWaiters.length === 0) return;
+    const ready = this.sizeWaiters.filter((waiter) => waiter.size <= this.items.length);
+    this.sizeWaiters = this.sizeWaiters.filter((waiter) => waiter.size > this.items.length);
+    ready.forEach((waiter) => waiter.resolve());
+  }
+}
