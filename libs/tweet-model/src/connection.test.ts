@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { connect, connectionOptions } from './connection.js';
+
+describe('connectionOptions', () => {
+  it('sends writes to the primary, without retryable writes', () => {
+    expect(connectionOptions({ role: 'writer' })).toMatchObject({ readPreference: 'primary', retryWrites: false });
+  });
+
+  it('reads from the own region first, then from any member', () => {
+    const options = connectionOptions({ role: 'reader', region: 'UK South' });
+    expect(options).toMatchObject({
+      readPreference: 'secondaryPreferred',
+      readPreferenceTags: [{ region: 'UK South' }, {}],
+      retryWrites: false,
+    });
+  });
+
+  it('reads from any member when the reader names no region', () => {
+    const options = connectionOptions({ role: 'reader' });
+    expect(options).toMatchObject({ readPreference: 'secondaryPreferred', retryWrites: false });
+    expect(options.readPreferenceTags).toBeUndefined();
+  });
+
+  it('bounds server selection', () => {
+    expect(connectionOptions({ role: 'writer' }).serverSelectionTimeoutMS).toBeGreaterThan(0);
+  });
+});
+
+describe('connect', () => {
+  it('never puts the connection string or its password in the error', async () => {
+    const url = 'mongodb://account:s3cr%2Fet-key==@127.0.0.1:1/?replicaSet=globaldb&invalidOption=s3cr%2Fet-key==';
+    const error: unknown = await connect(url, { role: 'writer' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^cannot connect to MongoDB as writer: /);
+    expect(message).not.toContain('s3cr');
+    expect(JSON.stringify(error)).not.toContain('s3cr');
+  });
+});
