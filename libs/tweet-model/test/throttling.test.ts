@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { MongoServerError, type MongoClient } from 'mongodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connect, TweetRepository } from '../src/index.js';
+import { tweet } from './fixtures.js';
+import { startThrottlingProxy, THROTTLE_RETRY_AFTER_MS, type ThrottlingProxy } from './support/throttling-proxy.js';
+
+// The repository against the real database behind a proxy that throttles like Cosmos DB (code 16500).
+const database = `test_throttling_${randomBytes(4).toString('hex')}`;
+let proxy: ThrottlingProxy;
+let client: MongoClient;
+let waits: number[];
+let repository: TweetRepository;
+
+beforeAll(async () => {
+  proxy = await startThrottlingProxy(testMongoUrl());
+  client = await connect(proxy.url, { role: 'writer' });
+});
+
+afterAll(async () => {
+  await client?.db(database).dropDatabase();
+  await client?.close();
+  await proxy?.close();
+});
+
+beforeEach(async () => {
+  await client.db(database).collection('tweets').drop().catch(() => undefined);
+  waits = [];
+  const sleep = async (ms: number) => void waits.push(ms);
+  repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep });
+  await repository.ensureIndexes();
+});
+
+const batch = (ids: number[]) => ids.map((id) => tweet({ _id: String(id) }));
+
+describe('throttled by Cosmos DB', () => {
+  it('retries every repository operation after the RetryAfterMs the server gave', async () => {
+    await repository.upsertMany(batch([1, 2]));
+    const operations: [string, () => Promise<unknown>][] = [
+      ['createIndexes', () => repository.ensureIndexes()],
+      ['update', () => repository.upsertMany(batch([3]))],
+      ['find', () => repository.latest({ limit: 1 })],
+      ['find', () => repository.newerThan(null, 1)],
+      ['find', () => repository.newest()],
+      ['aggregate', () => repository.count()],
+    ];
+    for (const [command, operation] of operations) {
+      proxy.rejectNext(command, 2);
+      await operation();
+    }
+    expect(waits).toEqual(Array(operations.length * 2).fill(THROTTLE_RETRY_AFTER_MS));
+    expect(await repository.count()).toBe(3);
+  });
+
+  it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
+    await repository.upsertMany(batch([1, 2]));
+    const updatesBefore = proxy.sent('update').length;
+    proxy.throttleNextUpdate([1, 2, 4]);
+    expect(await repository.upsertMany(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
+    const [first, retry] = proxy.sent('update').slice(updatesBefore);
+    expect(first?.updates.map((u: { q: { _id: string } }) => u.q._id)).toEqual(['1', '2', '3', '4', '5']);
+    expect(retry?.updates.map((u: { q: { _id: string } }) => u.q._id)).toEqual(['2', '3', '5']);
+    expect(waits).toEqual([THROTTLE_RETRY_AFTER_MS]);
+    expect(await repository.count()).toBe(5);
+  });
+
+  it('gives up after maxRetries with the driver error', async () => {
+    proxy.rejectNext('update', 10);
+    const error = await repository.upsertMany(batch([1])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoServerError);
+    expect((error as MongoServerError).code).toBe(16500);
+    expect(waits).toHaveLength(3);
+    proxy.rejectNext('update', 0);
+    expect(await repository.count()).toBe(0);
+  });
+});
