@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
+import { rollout } from './commands/rollout.js';
+import { secrets } from './commands/secrets.js';
+import { status } from './commands/status.js';
+import { parseConfigFile, resolveConfig, type GlobeConfig } from './config.js';
+import { EXIT_FAILED, GlobeError } from './errors.js';
+import { Kubectl } from './kubectl.js';
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../globe.config.json', import.meta.url));
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const command = parseCommandLine(argv);
+  if (command.name === 'help') {
+    say(USAGE);
+    return 0;
+  }
+  const kubectl = new Kubectl({ dryRun: command.name !== 'status' && command.dryRun, echo: say });
+  try {
+    const config = loadConfig(command.common);
+    await requireContexts(config, kubectl);
+    switch (command.name) {
+      case 'secrets':
+        return await secrets(config, kubectl, env, command, say);
+      case 'rollout':
+        return await rollout(config, kubectl, command, say);
+      case 'status':
+        return await status(config, kubectl, command, say);
+    }
+  } catch (error) {
+    // The one exit for errors once secret values may be known: redact whatever the message holds.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new GlobeError(kubectl.redact(message), error instanceof GlobeError ? error.exitCode : EXIT_FAILED);
+  }
+}
+
+function loadConfig(common: CommonOptions): GlobeConfig {
+  const file = path.resolve(common.config ?? DEFAULT_CONFIG);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new GlobeError(`cannot read config ${file}: ${reason}`);
+  }
+  return resolveConfig(parseConfigFile(json, file), common.overrides, path.dirname(file));
+}
+
+/** Fails before any change when a region's kube context is not in the kubeconfig. */
+async function requireContexts(config: GlobeConfig, kubectl: Kubectl): Promise<void> {
+  const known = new Set(await kubectl.contexts());
+  const missing = config.regions.find((region) => !known.has(region.context));
+  if (missing !== undefined) {
+    throw new GlobeError(
+      `kube context ${missing.context} (region ${missing.name}) is not in the kubeconfig; ` +
+        `see kubectl config get-contexts, or set --context ${missing.name}=<context>`,
+    );
+  }
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`globe: ${message.split('\n')[0] ?? message}\n`);
+    process.exitCode = error instanceof GlobeError ? error.exitCode : EXIT_FAILED;
+  },
+);

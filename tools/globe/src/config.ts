@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { GlobeError } from './errors.js';
+
+/** The file format (tools/globe/globe.config.json). Paths in it are relative to the file. */
+const configFileSchema = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  overlays: z.string().min(1),
+  imageName: z.string().min(1),
+  frontendService: z.string().min(1),
+  contextPrefix: z.string().min(1),
+  writeRegion: z.string().min(1),
+  regions: z.array(z.string().regex(/^[a-z0-9]+$/)).min(1),
+  contexts: z.record(z.string(), z.string().min(1)).default({}),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** What the command line can override; `contexts` and `healthzUrls` are `region=value` pairs. */
+export interface ConfigOverrides {
+  regions?: string | undefined;
+  contextPrefix?: string | undefined;
+  contexts?: string[] | undefined;
+  healthzUrls?: string[] | undefined;
+}
+
+export interface Region {
+  name: string;
+  context: string;
+  /** The Cosmos DB write region runs the streamer and is rolled out first. */
+  role: 'write' | 'read';
+  /** Where to ask for /healthz instead of the frontend Service's FQDN (tests, port-forwards). */
+  healthzUrl?: string;
+}
+
+export interface GlobeConfig {
+  namespace: string;
+  /** Absolute path of the folder holding one kustomize overlay per region. */
+  overlaysDir: string;
+  /** The image repository name (without registry) whose tags a rollout sets, e.g. `kubeonazure`. */
+  imageName: string;
+  /** The LoadBalancer Service whose DNS label gives a region's public FQDN. */
+  frontendService: string;
+  /** The selected regions, the write region first, the others in configured order. */
+  regions: Region[];
+}
+
+/** Validates the parsed config file; `source` names it in the error. */
+export function parseConfigFile(json: unknown, source: string): ConfigFile {
+  const result = configFileSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new GlobeError(`invalid config ${source}: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const file = result.data;
+  if (!file.regions.includes(file.writeRegion)) {
+    throw new GlobeError(`invalid config ${source}: writeRegion ${file.writeRegion} is not one of regions`);
+  }
+  return file;
+}
+
+/** Applies the command-line overrides to the config file; `configDir` anchors relative paths. */
+export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, configDir: string): GlobeConfig {
+  const known = file.regions;
+  const selected = overrides.regions === undefined ? known : splitList(overrides.regions);
+  for (const name of selected) requireKnownRegion(name, known);
+
+  for (const name of Object.keys(file.contexts)) requireKnownRegion(name, known);
+  const contexts = { ...file.contexts, ...pairs('--context', overrides.contexts ?? [], known) };
+  const healthzUrls = pairs('--healthz-url', overrides.healthzUrls ?? [], known);
+  for (const [name, url] of Object.entries(healthzUrls)) requireHttpUrl(name, url);
+
+  const prefix = overrides.contextPrefix ?? file.contextPrefix;
+  const ordered = [file.writeRegion, ...known.filter((name) => name !== file.writeRegion)];
+  const regions = ordered
+    .filter((name) => selected.includes(name))
+    .map((name): Region => {
+      const healthzUrl = healthzUrls[name];
+      return {
+        name,
+        context: contexts[name] ?? `${prefix}-${name}`,
+        role: name === file.writeRegion ? 'write' : 'read',
+        ...(healthzUrl === undefined ? {} : { healthzUrl }),
+      };
+    });
+  return {
+    namespace: file.namespace,
+    overlaysDir: path.resolve(configDir, file.overlays),
+    imageName: file.imageName,
+    frontendService: file.frontendService,
+    regions,
+  };
+}
+
+function splitList(list: string): string[] {
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0) throw new GlobeError('--regions needs at least one region');
+  return [...new Set(names)];
+}
+
+function requireKnownRegion(name: string, known: string[]): void {
+  if (!known.includes(name)) {
+    throw new GlobeError(`unknown region ${name} (configured: ${known.join(', ')})`);
+  }
+}
+
+/** Parses repeated `region=value` flags into a map, rejecting unknown regions. */
+function pairs(flag: string, values: string[], known: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const name = value.slice(0, eq);
+    const setting = value.slice(eq + 1);
+    if (eq <= 0 || setting === '') throw new GlobeError(`${flag} expects region=value, got ${value}`);
+    requireKnownRegion(name, known);
+    map[name] = setting;
+  }
+  return map;
+}
+
+function requireHttpUrl(region: string, url: string): void {
+  const parsed = URL.parse(url);
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new GlobeError(`--healthz-url for ${region} is not an http(s) URL: ${url}`);
+  }
+}

@@ -1,0 +1,85 @@
+import { parseAllDocuments, stringify } from 'yaml';
+import { GlobeError } from './errors.js';
+import { isRecord, record } from './objects.js';
+
+export interface Workload {
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+}
+
+export interface PinnedOverlay {
+  /** The manifest to feed to `kubectl apply -f -`. */
+  manifest: string;
+  /** The Deployments in it, in manifest order: what the rollout waits for. */
+  deployments: Workload[];
+  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure:frontend-1a2b3c4`. */
+  images: string[];
+}
+
+/**
+ * Sets the tag of every `<registry>/<imageName>:<app>[-<anything>]` container image in a rendered
+ * overlay to `<app>-<tag>` (the convention `<registry>/kubeonazure:<app>-<git short sha>`).
+ * Rewriting the rendered output keeps the overlays in git untouched and needs no kustomize binary;
+ * the kustomize `images` transformer cannot do it, because both apps share one image name.
+ */
+export function pinImageTags(rendered: string, imageName: string, tag: string): PinnedOverlay {
+  const objects = parseAllDocuments(rendered).map((document) => {
+    const problem = document.errors[0];
+    if (problem !== undefined) throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
+    return document.toJS() as unknown;
+  });
+  const images: string[] = [];
+  const deployments: Workload[] = [];
+  for (const object of objects) {
+    if (!isRecord(object)) continue;
+    const metadata = record(object.metadata);
+    if (object.kind === 'Deployment' && typeof metadata.name === 'string') {
+      deployments.push({
+        kind: 'Deployment',
+        name: metadata.name,
+        namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+      });
+    }
+    for (const container of podContainers(object)) {
+      if (typeof container.image !== 'string') continue;
+      const pinned = pinImage(container.image, imageName, tag);
+      if (pinned === null) continue;
+      container.image = pinned;
+      images.push(pinned);
+    }
+  }
+  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${imageName}:<app>`);
+  return {
+    manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
+    deployments,
+    images: [...new Set(images)],
+  };
+}
+
+/** `<repo>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
+export function pinImage(image: string, imageName: string, tag: string): string | null {
+  const { repository, tag: current } = splitImage(image);
+  if (repository.split('/').at(-1) !== imageName) return null;
+  const app = current?.split('-')[0];
+  if (app === undefined || app === '') {
+    throw new GlobeError(`image ${image} has no <app> tag; expected ${imageName}:<app> or ${imageName}:<app>-<tag>`);
+  }
+  return `${repository}:${app}-${tag}`;
+}
+
+/** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */
+export function splitImage(image: string): { repository: string; tag: string | undefined } {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return colon === -1
+    ? { repository: withoutDigest, tag: undefined }
+    : { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
+}
+
+/** The containers and init containers of a workload's pod template. */
+function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
+  const podSpec = record(record(record(object.spec).template).spec);
+  return [podSpec.containers, podSpec.initContainers].flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []));
+}

@@ -1,0 +1,58 @@
+import type { Region } from './config.js';
+import { GlobeError } from './errors.js';
+
+export type Outcome =
+  | { region: string; state: 'done' }
+  | { region: string; state: 'failed'; reason: string }
+  | { region: string; state: 'not attempted' };
+
+export interface RegionRunOptions {
+  /** Run the read regions at the same time, once the write region is done. */
+  parallel: boolean;
+  /** Keep going after a failed region instead of leaving the rest untouched. */
+  continueOnError: boolean;
+}
+
+/**
+ * Runs `step` for each region, the write region first (regions come ordered from the config),
+ * and records what happened where. A failed region stops the rest unless continueOnError.
+ */
+export async function forEachRegion(
+  regions: Region[],
+  options: RegionRunOptions,
+  step: (region: Region) => Promise<void>,
+): Promise<Outcome[]> {
+  const outcomes = new Map<string, Outcome>(regions.map((region) => [region.name, { region: region.name, state: 'not attempted' }]));
+  let stopped = false;
+  const attempt = async (region: Region) => {
+    if (stopped) return;
+    try {
+      await step(region);
+      outcomes.set(region.name, { region: region.name, state: 'done' });
+    } catch (error) {
+      if (!(error instanceof GlobeError)) throw error;
+      outcomes.set(region.name, { region: region.name, state: 'failed', reason: error.message });
+      stopped = !options.continueOnError;
+    }
+  };
+  const [first, ...rest] = regions;
+  if (first?.role === 'write') await attempt(first);
+  const others = first?.role === 'write' ? rest : regions;
+  if (options.parallel) {
+    await Promise.all(others.map(attempt));
+  } else {
+    for (const region of others) await attempt(region);
+  }
+  return [...outcomes.values()];
+}
+
+/** One line per region: what it got. `doneText` says what success means for the command. */
+export function formatOutcomes(outcomes: Outcome[], doneText: string): string {
+  const width = Math.max(...outcomes.map((outcome) => outcome.region.length));
+  return outcomes
+    .map((outcome) => {
+      const text = outcome.state === 'failed' ? `FAILED: ${outcome.reason}` : outcome.state === 'done' ? doneText : 'not attempted';
+      return `  ${outcome.region.padEnd(width)}  ${text}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const fakeKubectlDir = fileURLToPath(new URL('./fake-kubectl', import.meta.url));
+/** Only node's own folder: neither a real kubectl nor anything else from the machine is reachable. */
+const nodeDir = path.dirname(process.execPath);
+
+export interface GlobeRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every kubectl invocation, in order. */
+  calls: KubectlCall[];
+}
+
+export interface RunOptions {
+  scenario?: Scenario;
+  env?: Record<string, string>;
+  /** Leave the fake kubectl off PATH (kubectl not installed). */
+  withoutKubectl?: boolean;
+}
+
+/** Runs the built CLI as a child process with the fake kubectl first on PATH. */
+export async function runGlobe(args: string[], options: RunOptions = {}): Promise<GlobeRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'globe-test-'));
+  const log = path.join(dir, 'kubectl.log');
+  writeFileSync(log, '');
+  try {
+    const env = {
+      PATH: options.withoutKubectl === true ? nodeDir : `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+      HOME: dir,
+      FAKE_KUBECTL_LOG: log,
+      FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}),
+      ...options.env,
+    };
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const calls = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as KubectlCall);
+    return { code, stdout, stderr, calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The value after `--context` in a call, if any. */
+export function contextOf(call: KubectlCall): string | undefined {
+  const index = call.args.indexOf('--context');
+  return index === -1 ? undefined : call.args[index + 1];
+}
