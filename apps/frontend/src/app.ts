@@ -1,0 +1,61 @@
+import type { TweetRepository } from '@kubeonazure/tweet-model';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import errors from './plugins/app/errors.js';
+import feed from './plugins/app/feed.js';
+import metrics from './plugins/app/metrics.js';
+import tweets from './plugins/app/tweets.js';
+import helmet from './plugins/external/helmet.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import serveStatic from './plugins/external/static.js';
+import underPressure from './plugins/external/under-pressure.js';
+import view from './plugins/external/view.js';
+import type { Region } from './regions.js';
+import api from './routes/api.js';
+import events from './routes/events.js';
+import health from './routes/health.js';
+import metricsRoute from './routes/metrics.js';
+import pages from './routes/pages.js';
+
+export interface AppOptions {
+  config: Pick<Config, 'region' | 'pollIntervalMs' | 'rateLimitPerMinute'>;
+  repository: TweetRepository;
+  /** Deadline for each database read; past it the page is a 503. */
+  readTimeoutMs?: number;
+  /** Interval of the comment lines that keep idle event streams open. */
+  heartbeatMs?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The region this copy serves, for the banner and /healthz. */
+    region: Region;
+  }
+}
+
+/** Builds the frontend without listening, so tests can `inject` into it or listen on a port of their own. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  // Per-request log lines would cost more than serving `/` from memory; the metrics histogram covers requests.
+  const fastify = Fastify({ logger: options.logger ?? false, disableRequestLogging: true });
+  fastify.decorate('region', config.region);
+
+  await fastify.register(helmet);
+  await fastify.register(rateLimit, { perMinute: config.rateLimitPerMinute });
+  await fastify.register(underPressure);
+  await fastify.register(serveStatic);
+  await fastify.register(view, { region: config.region });
+
+  await fastify.register(tweets, { repository: options.repository, readTimeoutMs: options.readTimeoutMs ?? 2000 });
+  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs });
+  await fastify.register(metrics);
+  await fastify.register(errors);
+
+  await fastify.register(pages);
+  await fastify.register(api);
+  await fastify.register(events, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+  await fastify.register(health);
+  await fastify.register(metricsRoute);
+  return fastify;
+}

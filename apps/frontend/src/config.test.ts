@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+const secretUrl = 'mongodb://reader:s3cr3t-password@db.example:10255/?ssl=true';
+const minimal = { MONGO_URL: secretUrl, REGION: 'uksouth' };
+
+function problem(env: Record<string, string | undefined>): string {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('applies the defaults', () => {
+    const config = parseConfig(minimal);
+    expect(config).toMatchObject({
+      mongoUrl: secretUrl,
+      database: 'kubeonazure',
+      collection: 'tweets',
+      host: '0.0.0.0',
+      port: 8080,
+      pollIntervalMs: 1000,
+      logLevel: 'info',
+      readRegion: 'UK South',
+    });
+    expect(config.region.label).toBe('London · UK South');
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      ...minimal,
+      REGION: 'southeastasia',
+      MONGO_DB: 'db',
+      MONGO_COLLECTION: 'c',
+      MONGO_READ_REGION: 'East Asia',
+      PORT: '3000',
+      POLL_INTERVAL_MS: '250',
+      RATE_LIMIT_PER_MINUTE: '50',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({ database: 'db', collection: 'c', readRegion: 'East Asia', port: 3000, pollIntervalMs: 250, rateLimitPerMinute: 50, logLevel: 'warn' });
+    expect(config.region.label).toBe('Singapore · Southeast Asia');
+  });
+
+  it('has no read tag for local development', () => {
+    expect(parseConfig({ ...minimal, REGION: 'local' }).readRegion).toBeUndefined();
+  });
+
+  it.each([
+    [{ REGION: 'uksouth' }, 'MONGO_URL'],
+    [{ ...minimal, MONGO_URL: 'postgres://x' }, 'MONGO_URL'],
+    [{ MONGO_URL: secretUrl }, 'REGION'],
+    [{ ...minimal, REGION: 'mars' }, 'REGION'],
+    [{ ...minimal, PORT: 'eighty' }, 'PORT'],
+    [{ ...minimal, PORT: '70000' }, 'PORT'],
+    [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
+    [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('names the variable in one line: %o -> %s', (env, variable) => {
+    const message = problem(env);
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(message).not.toContain('\n');
+  });
+
+  it('never shows the connection string, even when it is the bad one', () => {
+    expect(problem({ ...minimal, MONGO_URL: 'mongodb://user:hunter2@ host' })).not.toContain('hunter2');
+    expect(problem({ ...minimal, PORT: 'x' })).not.toContain('s3cr3t');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ ...minimal, PORT: '' }).port).toBe(8080);
+  });
+});

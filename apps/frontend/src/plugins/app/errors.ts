@@ -1,0 +1,54 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { DatabaseUnavailableError } from './tweets.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers with a page, so its errors are pages too (otherwise JSON). */
+    html?: boolean;
+  }
+}
+
+const RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Errors become answers without internals: 4xx keep their message (validation, bad cursor,
+ * rate limit), the database being down is a friendly 503, anything else a bare 500 that is logged.
+ */
+export default fp(
+  async (fastify: FastifyInstance) => {
+    fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const statusCode = error.validation ? 400 : (error.statusCode ?? 500);
+      let message = error.message;
+      if (error instanceof DatabaseUnavailableError) {
+        request.log.warn({ reason: error.message }, 'database unavailable');
+        message = 'The tweet database cannot be reached right now.';
+        reply.header('retry-after', RETRY_AFTER_SECONDS);
+      } else if (statusCode >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        message = 'Something went wrong on our side.';
+      }
+      return respond(request, reply, statusCode, message);
+    });
+
+    fastify.setNotFoundHandler(async (request, reply) =>
+      respond(request, reply, 404, `Nothing here: ${request.method} ${request.url.split('?')[0]}`),
+    );
+  },
+  { name: 'errors' },
+);
+
+function respond(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
+  reply.code(statusCode);
+  const error = STATUS_CODES[statusCode] ?? 'Error';
+  if (wantsPage(request)) {
+    return reply.view('error', { title: error, statusCode, message, retry: statusCode === 503 ? RETRY_AFTER_SECONDS : null });
+  }
+  return reply.send({ statusCode, error, message });
+}
+
+function wantsPage(request: FastifyRequest): boolean {
+  if (request.routeOptions.url !== undefined) return request.routeOptions.config.html === true;
+  return request.headers.accept?.includes('text/html') ?? false;
+}

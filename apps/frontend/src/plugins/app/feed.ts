@@ -1,0 +1,99 @@
+import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { mergeNewest, PAGE_SIZE } from '../../paging.js';
+import type { TweetReader } from './tweets.js';
+
+/** Most tweets fanned out per poll; a bigger burst shows its newest ones live, the rest by paging. */
+export const FANOUT_LIMIT = 100;
+
+type Listener = (tweets: TweetDocument[]) => void;
+
+/**
+ * The one poller per process. Change streams exist neither on Cosmos DB RU accounts nor on
+ * the test database, so it asks the local replica for tweets newer than the last one it saw,
+ * every `intervalMs`, and:
+ * - keeps the newest page, which `/` serves without a query of its own;
+ * - hands new tweets (newest first) to its listeners, the event streams.
+ * When a read fails the page is forgotten, so nothing stale is served as fresh; the next good
+ * read rebuilds it and fans out what arrived meanwhile.
+ */
+export class Feed {
+  private page: TweetDocument[] | null = null;
+  private cursor: string | null = null;
+  private primed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly listeners = new Set<Listener>();
+  lastSuccessAt: Date | null = null;
+  errors = 0;
+
+  constructor(
+    private readonly reader: TweetReader,
+    private readonly intervalMs: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** The newest page (newest first), or null while the database cannot be read. */
+  newestPage(): TweetDocument[] | null {
+    return this.page;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    const loop = async () => {
+      this.running = this.tick();
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
+    };
+    this.stopped = false;
+    void loop();
+  }
+
+  /** Stops polling; resolves once a poll in progress has finished, so the database can be closed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One poll; never throws. */
+  async tick(): Promise<void> {
+    try {
+      const fresh = await this.reader.newerThan(this.cursor, FANOUT_LIMIT);
+      const page = this.page ?? (await this.reader.latest({ limit: PAGE_SIZE })).tweets;
+      if (fresh[0]) this.cursor = encodeCursor(fresh[0]);
+      if (fresh.length > 0 || this.page === null) this.page = mergeNewest(fresh, page, PAGE_SIZE);
+      if (this.cursor === null && page[0]) this.cursor = encodeCursor(page[0]);
+      this.lastSuccessAt = new Date();
+      // The first read only fills the page: those tweets are already on every page served so far.
+      if (this.primed && fresh.length > 0) for (const listener of this.listeners) listener(fresh);
+      this.primed = true;
+    } catch (error) {
+      this.errors += 1;
+      if (this.page !== null) this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
+      this.page = null;
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    feed: Feed;
+  }
+}
+
+export default fp(
+  async (fastify: FastifyInstance, options: { pollIntervalMs: number }) => {
+    const feed = new Feed(fastify.tweets, options.pollIntervalMs, fastify.log);
+    fastify.decorate('feed', feed);
+    fastify.addHook('onReady', async () => feed.start());
+    fastify.addHook('preClose', () => feed.stop());
+  },
+  { name: 'feed', dependencies: ['tweets'] },
+);

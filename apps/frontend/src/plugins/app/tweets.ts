@@ -1,0 +1,65 @@
+import type { TweetRepository } from '@kubeonazure/tweet-model';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { MongoError } from 'mongodb';
+
+/** The database could not be read (down, unreachable or too slow): pages answer 503. */
+export class DatabaseUnavailableError extends Error {
+  readonly statusCode = 503;
+}
+
+/**
+ * Reads through the repository with a deadline. While the database is down the driver waits
+ * up to its server selection timeout (30 s) before failing; visitors, probes and the poller
+ * get an answer after `timeoutMs` instead. Driver errors become DatabaseUnavailableError,
+ * naming only the error class (driver messages can carry host names).
+ */
+export class TweetReader {
+  constructor(
+    private readonly repository: TweetRepository,
+    private readonly timeoutMs: number,
+  ) {}
+
+  latest(query: Parameters<TweetRepository['latest']>[0]) {
+    return this.read(() => this.repository.latest(query));
+  }
+
+  newerThan(cursor: string | null, limit: number) {
+    return this.read(() => this.repository.newerThan(cursor, limit));
+  }
+
+  newest() {
+    return this.read(() => this.repository.newest());
+  }
+
+  private async read<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DatabaseUnavailableError(`database read timed out after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([operation(), deadline]);
+    } catch (error) {
+      if (error instanceof MongoError) throw new DatabaseUnavailableError(`database read failed (${error.name})`, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tweets: TweetReader;
+  }
+}
+
+export default fp(
+  async (fastify: FastifyInstance, options: { repository: TweetRepository; readTimeoutMs: number }) => {
+    fastify.decorate('tweets', new TweetReader(options.repository, options.readTimeoutMs));
+  },
+  { name: 'tweets' },
+);

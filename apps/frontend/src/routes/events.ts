@@ -1,0 +1,118 @@
+import type { ServerResponse } from 'node:http';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
+import type { FastifyInstance } from 'fastify';
+import { toCard } from '../cards.js';
+import { parseCursor } from '../paging.js';
+import { FANOUT_LIMIT } from '../plugins/app/feed.js';
+
+/** A client that reads slower than this is dropped (it reconnects and resumes by Last-Event-ID). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const RECONNECT_MS = 3000;
+
+interface Event {
+  tweetId: string;
+  text: string;
+}
+
+interface Client {
+  res: ServerResponse;
+  /** Events broadcast while the client's resume query runs; null once it is live. */
+  pending: Event[] | null;
+}
+
+const querystring = Type.Object({
+  since: Type.Optional(Type.String({ maxLength: 200, description: 'cursor of the newest tweet the page shows' })),
+});
+
+/**
+ * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
+ * tweet's cursor and whose data is `{ html, createdAt }`, the card rendered (and escaped) by
+ * the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
+ * sends `?since=` its newest tweet) and first gets what it missed.
+ */
+export default async function events(app: FastifyInstance, options: { heartbeatMs: number }) {
+  const fastify = app.withTypeProvider<TypeBoxTypeProvider>();
+  const clients = new Set<Client>();
+
+  async function render(tweets: TweetDocument[]): Promise<Event[]> {
+    const now = new Date();
+    // Oldest first: the browser prepends each one, so the newest ends on top.
+    return Promise.all(
+      tweets.toReversed().map(async (tweet) => {
+        const html = await fastify.view('partials/tweet', { card: toCard(tweet, now) });
+        const data = JSON.stringify({ html, createdAt: tweet.created_at.toISOString() });
+        return { tweetId: tweet._id, text: `id: ${encodeCursor(tweet)}\nevent: tweet\ndata: ${data}\n\n` };
+      }),
+    );
+  }
+
+  function write(client: Client, text: string): void {
+    client.res.write(text);
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) client.res.destroy();
+  }
+
+  function remove(client: Client): void {
+    clients.delete(client);
+    fastify.metrics.sseClients.set(clients.size);
+  }
+
+  const unsubscribe = fastify.feed.subscribe((tweets) => {
+    render(tweets).then(
+      (events) => {
+        const text = events.map((event) => event.text).join('');
+        for (const client of clients) {
+          if (client.pending) client.pending.push(...events);
+          else write(client, text);
+        }
+      },
+      (error: unknown) => fastify.log.error({ err: error }, 'events: cannot render new tweets'),
+    );
+  });
+
+  // One timer for all streams: comments keep proxies and load balancers from closing idle ones.
+  const heartbeat = setInterval(() => {
+    for (const client of clients) if (!client.pending) write(client, ': heartbeat\n\n');
+  }, options.heartbeatMs);
+
+  fastify.addHook('preClose', async () => {
+    unsubscribe();
+    clearInterval(heartbeat);
+    for (const client of clients) client.res.end();
+    clients.clear();
+    fastify.metrics.sseClients.set(0);
+  });
+
+  fastify.get('/events', { schema: { querystring }, config: { rateLimit: {} } }, async (request, reply) => {
+    const lastEventId = request.headers['last-event-id'];
+    const since = typeof lastEventId === 'string' && lastEventId !== ''
+      ? parseCursor(lastEventId, 'Last-Event-ID')
+      : parseCursor(request.query.since, 'since');
+
+    const client: Client = { res: reply.raw, pending: [] };
+    clients.add(client);
+    fastify.metrics.sseClients.set(clients.size);
+    reply.raw.on('close', () => remove(client));
+
+    let missed: Event[];
+    try {
+      missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
+    } catch (error) {
+      remove(client);
+      throw error;
+    }
+
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      // Tells nginx-style proxies not to buffer the stream.
+      'x-accel-buffering': 'no',
+    });
+    const sent = new Set(missed.map((event) => event.tweetId));
+    const queued = (client.pending ?? []).filter((event) => !sent.has(event.tweetId));
+    client.pending = null;
+    write(client, `retry: ${RECONNECT_MS}\n\n${[...missed, ...queued].map((event) => event.text).join('')}`);
+  });
+}

@@ -1,0 +1,37 @@
+import { connect, TweetRepository } from '@kubeonazure/tweet-model';
+import { buildApp } from './app.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+
+/** Longer than this and shutdown gives up on in-flight requests (Kubernetes kills at 30 s). */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
+const config = loadConfig();
+const client = await connect(config.mongoUrl, { role: 'reader', region: config.readRegion });
+const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
+const app = await buildApp({ config, repository, logger: { level: config.logLevel } });
+
+// Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
+async function shutdown(signal: string) {
+  app.log.info({ signal }, 'shutting down');
+  setTimeout(() => {
+    app.log.error('shutdown timed out');
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS).unref();
+  await app.close();
+  await client.close();
+}
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));
+
+await app.listen({ host: config.host, port: config.port });
+app.log.info({ region: config.region.name, readRegion: config.readRegion ?? null }, 'frontend ready');
