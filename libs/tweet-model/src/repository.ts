@@ -63,13 +63,8 @@ export class TweetRepository {
   /** One page, newest first; pass `nextCursor` back as `before` for the next (older) page. */
   async latest(q: { limit: number; before?: string }): Promise<{ tweets: TweetDocument[]; nextCursor: string | null }> {
     checkLimit(q.limit);
-    const filter: Filter<TweetDocument> = {};
-    if (q.before) {
-      const { _id, created_at } = decodeCursor(q.before);
-      filter.$or = [{ created_at: { $lt: created_at } }, { created_at, _id: { $lt: _id } }];
-    }
     // One more than asked tells whether an older page exists without a count.
-    const found = await this.find(filter, q.limit + 1);
+    const found = await this.find(q.before ? beyond(q.before, '$lt') : {}, q.limit + 1);
     const tweets = found.slice(0, q.limit);
     const last = tweets.at(-1);
     return { tweets, nextCursor: found.length > q.limit && last ? encodeCursor(last) : null };
@@ -81,12 +76,7 @@ export class TweetRepository {
    */
   async newerThan(cursor: string | null, limit: number): Promise<TweetDocument[]> {
     checkLimit(limit);
-    const filter: Filter<TweetDocument> = {};
-    if (cursor) {
-      const { _id, created_at } = decodeCursor(cursor);
-      filter.$or = [{ created_at: { $gt: created_at } }, { created_at, _id: { $gt: _id } }];
-    }
-    return this.find(filter, limit);
+    return this.find(cursor ? beyond(cursor, '$gt') : {}, limit);
   }
 
   count(): Promise<number> {
@@ -111,6 +101,15 @@ function upsertOperation(tweet: TweetDocument): AnyBulkWriteOperation<TweetDocum
   return {
     updateOne: { filter: { _id }, update: { $set: fields, $setOnInsert: { ingested_at } }, upsert: true },
   };
+}
+
+/**
+ * Posts past a cursor position in sort order: `$lt` older, `$gt` newer. Same timestamp, then `_id`
+ * decides, so posts sharing a millisecond are neither skipped nor repeated between pages.
+ */
+function beyond(cursor: string, direction: '$lt' | '$gt'): Filter<TweetDocument> {
+  const { _id, created_at } = decodeCursor(cursor);
+  return { $or: [{ created_at: { [direction]: created_at } }, { created_at, _id: { [direction]: _id } }] };
 }
 
 function checkLimit(limit: number): void {
