@@ -19,6 +19,8 @@ describe('cursor', () => {
     ['a non-numeric id', Buffer.from('1700000000000:abc').toString('base64url')],
     ['a time out of range', Buffer.from('9999999999999999:1').toString('base64url')],
     ['trailing data', Buffer.from('1700000000000:1:2').toString('base64url')],
+    ['characters outside base64url', `${encodeCursor({ _id: '1', created_at: new Date(0) })}!*`],
+    ['an overlong string', 'A'.repeat(65)],
   ])('rejects %s', (_, cursor) => {
     expect(() => decodeCursor(cursor)).toThrow(InvalidCursorError);
   });

@@ -12,6 +12,7 @@ export class InvalidCursorError extends Error {
 }
 
 const cursorPattern = /^(-?\d{1,16}):(\d{1,20})$/;
+const base64url = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Opaque to clients (they only hand it back); base64url keeps it safe in a query string. */
 export function encodeCursor(t: CursorPosition): string {
@@ -20,7 +21,8 @@ export function encodeCursor(t: CursorPosition): string {
 
 /** Throws InvalidCursorError for anything encodeCursor could not have produced (answer 400, not 500). */
 export function decodeCursor(cursor: string): CursorPosition {
-  const match = cursorPattern.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  // Buffer skips characters that are not base64url, so check the alphabet first.
+  const match = base64url.test(cursor) ? cursorPattern.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
   const createdAt = new Date(Number(match?.[1]));
   if (!match || Number.isNaN(createdAt.getTime())) throw new InvalidCursorError();
   return { _id: match[2] as string, created_at: createdAt };
