@@ -1,0 +1,55 @@
+# Sourced by the deploy scripts: the settings they share, and `run`/`ensure`, through which every
+# Azure call goes, so DRY_RUN=1 prints exactly what would run, one pasteable line per command,
+# and changes nothing.
+
+# One argument as a shell word: bare when safe, quoted otherwise.
+shell_word() {
+  if [[ "$1" =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then printf '%s' "$1"; else printf '%s' "${1@Q}"; fi
+}
+
+shell_line() {
+  local out=() arg
+  for arg in "$@"; do out+=("$(shell_word "$arg")"); done
+  printf '%s' "${out[*]}"
+}
+
+is_dry_run() { [[ "${DRY_RUN:-0}" == 1 ]]; }
+
+# run COMMAND...: print it, then run it unless this is a dry run.
+run() {
+  printf '%s\n' "$(shell_line "$@")"
+  is_dry_run || "$@"
+}
+
+# ensure SHOW... -- CREATE...: create a resource only when SHOW cannot find it, for the commands
+# that fail on an existing resource or would needlessly update it.
+ensure() {
+  local show=()
+  while [[ "$1" != -- ]]; do show+=("$1"); shift; done
+  shift
+  printf '%s --output none || %s\n' "$(shell_line "${show[@]}")" "$(shell_line "$@")"
+  is_dry_run && return 0
+  "${show[@]}" --output none 2>/dev/null || "$@"
+}
+
+# require_match NAME VALUE REGEX HINT: one line and exit 2 when a setting is malformed.
+require_match() {
+  if [[ ! "$2" =~ $3 ]]; then
+    echo "$1 $4: $2" >&2
+    exit 2
+  fi
+}
+
+require_az() {
+  is_dry_run && return 0
+  command -v az >/dev/null || { echo "the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands" >&2; exit 1; }
+}
+
+# The write region first: Cosmos DB failover priorities and the registry's home follow this order.
+REGIONS=(westus uksouth southeastasia)
+# Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
+PREFIX="${PREFIX:-kubeonazure}"
+ACR_NAME="${ACR_NAME:-${PREFIX//-/}acr}"
+require_match PREFIX "$PREFIX" '^[a-z][a-z0-9-]{1,20}$' 'must be 2-21 lowercase letters, digits or dashes'
+require_match ACR_NAME "$ACR_NAME" '^[a-zA-Z0-9]{5,50}$' 'must be 5-50 letters or digits'
+require_az
