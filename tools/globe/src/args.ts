@@ -10,8 +10,9 @@ Commands:
   secrets                 create or update acr-pull, cosmos-db (and x-api in the write region) in every region
                           from ACR_NAME or IMAGE_REGISTRY, ACR_USERNAME, ACR_PASSWORD, COSMOS_CONNECTION_STRING
                           and optionally X_BEARER_TOKEN
-  rollout --tag <tag>     apply each region's overlay with images <app>-<tag>, wait for every Deployment;
-                          the write region first
+  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure:<app>-<tag>
+                          (registry from IMAGE_REGISTRY or ACR_NAME when set, else the overlay's),
+                          wait for every Deployment; the write region first
   status                  one table across regions: deployments, FQDN, /healthz, newest tweet age
 
 Options (every command):

@@ -6,7 +6,7 @@ import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
 import { rollout } from './commands/rollout.js';
 import { secrets } from './commands/secrets.js';
 import { status } from './commands/status.js';
-import { parseConfigFile, resolveConfig, type GlobeConfig } from './config.js';
+import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
 import { Kubectl } from './kubectl.js';
 
@@ -26,7 +26,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'secrets':
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
-        return await rollout(config, kubectl, command, say);
+        return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
       case 'status':
         return await status(config, kubectl, command, say);
     }

@@ -127,3 +127,10 @@ function requireHttpUrl(region: string, url: string): void {
     throw new GlobeError(`--healthz-url for ${region} is not an http(s) URL: ${url}`);
   }
 }
+
+/** The container registry from the environment, as the image targets read it: IMAGE_REGISTRY or `<ACR_NAME>.azurecr.io`. */
+export function registryFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.IMAGE_REGISTRY !== undefined && env.IMAGE_REGISTRY !== '') return env.IMAGE_REGISTRY;
+  if (env.ACR_NAME !== undefined && env.ACR_NAME !== '') return `${env.ACR_NAME}.azurecr.io`;
+  return undefined;
+}

@@ -17,13 +17,21 @@ export interface PinnedOverlay {
   images: string[];
 }
 
+export interface ImagePin {
+  /** The image repository name (without registry) to pin, e.g. `kubeonazure`. */
+  imageName: string;
+  tag: string;
+  /** Replaces the overlay's registry, e.g. `myacr.azurecr.io`; the overlay's is kept when absent. */
+  registry?: string | undefined;
+}
+
 /**
  * Sets the tag of every `<registry>/<imageName>:<app>[-<anything>]` container image in a rendered
  * overlay to `<app>-<tag>` (the convention `<registry>/kubeonazure:<app>-<git short sha>`).
  * Rewriting the rendered output keeps the overlays in git untouched and needs no kustomize binary;
  * the kustomize `images` transformer cannot do it, because both apps share one image name.
  */
-export function pinImageTags(rendered: string, imageName: string, tag: string): PinnedOverlay {
+export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
   const objects = parseAllDocuments(rendered).map((document) => {
     const problem = document.errors[0];
     if (problem !== undefined) throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
@@ -43,13 +51,13 @@ export function pinImageTags(rendered: string, imageName: string, tag: string): 
     }
     for (const container of podContainers(object)) {
       if (typeof container.image !== 'string') continue;
-      const pinned = pinImage(container.image, imageName, tag);
+      const pinned = pinImage(container.image, pin);
       if (pinned === null) continue;
       container.image = pinned;
       images.push(pinned);
     }
   }
-  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${imageName}:<app>`);
+  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${pin.imageName}:<app>`);
   return {
     manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
     deployments,
@@ -57,15 +65,16 @@ export function pinImageTags(rendered: string, imageName: string, tag: string): 
   };
 }
 
-/** `<repo>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
-export function pinImage(image: string, imageName: string, tag: string): string | null {
+/** `<registry>/<imageName>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
+export function pinImage(image: string, { imageName, tag, registry }: ImagePin): string | null {
   const { repository, tag: current } = splitImage(image);
-  if (repository.split('/').at(-1) !== imageName) return null;
+  const slash = repository.lastIndexOf('/');
+  if (repository.slice(slash + 1) !== imageName) return null;
   const app = current?.split('-')[0];
   if (app === undefined || app === '') {
     throw new GlobeError(`image ${image} has no <app> tag; expected ${imageName}:<app> or ${imageName}:<app>-<tag>`);
   }
-  return `${repository}:${app}-${tag}`;
+  return `${registry === undefined ? repository : `${registry}/${imageName}`}:${app}-${tag}`;
 }
 
 /** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */

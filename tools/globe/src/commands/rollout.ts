@@ -8,6 +8,8 @@ import { forEachRegion, formatOutcomes, type RegionRunOptions } from '../regions
 
 export interface RolloutOptions extends RegionRunOptions {
   tag: string;
+  /** The registry the images were pushed to (IMAGE_REGISTRY / ACR_NAME); the overlay's when absent. */
+  registry: string | undefined;
   /** Per Deployment, as `kubectl rollout status --timeout` takes it. */
   timeout: string;
   dryRun: boolean;
@@ -29,7 +31,7 @@ export async function rollout(
     const dir = overlayDir(config, region);
     if (!existsSync(dir)) throw new GlobeError(`no overlay for region ${region.name}: ${dir} does not exist`);
     const rendered = await kubectl.run(['kustomize', dir], { readOnly: true });
-    overlays.set(region.name, pinImageTags(rendered, config.imageName, options.tag));
+    overlays.set(region.name, pinImageTags(rendered, { imageName: config.imageName, tag: options.tag, registry: options.registry }));
   }
 
   const outcomes = await forEachRegion(config.regions, options, async (region) => {

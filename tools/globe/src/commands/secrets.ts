@@ -1,4 +1,4 @@
-import type { GlobeConfig } from '../config.js';
+import { registryFromEnv, type GlobeConfig } from '../config.js';
 import { GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
 import { forEachRegion, formatOutcomes } from '../regions.js';
@@ -18,7 +18,7 @@ export interface SecretSpec {
  */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretSpec[] {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
-  const registry = value('IMAGE_REGISTRY') ?? (value('ACR_NAME') === undefined ? undefined : `${value('ACR_NAME')}.azurecr.io`);
+  const registry = registryFromEnv(env);
   const username = value('ACR_USERNAME');
   const password = value('ACR_PASSWORD');
   const connectionString = value('COSMOS_CONNECTION_STRING');

@@ -8,6 +8,8 @@ export interface Scenario {
   failRollout?: string[];
   /** `get deployments` reports frontend 1/2 ready in these contexts. */
   notReady?: string[];
+  /** Pass `kubectl kustomize` through to this real kubectl, to render the real overlays. */
+  realKubectl?: string;
   /** The tag suffix `get deployments` reports on the images (default abc1234). */
   tag?: string;
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigFile, registryFromEnv, resolveConfig, type ConfigFile } from './config.js';
+
+const file: ConfigFile = {
+  namespace: 'kubeonazure',
+  overlays: '../../deploy/k8s/overlays',
+  imageName: 'kubeonazure',
+  frontendService: 'frontend',
+  contextPrefix: 'kubeonazure',
+  writeRegion: 'westus',
+  regions: ['uksouth', 'westus', 'southeastasia'],
+  contexts: {},
+};
+
+describe('resolveConfig', () => {
+  it('puts the write region first and names contexts <prefix>-<region>', () => {
+    const config = resolveConfig(file, {}, '/repo/tools/globe');
+    expect(config.regions).toEqual([
+      { name: 'westus', context: 'kubeonazure-westus', role: 'write' },
+      { name: 'uksouth', context: 'kubeonazure-uksouth', role: 'read' },
+      { name: 'southeastasia', context: 'kubeonazure-southeastasia', role: 'read' },
+    ]);
+    expect(config.overlaysDir).toBe('/repo/deploy/k8s/overlays');
+  });
+
+  it('selects regions, keeping the configured order', () => {
+    const config = resolveConfig(file, { regions: 'southeastasia, westus' }, '/');
+    expect(config.regions.map((region) => region.name)).toEqual(['westus', 'southeastasia']);
+  });
+
+  it('applies the prefix, then per-region contexts from the file and the flags', () => {
+    const config = resolveConfig(
+      { ...file, contexts: { uksouth: 'aks-london' } },
+      { contextPrefix: 'prod', contexts: ['westus=aks-california'] },
+      '/',
+    );
+    expect(config.regions.map((region) => region.context)).toEqual(['aks-california', 'aks-london', 'prod-southeastasia']);
+  });
+
+  it('takes healthz URL overrides per region', () => {
+    const config = resolveConfig(file, { healthzUrls: ['uksouth=http://127.0.0.1:8080/healthz'] }, '/');
+    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe('http://127.0.0.1:8080/healthz');
+    expect(config.regions.find((region) => region.name === 'westus')).not.toHaveProperty('healthzUrl');
+  });
+
+  it.each([
+    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: uksouth, westus, southeastasia)'],
+    [{ regions: ' , ' }, '--regions needs at least one region'],
+    [{ contexts: ['eastus=x'] }, 'unknown region eastus'],
+    [{ contexts: ['westus'] }, '--context expects region=value, got westus'],
+    [{ contexts: ['=x'] }, '--context expects region=value, got =x'],
+    [{ healthzUrls: ['westus=ftp://x'] }, '--healthz-url for westus is not an http(s) URL: ftp://x'],
+  ])('rejects %j', (overrides, message) => {
+    expect(() => resolveConfig(file, overrides, '/')).toThrow(message);
+  });
+
+  it('rejects contexts for unknown regions in the file', () => {
+    expect(() => resolveConfig({ ...file, contexts: { eastus: 'x' } }, {}, '/')).toThrow('unknown region eastus');
+  });
+});
+
+describe('parseConfigFile', () => {
+  it('accepts the shipped shape and defaults contexts', () => {
+    const { contexts: _contexts, ...withoutContexts } = file;
+    expect(parseConfigFile(withoutContexts, 'globe.config.json').contexts).toEqual({});
+  });
+
+  it('names the offending field', () => {
+    expect(() => parseConfigFile({ ...file, regions: ['West US'] }, 'c.json')).toThrow(/^invalid config c\.json: regions\.0: /);
+    expect(() => parseConfigFile({ ...file, extra: 1 }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
+  });
+
+  it('requires the write region among the regions', () => {
+    expect(() => parseConfigFile({ ...file, writeRegion: 'eastus' }, 'c.json')).toThrow(
+      'invalid config c.json: writeRegion eastus is not one of regions',
+    );
+  });
+});
+
+describe('registryFromEnv', () => {
+  it('prefers IMAGE_REGISTRY, then derives from ACR_NAME', () => {
+    expect(registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'x' })).toBe('ghcr.io/me');
+    expect(registryFromEnv({ ACR_NAME: 'myacr' })).toBe('myacr.azurecr.io');
+    expect(registryFromEnv({ ACR_NAME: '' })).toBeUndefined();
+  });
+});
