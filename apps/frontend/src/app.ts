@@ -1,5 +1,5 @@
 import type { TweetRepository } from '@kubeonazure/tweet-model';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
 import feed from './plugins/app/feed.js';
@@ -38,7 +38,10 @@ declare module 'fastify' {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   // Per-request log lines would cost more than serving `/` from memory; the metrics histogram covers requests.
-  const fastify = Fastify({ logger: options.logger ?? false, disableRequestLogging: true });
+  const fastify = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   fastify.decorate('region', config.region);
 
   await fastify.register(helmet);

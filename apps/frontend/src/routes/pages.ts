@@ -14,19 +14,19 @@ export default async function pages(app: FastifyInstance) {
   const fastify = app.withTypeProvider<TypeBoxTypeProvider>();
   let rendered: { page: TweetDocument[]; html: string; until: number } | null = null;
 
-  async function render(tweets: TweetDocument[], options: { newest: TweetDocument | undefined; firstPage: boolean }) {
+  /** `newest` feeds the freshness line: null when the replica is empty, undefined when unknown. */
+  async function render(tweets: TweetDocument[], options: { newest: TweetDocument | null | undefined; olderCursor: string | null; firstPage: boolean }) {
     const now = new Date();
-    const last = tweets.at(-1);
     return fastify.view('index', {
       title: `Tweets · ${fastify.region.label}`,
       cards: tweets.map((tweet) => toCard(tweet, now)),
       firstPage: options.firstPage,
-      olderCursor: tweets.length === PAGE_SIZE && last ? encodeCursor(last) : null,
-      newest: options.newest && {
+      olderCursor: options.olderCursor,
+      newest: options.newest ? {
         iso: options.newest.created_at.toISOString(),
         utc: exactUtc(options.newest.created_at),
         relative: relativeTime(options.newest.created_at, now),
-      },
+      } : options.newest,
     });
   }
 
@@ -34,18 +34,23 @@ export default async function pages(app: FastifyInstance) {
     reply.type('text/html; charset=utf-8');
     const before = parseCursor(request.query.before, 'before');
     if (before) {
-      const { tweets } = await fastify.tweets.latest({ limit: PAGE_SIZE, before });
-      return render(tweets, { newest: fastify.feed.newestPage()?.[0], firstPage: false });
+      const { tweets, nextCursor } = await fastify.tweets.latest({ limit: PAGE_SIZE, before });
+      const newestPage = fastify.feed.newestPage();
+      return render(tweets, { newest: newestPage ? (newestPage[0] ?? null) : undefined, olderCursor: nextCursor, firstPage: false });
     }
 
     // The newest page comes from the poller's shared copy; before its first read, from the database.
     const page = fastify.feed.newestPage();
     if (page === null) {
-      const { tweets } = await fastify.tweets.latest({ limit: PAGE_SIZE });
-      return render(tweets, { newest: tweets[0], firstPage: true });
+      const { tweets, nextCursor } = await fastify.tweets.latest({ limit: PAGE_SIZE });
+      return render(tweets, { newest: tweets[0] ?? null, olderCursor: nextCursor, firstPage: true });
     }
     if (rendered?.page !== page || rendered.until < Date.now()) {
-      rendered = { page, html: await render(page, { newest: page[0], firstPage: true }), until: Date.now() + RENDERED_PAGE_TTL_MS };
+      // A full page means older tweets exist (at worst the "Older" page says there are none).
+      const last = page.at(-1);
+      const olderCursor = page.length === PAGE_SIZE && last ? encodeCursor(last) : null;
+      const html = await render(page, { newest: page[0] ?? null, olderCursor, firstPage: true });
+      rendered = { page, html, until: Date.now() + RENDERED_PAGE_TTL_MS };
     }
     return rendered.html;
   });
