@@ -52,6 +52,7 @@ describe('parseConfig', () => {
     [{ TRACK: ' , ' }, 'TRACK'],
     [{ REGION: 'mars' }, 'REGION'],
     [{ STREAMER_SOURCE: 'search' }, 'X_BEARER_TOKEN'],
+    [{ REPLAY_FILE: '/nonexistent/replay.jsonl' }, 'REPLAY_FILE'],
   ])('names the bad variable in %o', (env, variable) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
@@ -93,6 +94,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const config = toConfig(result.data);
   if (config.source !== 'replay' && !config.x.bearerToken) {
     throw new ConfigError('X_BEARER_TOKEN', `is required when STREAMER_SOURCE is ${config.source}`);
+  }
+  if (config.source === 'replay' && !existsSync(config.replay.file)) {
+    throw new ConfigError('REPLAY_FILE', 'names a file that does not exist');
   }
   return config;
 }

@@ -42,6 +42,15 @@ describe('BoundedQueue', () => {
     expect(queue.size).toBe(3);
   });
 
+  it('stops waiting for a size when the signal aborts', async () => {
+    const queue = new BoundedQueue<number>(3);
+    const abort = new AbortController();
+    const waiting = queue.whenSize(2, abort.signal);
+    abort.abort();
+    await waiting;
+    expect(queue.size).toBe(0);
+  });
+
   it('rejects a capacity that is not a positive integer', () => {
     expect(() => new BoundedQueue(0)).toThrow(RangeError);
   });

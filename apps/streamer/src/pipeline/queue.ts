@@ -37,11 +37,25 @@ export class BoundedQueue<T> {
     return taken;
   }
 
-  /** Resolves once the queue holds at least `size` items (or is full, if `size` exceeds the capacity). */
-  whenSize(size: number): Promise<void> {
+  /**
+   * Resolves once the queue holds at least `size` items (or is full, if `size` exceeds the capacity),
+   * or as soon as `signal` aborts.
+   */
+  whenSize(size: number, signal?: AbortSignal): Promise<void> {
     const wanted = Math.min(size, this.capacity);
-    if (this.items.length >= wanted) return Promise.resolve();
-    return new Promise((resolve) => this.sizeWaiters.push({ size: wanted, resolve }));
+    if (this.items.length >= wanted || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { size: wanted, resolve };
+      this.sizeWaiters.push(waiter);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sizeWaiters = this.sizeWaiters.filter((other) => other !== waiter);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   }
 
   private wakeSizeWaiters(): void {

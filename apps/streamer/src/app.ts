@@ -1,0 +1,118 @@
+import type { RequestListener } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pino, type Logger } from 'pino';
+import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
+import type { Config } from './config.js';
+import { opsHandler, type Readiness } from './ops/http.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { Batcher } from './pipeline/batcher.js';
+import { Intake } from './pipeline/intake.js';
+import { BoundedQueue } from './pipeline/queue.js';
+import { ReplaySource } from './sources/replay.js';
+import { SearchSource } from './sources/search.js';
+import type { Sleep, Source } from './sources/source.js';
+import { StreamSource } from './sources/stream.js';
+import { XApiClient } from './sources/x-client.js';
+
+/** What tests replace: the logger, and how the app waits out policy delays (reconnects, retries). */
+export interface AppDependencies {
+  logger?: Logger;
+  sleep?: Sleep;
+}
+
+export interface App {
+  /** The ops endpoints (/livez, /readyz, /metrics); server.ts serves it on PORT. */
+  handler: RequestListener;
+  metrics: Metrics;
+  /** Settles when the source ends by itself (a replay at the end of its file) or after `stop`. */
+  sourceDone: Promise<void>;
+  /** Stops the source and flushes the queue within `graceMs`; returns how many posts were left unstored. */
+  stop(graceMs: number): Promise<number>;
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+export function createLogger(config: Pick<Config, 'logLevel' | 'region' | 'source'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'streamer', region: config.region, source: config.source } });
+}
+
+const abortableSleep: Sleep = (ms, signal) =>
+  delay(ms, undefined, signal ? { signal } : {}).catch((error: unknown) => {
+    if (!signal?.aborted) throw error;
+  });
+
+/** Connects to the database and starts the pipeline and the configured source. */
+export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
+  const log = dependencies.logger ?? createLogger(config);
+  const sleep = dependencies.sleep ?? abortableSleep;
+  const client = await connect(config.mongo.url, { role: 'writer' });
+  const repository = TweetRepository.fromClient(client, {
+    database: config.mongo.database,
+    collection: config.mongo.collection,
+  });
+  await repository.ensureIndexes();
+
+  const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
+  const metrics = createMetrics(() => queue.size);
+  const intake = new Intake(queue, metrics, log);
+  const batcher = new Batcher(
+    queue,
+    repository,
+    {
+      batchSize: config.pipeline.batchSize,
+      maxWaitMs: config.pipeline.batchMaxWaitMs,
+      retryMaxMs: config.pipeline.dbRetryMaxMs,
+    },
+    metrics,
+    log,
+    sleep,
+  );
+  const source = createSource(config, intake, metrics, log, sleep);
+  batcher.start();
+  const sourceDone = source.run();
+  log.info(
+    { database: config.mongo.database, collection: config.mongo.collection, track: config.x.track },
+    'streamer started',
+  );
+
+  async function readiness(): Promise<Readiness> {
+    const ping = client.db(config.mongo.database).command({ ping: 1 });
+    const timeout = delay(PING_TIMEOUT_MS, false);
+    const database = await Promise.race([ping.then(() => true, () => false), timeout]);
+    return { database, source: source.connected };
+  }
+
+  return {
+    handler: opsHandler(metrics.registry, readiness),
+    metrics,
+    sourceDone,
+    async stop(graceMs) {
+      const started = Date.now();
+      source.stop();
+      // A source blocked on a full queue (database down) may not finish within the grace period.
+      await Promise.race([sourceDone.catch(() => undefined), delay(graceMs)]);
+      const left = await batcher.drain(Math.max(graceMs - (Date.now() - started), 0));
+      if (left > 0) log.error({ left }, 'grace period over: posts left unstored');
+      else log.info('queue flushed');
+      await client.close(left > 0);
+      return left;
+    },
+  };
+}
+
+function createSource(config: Config, intake: Intake, metrics: Metrics, log: Logger, sleep: Sleep): Source {
+  if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
+  // parseConfig guarantees a token for the X API sources.
+  const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
+  if (config.source === 'search') {
+    return new SearchSource(client, { track: config.x.track, intervalMs: config.search.intervalMs }, intake, log, sleep);
+  }
+  return new StreamSource(
+    client,
+    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs },
+    intake,
+    metrics,
+    log,
+    sleep,
+  );
+}

@@ -1,0 +1,59 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The streamer's Prometheus metrics, in a registry of their own (tests build several apps per process). */
+export function createMetrics(queueDepth: () => number) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    received: new Counter({
+      name: 'streamer_tweets_received_total',
+      help: 'Posts taken from the source and mapped (before the queue)',
+      registers,
+    }),
+    stored: new Counter({ name: 'streamer_tweets_stored_total', help: 'Posts inserted as new documents', registers }),
+    duplicates: new Counter({
+      name: 'streamer_tweets_duplicates_total',
+      help: 'Posts that were already stored (reconnects, polling overlap, replays)',
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'streamer_tweets_dropped_total',
+      help: 'Posts from the live stream dropped because the queue was full',
+      registers,
+    }),
+    malformed: new Counter({
+      name: 'streamer_messages_malformed_total',
+      help: 'Lines or payloads that could not be parsed or mapped, skipped',
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'streamer_queue_depth',
+      help: 'Posts waiting in the queue',
+      registers,
+      collect() {
+        this.set(queueDepth());
+      },
+    }),
+    batchSeconds: new Histogram({
+      name: 'streamer_batch_duration_seconds',
+      help: 'Duration of one batched upsert',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    batchFailures: new Counter({
+      name: 'streamer_batch_failures_total',
+      help: 'Batched upserts that failed and were retried',
+      registers,
+    }),
+    reconnects: new Counter<'reason'>({
+      name: 'streamer_reconnects_total',
+      help: 'Stream reconnects by the reason of the disconnect',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import { mapXMessage, mapXSearchPage, type TweetDocument } from '@kubeonazure/tweet-model';
+import type { Metrics } from '../ops/metrics.js';
+import type { BoundedQueue } from './queue.js';
+
+const EXCERPT_LENGTH = 160;
+
+/**
+ * The front of the pipeline: turns what a source receives into documents on the queue, counting and
+ * logging what it must skip (malformed input) or drop (a full queue under the live stream).
+ */
+export class Intake {
+  private dropping = 0;
+
+  constructor(
+    private readonly queue: BoundedQueue<TweetDocument>,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  /** A live-stream message: it cannot wait, so a full queue drops it (counted and logged). */
+  fromStream(message: unknown): void {
+    const tweet = this.map(message);
+    if (!tweet) return;
+    this.metrics.received.inc();
+    if (this.queue.offer(tweet)) {
+      if (this.dropping > 0) {
+        this.log.warn({ dropped: this.dropping }, 'queue has room again; stream posts were dropped meanwhile');
+        this.dropping = 0;
+      }
+      return;
+    }
+    this.metrics.dropped.inc();
+    if (this.dropping++ === 0) {
+      this.log.error(
+        { capacity: this.queue.capacity, id: tweet._id },
+        'queue full: dropping live stream posts until the database catches up',
+      );
+    }
+  }
+
+  /** One JSONL line of a replay file; waits while the queue is full. */
+  async fromLine(line: string): Promise<void> {
+    if (line.trim() === '') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch (error) {
+      this.malformed(line, error);
+      return;
+    }
+    const tweet = this.map(message);
+    if (tweet) await this.put(tweet);
+  }
+
+  /** One search/recent response page; waits while the queue is full. */
+  async fromSearchPage(page: unknown): Promise<void> {
+    let tweets: TweetDocument[];
+    try {
+      tweets = mapXSearchPage(page);
+    } catch (error) {
+      this.malformed(page, error);
+      return;
+    }
+    for (const tweet of tweets) await this.put(tweet);
+  }
+
+  /** Counts and logs input that cannot become a document, with a short excerpt to find it by. */
+  malformed(input: unknown, error: unknown): void {
+    this.metrics.malformed.inc();
+    const text = typeof input === 'string' ? input : JSON.stringify(input);
+    this.log.warn(
+      { excerpt: text?.slice(0, EXCERPT_LENGTH), reason: error instanceof Error ? error.message : String(error) },
+      'malformed message skipped',
+    );
+  }
+
+  private async put(tweet: TweetDocument): Promise<void> {
+    this.metrics.received.inc();
+    await this.queue.put(tweet);
+  }
+
+  private map(message: unknown): TweetDocument | null {
+    try {
+      const mapped = mapXMessage(message);
+      if (mapped.errors.length > 0) this.log.info({ errors: mapped.errors }, 'X reported problems with a message');
+      return mapped.kind === 'tweet' ? mapped.tweet : null;
+    } catch (error) {
+      this.malformed(message, error);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { ApiResponseError, ETwitterStreamEvent, type TweetStream } from 'twitter-api-v2';
+import type { Metrics } from '../ops/metrics.js';
+import type { Intake } from '../pipeline/intake.js';
+import { nextReconnect, type DisconnectReason, type ReconnectState } from './reconnect-policy.js';
+import { diffRules, wantedRules, type StreamRule } from './rules.js';
+import type { Sleep, Source } from './source.js';
+import { TWEET_QUERY, type XApiClient } from './x-client.js';
+
+export interface StreamSourceOptions {
+  track: readonly string[];
+  /** Silence (no post, no keep-alive) after which the connection counts as dead. */
+  stallTimeoutMs: number;
+}
+
+/**
+ * The X API v2 filtered stream. Syncs the rules, then keeps one connection open, reconnecting per
+ * X's policy (reconnect-policy.ts) for as long as the process runs.
+ */
+export class StreamSource implements Source {
+  private readonly stopping = new AbortController();
+  private current: TweetStream | null = null;
+  private backoff: ReconnectState | null = null;
+  private rulesSynced = false;
+  connected = false;
+
+  constructor(
+    private readonly client: XApiClient,
+    private readonly options: StreamSourceOptions,
+    private readonly intake: Intake,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly sleep: Sleep,
+  ) {}
+
+  async run(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      const reason = await this.connectAndConsume();
+      if (signal.aborted) break;
+      this.backoff = nextReconnect(this.backoff, reason);
+      this.metrics.reconnects.inc({ reason });
+      this.log.warn({ reason, delayMs: this.backoff.delayMs }, 'stream disconnected; reconnecting');
+      await this.sleep(this.backoff.delayMs, signal);
+    }
+  }
+
+  stop(): void {
+    this.stopping.abort();
+    this.current?.close();
+  }
+
+  /** One connection: resolves with why it ended (or failed to start). */
+  private async connectAndConsume(): Promise<DisconnectReason> {
+    const stream = this.client.searchStream({ ...TWEET_QUERY, autoConnect: false });
+    let reason: DisconnectReason = 'network';
+    const ended = new Promise<DisconnectReason>((resolve) => {
+      stream.on(ETwitterStreamEvent.Connected, () => {
+        // The library decodes each chunk on its own, which garbles a character split across chunks.
+        (stream as unknown as { res: Readable }).res.setEncoding('utf8');
+      });
+      stream.on(ETwitterStreamEvent.Data, (message: unknown) => {
+        this.healthy();
+        this.intake.fromStream(message);
+      });
+      stream.on(ETwitterStreamEvent.DataKeepAlive, () => this.healthy());
+      stream.on(ETwitterStreamEvent.DataError, (message: { errors?: Record<string, unknown>[] }) => {
+        this.log.warn({ errors: message.errors }, 'X sent an error message in the stream');
+        if (message.errors?.some(isDisconnectNotice)) {
+          reason = 'operational-disconnect';
+          stream.close();
+        }
+      });
+      stream.on(ETwitterStreamEvent.TweetParseError, (error: Error) => this.intake.malformed(error.message, error));
+      stream.on(ETwitterStreamEvent.ConnectionLost, () => (reason = 'stall'));
+      stream.on(ETwitterStreamEvent.ConnectionError, (error: Error) =>
+        this.log.info({ reason: error.message }, 'stream connection error'),
+      );
+      // Every failure is also re-emitted as a generic error event; the specific ones above handle them.
+      stream.on(ETwitterStreamEvent.Error, () => undefined);
+      stream.on(ETwitterStreamEvent.ConnectionClosed, () => resolve(reason));
+    });
+    try {
+      await this.syncRules();
+      await stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
+    } catch (error) {
+      const failure = classify(error);
+      this.log.warn({ reason: failure, status: (error as { code?: unknown }).code, detail: errorText(error) }, 'stream connect failed');
+      return failure;
+    }
+    this.current = stream;
+    this.connected = true;
+    this.log.info('stream connected');
+    // stop() may have come while connecting, before `current` was set.
+    if (this.stopping.signal.aborted) stream.close();
+    const endReason = await ended;
+    this.connected = false;
+    this.current = null;
+    return endReason;
+  }
+
+  /** A connection that delivers data ends the failure streak: the next drop reconnects at once. */
+  private healthy(): void {
+    this.backoff = null;
+  }
+
+  private async syncRules(): Promise<void> {
+    if (this.rulesSynced) return;
+    const existing: StreamRule[] = (await this.client.streamRules()).data ?? [];
+    const changes = diffRules(existing, wantedRules(this.options.track));
+    if (changes.delete.length > 0) {
+      await this.client.updateStreamRules({ delete: { ids: changes.delete.map((rule) => rule.id) } });
+    }
+    if (changes.add.length > 0) await this.client.updateStreamRules({ add: changes.add });
+    this.log.info(
+      { added: changes.add.map((rule) => rule.value), deleted: changes.delete.map((rule) => rule.value), kept: changes.keep.length },
+      'stream rules synced',
+    );
+    this.rulesSynced = true;
+  }
+}
+
+function classify(error: unknown): DisconnectReason {
+  if (error instanceof ApiResponseError) return error.code === 429 ? 'rate-limit' : 'http';
+  return 'network';
+}
+
+function isDisconnectNotice(problem: Record<string, unknown>): boolean {
+  return [problem.title, problem.type, problem.disconnect_type].some(
+    (field) => typeof field === 'string' && /disconnect/i.test(field),
+  );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

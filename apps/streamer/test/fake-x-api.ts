@@ -1,0 +1,209 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * A stand-in for the X API v2 on 127.0.0.1, speaking its wire format: the filtered stream as
+ * `\r\n`-delimited JSON with `\r\n` keep-alives, the stream rules endpoints, and search/recent with
+ * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script.
+ */
+
+/** One step of a stream connection: raw text to write, or a promise to wait for before going on. */
+export type StreamStep = string | Promise<unknown>;
+
+export type StreamScript =
+  /** Answer the connect request with an HTTP error (e.g. 429 TooManyConnections, 503). */
+  | { status: number; body: object }
+  /** Accept, play the steps, then end the response, reset the socket, or keep it open silently. */
+  | { steps: StreamStep[]; then: 'end' | 'reset' | 'hang' }
+  /** Reset the socket before any response: a network error. */
+  | { refuse: true };
+
+export interface Post {
+  data: { id: string; author_id: string } & Record<string, unknown>;
+  includes?: { users?: object[] };
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export const frame = (message: object): string => `${JSON.stringify(message)}\r\n`;
+export const KEEP_ALIVE = '\r\n';
+export const OPERATIONAL_DISCONNECT = frame({
+  errors: [
+    {
+      title: 'operational-disconnect',
+      disconnect_type: 'OperationalDisconnect',
+      detail: 'This stream has been disconnected for operational reasons.',
+      type: 'https://api.twitter.com/2/problems/operational-disconnect',
+    },
+  ],
+});
+export const TOO_MANY_CONNECTIONS: StreamScript = {
+  status: 429,
+  body: {
+    title: 'ConnectionException',
+    detail: 'This stream is currently at the maximum allowed connection limit.',
+    connection_issue: 'TooManyConnections',
+    type: 'https://api.twitter.com/2/problems/streaming-connection',
+  },
+};
+export const SERVICE_UNAVAILABLE: StreamScript = {
+  status: 503,
+  body: { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 },
+};
+
+export class FakeXApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly rules = new Map<string, { id: string; value: string; tag?: string }>();
+  readonly streamScripts: StreamScript[] = [];
+  /** Posts search/recent finds, any order. */
+  readonly searchPosts: Post[] = [];
+  searchPageSize = 10;
+  /** Requests left in the search rate-limit window; a request with none left gets a 429. */
+  searchRemaining = 450;
+  searchResetAt = Math.floor(Date.now() / 1000) + 900;
+  searchTooManyRequests = 0;
+  streamConnections = 0;
+  private nextRuleId = 1_000;
+  private readonly openResponses = new Set<ServerResponse>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly token: string,
+  ) {}
+
+  static async start(token = 'test-bearer-token'): Promise<FakeXApi> {
+    const server = createServer();
+    const api = new FakeXApi(server, token);
+    server.on('request', (request, response) => void api.handle(request, response));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return api;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  requestsTo(path: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  async close(): Promise<void> {
+    for (const response of this.openResponses) response.destroy();
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', this.baseUrl);
+    let raw = '';
+    for await (const chunk of request) raw += String(chunk);
+    this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.searchParams, body: raw ? JSON.parse(raw) : undefined });
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      return json(response, 401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
+    }
+    const route = `${request.method} ${url.pathname}`;
+    if (route === 'GET /2/tweets/search/stream') return this.stream(request, response);
+    if (route === 'GET /2/tweets/search/stream/rules') return this.listRules(response);
+    if (route === 'POST /2/tweets/search/stream/rules') return this.changeRules(response, JSON.parse(raw) as RuleChange);
+    if (route === 'GET /2/tweets/search/recent') return this.search(url.searchParams, response);
+    json(response, 404, { title: 'Not Found Error', type: 'about:blank', status: 404 });
+  }
+
+  private async stream(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.streamConnections++;
+    const script = this.streamScripts.shift() ?? { steps: [], then: 'hang' };
+    if ('refuse' in script) return void request.socket.resetAndDestroy();
+    if ('status' in script) return json(response, script.status, script.body);
+    request.socket.setNoDelay(true);
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked' });
+    this.openResponses.add(response);
+    response.on('close', () => this.openResponses.delete(response));
+    for (const step of script.steps) {
+      if (typeof step === 'string') {
+        response.write(step);
+        // Let each step leave as a chunk of its own.
+        await delay(5);
+      } else {
+        await step;
+      }
+      if (response.destroyed) return;
+    }
+    if (script.then === 'end') response.end();
+    if (script.then === 'reset') request.socket.resetAndDestroy();
+  }
+
+  private listRules(response: ServerResponse): void {
+    const data = [...this.rules.values()];
+    const meta = { sent: new Date().toISOString(), result_count: data.length };
+    json(response, 200, data.length > 0 ? { data, meta } : { meta });
+  }
+
+  private changeRules(response: ServerResponse, change: RuleChange): void {
+    const sent = new Date().toISOString();
+    if (change.delete) {
+      const deleted = change.delete.ids.filter((id) => this.rules.delete(id)).length;
+      return json(response, 200, { meta: { sent, summary: { deleted, not_deleted: change.delete.ids.length - deleted } } });
+    }
+    const added = (change.add ?? []).map((rule) => ({ ...rule, id: String(this.nextRuleId++) }));
+    added.forEach((rule) => this.rules.set(rule.id, rule));
+    json(response, 201, {
+      data: added,
+      meta: { sent, summary: { created: added.length, not_created: 0, valid: added.length, invalid: 0 } },
+    });
+  }
+
+  private search(query: URLSearchParams, response: ServerResponse): void {
+    const rateHeaders = () => ({
+      'x-rate-limit-limit': '450',
+      'x-rate-limit-remaining': String(this.searchRemaining),
+      'x-rate-limit-reset': String(this.searchResetAt),
+    });
+    if (this.searchRemaining <= 0) {
+      this.searchTooManyRequests++;
+      return json(response, 429, { title: 'Too Many Requests', type: 'about:blank', status: 429 }, rateHeaders());
+    }
+    this.searchRemaining--;
+    const sinceId = BigInt(query.get('since_id') ?? '0');
+    const matching = this.searchPosts
+      .filter((post) => BigInt(post.data.id) > sinceId)
+      .sort((a, b) => (BigInt(b.data.id) > BigInt(a.data.id) ? 1 : -1));
+    const offset = Number(query.get('next_token')?.replace('page-', '') ?? 0);
+    const page = matching.slice(offset, offset + this.searchPageSize);
+    const nextOffset = offset + this.searchPageSize;
+    if (page.length === 0) return json(response, 200, { meta: { result_count: 0 } }, rateHeaders());
+    json(
+      response,
+      200,
+      {
+        data: page.map((post) => post.data),
+        includes: { users: page.flatMap((post) => post.includes?.users ?? []) },
+        meta: {
+          newest_id: page[0]?.data.id,
+          oldest_id: page.at(-1)?.data.id,
+          result_count: page.length,
+          ...(nextOffset < matching.length ? { next_token: `page-${nextOffset}` } : {}),
+        },
+      },
+      rateHeaders(),
+    );
+  }
+}
+
+interface RuleChange {
+  add?: { value: string; tag?: string }[];
+  delete?: { ids: string[] };
+}
+
+function json(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  response.end(JSON.stringify(body));
+}

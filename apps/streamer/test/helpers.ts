@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MongoClient } from 'mongodb';
+import { pino, type Logger } from 'pino';
+import { parseConfig, type Config } from '../src/config.js';
+import type { App } from '../src/app.js';
+import type { Post } from './fake-x-api.js';
+
+/** A database name of its own for each test. */
+export function databaseName(file: string): string {
+  return `test_streamer_${file}_${randomBytes(4).toString('hex')}`;
+}
+
+export function testConfig(mongoUrl: string, database: string, env: Record<string, string> = {}): Config {
+  return parseConfig({ MONGO_URL: mongoUrl, MONGO_DB: database, LOG_LEVEL: 'debug', PORT: '0', ...env });
+}
+
+/** A logger whose JSON lines the test can read. */
+export function captureLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const raw: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      raw.push(String(chunk));
+      callback();
+    },
+  });
+  return {
+    logger: pino({ level: 'debug' }, sink),
+    lines: () => raw.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** Polls until `check` holds; fails after `timeoutMs` (a bound, not a timing assertion). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+export async function metric(app: App, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const values = (await app.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  return values
+    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+/** Records every policy delay the app asks for and returns at once: tests never wait minutes. */
+export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
+  const delays: number[] = [];
+  return {
+    delays,
+    sleep: async (ms) => {
+      delays.push(ms);
+      await delay(1);
+    },
+  };
+}
+
+export async function withMongo<T>(url: string, use: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(url);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+let postCounter = 0;
+/** A filtered-stream message for a made-up post; ids grow so they sort like real ones. */
+export function streamMessage(text = 'Shipping containers all day #docker', id?: string): Post & { matching_rules: object[] } {
+  const postId = id ?? String(1_995_000_000_000_000_000n + BigInt(++postCounter));
+  const start = [...text].indexOf('#');
+  return {
+    data: {
+      id: postId,
+      text,
+      created_at: new Date(Date.UTC(2026, 10, 23, 12, 0, postCounter % 60)).toISOString(),
+      author_id: '4242',
+      lang: 'en',
+      ...(start >= 0 ? { entities: { hashtags: [{ start, end: start + 7, tag: 'docker' }] } } : {}),
+    },
+    includes: { users: [{ id: '4242', username: 'test_whale', name: 'Test Whale', profile_image_url: 'https://example.com/a_normal.png' }] },
+    matching_rules: [{ id: '1000', tag: 'docker' }],
+  };
+}
