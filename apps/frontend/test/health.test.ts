@@ -1,0 +1,105 @@
+import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeTweets, startTestApp, type TestApp } from './support.js';
+
+describe('health and metrics with the database up', () => {
+  let t: TestApp;
+  const seeded = makeTweets(3, 4000);
+
+  beforeAll(async () => {
+    t = await startTestApp(testMongoUrl());
+    await t.repository.upsertMany(seeded);
+  });
+  afterAll(() => t?.close());
+
+  it('/healthz answers 200 with the newest tweet and its age', async () => {
+    const response = await t.app.inject('/healthz');
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(Object.keys(body).sort()).toEqual(['newestTweetAgeSeconds', 'newestTweetAt', 'region', 'status']);
+    expect(body).toMatchObject({ status: 'ok', region: 'uksouth', newestTweetAt: seeded[0]!.created_at.toISOString() });
+    expect(body.newestTweetAgeSeconds).toBeGreaterThanOrEqual(3);
+    expect(body.newestTweetAgeSeconds).toBeLessThan(60);
+  });
+
+  it('/healthz reports null times for an empty replica', async () => {
+    const empty = await startTestApp(testMongoUrl());
+    try {
+      expect((await empty.app.inject('/healthz')).json()).toEqual({ status: 'ok', region: 'uksouth', newestTweetAt: null, newestTweetAgeSeconds: null });
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it('/livez answers 200', async () => {
+    const response = await t.app.inject('/livez');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/metrics has the request histogram by route, SSE clients and poller lag', async () => {
+    await t.app.inject('/');
+    await eventually(() => t.app.feed.lastSuccessAt ?? undefined);
+    const response = await t.app.inject('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/",status_code="200"\} \d+/);
+    expect(response.body).toMatch(/^frontend_sse_clients 0$/m);
+    expect(response.body).toMatch(/^frontend_poller_lag_seconds \d/m);
+    expect(response.body).toMatch(/^frontend_newest_tweet_age_seconds \d/m);
+    expect(response.body).toMatch(/^frontend_poll_errors_total 0$/m);
+    expect(response.body).toContain('process_resident_memory_bytes');
+  });
+});
+
+describe('database outage', () => {
+  let db: DevDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await startDevDatabase({ preferEnv: false });
+    t = await startTestApp(db.url, { readTimeoutMs: 1000 });
+    await t.repository.upsertMany(makeTweets(5));
+    await t.app.ready();
+  });
+  afterAll(async () => {
+    await t?.close().catch(() => undefined);
+    await db?.stop();
+  });
+
+  it('answers 503 (friendly page, /healthz with a reason) while the database is down, and recovers by itself', async () => {
+    expect((await t.app.inject('/')).statusCode).toBe(200);
+    expect((await t.app.inject('/healthz')).statusCode).toBe(200);
+
+    await db.pause();
+
+    // The poller notices within a poll and stops serving its copy of the page.
+    const page = await eventually(async () => {
+      const response = await t.app.inject({ url: '/', headers: { accept: 'text/html' } });
+      return response.statusCode === 503 ? response : undefined;
+    });
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['retry-after']).toBe('10');
+    expect(page.body).toContain('The tweets are taking a break');
+    expect(page.body).toContain('London · UK South');
+    expect(page.body).not.toMatch(/Mongo|stack|at .*\.[jt]s:\d+/);
+
+    const health = await t.app.inject('/healthz');
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toEqual({ status: 'unavailable', region: 'uksouth', reason: expect.stringMatching(/^database read (timed out|failed)/) });
+    expect((await t.app.inject('/livez')).statusCode).toBe(200);
+    const api = await t.app.inject('/api/tweets');
+    expect(api.statusCode).toBe(503);
+    expect(api.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+
+    await db.restart();
+
+    await eventually(async () => ((await t.app.inject('/healthz')).statusCode === 200 ? true : undefined), 60_000);
+    const recovered = await eventually(async () => {
+      const response = await t.app.inject('/');
+      return response.statusCode === 200 ? response : undefined;
+    }, 30_000);
+    expect([...recovered.body.matchAll(/<article class="tweet"/g)]).toHaveLength(5);
+  }, 120_000);
+});
