@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,17 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
 export function contextOf(call: KubectlCall): string | undefined {
   const index = call.args.indexOf('--context');
   return index === -1 ? undefined : call.args[index + 1];
+}
+
+/**
+ * A config file like the shipped one whose overlays folder holds an empty folder per region
+ * (the fake kubectl renders them); remove `dir` when done.
+ */
+export function writeTestConfig(): { dir: string; config: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'globe-config-'));
+  const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8')) as { regions: string[] };
+  for (const region of shipped.regions) mkdirSync(path.join(dir, 'overlays', region), { recursive: true });
+  const config = path.join(dir, 'globe.config.json');
+  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays' }));
+  return { dir, config };
 }

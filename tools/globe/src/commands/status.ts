@@ -102,6 +102,6 @@ export function statusTable(regions: RegionStatus[]): string {
 }
 
 function newestTweet(healthz: HealthzReading | null): string {
-  if (healthz === null || healthz.status === null) return '-';
+  if (healthz?.ok !== true) return '-';
   return healthz.newestTweetAgeSeconds === null ? 'none' : `${formatAge(healthz.newestTweetAgeSeconds)} ago`;
 }

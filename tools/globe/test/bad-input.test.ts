@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runGlobe } from './run-globe.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'globe-bad-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every bad input ends the same way: one line on stderr, a non-zero exit, no cluster touched. */
+async function expectOneLineError(args: string[], message: string | RegExp, options: Parameters<typeof runGlobe>[1] = {}) {
+  const run = await runGlobe(args, options);
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.split('\n')).toHaveLength(2);
+  expect(run.stderr.trimEnd()).toMatch(typeof message === 'string' ? `globe: ${message}` : message);
+  expect(run.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
+  return run;
+}
+
+describe('bad input', () => {
+  it('an unknown region', async () => {
+    await expectOneLineError(['status', '--regions', 'westus,eastus'], 'unknown region eastus (configured: westus, uksouth, southeastasia)');
+    await expectOneLineError(['rollout', '--tag', 'abc', '--context', 'eastus=x'], 'unknown region eastus');
+  });
+
+  it('a kube context missing from the kubeconfig', async () => {
+    await expectOneLineError(
+      ['rollout', '--tag', 'abc'],
+      'kube context kubeonazure-uksouth (region uksouth) is not in the kubeconfig; see kubectl config get-contexts, or set --context uksouth=<context>',
+      { scenario: { contexts: ['kubeonazure-westus', 'kubeonazure-southeastasia'] } },
+    );
+  });
+
+  it('a missing environment variable', async () => {
+    const env = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr', COSMOS_CONNECTION_STRING: 'mongodb://secret@host/' };
+    const run = await expectOneLineError(['secrets'], 'missing environment variable ACR_PASSWORD', { env });
+    expect(run.stderr).not.toContain('mongodb://secret@host/');
+  });
+
+  it('kubectl not installed', async () => {
+    await expectOneLineError(
+      ['status'],
+      'kubectl not found on PATH: install kubectl (https://kubernetes.io/docs/tasks/tools/) or fix PATH',
+      { withoutKubectl: true },
+    );
+  });
+
+  it('a missing or unknown command, option or tag', async () => {
+    await expectOneLineError(['deploy'], 'unknown command deploy (expected secrets, rollout or status; see --help)');
+    await expectOneLineError(['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)');
+    await expectOneLineError(['rollout', '--tag', 'a/b'], '--tag a/b is not a valid image tag');
+    await expectOneLineError(['status', '--watch'], "Unknown option '--watch' (see --help)");
+  });
+
+  it('a config file that is missing or invalid', async () => {
+    await expectOneLineError(['status', '--config', path.join(dir, 'none.json')], /^globe: cannot read config .*none\.json: file not found$/);
+    const invalid = path.join(dir, 'invalid.json');
+    writeFileSync(invalid, JSON.stringify({ regions: ['westus'] }));
+    await expectOneLineError(['status', '--config', invalid], /^globe: invalid config .*invalid\.json: namespace: /);
+  });
+
+  it('a region without an overlay', async () => {
+    const config = path.join(dir, 'no-overlays.json');
+    const file = {
+      namespace: 'kubeonazure',
+      overlays: 'missing-overlays',
+      imageName: 'kubeonazure',
+      frontendService: 'frontend',
+      contextPrefix: 'kubeonazure',
+      writeRegion: 'westus',
+      regions: ['westus'],
+    };
+    writeFileSync(config, JSON.stringify(file));
+    await expectOneLineError(
+      ['rollout', '--tag', 'abc', '--config', config],
+      `no overlay for region westus: ${path.join(dir, 'missing-overlays', 'westus')} does not exist`,
+    );
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await runGlobe(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: globe <command> [options]');
+    expect(run.calls).toEqual([]);
+  });
+});
