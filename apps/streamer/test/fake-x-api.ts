@@ -9,8 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
  * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script.
  */
 
-/** One step of a stream connection: raw text to write, or a promise to wait for before going on. */
-export type StreamStep = string | Promise<unknown>;
+/** One step of a stream connection: raw bytes or text to write, or a promise to wait for before going on. */
+export type StreamStep = string | Buffer | Promise<unknown>;
 
 export type StreamScript =
   /** Answer the connect request with an HTTP error (e.g. 429 TooManyConnections, 503). */
@@ -125,10 +125,11 @@ export class FakeXApi {
     if ('status' in script) return json(response, script.status, script.body);
     request.socket.setNoDelay(true);
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked' });
+    response.flushHeaders();
     this.openResponses.add(response);
     response.on('close', () => this.openResponses.delete(response));
     for (const step of script.steps) {
-      if (typeof step === 'string') {
+      if (typeof step === 'string' || Buffer.isBuffer(step)) {
         response.write(step);
         // Let each step leave as a chunk of its own.
         await delay(5);

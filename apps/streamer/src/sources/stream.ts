@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ApiResponseError, ETwitterStreamEvent, type TweetStream } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
@@ -83,7 +84,12 @@ export class StreamSource implements Source {
     });
     try {
       await this.syncRules();
-      await stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
+      const connecting = stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
+      if (!(await this.settlesInTime(connecting))) {
+        // No response headers in time (or stopping): give up on this attempt, close it should it still come.
+        connecting.then(() => stream.close(), () => undefined);
+        return 'stall';
+      }
     } catch (error) {
       const failure = classify(error);
       this.log.warn({ reason: failure, status: (error as { code?: unknown }).code, detail: errorText(error) }, 'stream connect failed');
@@ -92,12 +98,22 @@ export class StreamSource implements Source {
     this.current = stream;
     this.connected = true;
     this.log.info('stream connected');
-    // stop() may have come while connecting, before `current` was set.
-    if (this.stopping.signal.aborted) stream.close();
     const endReason = await ended;
     this.connected = false;
     this.current = null;
     return endReason;
+  }
+
+  /** Whether `connecting` settles before the stall timeout and before stop(); rethrows its failure. */
+  private async settlesInTime(connecting: Promise<unknown>): Promise<boolean> {
+    const timer = new AbortController();
+    const signal = AbortSignal.any([timer.signal, this.stopping.signal]);
+    const timedOut = delay(this.options.stallTimeoutMs, true, { signal }).catch(() => true);
+    try {
+      return !(await Promise.race([connecting.then(() => false), timedOut]));
+    } finally {
+      timer.abort();
+    }
   }
 
   /** A connection that delivers data ends the failure streak: the next drop reconnects at once. */

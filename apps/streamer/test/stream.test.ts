@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { startApp, type App } from '../src/app.js';
+import {
+  FakeXApi,
+  frame,
+  KEEP_ALIVE,
+  OPERATIONAL_DISCONNECT,
+  SERVICE_UNAVAILABLE,
+  TOO_MANY_CONNECTIONS,
+  type StreamScript,
+} from './fake-x-api.js';
+import { captureLogger, databaseName, metric, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+
+const url = testMongoUrl();
+const databases: string[] = [];
+let api: FakeXApi;
+let app: App | undefined;
+
+beforeEach(async () => {
+  api = await FakeXApi.start();
+});
+
+afterEach(async () => {
+  await app?.stop(5_000);
+  app = undefined;
+  await api.close();
+});
+
+afterAll(async () => {
+  await withMongo(url, async (client) => {
+    for (const name of databases) await client.db(name).dropDatabase();
+  });
+});
+
+async function startStreaming(env: Record<string, string> = {}) {
+  const database = databaseName('stream');
+  databases.push(database);
+  const { logger, lines } = captureLogger();
+  const clock = recordingSleep();
+  const config = testConfig(url, database, {
+    X_BEARER_TOKEN: api.token,
+    X_API_BASE_URL: api.baseUrl,
+    BATCH_MAX_WAIT_MS: '20',
+    ...env,
+  });
+  app = await startApp(config, { logger, sleep: clock.sleep });
+  const started = app;
+  const storedTexts = () =>
+    withMongo(url, async (client) => {
+      const docs = await client.db(database).collection('tweets').find().sort({ _id: 1 }).toArray();
+      return docs.map((doc) => doc.text as string);
+    });
+  const stored = (n: number) => waitFor(async () => (await metric(started, 'streamer_tweets_stored_total')) >= n, `${n} stored`);
+  return { app: started, database, lines, delays: clock.delays, storedTexts, stored };
+}
+
+describe('stream rules', () => {
+  it('adds missing rules, deletes unconfigured ones and keeps the rest, tagged', async () => {
+    api.rules.set('1', { id: '1', value: 'docker', tag: 'docker' });
+    api.rules.set('2', { id: '2', value: 'moby', tag: 'moby' });
+    const { lines } = await startStreaming({ TRACK: 'docker,kubernetes' });
+    await waitFor(() => api.streamConnections === 1, 'the stream connection');
+
+    expect([...api.rules.values()].map(({ id, value, tag }) => ({ id, value, tag }))).toEqual([
+      { id: '1', value: 'docker', tag: 'docker' },
+      { id: '1000', value: 'kubernetes', tag: 'kubernetes' },
+    ]);
+    const changes = api.requestsTo('/2/tweets/search/stream/rules').filter((request) => request.method === 'POST');
+    expect(changes.map((request) => request.body)).toEqual([
+      { delete: { ids: ['2'] } },
+      { add: [{ value: 'kubernetes', tag: 'kubernetes' }] },
+    ]);
+    expect(lines().find((line) => line.msg === 'stream rules synced')).toMatchObject({ added: ['kubernetes'], deleted: ['moby'], kept: 1 });
+
+    const [connect] = api.requestsTo('/2/tweets/search/stream');
+    expect(Object.fromEntries(connect?.query ?? [])).toEqual({
+      expansions: 'author_id',
+      'user.fields': 'username,name,profile_image_url',
+      'tweet.fields': 'created_at,lang,public_metrics,entities,note_tweet,referenced_tweets',
+    });
+  });
+});
+
+describe('stream wire format', () => {
+  it('reads CRLF-delimited messages across keep-alives and chunk boundaries, skipping a malformed line', async () => {
+    const whole = streamMessage('before #docker');
+    const split = streamMessage('whale 🐳 split across chunks #docker');
+    const after = streamMessage('after #docker');
+    const splitBytes = Buffer.from(frame(split));
+    // Cut inside the four bytes of the whale emoji.
+    const cut = splitBytes.indexOf(Buffer.from('🐳')) + 2;
+    api.streamScripts.push({
+      steps: [KEEP_ALIVE, frame(whole), KEEP_ALIVE, splitBytes.subarray(0, cut), splitBytes.subarray(cut), 'this is not json\r\n', KEEP_ALIVE, frame(after)],
+      then: 'hang',
+    });
+    const { app, storedTexts, stored, lines } = await startStreaming();
+    await stored(3);
+
+    expect((await storedTexts()).sort()).toEqual(['after #docker', 'before #docker', 'whale 🐳 split across chunks #docker']);
+    expect(await metric(app, 'streamer_messages_malformed_total')).toBe(1);
+    expect(await metric(app, 'streamer_tweets_received_total')).toBe(3);
+    expect(lines().find((line) => line.msg === 'malformed message skipped')?.reason).toContain('not valid JSON');
+  });
+
+  it('stores each post once when a reconnect replays what the dropped connection sent', async () => {
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => streamMessage(`post ${name} #docker`));
+    const cFrame = frame(c!);
+    api.streamScripts.push(
+      // The connection drops in the middle of c.
+      { steps: [frame(a!), frame(b!), cFrame.slice(0, 40)], then: 'reset' },
+      { steps: [frame(b!), cFrame, frame(d!)], then: 'hang' },
+    );
+    const { app, storedTexts } = await startStreaming();
+    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) + (await metric(app, 'streamer_tweets_duplicates_total')) >= 5, 'all deliveries written');
+
+    expect(await storedTexts()).toEqual(['post a #docker', 'post b #docker', 'post c #docker', 'post d #docker']);
+    expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(1);
+    expect(await metric(app, 'streamer_messages_malformed_total')).toBe(0);
+    expect(await metric(app, 'streamer_reconnects_total', { reason: 'network' })).toBe(1);
+  });
+});
+
+describe('stream reconnects', () => {
+  it('follows the reconnect policy for every kind of disconnect', async () => {
+    const scripts: StreamScript[] = [
+      { steps: [frame(streamMessage('one #docker'))], then: 'reset' }, // healthy, then a network drop: at once
+      { refuse: true }, // the reconnect fails at the TCP level: +250 ms
+      SERVICE_UNAVAILABLE, // HTTP error: 5 s
+      SERVICE_UNAVAILABLE, // again: 10 s
+      TOO_MANY_CONNECTIONS, // 429: 60 s
+      TOO_MANY_CONNECTIONS, // again: 120 s
+      { steps: [frame(streamMessage('two #docker')), OPERATIONAL_DISCONNECT], then: 'hang' }, // data, then X says goodbye: at once
+      { steps: [KEEP_ALIVE], then: 'hang' }, // a keep-alive, then silence past the stall timeout: at once
+      { steps: [], then: 'end' }, // accepted, then closed without a byte: +250 ms
+      { steps: [KEEP_ALIVE], then: 'hang' },
+    ];
+    api.streamScripts.push(...scripts);
+    const { app, delays, lines } = await startStreaming({ STREAM_STALL_TIMEOUT_MS: '500' });
+    await waitFor(() => delays.length >= 9, 'nine reconnects');
+
+    expect(delays.slice(0, 9)).toEqual([0, 250, 5_000, 10_000, 60_000, 120_000, 0, 0, 250]);
+    const reconnects = async (reason: string) => metric(app, 'streamer_reconnects_total', { reason });
+    expect(await reconnects('network')).toBeGreaterThanOrEqual(3);
+    expect(await reconnects('http')).toBe(2);
+    expect(await reconnects('rate-limit')).toBe(2);
+    expect(await reconnects('operational-disconnect')).toBe(1);
+    expect(await reconnects('stall')).toBeGreaterThanOrEqual(1);
+    expect(await metric(app, 'streamer_tweets_stored_total')).toBe(2);
+    expect(lines().filter((line) => line.msg === 'X sent an error message in the stream')).toHaveLength(1);
+    expect(lines().filter((line) => line.msg === 'stream disconnected; reconnecting').slice(0, 3)).toMatchObject([
+      { reason: 'network', delayMs: 0 },
+      { reason: 'network', delayMs: 250 },
+      { reason: 'http', delayMs: 5_000 },
+    ]);
+  });
+});
