@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
+import { startApp, type App } from '../src/app.js';
+import { FakeXApi, frame, type StreamStep } from './fake-x-api.js';
+import { captureLogger, databaseName, metric, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+
+// A private database server: these tests stop it under the running streamer and bring it back.
+let db: DevDatabase;
+let api: FakeXApi;
+let app: App | undefined;
+
+beforeAll(async () => {
+  db = await startDevDatabase({ preferEnv: false });
+});
+afterAll(async () => {
+  await db?.stop();
+});
+beforeEach(async () => {
+  api = await FakeXApi.start();
+});
+afterEach(async () => {
+  await app?.stop(5_000);
+  app = undefined;
+  await api.close();
+});
+
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+async function start(database: string, env: Record<string, string>) {
+  const capture = captureLogger();
+  app = await startApp(
+    testConfig(db.url, database, { X_BEARER_TOKEN: api.token, X_API_BASE_URL: api.baseUrl, BATCH_MAX_WAIT_MS: '20', ...env }),
+    { logger: capture.logger, sleep: recordingSleep().sleep },
+  );
+  return { app, lines: capture.lines };
+}
+
+const count = (database: string) => withMongo(db.url, (client) => client.db(database).collection('tweets').countDocuments());
+
+describe('database outage', () => {
+  it('holds the posts while the database is down and stores all of them once it is back', { timeout: 90_000 }, async () => {
+    const before = Array.from({ length: 5 }, (_, i) => streamMessage(`before outage ${i} #docker`));
+    const during = Array.from({ length: 5 }, (_, i) => streamMessage(`during outage ${i} #docker`));
+    const outage = gate();
+    api.streamScripts.push({ steps: [...before.map(frame), outage.opened, ...during.map(frame)], then: 'hang' });
+    const database = databaseName('outage');
+    const { app, lines } = await start(database, {});
+    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 5, 'the first posts stored');
+
+    await db.pause();
+    outage.open();
+    await waitFor(async () => (await metric(app, 'streamer_batch_failures_total')) >= 1, 'a failed batch', 60_000);
+    expect(await metric(app, 'streamer_tweets_received_total')).toBe(10);
+
+    await db.restart();
+    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 10, 'all posts stored', 60_000);
+    expect(await count(database)).toBe(10);
+    expect(await metric(app, 'streamer_tweets_dropped_total')).toBe(0);
+    expect(lines().some((line) => line.msg === 'batch upsert failed; holding the batch and retrying')).toBe(true);
+    expect(lines().some((line) => line.msg === 'database writes succeed again')).toBe(true);
+  });
+
+  it('counts and logs what the live stream must drop while the queue is full', { timeout: 90_000 }, async () => {
+    const posts = Array.from({ length: 12 }, (_, i) => streamMessage(`flood ${i} #docker`));
+    const last = streamMessage('after recovery #docker');
+    const outage = gate();
+    const recovered = gate();
+    const steps: StreamStep[] = [outage.opened, ...posts.map(frame), recovered.opened, frame(last)];
+    api.streamScripts.push({ steps, then: 'hang' });
+    const database = databaseName('drops');
+    const { app, lines } = await start(database, { QUEUE_CAPACITY: '3', BATCH_SIZE: '3' });
+    await waitFor(() => api.streamConnections === 1, 'the stream connection');
+
+    await db.pause();
+    outage.open();
+    await waitFor(async () => (await metric(app, 'streamer_tweets_received_total')) === 12, 'the flood received');
+    const dropped = await metric(app, 'streamer_tweets_dropped_total');
+    expect(dropped).toBeGreaterThan(0);
+    expect(lines().filter((line) => line.msg === 'queue full: dropping live stream posts until the database catches up')).toMatchObject([
+      { level: 50 },
+    ]);
+
+    await db.restart();
+    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 12 - dropped, 'the kept posts stored', 60_000);
+    recovered.open();
+    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 13 - dropped, 'the next post stored');
+    expect(await count(database)).toBe(13 - dropped);
+    expect(lines().find((line) => line.msg === 'queue has room again; stream posts were dropped meanwhile')).toMatchObject({ dropped });
+  });
+});
