@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { KubectlCall } from './fake-kubectl/scenario.ts';
 import { contextOf, runGlobe, writeTestConfig } from './run-globe.ts';
 
 const { dir, config } = writeTestConfig();
@@ -9,7 +10,7 @@ const realKubectl = '/usr/bin/kubectl';
 
 const rollout = (...args: string[]) => ['rollout', '--config', config, '--tag', '1a2b3c4', ...args];
 /** The mutating calls (apply, rollout status) as `<context> <verb> [deployment]`. */
-const clusterCalls = (calls: { args: string[] }[]) =>
+const clusterCalls = (calls: KubectlCall[]) =>
   calls
     .filter((call) => contextOf(call) !== undefined)
     .map((call) => {
@@ -18,20 +19,23 @@ const clusterCalls = (calls: { args: string[] }[]) =>
       return [contextOf(call), verb, deployment].filter(Boolean).join(' ');
     });
 
+/** A full rollout: the write region's Deployments (streamer only there), then each read region. */
+const everyRegion = [
+  'kubeonazure-westus apply',
+  'kubeonazure-westus rollout status deployment/frontend',
+  'kubeonazure-westus rollout status deployment/streamer',
+  'kubeonazure-uksouth apply',
+  'kubeonazure-uksouth rollout status deployment/frontend',
+  'kubeonazure-southeastasia apply',
+  'kubeonazure-southeastasia rollout status deployment/frontend',
+];
+
 describe('globe rollout', () => {
   it('applies the write region first, waits for each Deployment, then the read regions in order', async () => {
     const run = await runGlobe(rollout('--timeout', '90s'));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(clusterCalls(run.calls)).toEqual([
-      'kubeonazure-westus apply',
-      'kubeonazure-westus rollout status deployment/frontend',
-      'kubeonazure-westus rollout status deployment/streamer',
-      'kubeonazure-uksouth apply',
-      'kubeonazure-uksouth rollout status deployment/frontend',
-      'kubeonazure-southeastasia apply',
-      'kubeonazure-southeastasia rollout status deployment/frontend',
-    ]);
+    expect(clusterCalls(run.calls)).toEqual(everyRegion);
     const wait = run.calls.find((call) => call.args.includes('rollout'));
     expect(wait?.args).toEqual([
       '--context',
@@ -72,13 +76,7 @@ describe('globe rollout', () => {
   it('stops at the first failed region and says which regions got what', async () => {
     const run = await runGlobe(rollout(), { scenario: { failRollout: ['kubeonazure-uksouth'] } });
     expect(run.code).toBe(1);
-    expect(clusterCalls(run.calls)).toEqual([
-      'kubeonazure-westus apply',
-      'kubeonazure-westus rollout status deployment/frontend',
-      'kubeonazure-westus rollout status deployment/streamer',
-      'kubeonazure-uksouth apply',
-      'kubeonazure-uksouth rollout status deployment/frontend',
-    ]);
+    expect(clusterCalls(run.calls)).toEqual(everyRegion.slice(0, 5));
     expect(run.stdout).toContain('rollout of 1a2b3c4:\n');
     expect(run.stdout).toContain('  westus         applied, every Deployment ready\n');
     expect(run.stdout).toContain(
