@@ -1,0 +1,168 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandLines, REGIONS, renderOverlay, repoRoot, run } from './support.ts';
+
+const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
+const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
+const BASH = '/bin/bash';
+
+const scratch = mkdtempSync(join(tmpdir(), 'deploy-az-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A fake `az` first on PATH: logs each call; `show` finds only what FAKE_AZ_EXISTING lists. */
+function fakeAz(): { bin: string; log: string } {
+  const bin = mkdtempSync(join(scratch, 'bin-'));
+  const log = join(bin, 'calls.log');
+  writeFileSync(
+    join(bin, 'az'),
+    `#!/bin/bash
+printf '%s\\n' "$*" >> '${log}'
+if [[ " $* " == *" show "* ]]; then
+  for existing in $FAKE_AZ_EXISTING; do [[ " $* " == *" $existing "* ]] && exit 0; done
+  echo "(ResourceNotFound) not found" >&2; exit 3
+fi
+`,
+  );
+  chmodSync(join(bin, 'az'), 0o755);
+  return { bin, log };
+}
+
+/** `show ... || create ...` lines: the command that makes the change. */
+function whatRuns(line: string): string {
+  return line.split(' || ').at(-1)!;
+}
+
+function flagValues(line: string, flag: string): string[] {
+  const words = line.split(' ');
+  return words.flatMap((word, index) => (word === flag ? [words[index + 1]!] : []));
+}
+
+describe('deploy/azure/create-backing-services.sh', () => {
+  const dryRun = run(BASH, [BACKING], { DRY_RUN: '1' });
+  const lines = commandLines(dryRun.stdout);
+  const creating = (what: string) => lines.map(whatRuns).filter((line) => line.startsWith(`az ${what} create `));
+
+  it('prints every command in a dry run, and only az commands', () => {
+    expect(dryRun.status).toBe(0);
+    expect(dryRun.stderr).toBe('');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) expect(line).toMatch(/^az /);
+  });
+
+  it('creates the backing resource group and one per regional cluster', () => {
+    expect(creating('group').map((line) => flagValues(line, '--name')[0])).toEqual([
+      'kubeonazure-backing',
+      ...REGIONS.map((region) => `kubeonazure-${region}`),
+    ]);
+  });
+
+  it('creates a Premium registry in the write region, replicated to the two others', () => {
+    const [registry] = creating('acr');
+    expect(registry).toContain('--sku Premium');
+    expect(flagValues(registry!, '--location')).toEqual(['westus']);
+    expect(registry).toContain('--admin-enabled false');
+    expect(creating('acr replication').map((line) => flagValues(line, '--location')[0])).toEqual(['uksouth', 'southeastasia']);
+  });
+
+  it('creates Cosmos DB for MongoDB >= 5.0 with westus=0 uksouth=1 southeastasia=2 and automatic failover', () => {
+    const [account] = creating('cosmosdb');
+    expect(flagValues(account!, '--kind')).toEqual(['MongoDB']);
+    expect(Number(flagValues(account!, '--server-version')[0])).toBeGreaterThanOrEqual(5);
+    expect(account).toContain('--enable-automatic-failover true');
+    const locations = [...account!.matchAll(/--locations regionName=(\w+) failoverPriority=(\d)/g)].map(([, region, priority]) => `${region}=${priority}`);
+    expect(locations).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
+  });
+
+  it('creates the kubeonazure database and the tweets collection with the newest-first sort index', () => {
+    expect(flagValues(creating('cosmosdb mongodb database')[0]!, '--name')).toEqual(['kubeonazure']);
+    const [collection] = creating('cosmosdb mongodb collection');
+    expect(flagValues(collection!, '--database-name')).toEqual(['kubeonazure']);
+    expect(flagValues(collection!, '--name')).toEqual(['tweets']);
+    const indexes = JSON.parse(collection!.match(/--idx '(.*)'/)![1]!) as { key: { keys: string[] } }[];
+    expect(indexes.map((index) => index.key.keys)).toEqual([['_id'], ['created_at', '_id']]);
+  });
+
+  it('routes by latency through Traffic Manager to each region DNS label, checking /healthz', () => {
+    const [profile] = creating('network traffic-manager profile');
+    expect(flagValues(profile!, '--routing-method')).toEqual(['Performance']);
+    expect(Number(flagValues(profile!, '--ttl')[0])).toBeLessThanOrEqual(60);
+    expect(flagValues(profile!, '--protocol')).toEqual(['HTTP']);
+    expect(flagValues(profile!, '--port')).toEqual(['80']);
+    expect(flagValues(profile!, '--path')).toEqual(['/healthz']);
+    const endpoints = creating('network traffic-manager endpoint');
+    expect(endpoints).toHaveLength(REGIONS.length);
+    for (const [index, region] of REGIONS.entries()) {
+      const endpoint = endpoints[index]!;
+      expect(flagValues(endpoint, '--type')).toEqual(['externalEndpoints']);
+      expect(flagValues(endpoint, '--endpoint-location')).toEqual([region]);
+      // The target is the FQDN that region's Service annotation asks Azure for.
+      const service = renderOverlay(region).find((object) => object.kind === 'Service')!;
+      const label = service.metadata.annotations?.['service.beta.kubernetes.io/azure-dns-label-name'];
+      expect(flagValues(endpoint, '--target')).toEqual([`${label}.${region}.cloudapp.azure.com`]);
+    }
+  });
+
+  it('takes every name from the environment', () => {
+    const custom = run(BASH, [BACKING], { DRY_RUN: '1', PREFIX: 'contoso', ACR_NAME: 'contosoreg', COSMOS_ACCOUNT: 'contoso-db' });
+    expect(custom.status).toBe(0);
+    expect(custom.stdout).toContain('az group create --name contoso-backing');
+    expect(custom.stdout).toContain('az acr create --name contosoreg');
+    expect(custom.stdout).toContain('az cosmosdb create --name contoso-db');
+    expect(custom.stdout).toContain('--target contoso-uksouth.uksouth.cloudapp.azure.com');
+    expect(custom.stdout).not.toContain('kubeonazure-backing');
+  });
+
+  it('rejects a malformed name with one line and exit 2', () => {
+    const bad = run(BASH, [BACKING], { DRY_RUN: '1', ACR_NAME: 'not-valid!' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toEqual(['ACR_NAME must be 5-50 letters or digits: not-valid!']);
+  });
+
+  it('says in one line that the Azure CLI is missing when not in a dry run', () => {
+    const missing = run(BASH, [BACKING], { PATH: scratch });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual(['the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands']);
+  });
+
+  it('is idempotent: a re-run over existing resources creates nothing again', () => {
+    const first = fakeAz();
+    expect(run(BASH, [BACKING], { PATH: `${first.bin}:${process.env.PATH}` }).status).toBe(0);
+    const firstCalls = readFileSync(first.log, 'utf8').trim().split('\n');
+    expect(firstCalls.filter((call) => call.includes(' create '))).toEqual(
+      lines.map(whatRuns).filter((line) => line.includes(' create ')).map((line) => line.replace(/^az /, '').replace(/'/g, '')),
+    );
+
+    const second = fakeAz();
+    const everything = 'kubeonazureacr uksouth southeastasia kubeonazure-cosmos kubeonazure tweets westus';
+    expect(run(BASH, [BACKING], { PATH: `${second.bin}:${process.env.PATH}`, FAKE_AZ_EXISTING: everything }).status).toBe(0);
+    const secondCreates = readFileSync(second.log, 'utf8').trim().split('\n').filter((call) => call.includes(' create '));
+    // Resource groups are declared with az group create, which is itself idempotent.
+    expect(secondCreates.every((call) => call.startsWith('group create '))).toBe(true);
+  });
+});
+
+describe('deploy/aks/create-clusters.sh', () => {
+  it('creates one AKS cluster per region attached to the registry, with a <prefix>-<region> kube context', () => {
+    const dryRun = run(BASH, [CLUSTERS], { DRY_RUN: '1', ACR_NAME: 'contosoreg' });
+    expect(dryRun.status).toBe(0);
+    const lines = commandLines(dryRun.stdout).map(whatRuns);
+    const creates = lines.filter((line) => line.startsWith('az aks create '));
+    expect(creates.map((line) => flagValues(line, '--location')[0])).toEqual([...REGIONS]);
+    for (const [index, region] of REGIONS.entries()) {
+      expect(flagValues(creates[index]!, '--attach-acr')).toEqual(['contosoreg']);
+      expect(flagValues(creates[index]!, '--node-count')).toEqual(['2']);
+      expect(flagValues(creates[index]!, '--resource-group')).toEqual([`kubeonazure-${region}`]);
+    }
+    const contexts = lines.filter((line) => line.startsWith('az aks get-credentials ')).map((line) => flagValues(line, '--context')[0]);
+    expect(contexts).toEqual(REGIONS.map((region) => `kubeonazure-${region}`));
+  });
+
+  it('rejects a malformed node count with one line and exit 2', () => {
+    const bad = run(BASH, [CLUSTERS], { DRY_RUN: '1', NODE_COUNT: 'two' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['NODE_COUNT must be a node count from 1 to 99: two']);
+  });
+});

@@ -1,0 +1,44 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const k8sDir = `${repoRoot}deploy/k8s/`;
+
+export const REGIONS = ['westus', 'uksouth', 'southeastasia'] as const;
+export type Region = (typeof REGIONS)[number];
+export const WRITE_REGION: Region = 'westus';
+export const DISPLAY_NAMES: Record<Region, string> = {
+  westus: 'West US',
+  uksouth: 'UK South',
+  southeastasia: 'Southeast Asia',
+};
+
+/** A rendered Kubernetes object, typed loosely: the tests read paths the model classes validated. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: any;
+}
+
+export function run(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+/** `kubectl kustomize deploy/k8s/overlays/<region>`, parsed. */
+export function renderOverlay(region: Region): K8sObject[] {
+  const result = run('kubectl', ['kustomize', `${k8sDir}overlays/${region}`]);
+  if (result.status !== 0) throw new Error(`kubectl kustomize overlays/${region} failed: ${result.stderr}`);
+  return parseAllDocuments(result.stdout).map((document) => document.toJS() as K8sObject);
+}
+
+export function readYaml(path: string): any {
+  return parse(readFileSync(path, 'utf8'));
+}
+
+/** The lines that are commands (not `#` comments) in a script's dry-run output. */
+export function commandLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => line.length > 0 && !line.startsWith('#'));
+}
