@@ -44,8 +44,15 @@ describe('globe secrets', () => {
     expect(run.stdout).toMatch(/southeastasia +namespace and secrets applied/);
   });
 
-  it('gets the values to kubectl intact but never prints them', async () => {
+  it('gets the values to kubectl intact, through stdin only, and never prints them', async () => {
     const run = await runGlobe(['secrets'], { env });
+    const cosmosRender = run.calls.find((call) => call.args.includes('cosmos-db'));
+    expect(cosmosRender?.args).toContain('--from-file=connection-string=/dev/stdin');
+    expect(cosmosRender?.stdin).toBe(values.COSMOS_CONNECTION_STRING);
+    for (const value of Object.values(values)) {
+      expect(run.calls.flatMap((call) => call.args).some((arg) => arg.includes(value))).toBe(false);
+    }
+
     const westus = appliedObjects(run.calls.find((call) => call.args.includes('apply'))?.stdin ?? '');
     const secret = (name: string) => westus.find((object) => object.metadata.name === name).data;
     expect(decode(secret('cosmos-db')['connection-string'])).toBe(values.COSMOS_CONNECTION_STRING);
@@ -64,9 +71,11 @@ describe('globe secrets', () => {
     expect(run.code).toBe(0);
     expect(run.calls.map((call) => call.args.join(' '))).toEqual(['config get-contexts -o name']);
     expect(run.stdout).toContain(
-      "$ kubectl create secret generic cosmos-db '--from-literal=connection-string=***' --namespace kubeonazure --dry-run=client --output=yaml",
+      '$ kubectl create secret generic cosmos-db --from-file=connection-string=/dev/stdin --namespace kubeonazure --dry-run=client --output=yaml  < $COSMOS_CONNECTION_STRING',
     );
-    expect(run.stdout).toContain("'--docker-password=***'");
+    expect(run.stdout).toContain(
+      '$ kubectl create secret docker-registry acr-pull --from-file=.dockerconfigjson=/dev/stdin --namespace kubeonazure --dry-run=client --output=yaml  < docker config for myacr.azurecr.io from ACR_USERNAME, ACR_PASSWORD',
+    );
     expect(run.stdout).toContain('$ kubectl --context kubeonazure-westus apply -f -  < namespace kubeonazure, secrets acr-pull, cosmos-db, x-api');
     expect(run.stdout).toContain('$ kubectl --context kubeonazure-uksouth apply -f -  < namespace kubeonazure, secrets acr-pull, cosmos-db');
     for (const value of Object.values(values)) expect(run.stdout).not.toContain(value);
@@ -80,7 +89,7 @@ describe('globe secrets', () => {
     expect(run.calls.some((call) => call.args.includes('x-api'))).toBe(false);
   });
 
-  it('stops at a region it cannot reach, redacting its error, and reports the rest', async () => {
+  it('stops at a region it cannot reach and reports the rest', async () => {
     const run = await runGlobe(['secrets'], { env, scenario: { unreachable: ['kubeonazure-uksouth'] } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/westus +namespace and secrets applied/);
@@ -88,6 +97,14 @@ describe('globe secrets', () => {
     expect(run.stdout).toMatch(/southeastasia +not attempted/);
     expect(run.calls.some((call) => contextOf(call) === 'kubeonazure-southeastasia')).toBe(false);
     for (const value of Object.values(values)) expect(run.stdout + run.stderr).not.toContain(value);
+  });
+
+  it('redacts a value that kubectl quotes back in an error', async () => {
+    const run = await runGlobe(['secrets'], { env, scenario: { createEchoesInput: true } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^globe: kubectl create secret docker-registry acr-pull .* failed: error: error reading \/dev\/stdin: invalid value "\*\*\*"\n$/);
+    for (const value of Object.values(values)) expect(run.stdout + run.stderr).not.toContain(value);
+    expect(run.calls.some((call) => call.args.includes('apply'))).toBe(false);
   });
 
   it('names the missing variables before touching any cluster', async () => {

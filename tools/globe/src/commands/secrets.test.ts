@@ -16,27 +16,25 @@ describe('secretsFromEnv', () => {
     ]);
     const specs = secretsFromEnv({ ...env, X_BEARER_TOKEN: 'token' });
     expect(specs.map((spec) => [spec.name, spec.writeRegionOnly])).toContainEqual(['x-api', true]);
-    expect(specs.find((spec) => spec.name === 'x-api')?.createArgs).toEqual(['generic', 'x-api', '--from-literal=bearer-token=token']);
+    const xApi = specs.find((spec) => spec.name === 'x-api');
+    expect(xApi?.createArgs).toEqual(['generic', 'x-api', '--from-file=bearer-token=/dev/stdin']);
+    expect(xApi?.content).toBe('token');
   });
 
-  it('renders the pull secret for the ACR login server and marks the values to hide', () => {
+  it('builds the pull secret as a docker config for the ACR login server, values only on stdin', () => {
     const [pull, cosmos] = secretsFromEnv(env);
-    expect(pull?.createArgs).toEqual([
-      'docker-registry',
-      'acr-pull',
-      '--docker-server=myacr.azurecr.io',
-      '--docker-username=myacr',
-      '--docker-password=registry-password',
-    ]);
-    expect(pull?.values).toEqual(['registry-password']);
-    expect(cosmos?.createArgs).toEqual(['generic', 'cosmos-db', `--from-literal=connection-string=${env.COSMOS_CONNECTION_STRING}`]);
+    expect(pull?.createArgs).toEqual(['docker-registry', 'acr-pull', '--from-file=.dockerconfigjson=/dev/stdin']);
+    const auth = Buffer.from('myacr:registry-password').toString('base64');
+    expect(JSON.parse(pull?.content ?? '')).toEqual({ auths: { 'myacr.azurecr.io': { username: 'myacr', password: 'registry-password', auth } } });
+    expect(pull?.values).toEqual(['registry-password', auth, pull?.content]);
+    expect(cosmos?.createArgs).toEqual(['generic', 'cosmos-db', '--from-file=connection-string=/dev/stdin']);
+    expect(cosmos?.content).toBe(env.COSMOS_CONNECTION_STRING);
     expect(cosmos?.values).toEqual([env.COSMOS_CONNECTION_STRING]);
   });
 
   it('uses IMAGE_REGISTRY when set', () => {
-    expect(secretsFromEnv({ ...env, IMAGE_REGISTRY: 'registry.example.com' })[0]?.createArgs[2]).toBe(
-      '--docker-server=registry.example.com',
-    );
+    const [pull] = secretsFromEnv({ ...env, IMAGE_REGISTRY: 'registry.example.com' });
+    expect(Object.keys(JSON.parse(pull?.content ?? '').auths)).toEqual(['registry.example.com']);
   });
 
   it('names every missing variable in one line; empty counts as missing', () => {

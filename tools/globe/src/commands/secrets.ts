@@ -3,12 +3,21 @@ import { GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
 import { forEachRegion, formatOutcomes } from '../regions.js';
 
-/** A Secret to create: its `kubectl create secret` arguments and the values in them to hide. */
+/**
+ * A Secret to create. The value reaches kubectl on stdin (`--from-file=<key>=/dev/stdin`), never
+ * as an argument, so it shows in no process list, shell history or command echo.
+ */
 export interface SecretSpec {
   name: string;
   /** Only the write region runs the streamer, the only user of the X API token. */
   writeRegionOnly: boolean;
+  /** `kubectl create secret` arguments, without the value. */
   createArgs: string[];
+  /** What kubectl reads from stdin: the value itself (or the registry's docker config JSON). */
+  content: string;
+  /** Where the content comes from, for the dry-run echo. */
+  source: string;
+  /** Every form of the secret that must never be printed. */
   values: string[];
 }
 
@@ -34,35 +43,33 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretSpec[] {
     throw new GlobeError(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
 
+  // What `kubectl create secret docker-registry --docker-server ...` would build, without argv.
+  const auth = Buffer.from(`${username}:${password}`).toString('base64');
+  const dockerConfig = JSON.stringify({ auths: { [registry]: { username, password, auth } } });
   const specs: SecretSpec[] = [
     {
       name: 'acr-pull',
       writeRegionOnly: false,
-      createArgs: [
-        'docker-registry',
-        'acr-pull',
-        `--docker-server=${registry}`,
-        `--docker-username=${username}`,
-        `--docker-password=${password}`,
-      ],
-      values: [password],
+      createArgs: ['docker-registry', 'acr-pull', '--from-file=.dockerconfigjson=/dev/stdin'],
+      content: dockerConfig,
+      source: `docker config for ${registry} from ACR_USERNAME, ACR_PASSWORD`,
+      values: [password, auth, dockerConfig],
     },
-    {
-      name: 'cosmos-db',
-      writeRegionOnly: false,
-      createArgs: ['generic', 'cosmos-db', `--from-literal=connection-string=${connectionString}`],
-      values: [connectionString],
-    },
+    genericSecret('cosmos-db', 'connection-string', connectionString, 'COSMOS_CONNECTION_STRING', false),
   ];
-  if (bearerToken !== undefined) {
-    specs.push({
-      name: 'x-api',
-      writeRegionOnly: true,
-      createArgs: ['generic', 'x-api', `--from-literal=bearer-token=${bearerToken}`],
-      values: [bearerToken],
-    });
-  }
+  if (bearerToken !== undefined) specs.push(genericSecret('x-api', 'bearer-token', bearerToken, 'X_BEARER_TOKEN', true));
   return specs;
+}
+
+function genericSecret(name: string, key: string, value: string, variable: string, writeRegionOnly: boolean): SecretSpec {
+  return {
+    name,
+    writeRegionOnly,
+    createArgs: ['generic', name, `--from-file=${key}=/dev/stdin`],
+    content: value,
+    source: `$${variable}`,
+    values: [value],
+  };
 }
 
 /**
@@ -81,11 +88,14 @@ export async function secrets(
   for (const value of specs.flatMap((spec) => spec.values)) kubectl.hide(value);
   if (!specs.some((spec) => spec.name === 'x-api')) say('X_BEARER_TOKEN is not set: skipping the x-api secret');
 
-  const render = (args: string[]) =>
-    kubectl.run(['create', ...args, '--namespace', config.namespace, '--dry-run=client', '--output=yaml']);
+  const render = (args: string[], stdin?: { content: string; source: string }) =>
+    kubectl.run(
+      ['create', ...args, '--namespace', config.namespace, '--dry-run=client', '--output=yaml'],
+      stdin === undefined ? {} : { stdin: stdin.content, stdinNote: stdin.source },
+    );
   const namespace = await render(['namespace', config.namespace]);
   const rendered = new Map<SecretSpec, string>();
-  for (const spec of specs) rendered.set(spec, await render(['secret', ...spec.createArgs]));
+  for (const spec of specs) rendered.set(spec, await render(['secret', ...spec.createArgs], spec));
 
   const outcomes = await forEachRegion(config.regions, { parallel: false, continueOnError: false }, async (region) => {
     const wanted = specs.filter((spec) => region.role === 'write' || !spec.writeRegionOnly);

@@ -10,6 +10,8 @@ export interface Scenario {
   notReady?: string[];
   /** Pass `kubectl kustomize` through to this real kubectl, to render the real overlays. */
   realKubectl?: string;
+  /** `kubectl create` fails with an error quoting its stdin (the secret value). */
+  createEchoesInput?: boolean;
   /** The tag suffix `get deployments` reports on the images (default abc1234). */
   tag?: string;
 }
