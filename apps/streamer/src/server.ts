@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createLogger, startApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 
@@ -23,7 +24,9 @@ try {
   process.exit(1);
 }
 
-const server = createServer(app.handler).listen(config.port, () => log.info({ port: config.port }, 'ops endpoints listening'));
+const server = createServer(app.handler).listen(config.port, () =>
+  log.info({ port: (server.address() as AddressInfo).port }, 'ops endpoints listening'),
+);
 
 let stopping = false;
 app.sourceDone.then(

@@ -1,0 +1,99 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { FakeXApi, frame } from './fake-x-api.js';
+import { databaseName, streamMessage, waitFor, withMongo } from './helpers.js';
+
+// These tests run the built entry point with plain `node`, as the container image does.
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const serverJs = `${appDir}dist/server.js`;
+const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
+const url = testMongoUrl();
+const database = databaseName('process');
+const SECRET = 'AAAAsecret-bearer-token-value';
+
+beforeAll(async () => {
+  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
+  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
+});
+afterAll(async () => {
+  await withMongo(url, (client) => client.db(database).dropDatabase());
+});
+
+function runServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [serverJs], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe('bad configuration', () => {
+  it.each([
+    [{ MONGO_URL: url, PORT: 'abc' }, 'PORT'],
+    [{ PORT: '9999' }, 'MONGO_URL'],
+    [{ MONGO_URL: url, STREAMER_SOURCE: 'search', X_BEARER_TOKEN: '' }, 'X_BEARER_TOKEN'],
+    [{ MONGO_URL: url, STREAMER_SOURCE: 'stream', X_API_BASE_URL: 'not a url' }, 'X_API_BASE_URL'],
+  ])('exits 2 with one line naming the variable: %o', async (env, variable) => {
+    const server = runServer({ X_BEARER_TOKEN: SECRET, ...env });
+    const timeout = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+    expect(await server.exited).toBe(2);
+    clearTimeout(timeout);
+    const lines = server.stderr().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^invalid configuration: ${variable} `));
+    expect(server.stderr() + server.stdout()).not.toContain(SECRET);
+  });
+});
+
+describe('SIGTERM', () => {
+  it('stops the source, flushes every queued post and exits 0', async () => {
+    const api = await FakeXApi.start(SECRET);
+    const posts = Array.from({ length: 50 }, (_, i) => streamMessage(`queued ${i} #docker`));
+    api.streamScripts.push({ steps: posts.map(frame), then: 'hang' });
+    const server = runServer({
+      MONGO_URL: url,
+      MONGO_DB: database,
+      X_BEARER_TOKEN: SECRET,
+      X_API_BASE_URL: api.baseUrl,
+      PORT: '0',
+      // Nothing is written before the signal: the flush must do it.
+      BATCH_SIZE: '1000',
+      BATCH_MAX_WAIT_MS: '600000',
+    });
+    try {
+      const port = await waitForPort(server.stdout);
+      await waitFor(async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return metrics.includes('streamer_tweets_received_total 50');
+      }, 'all posts received');
+      const count = () => withMongo(url, (client) => client.db(database).collection('tweets').countDocuments());
+      expect(await count()).toBe(0);
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(await count()).toBe(50);
+      const logs = server.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+      expect(logs.map((line) => line.msg)).toContain('queue flushed');
+      expect(server.stdout() + server.stderr()).not.toContain(SECRET);
+    } finally {
+      server.child.kill('SIGKILL');
+      await api.close();
+    }
+  });
+});
+
+async function waitForPort(stdout: () => string): Promise<number> {
+  let port = 0;
+  await waitFor(() => {
+    const line = stdout().split('\n').find((text) => text.includes('ops endpoints listening'));
+    port = line ? (JSON.parse(line) as { port: number }).port : 0;
+    return port > 0;
+  }, 'the ops endpoints');
+  return port;
+}
