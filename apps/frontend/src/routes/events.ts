@@ -109,6 +109,8 @@ export default async function events(app: FastifyInstance, options: { heartbeatM
       'x-content-type-options': 'nosniff',
       // Tells nginx-style proxies not to buffer the stream.
       'x-accel-buffering': 'no',
+      // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
+      connection: 'close',
     });
     const sent = new Set(missed.map((event) => event.tweetId));
     const queued = (client.pending ?? []).filter((event) => !sent.has(event.tweetId));

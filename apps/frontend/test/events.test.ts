@@ -1,0 +1,115 @@
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { encodeCursor } from '@kubeonazure/tweet-model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventReader } from './sse.js';
+import { eventually, makeTweet, makeTweets, startTestApp, type TestApp } from './support.js';
+
+let t: TestApp;
+let origin: string;
+const seeded = makeTweets(3);
+const streams: EventReader[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp(testMongoUrl(), { heartbeatMs: 300 });
+  await t.repository.upsertMany(seeded);
+  origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  // Let the poller take its first look, so it is watching for tweets newer than the seeded ones.
+  await eventually(() => t.app.feed.newestPage()?.[0]);
+});
+afterAll(async () => {
+  await Promise.all(streams.map((stream) => stream.cancel().catch(() => undefined)));
+  await t?.close();
+});
+
+async function open(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${origin}${path}`, { headers });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const stream = new EventReader(response.body!);
+  streams.push(stream);
+  return stream;
+}
+
+function sseClients(): Promise<string> {
+  return t.app.inject('/metrics').then((response) => /^frontend_sse_clients (\d+)$/m.exec(response.body)?.[1] ?? '');
+}
+
+describe('GET /events', () => {
+  it('pushes a newly inserted tweet to every client, as an escaped card with its cursor as the event id', async () => {
+    const [a, b] = [await open('/events'), await open('/events')];
+    expect(await a.next()).toEqual({ retry: '3000' });
+    await eventually(async () => ((await sseClients()) === '2' ? true : undefined));
+
+    const tweet = makeTweet({ text: 'Live from the poller <script>alert(1)</script>', created_at: new Date() });
+    await t.repository.upsertMany([tweet]);
+
+    for (const stream of [a, b]) {
+      const event = await stream.nextOf('tweet');
+      expect(event?.id).toBe(encodeCursor(tweet));
+      const data = JSON.parse(event!.data!);
+      expect(data.createdAt).toBe(tweet.created_at.toISOString());
+      expect(data.html).toContain(`<article class="tweet" id="tweet-${tweet._id}"`);
+      expect(data.html).toContain('Live from the poller &lt;script&gt;alert(1)&lt;/script&gt;');
+    }
+  });
+
+  it('sends heartbeat comments', async () => {
+    const stream = await open('/events');
+    const heartbeat = await eventually(async () => {
+      const event = await stream.next();
+      return event?.comment === 'heartbeat' ? event : undefined;
+    });
+    expect(heartbeat).toEqual({ comment: 'heartbeat' });
+  });
+
+  it('resumes from Last-Event-ID: first what the client missed, oldest first, then live', async () => {
+    const lastSeen = seeded[0]!;
+    const missed = [makeTweet({ created_at: new Date(Date.now() - 2000) }), makeTweet({ created_at: new Date(Date.now() - 1000) })];
+    await t.repository.upsertMany(missed);
+
+    const stream = await open('/events', { 'last-event-id': encodeCursor(lastSeen) });
+    const ids = [(await stream.nextOf('tweet'))?.id, (await stream.nextOf('tweet'))?.id];
+    // The tweet from the first test is newer than lastSeen too.
+    expect(ids).toEqual(missed.map(encodeCursor));
+    const newer = await stream.nextOf('tweet');
+    expect(newer?.id).not.toBe(undefined);
+
+    const live = makeTweet({ created_at: new Date() });
+    await t.repository.upsertMany([live]);
+    expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(live));
+  });
+
+  it('takes ?since= from a freshly loaded page the same way', async () => {
+    const newest = (await t.repository.newest())!;
+    const stream = await open(`/events?since=${encodeURIComponent(encodeCursor(newest))}`);
+    const live = makeTweet({ created_at: new Date() });
+    await t.repository.upsertMany([live]);
+    expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(live));
+  });
+
+  it('answers a forged Last-Event-ID with 400 JSON', async () => {
+    const response = await fetch(`${origin}/events`, { headers: { 'last-event-id': 'forged' } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ statusCode: 400, message: 'Last-Event-ID: not a valid cursor' });
+  });
+
+  it('counts clients and forgets the ones that leave', async () => {
+    const before = Number(await sseClients());
+    const stream = await open('/events');
+    await eventually(async () => (Number(await sseClients()) === before + 1 ? true : undefined));
+    await stream.cancel();
+    await eventually(async () => (Number(await sseClients()) === before ? true : undefined));
+  });
+});
+
+describe('shutdown', () => {
+  it('ends open event streams so the server can close', async () => {
+    const own = await startTestApp(testMongoUrl());
+    const ownOrigin = await own.app.listen({ host: '127.0.0.1', port: 0 });
+    const response = await fetch(`${ownOrigin}/events`);
+    const stream = new EventReader(response.body!);
+    expect(await stream.next()).toEqual({ retry: '3000' });
+    await own.close();
+    expect(await stream.next()).toBeNull();
+  });
+});
