@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { GlobeError } from './errors.js';
+import { EXIT_FAILED, GlobeError } from './errors.js';
 
 export interface KubectlOptions {
   /** Print every command instead of running it; read-only commands still run. */
@@ -23,7 +23,7 @@ export class KubectlFailed extends GlobeError {
   readonly reason: string;
 
   constructor(command: string, reason: string) {
-    super(`${command} failed: ${reason}`, 1);
+    super(`${command} failed: ${reason}`, EXIT_FAILED);
     this.name = 'KubectlFailed';
     this.reason = reason;
   }

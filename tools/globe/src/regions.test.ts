@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Region } from './config.js';
 import { GlobeError } from './errors.js';
-import { forEachRegion, formatOutcomes } from './regions.js';
+import { forEachRegion, formatOutcomes, reporter } from './regions.js';
 
 const regions: Region[] = [
   { name: 'westus', context: 'c-westus', role: 'write' },
@@ -71,5 +71,13 @@ describe('formatOutcomes', () => {
         'ready',
       ),
     ).toBe(['  westus         ready', '  southeastasia  FAILED: timeout', '  uksouth        not attempted'].join('\n'));
+  });
+});
+
+describe('reporter', () => {
+  it('prefixes every non-empty line with the region', () => {
+    const lines: string[] = [];
+    reporter('uksouth', (line) => lines.push(line))('secret/acr-pull configured\n\nsecret/cosmos-db unchanged\n');
+    expect(lines).toEqual(['[uksouth] secret/acr-pull configured', '[uksouth] secret/cosmos-db unchanged']);
   });
 });

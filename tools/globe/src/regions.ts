@@ -56,3 +56,10 @@ export function formatOutcomes(outcomes: Outcome[], doneText: string): string {
     })
     .join('\n');
 }
+
+/** Prints kubectl's output line by line behind `[region]`, so regions running in parallel stay readable. */
+export function reporter(region: string, say: (line: string) => void): (output: string) => void {
+  return (output) => {
+    for (const line of output.split('\n')) if (line.trim() !== '') say(`[${region}] ${line}`);
+  };
+}

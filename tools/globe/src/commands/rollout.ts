@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobeConfig, Region } from '../config.js';
-import { GlobeError } from '../errors.js';
+import { EXIT_FAILED, GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
 import { pinImageTags, type PinnedOverlay } from '../manifests.js';
-import { forEachRegion, formatOutcomes, type RegionRunOptions } from '../regions.js';
+import { forEachRegion, formatOutcomes, reporter, type RegionRunOptions } from '../regions.js';
 
 export interface RolloutOptions extends RegionRunOptions {
   tag: string;
@@ -46,7 +46,7 @@ export async function rollout(
   }
   say(`rollout of ${options.tag}:`);
   say(formatOutcomes(outcomes, 'applied, every Deployment ready'));
-  return outcomes.every((outcome) => outcome.state === 'done') ? 0 : 1;
+  return outcomes.every((outcome) => outcome.state === 'done') ? 0 : EXIT_FAILED;
 }
 
 async function applyAndWait(
@@ -58,10 +58,8 @@ async function applyAndWait(
   say: (line: string) => void,
 ): Promise<void> {
   const context = ['--context', region.context];
-  const report = (output: string) => {
-    for (const line of output.split('\n').filter((text) => text.trim() !== '')) say(`[${region.name}] ${line}`);
-  };
-  say(`[${region.name}] applying overlay ${region.name} with ${overlay.images.join(', ')}`);
+  const report = reporter(region.name, say);
+  report(`applying overlay ${region.name} with ${overlay.images.join(', ')}`);
   report(
     await kubectl.run([...context, 'apply', '-f', '-'], {
       stdin: overlay.manifest,

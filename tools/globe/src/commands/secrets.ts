@@ -1,7 +1,7 @@
 import { registryFromEnv, type GlobeConfig } from '../config.js';
-import { GlobeError } from '../errors.js';
+import { EXIT_FAILED, GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
-import { forEachRegion, formatOutcomes } from '../regions.js';
+import { forEachRegion, formatOutcomes, reporter } from '../regions.js';
 
 /**
  * A Secret to create. The value reaches kubectl on stdin (`--from-file=<key>=/dev/stdin`), never
@@ -94,17 +94,16 @@ export async function secrets(
       stdin === undefined ? {} : { stdin: stdin.content, stdinNote: stdin.source },
     );
   const namespace = await render(['namespace', config.namespace]);
-  const rendered = new Map<SecretSpec, string>();
-  for (const spec of specs) rendered.set(spec, await render(['secret', ...spec.createArgs], spec));
+  const rendered: { spec: SecretSpec; yaml: string }[] = [];
+  for (const spec of specs) rendered.push({ spec, yaml: await render(['secret', ...spec.createArgs], spec) });
 
   const outcomes = await forEachRegion(config.regions, { parallel: false, continueOnError: false }, async (region) => {
-    const wanted = specs.filter((spec) => region.role === 'write' || !spec.writeRegionOnly);
-    const manifest = [namespace, ...wanted.map((spec) => rendered.get(spec) ?? '')].join('---\n');
+    const wanted = rendered.filter(({ spec }) => region.role === 'write' || !spec.writeRegionOnly);
     const output = await kubectl.run(['--context', region.context, 'apply', '-f', '-'], {
-      stdin: manifest,
-      stdinNote: `namespace ${config.namespace}, secrets ${wanted.map((spec) => spec.name).join(', ')}`,
+      stdin: [namespace, ...wanted.map(({ yaml }) => yaml)].join('---\n'),
+      stdinNote: `namespace ${config.namespace}, secrets ${wanted.map(({ spec }) => spec.name).join(', ')}`,
     });
-    for (const line of output.split('\n').filter((text) => text.trim() !== '')) say(`[${region.name}] ${line}`);
+    reporter(region.name, say)(output);
   });
 
   if (options.dryRun) {
@@ -113,5 +112,5 @@ export async function secrets(
   }
   say('secrets:');
   say(formatOutcomes(outcomes, 'namespace and secrets applied'));
-  return outcomes.every((outcome) => outcome.state === 'done') ? 0 : 1;
+  return outcomes.every((outcome) => outcome.state === 'done') ? 0 : EXIT_FAILED;
 }

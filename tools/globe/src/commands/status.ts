@@ -1,5 +1,6 @@
 import { frontendAddress, readDeployments, readHealthz, type DeploymentState, type HealthzReading } from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
+import { EXIT_FAILED } from '../errors.js';
 import { KubectlFailed, type Kubectl } from '../kubectl.js';
 import { formatAge, renderTable } from '../table.js';
 
@@ -41,7 +42,7 @@ export async function status(
   const regions = await Promise.all(config.regions.map((region) => regionStatus(config, region, kubectl)));
   const healthy = regions.every(isHealthy);
   say(options.json ? JSON.stringify({ healthy, regions }, null, 2) : statusTable(regions));
-  return healthy ? 0 : 1;
+  return healthy ? 0 : EXIT_FAILED;
 }
 
 async function regionStatus(config: GlobeConfig, region: Region, kubectl: Kubectl): Promise<RegionStatus> {
