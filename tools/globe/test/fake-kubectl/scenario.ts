@@ -6,6 +6,8 @@ export interface Scenario {
   unreachable?: string[];
   /** `kubectl rollout status` fails (progress deadline exceeded) in these contexts. */
   failRollout?: string[];
+  /** `rollout status` in the key context only finishes once the value context has been called. */
+  rolloutWaitsFor?: Record<string, string>;
   /** `get deployments` reports frontend 1/2 ready in these contexts. */
   notReady?: string[];
   /** Pass `kubectl kustomize` through to this real kubectl, to render the real overlays. */
