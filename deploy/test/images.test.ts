@@ -116,7 +116,10 @@ describe.each(APPS)('the %s image', (app) => {
     expect(stages[0]).toMatch(/^FROM node:24-slim /);
     expect(stages.at(-1)).toMatch(/^FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot$/);
     expect(instructions).toContain(`RUN npx nx run ${app}:build --outputStyle=static`);
-    expect(instructions.some((line) => line.includes(`npm ci --omit=dev --workspace apps/${app}`))).toBe(true);
+    // Workspace devDependencies (dev-db and its testcontainers) must not reach the production tree.
+    expect(instructions).toContainEqual(expect.stringMatching(
+      new RegExp(`npm pkg delete devDependencies --workspaces && +npm ci --omit=dev --workspace apps/${app} `),
+    ));
     const runtime = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
     expect(runtime).toContain('USER 65532:65532');
     expect(runtime).toContain(`EXPOSE ${port}`);
