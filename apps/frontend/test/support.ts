@@ -78,3 +78,11 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Where `token` sits in `text`, in code points (as X gives entity offsets). */
+export function span(text: string, token: string): { start: number; end: number } {
+  const index = text.indexOf(token);
+  if (index < 0) throw new Error(`${token} is not in ${text}`);
+  const start = Array.from(text.slice(0, index)).length;
+  return { start, end: start + Array.from(token).length };
+}

@@ -1,0 +1,127 @@
+/// <reference lib="dom" />
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, makeTweet, span, startTestApp, type TestApp } from './support.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../reports/screenshots/', import.meta.url));
+
+let t: TestApp;
+let origin: string;
+let browser: Browser;
+
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+const ADA = 'Three regions, one replica set: reads stay local with #CosmosDB read preference tags. Notes from @AzureSupport https://t.co/aks1';
+const GRACE = 'RT @kubernetesio: Kubernetes v1.35 is out. Rolling updates now respect #PodDisruptionBudgets even harder.';
+const LIVE = 'This one arrived through server-sent events #SSE';
+const seeded = [
+  makeTweet({
+    name: 'Ada Lovelace',
+    username: 'ada',
+    text: ADA,
+    hashtags: [{ tag: 'CosmosDB', ...span(ADA, '#CosmosDB') }],
+    mentions: [{ username: 'AzureSupport', ...span(ADA, '@AzureSupport') }],
+    urls: [{ url: 'https://t.co/aks1', expanded_url: 'https://learn.microsoft.com/azure/cosmos-db/mongodb/', display_url: 'learn.microsoft.com/azure/cosmos-d…', ...span(ADA, 'https://t.co/aks1') }],
+    rule_tags: ['azure', 'kubernetes'],
+    created_at: minutesAgo(0.2),
+  }),
+  makeTweet({
+    name: 'Grace Hopper',
+    username: 'grace',
+    text: GRACE,
+    mentions: [{ username: 'kubernetesio', ...span(GRACE, '@kubernetesio') }],
+    hashtags: [{ tag: 'PodDisruptionBudgets', ...span(GRACE, '#PodDisruptionBudgets') }],
+    referenced_type: 'retweeted',
+    rule_tags: ['kubernetes'],
+    created_at: minutesAgo(4),
+  }),
+  makeTweet({
+    name: 'Linus',
+    username: 'linus_t',
+    text: 'Traffic Manager sent me to Singapore from Jakarta. Latency routing works. <script>alert("xss")</script>',
+    rule_tags: ['traffic-manager'],
+    created_at: minutesAgo(38),
+  }),
+  makeTweet({
+    name: 'Margaret Hamilton',
+    username: 'margaret',
+    text: 'Readiness probes that read the database, liveness probes that do not. Learned that one the hard way.',
+    referenced_type: 'replied_to',
+    rule_tags: ['kubernetes'],
+    created_at: minutesAgo(190),
+  }),
+];
+
+beforeAll(async () => {
+  t = await startTestApp(testMongoUrl());
+  await t.repository.upsertMany(seeded);
+  origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  await eventually(() => t.app.feed.newestPage()?.[0]);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+describe('the page in a real browser', () => {
+  it('shows the seeded tweets and the banner, adds a new tweet live, with no console errors or CSP violations', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.exposeFunction('reportCspViolation', (directive: string, blocked: string) => problems.push(`CSP violation: ${directive} ${blocked}`));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        (window as unknown as { reportCspViolation(d: string, b: string): void }).reportCspViolation(event.violatedDirective, event.blockedURI);
+      });
+    });
+
+    await page.goto(origin);
+    expect(await page.title()).toBe('Tweets · London · UK South');
+    expect(await page.locator('.region-name').textContent()).toBe('London · UK South');
+    const names = await page.locator('.tweet .name').allTextContents();
+    expect(names).toEqual(['Ada Lovelace', 'Grace Hopper', 'Linus', 'Margaret Hamilton']);
+    expect(await page.locator('.tweet').nth(2).locator('.text').textContent()).toContain('<script>alert("xss")</script>');
+    expect(await page.locator('.tweet').first().locator('.text a').allTextContents()).toEqual(['#CosmosDB', '@AzureSupport', 'learn.microsoft.com/azure/cosmos-d…']);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+
+    const live = makeTweet({
+      name: 'Live Tweeter',
+      username: 'live',
+      text: LIVE,
+      hashtags: [{ tag: 'SSE', ...span(LIVE, '#SSE') }],
+      rule_tags: ['azure'],
+      created_at: new Date(),
+    });
+    await t.repository.upsertMany([live]);
+    await page.locator(`#tweet-${live._id}`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('.tweet .name').first().textContent()).toBe('Live Tweeter');
+    expect(await page.locator('.tweet').count()).toBe(5);
+    expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(live.created_at.toISOString());
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+    const screenshot = `${SCREENSHOTS}frontend.png`;
+    await page.waitForTimeout(1300); // let the arrival highlight finish
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`screenshot: ${screenshot}`);
+
+    // The same page on a phone.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    await phone.goto(origin);
+    const phoneShot = `${SCREENSHOTS}frontend-phone.png`;
+    await phone.screenshot({ path: phoneShot });
+    console.log(`screenshot: ${phoneShot}`);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    expect(problems).toEqual([]);
+  });
+});
