@@ -27,10 +27,14 @@ export function run(command: string, args: string[], env: Record<string, string 
   return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 }
 
+// kubectl embeds kustomize; a standalone kustomize (`go install sigs.k8s.io/kustomize/kustomize/v5`) does too.
+const KUSTOMIZE = run('kubectl', ['version', '--client']).status === 0 ? ['kubectl', 'kustomize'] : ['kustomize', 'build'];
+
 /** `kubectl kustomize deploy/k8s/overlays/<region>`, parsed. */
 export function renderOverlay(region: Region): K8sObject[] {
-  const result = run('kubectl', ['kustomize', `${k8sDir}overlays/${region}`]);
-  if (result.status !== 0) throw new Error(`kubectl kustomize overlays/${region} failed: ${result.stderr}`);
+  const [command, ...args] = KUSTOMIZE as [string, string];
+  const result = run(command, [...args, `${k8sDir}overlays/${region}`]);
+  if (result.status !== 0) throw new Error(`${KUSTOMIZE.join(' ')} overlays/${region} failed: ${result.error?.message ?? result.stderr}`);
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as K8sObject);
 }
 
