@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { APPS, type App } from '../../tools/images/src/plan.ts';
 import { renderOverlay, repoRoot, run } from './support.ts';
 
@@ -58,6 +60,26 @@ describe('the docker-build and docker-push dry run', () => {
     const registry = deployed[0]!.split('/')[0]!;
     const pushed = APPS.flatMap((app) => images('push', app, { DRY_RUN: '1', IMAGE_REGISTRY: registry }).stdout.trim().split('\n'));
     for (const image of deployed) expect(pushed).toContain(`docker push ${image}`);
+  });
+});
+
+describe('docker-push with a Docker engine', () => {
+  const bin = mkdtempSync(join(tmpdir(), 'deploy-docker-'));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  const log = join(bin, 'calls.log');
+  // Fake docker and az CLIs: they log their arguments and succeed, as against a working engine.
+  for (const tool of ['docker', 'az']) {
+    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> '${log}'\n`);
+    chmodSync(join(bin, tool), 0o755);
+  }
+
+  it('runs the commands the dry run prints, in that order', () => {
+    const env = { ACR_NAME: 'contosoacr', PATH: `${bin}:${process.env.PATH}` };
+    const dryRun = images('push', 'streamer', { ...env, DRY_RUN: '1' });
+    const real = images('push', 'streamer', env);
+    expect(real.status).toBe(0);
+    expect(real.stdout).toBe(dryRun.stdout);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['docker info', ...dryRun.stdout.trim().split('\n')]);
   });
 });
 
