@@ -4,6 +4,7 @@
 # the registry each cluster is attached to. Idempotent; DRY_RUN=1 prints every command and runs none.
 # Each cluster's kube context is named <prefix>-<region>, as the rollout CLI expects.
 set -euo pipefail
+# shellcheck source=../lib/az.sh
 source "${BASH_SOURCE[0]%/*}/../lib/az.sh"
 
 # The 2017 clusters had two Standard_D2_v2 agents; D2s_v5 is the current general-purpose equivalent.

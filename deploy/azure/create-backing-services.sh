@@ -4,6 +4,7 @@
 # Traffic Manager in front of the three regional frontends. Safe to re-run.
 # DRY_RUN=1 prints every command and runs none. Needs no secret and prints none.
 set -euo pipefail
+# shellcheck source=../lib/az.sh
 source "${BASH_SOURCE[0]%/*}/../lib/az.sh"
 
 BACKING_RESOURCE_GROUP="${BACKING_RESOURCE_GROUP:-$PREFIX-backing}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the deploy scripts: the settings they share, and `run`/`ensure`, through which every
 # Azure call goes, so DRY_RUN=1 prints exactly what would run, one pasteable line per command,
 # and changes nothing.
@@ -46,6 +47,7 @@ require_az() {
 }
 
 # The write region first: Cosmos DB failover priorities and the registry's home follow this order.
+# shellcheck disable=SC2034 # read by the scripts that source this file
 REGIONS=(westus uksouth southeastasia)
 # Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
 PREFIX="${PREFIX:-kubeonazure}"

@@ -140,6 +140,8 @@ describe.each(REGIONS)('overlays/%s', (region) => {
     expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
     expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
     expect(pdb.spec.selector.matchLabels).toEqual(frontend.spec.template.metadata.labels);
+    const [spread] = frontend.spec.template.spec.topologySpreadConstraints;
+    expect(spread).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: frontend.spec.template.metadata.labels } });
   });
 
   it(region === WRITE_REGION ? 'runs exactly one streamer, replaced not rolled' : 'runs no streamer', () => {
