@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, dockerCommands, formatCommand, imageTags, parseApp, resolveRegistry } from '../../tools/images/src/plan.ts';
+import { ConfigError, dockerCommands, formatCommand, imageTags, parseAction, parseApp, resolveRegistry } from '../../tools/images/src/plan.ts';
 
 describe('resolveRegistry', () => {
   it('derives the ACR login server from ACR_NAME, lowercased as Docker requires', () => {
@@ -38,6 +38,11 @@ describe('image commands', () => {
     expect(dockerCommands('push', acr, 'frontend', 'abc1234')[0]).toEqual(['az', 'acr', 'login', '--name', 'contosoacr']);
     const other = resolveRegistry({ IMAGE_REGISTRY: 'registry.example.com' });
     expect(dockerCommands('push', other, 'frontend', 'abc1234').map((command) => command[0])).toEqual(['docker', 'docker']);
+  });
+
+  it('knows only build and push', () => {
+    expect(parseAction('push')).toBe('push');
+    expect(() => parseAction('deploy')).toThrow('action must be build or push: deploy');
   });
 
   it('knows only the two apps', () => {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, dockerCommands, formatCommand, parseApp, resolveRegistry, type Action } from './plan.ts';
+import { ConfigError, dockerCommands, formatCommand, parseAction, parseApp, resolveRegistry } from './plan.ts';
 import { describeRuntimeTree, measureRuntimeTree } from './runtime-tree.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
@@ -19,11 +19,6 @@ function gitShortSha(): string {
   const result = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) fail('cannot read the git commit for the immutable tag (git rev-parse --short HEAD failed)', 1);
   return result.stdout.trim();
-}
-
-function parseAction(value: string | undefined): Action {
-  if (value === 'build' || value === 'push') return value;
-  throw new ConfigError(`action must be build or push: ${value ?? '(missing)'}`);
 }
 
 function main(): void {

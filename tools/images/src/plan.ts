@@ -40,6 +40,11 @@ export function parseApp(value: string | undefined): App {
   return app;
 }
 
+export function parseAction(value: string | undefined): Action {
+  if (value === 'build' || value === 'push') return value;
+  throw new ConfigError(`action must be build or push: ${value ?? '(missing)'}`);
+}
+
 /** The moving tag `<app>` and the immutable `<app>-<git short sha>`, in that order. */
 export function imageTags(registry: Registry, app: App, gitSha: string): [string, string] {
   const repository = `${registry.host}/${IMAGE_REPOSITORY}`;
