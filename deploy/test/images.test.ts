@@ -140,7 +140,7 @@ describe.each(APPS)('the %s image', (app) => {
     expect(instructions).toContain(`RUN npx nx run ${app}:build --outputStyle=static`);
     // Workspace devDependencies (dev-db and its testcontainers) must not reach the production tree.
     expect(instructions).toContainEqual(expect.stringMatching(
-      new RegExp(`npm pkg delete devDependencies --workspaces && +npm ci --omit=dev --workspace apps/${app} `),
+      new RegExp(`npm pkg delete devDependencies --workspaces && +npm install --omit=dev --workspace apps/${app} `),
     ));
     const runtime = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
     expect(runtime).toContain('USER 65532:65532');

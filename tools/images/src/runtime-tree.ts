@@ -25,7 +25,7 @@ export function diskBytes(path: string): number {
 }
 
 /**
- * The production tree of one app as `npm ci --omit=dev --workspace apps/<app>` installs it: every
+ * The production tree of one app as `npm install --omit=dev --workspace apps/<app>` installs it: every
  * package `npm ls` reports, plus the built parts of the workspace packages it links (the app, libs).
  */
 export function measureRuntimeTree(root: string, app: App): RuntimeTree {
