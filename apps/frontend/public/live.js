@@ -44,15 +44,23 @@ function addCard({ html, createdAt }) {
   }
 }
 
-if (feed && feed.hasAttribute('data-live') && 'EventSource' in window) {
-  const since = feed.dataset.since;
+// The browser reconnects by itself after a dropped stream (sending Last-Event-ID), but gives up
+// when the server answers with an error (503 while the database is down): then retry here,
+// from the last tweet received.
+function listen(since) {
   const source = new EventSource(since ? `/events?since=${encodeURIComponent(since)}` : '/events');
   source.addEventListener('open', () => showStatus('live', 'Live'));
-  source.addEventListener('error', () => showStatus('reconnecting', 'Reconnecting…'));
   source.addEventListener('tweet', (event) => {
+    since = event.lastEventId;
     addCard(JSON.parse(event.data));
     refreshTimes();
   });
+  source.addEventListener('error', () => {
+    showStatus('reconnecting', 'Reconnecting…');
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => listen(since), 5000);
+  });
 }
+
+if (feed && feed.hasAttribute('data-live') && 'EventSource' in window) listen(feed.dataset.since);
 
 setInterval(refreshTimes, 5000);

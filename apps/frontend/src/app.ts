@@ -18,10 +18,8 @@ import metricsRoute from './routes/metrics.js';
 import pages from './routes/pages.js';
 
 export interface AppOptions {
-  config: Pick<Config, 'region' | 'pollIntervalMs' | 'rateLimitPerMinute'>;
+  config: Pick<Config, 'region' | 'pollIntervalMs' | 'readTimeoutMs' | 'rateLimitPerMinute'>;
   repository: TweetRepository;
-  /** Deadline for each database read; past it the page is a 503. */
-  readTimeoutMs?: number;
   /** Interval of the comment lines that keep idle event streams open. */
   heartbeatMs?: number;
   logger?: FastifyServerOptions['logger'];
@@ -50,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(serveStatic);
   await fastify.register(view, { region: config.region });
 
-  await fastify.register(tweets, { repository: options.repository, readTimeoutMs: options.readTimeoutMs ?? 2000 });
+  await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs });
   await fastify.register(metrics);
   await fastify.register(errors);

@@ -24,6 +24,7 @@ describe('parseConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       pollIntervalMs: 1000,
+      readTimeoutMs: 2000,
       logLevel: 'info',
       readRegion: 'UK South',
     });
@@ -39,10 +40,11 @@ describe('parseConfig', () => {
       MONGO_READ_REGION: 'East Asia',
       PORT: '3000',
       POLL_INTERVAL_MS: '250',
+      READ_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '50',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ database: 'db', collection: 'c', readRegion: 'East Asia', port: 3000, pollIntervalMs: 250, rateLimitPerMinute: 50, logLevel: 'warn' });
+    expect(config).toMatchObject({ database: 'db', collection: 'c', readRegion: 'East Asia', port: 3000, pollIntervalMs: 250, readTimeoutMs: 5000, rateLimitPerMinute: 50, logLevel: 'warn' });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
   });
 
@@ -58,6 +60,7 @@ describe('parseConfig', () => {
     [{ ...minimal, PORT: 'eighty' }, 'PORT'],
     [{ ...minimal, PORT: '70000' }, 'PORT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
+    [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);

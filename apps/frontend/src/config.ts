@@ -22,6 +22,7 @@ const envSchema = z.object({
   HOST: z.string().min(1, { error: 'must not be empty' }).default('0.0.0.0'),
   PORT: integer(1, 65_535).default(8080),
   POLL_INTERVAL_MS: integer(100, 60_000).default(1000),
+  READ_TIMEOUT_MS: integer(100, 300_000).default(2000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(300),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
@@ -36,6 +37,8 @@ export interface Config {
   host: string;
   port: number;
   pollIntervalMs: number;
+  /** Deadline for one database read; past it pages answer 503 and /healthz reports the database down. */
+  readTimeoutMs: number;
   /** Requests per minute per client address on the API and the event stream. */
   rateLimitPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -64,6 +67,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    readTimeoutMs: e.READ_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,4 +1,5 @@
 import { connect, TweetRepository } from '@kubeonazure/tweet-model';
+import type { MongoClient } from 'mongodb';
 import { buildApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 
@@ -15,8 +16,18 @@ function loadConfig(): Config {
   }
 }
 
+async function connectReader(config: Config): Promise<MongoClient> {
+  try {
+    return await connect(config.mongoUrl, { role: 'reader', region: config.readRegion });
+  } catch (error) {
+    // connect() leaves the connection string out of its message.
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}
+
 const config = loadConfig();
-const client = await connect(config.mongoUrl, { role: 'reader', region: config.readRegion });
+const client = await connectReader(config);
 const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
 const app = await buildApp({ config, repository, logger: { level: config.logLevel } });
 

@@ -70,7 +70,7 @@ describe('GET /api/tweets', () => {
   });
 
   it('is rate limited per client address', async () => {
-    const own = await startTestApp(testMongoUrl(), { config: { region: t.app.region, pollIntervalMs: 100, rateLimitPerMinute: 3 } });
+    const own = await startTestApp(testMongoUrl(), { config: { region: t.app.region, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 3 } });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i += 1) statuses.push((await own.app.inject('/api/tweets?limit=1')).statusCode);

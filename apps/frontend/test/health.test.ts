@@ -59,7 +59,7 @@ describe('database outage', () => {
 
   beforeAll(async () => {
     db = await startDevDatabase({ preferEnv: false });
-    t = await startTestApp(db.url, { readTimeoutMs: 1000 });
+    t = await startTestApp(db.url);
     await t.repository.upsertMany(makeTweets(5));
     await t.app.ready();
   });

@@ -51,9 +51,8 @@ export async function startTestApp(url: string, options: Partial<AppOptions> = {
   const repository = TweetRepository.fromClient(client, { database });
   await repository.ensureIndexes();
   const app = await buildApp({
-    config: { region: REGIONS.uksouth, pollIntervalMs: 100, rateLimitPerMinute: 1000 },
+    config: { region: REGIONS.uksouth, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 1000 },
     repository,
-    readTimeoutMs: 1500,
     ...options,
   });
   return {

@@ -66,6 +66,7 @@ export class Feed {
   async tick(): Promise<void> {
     try {
       const fresh = await this.reader.newerThan(this.cursor, FANOUT_LIMIT);
+      if (this.primed && this.page === null) this.log.info('poller: the database is readable again');
       const page = this.page ?? (await this.reader.latest({ limit: PAGE_SIZE })).tweets;
       if (fresh[0]) this.cursor = encodeCursor(fresh[0]);
       if (fresh.length > 0 || this.page === null) this.page = mergeNewest(fresh, page, PAGE_SIZE);

@@ -1,0 +1,162 @@
+// npx nx run frontend:bench — GET / of the built frontend (database of 100,000 tweets) against a
+// bare Fastify route, same machine, same run; then the memory 1,000 idle SSE clients add.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { request, type ClientRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { startDevDatabase } from '@kubeonazure/dev-db';
+import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
+
+const TWEETS = 100_000;
+const CONNECTIONS = 50;
+const DURATION_S = 10;
+const SSE_CLIENTS = 1000;
+const appRoot = fileURLToPath(new URL('../', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function makeTweet(i: number, newest: number): TweetDocument {
+  const text = `Tweet ${i} about #Kubernetes on #Azure from @user${i % 500} https://t.co/b${i}`;
+  const tag = (token: string) => ({ start: text.indexOf(token), end: text.indexOf(token) + token.length });
+  return {
+    _id: String(1_800_000_000_000_000_000n + BigInt(i)),
+    text,
+    created_at: new Date(newest - (TWEETS - i) * 1000),
+    author_id: String(i % 500),
+    username: `user${i % 500}`,
+    name: `User ${i % 500}`,
+    avatar_url: null,
+    lang: 'en',
+    metrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, bookmark_count: 0, impression_count: 0 },
+    hashtags: [{ tag: 'Kubernetes', ...tag('#Kubernetes') }, { tag: 'Azure', ...tag('#Azure') }],
+    mentions: [{ username: `user${i % 500}`, ...tag(`@user${i % 500}`) }],
+    urls: [{ url: `https://t.co/b${i}`, expanded_url: `https://example.com/posts/${i}`, display_url: `example.com/posts/${i}`, ...tag(`https://t.co/b${i}`) }],
+    rule_tags: ['kubernetes', 'azure'],
+    referenced_type: i % 7 === 0 ? 'retweeted' : null,
+    ingested_at: new Date(),
+  };
+}
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [script], { cwd: appRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM' && code !== null) console.error(`${script} exited with ${code}`);
+  });
+  return child;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function load(url: string) {
+  await autocannon({ url, connections: CONNECTIONS, duration: 2 }); // warm-up
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function rssBytes(pid: number): Promise<number> {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+async function sseClients(origin: string): Promise<number> {
+  const metrics = await (await fetch(`${origin}/metrics`)).text();
+  return Number(/^frontend_sse_clients (\d+)$/m.exec(metrics)?.[1] ?? 0);
+}
+
+async function openIdleStreams(origin: string, count: number): Promise<ClientRequest[]> {
+  const requests: ClientRequest[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const req = request(`${origin}/events`, { agent: false }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end();
+    requests.push(req);
+  }
+  for (let i = 0; i < 300 && (await sseClients(origin)) < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  return requests;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+const db = await startDevDatabase();
+const database = `bench_${randomUUID().slice(0, 8)}`;
+const children: ChildProcess[] = [];
+const writer = await connect(db.url, { role: 'writer' });
+try {
+  console.log(`database: ${db.kind}; seeding ${TWEETS.toLocaleString('en')} tweets into ${database}...`);
+  const collection = writer.db(database).collection<TweetDocument>('tweets');
+  await collection.createIndex({ created_at: -1, _id: -1 });
+  const newest = Date.now();
+  for (let from = 0; from < TWEETS; from += 1000) {
+    await collection.insertMany(Array.from({ length: 1000 }, (_, k) => makeTweet(from + k, newest)), { ordered: false });
+  }
+
+  const [frontendPort, barePort] = [await freePort(), await freePort()];
+  const frontendOrigin = `http://127.0.0.1:${frontendPort}`;
+  const bareOrigin = `http://127.0.0.1:${barePort}`;
+  const frontend = start('dist/server.js', {
+    MONGO_URL: db.url,
+    MONGO_DB: database,
+    REGION: 'local',
+    HOST: '127.0.0.1',
+    PORT: String(frontendPort),
+    LOG_LEVEL: 'warn',
+    // FerretDB (the dev database) sorts in memory: one read of 100,000 tweets takes many seconds,
+    // where Cosmos DB and MongoDB use the { created_at, _id } index. Let the poller's reads finish.
+    READ_TIMEOUT_MS: '180000',
+    // The SSE part opens 1,000 streams from one address.
+    RATE_LIMIT_PER_MINUTE: String(SSE_CLIENTS * 10),
+  });
+  const bare = start('bench/bare-server.ts', { PORT: String(barePort) });
+  children.push(frontend, bare);
+  await waitFor(bareOrigin);
+  // Ready when / serves the poller's copy of the newest page.
+  await waitFor(`${frontendOrigin}/livez`);
+  const started = Date.now();
+  let cards = 0;
+  while (cards !== 20 && Date.now() - started < 300_000) {
+    const page = await fetch(frontendOrigin).then((r) => r.text(), () => '');
+    cards = page.match(/<article class="tweet"/g)?.length ?? 0;
+  }
+  if (cards !== 20) throw new Error(`expected 20 tweets on /, got ${cards}`);
+  console.log(`first page ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
+  const limit = await load(bareOrigin);
+  const ours = await load(frontendOrigin);
+  const ratio = ours.rps / limit.rps;
+  const row = (r: typeof ours) => ({ 'req/s': Math.round(r.rps), p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
+  console.table({ 'bare Fastify route (limit)': row(limit), 'frontend / (20 of 100,000)': row(ours) });
+  const met = ratio >= 0.5 && ours.p99 < 50 && ours.non2xx === 0;
+  console.log(`ratio: ${(ratio * 100).toFixed(1)} % of the bare route (target >= 50 %), p99 ${ms(ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`);
+
+  const before = await rssBytes(frontend.pid!);
+  const streams = await openIdleStreams(frontendOrigin, SSE_CLIENTS);
+  const open = await sseClients(frontendOrigin);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const added = (await rssBytes(frontend.pid!)) - before;
+  console.log(`${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`);
+  for (const stream of streams) stream.destroy();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await writer.db(database).dropDatabase().catch(() => undefined);
+  await writer.close();
+  await db.stop();
+}
