@@ -18,7 +18,9 @@ export type StreamScript =
   /** Accept, play the steps, then end the response, reset the socket, or keep it open silently. */
   | { steps: StreamStep[]; then: 'end' | 'reset' | 'hang' }
   /** Reset the socket before any response: a network error. */
-  | { refuse: true };
+  | { refuse: true }
+  /** Accept the request but never answer it. */
+  | { silent: true };
 
 export interface Post {
   data: { id: string; author_id: string } & Record<string, unknown>;
@@ -122,6 +124,7 @@ export class FakeXApi {
     this.streamConnections++;
     const script = this.streamScripts.shift() ?? { steps: [], then: 'hang' };
     if ('refuse' in script) return void request.socket.resetAndDestroy();
+    if ('silent' in script) return void this.openResponses.add(response);
     if ('status' in script) return json(response, script.status, script.body);
     request.socket.setNoDelay(true);
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked' });

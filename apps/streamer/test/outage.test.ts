@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { startApp, type App } from '../src/app.js';
@@ -39,6 +42,17 @@ async function start(database: string, env: Record<string, string>) {
   return { app, lines: capture.lines };
 }
 
+async function readyz(running: App): Promise<{ status: number; body: unknown }> {
+  const server = createServer(running.handler).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+    return { status: response.status, body: await response.json() };
+  } finally {
+    server.close();
+  }
+}
+
 const count = (database: string) => withMongo(db.url, (client) => client.db(database).collection('tweets').countDocuments());
 
 describe('database outage', () => {
@@ -55,6 +69,7 @@ describe('database outage', () => {
     outage.open();
     await waitFor(async () => (await metric(app, 'streamer_batch_failures_total')) >= 1, 'a failed batch', 60_000);
     expect(await metric(app, 'streamer_tweets_received_total')).toBe(10);
+    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: false, source: true } });
 
     await db.restart();
     await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 10, 'all posts stored', 60_000);
@@ -62,6 +77,7 @@ describe('database outage', () => {
     expect(await metric(app, 'streamer_tweets_dropped_total')).toBe(0);
     expect(lines().some((line) => line.msg === 'batch upsert failed; holding the batch and retrying')).toBe(true);
     expect(lines().some((line) => line.msg === 'database writes succeed again')).toBe(true);
+    expect((await readyz(app)).status).toBe(200);
   });
 
   it('counts and logs what the live stream must drop while the queue is full', { timeout: 90_000 }, async () => {

@@ -83,7 +83,7 @@ export class Intake {
   private map(message: unknown): TweetDocument | null {
     try {
       const mapped = mapXMessage(message);
-      if (mapped.errors.length > 0) this.log.info({ errors: mapped.errors }, 'X reported problems with a message');
+      if (mapped.errors.length > 0) this.log.debug({ errors: mapped.errors }, 'X reported problems with a message');
       return mapped.kind === 'tweet' ? mapped.tweet : null;
     } catch (error) {
       this.malformed(message, error);
