@@ -53,7 +53,10 @@ async function runPipeline(client: MongoClient, database: string): Promise<numbe
   const sampler = setInterval(sampleRss, 20);
   const started = performance.now();
   batcher.start();
-  for (let i = 0; i < n; i++) await intake.fromLine(line(i));
+  for (let i = 0; i < n; i++) {
+    await intake.fromLine(line(i));
+    if ((i + 1) % Math.max(Math.floor(n / 10), 1) === 0) console.error(`pipeline: ${i + 1} of ${n} queued`);
+  }
   const left = await batcher.drain(600_000);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);

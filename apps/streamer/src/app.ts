@@ -90,7 +90,12 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       const started = Date.now();
       source.stop();
       // A source blocked on a full queue (database down) may not finish within the grace period.
-      await Promise.race([sourceDone.catch(() => undefined), delay(graceMs)]);
+      const graceOver = new AbortController();
+      await Promise.race([
+        sourceDone.catch(() => undefined),
+        delay(graceMs, undefined, { signal: graceOver.signal }).catch(() => undefined),
+      ]);
+      graceOver.abort();
       const left = await batcher.drain(Math.max(graceMs - (Date.now() - started), 0));
       if (left > 0) log.error({ left }, 'grace period over: posts left unstored');
       else log.info('queue flushed');
