@@ -98,6 +98,8 @@ export class StreamSource implements Source {
     this.current = stream;
     this.connected = true;
     this.log.info('stream connected');
+    // stop() may have come between the connect and `current` being set.
+    if (this.stopping.signal.aborted) stream.close();
     const endReason = await ended;
     this.connected = false;
     this.current = null;
