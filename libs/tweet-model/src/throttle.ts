@@ -12,7 +12,7 @@ export interface ThrottleRetryOptions {
 
 // Cosmos DB for MongoDB answers "request rate is large" (429) with this server error code. The
 // driver treats it as an ordinary server error and never retries it, so we do.
-const COSMOS_THROTTLED = 16500;
+export const COSMOS_THROTTLED = 16500;
 const DEFAULT_MAX_RETRIES = 10;
 const DEFAULT_FALLBACK_DELAY_MS = 100;
 

@@ -35,7 +35,7 @@ describe('ensureIndexes', () => {
 });
 
 describe('upsertMany', () => {
-  it('stores a post once and keeps the first ingested_at when it is ingested again', async () => {
+  it('stores a post once and keeps the first copy, with its ingested_at, when it is ingested again', async () => {
     const first = tweet({ ingested_at: new Date('2026-11-24T01:00:00Z') });
     const again = tweet({ ingested_at: new Date('2026-11-24T02:00:00Z'), metrics: { ...first.metrics, like_count: 7 } });
     expect(await repository.upsertMany([first])).toEqual({ inserted: 1, duplicates: 0 });
@@ -43,7 +43,7 @@ describe('upsertMany', () => {
     expect(await repository.count()).toBe(1);
     const stored = await repository.newest();
     expect(stored?.ingested_at).toEqual(first.ingested_at);
-    expect(stored?.metrics.like_count).toBe(7);
+    expect(stored?.metrics.like_count).toBe(first.metrics.like_count);
   });
 
   it('counts a post repeated within one call as a duplicate', async () => {

@@ -39,7 +39,7 @@ describe('throttled by Cosmos DB', () => {
     await repository.upsertMany(batch([1, 2]));
     const operations: [string, () => Promise<unknown>][] = [
       ['createIndexes', () => repository.ensureIndexes()],
-      ['update', () => repository.upsertMany(batch([3]))],
+      ['insert', () => repository.upsertMany(batch([3]))],
       ['find', () => repository.latest({ limit: 1 })],
       ['find', () => repository.newerThan(null, 1)],
       ['find', () => repository.newest()],
@@ -55,23 +55,23 @@ describe('throttled by Cosmos DB', () => {
 
   it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
     await repository.upsertMany(batch([1, 2]));
-    const updatesBefore = proxy.sent('update').length;
-    proxy.throttleNextUpdate([1, 2, 4]);
+    const insertsBefore = proxy.sent('insert').length;
+    proxy.throttleNextInsert([1, 2, 4]);
     expect(await repository.upsertMany(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
-    const [first, retry] = proxy.sent('update').slice(updatesBefore);
-    expect(first?.updates.map((u: { q: { _id: string } }) => u.q._id)).toEqual(['1', '2', '3', '4', '5']);
-    expect(retry?.updates.map((u: { q: { _id: string } }) => u.q._id)).toEqual(['2', '3', '5']);
+    const [first, retry] = proxy.sent('insert').slice(insertsBefore);
+    expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(['1', '2', '3', '4', '5']);
+    expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual(['2', '3', '5']);
     expect(waits).toEqual([THROTTLE_RETRY_AFTER_MS]);
     expect(await repository.count()).toBe(5);
   });
 
   it('gives up after maxRetries with the driver error', async () => {
-    proxy.rejectNext('update', 10);
+    proxy.rejectNext('insert', 10);
     const error = await repository.upsertMany(batch([1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
     expect((error as MongoServerError).code).toBe(16500);
     expect(waits).toHaveLength(3);
-    proxy.rejectNext('update', 0);
+    proxy.rejectNext('insert', 0);
     expect(await repository.count()).toBe(0);
   });
 });

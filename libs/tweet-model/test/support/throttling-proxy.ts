@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { BSON, type Document } from 'mongodb';
 
 // A MongoDB wire-protocol proxy in front of the real test database that answers like Cosmos DB does
-// when it throttles: whole commands fail with code 16500, or some writes of a bulk update do. Everything
+// when it throttles: whole commands fail with code 16500, or some writes of a bulk insert do. Everything
 // else passes through unchanged, so the driver and the database under test are the real ones.
 
 const OP_MSG = 2013;
@@ -14,8 +14,8 @@ export interface ThrottlingProxy {
   url: string;
   /** Fail the next `times` commands named `command` (e.g. 'find', 'update') as a whole. */
   rejectNext(command: string, times: number): void;
-  /** In the next `update` command, throttle the writes at these indexes; the others reach the database. */
-  throttleNextUpdate(indexes: number[]): void;
+  /** In the next `insert` command, throttle the writes at these indexes; the others reach the database. */
+  throttleNextInsert(indexes: number[]): void;
   /** Commands of this name the driver has sent (as they arrived, before any throttling). */
   sent(command: string): Document[];
   close(): Promise<void>;
@@ -36,15 +36,15 @@ interface OpMsg {
 export async function startThrottlingProxy(databaseUrl: string): Promise<ThrottlingProxy> {
   const target = new URL(databaseUrl);
   const rejections = new Map<string, number>();
-  let updateThrottle: number[] | undefined;
+  let insertThrottle: number[] | undefined;
   const log: Document[] = [];
   const sockets = new Set<Socket>();
 
   const server = createServer((client) => {
     const upstream = connectTcp(Number(target.port || 27017), target.hostname);
     sockets.add(client).add(upstream);
-    // requestId of a forwarded, partly throttled update -> how to complete its reply.
-    const pendingUpdates = new Map<number, (reply: Document) => Document>();
+    // requestId of a forwarded, partly throttled insert -> how to complete its reply.
+    const pendingInserts = new Map<number, (reply: Document) => Document>();
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
@@ -60,31 +60,30 @@ export async function startThrottlingProxy(databaseUrl: string): Promise<Throttl
         rejections.set(name, left - 1);
         return client.write(writeOpMsg({ ok: 0, ...throttledError }, msg.requestId, msg.requestId));
       }
-      if (name === 'update' && updateThrottle) {
-        const throttled = new Set(updateThrottle);
-        updateThrottle = undefined;
-        const all: Document[] = msg.command.updates;
+      if (name === 'insert' && insertThrottle) {
+        const throttled = new Set(insertThrottle);
+        insertThrottle = undefined;
+        const all: Document[] = msg.command.documents;
         const kept = all.map((_, i) => i).filter((i) => !throttled.has(i));
         const complete = (reply: Document): Document => ({
           ...reply,
-          upserted: (reply.upserted ?? []).map((u: Document) => ({ ...u, index: kept[u.index] })),
           writeErrors: [
             ...(reply.writeErrors ?? []).map((e: Document) => ({ ...e, index: kept[e.index] })),
             ...[...throttled].map((index) => ({ index, ...throttledError })),
           ].sort((a, b) => a.index - b.index),
         });
-        if (kept.length === 0) return client.write(writeOpMsg(complete({ ok: 1, n: 0, nModified: 0 }), msg.requestId, msg.requestId));
-        pendingUpdates.set(msg.requestId, complete);
-        return upstream.write(writeOpMsg({ ...msg.command, updates: kept.map((i) => all[i]) }, msg.requestId, 0));
+        if (kept.length === 0) return client.write(writeOpMsg(complete({ ok: 1, n: 0 }), msg.requestId, msg.requestId));
+        pendingInserts.set(msg.requestId, complete);
+        return upstream.write(writeOpMsg({ ...msg.command, documents: kept.map((i) => all[i]) }, msg.requestId, 0));
       }
       upstream.write(frame);
     });
 
     frames(upstream, (frame) => {
-      const complete = pendingUpdates.get(frame.readInt32LE(8));
+      const complete = pendingInserts.get(frame.readInt32LE(8));
       const msg = complete && readOpMsg(frame);
       if (!complete || !msg) return client.write(frame);
-      pendingUpdates.delete(frame.readInt32LE(8));
+      pendingInserts.delete(frame.readInt32LE(8));
       client.write(writeOpMsg(complete(msg.command), msg.requestId, frame.readInt32LE(8)));
     });
   });
@@ -100,7 +99,7 @@ export async function startThrottlingProxy(databaseUrl: string): Promise<Throttl
   return {
     url: url.toString(),
     rejectNext: (command, times) => void rejections.set(command, times),
-    throttleNextUpdate: (indexes) => void (updateThrottle = indexes),
+    throttleNextInsert: (indexes) => void (insertThrottle = indexes),
     sent: (command) => log.filter((c) => Object.keys(c)[0] === command),
     close: async () => {
       for (const socket of sockets) socket.destroy();
