@@ -65,9 +65,12 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-async function load(url: string) {
-  await autocannon({ url, connections: CONNECTIONS, duration: 2 }); // warm-up
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+// What a browser sends: `/` is then answered with the gzipped copy.
+const BROWSER = { 'accept-encoding': 'gzip, deflate, br, zstd' };
+
+async function load(url: string, headers: Record<string, string> = BROWSER) {
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
@@ -127,25 +130,34 @@ try {
   const bare = start('bench/bare-server.ts', { PORT: String(barePort) });
   children.push(frontend, bare);
   await waitFor(bareOrigin);
-  // Ready when / serves the poller's copy of the newest page.
+  // Ready when / shows the newest page: from then on it is served from the shared copy.
   await waitFor(`${frontendOrigin}/livez`);
   const started = Date.now();
   let cards = 0;
-  while (cards !== 20 && Date.now() - started < 300_000) {
+  while (cards !== 20) {
+    if (Date.now() - started > 300_000) throw new Error(`/ did not show 20 tweets in 5 minutes (last: ${cards})`);
     const page = await fetch(frontendOrigin).then((r) => r.text(), () => '');
     cards = page.match(/<article class="tweet"/g)?.length ?? 0;
   }
-  if (cards !== 20) throw new Error(`expected 20 tweets on /, got ${cards}`);
-  console.log(`first page ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`/ ready after ${((Date.now() - started) / 1000).toFixed(1)} s (FerretDB sorts 100,000 documents per read)`);
 
   console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
-  const limit = await load(bareOrigin);
+  // The machine is shared: the limit is measured before and after, and averaged.
+  const limitBefore = await load(bareOrigin);
   const ours = await load(frontendOrigin);
-  const ratio = ours.rps / limit.rps;
-  const row = (r: typeof ours) => ({ 'req/s': Math.round(r.rps), p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
-  console.table({ 'bare Fastify route (limit)': row(limit), 'frontend / (20 of 100,000)': row(ours) });
+  const plain = await load(frontendOrigin, {});
+  const limitAfter = await load(bareOrigin);
+  const limitRps = (limitBefore.rps + limitAfter.rps) / 2;
+  const ratio = ours.rps / limitRps;
+  const row = (r: typeof ours) => ({ 'req/s': Math.round(r.rps), '% of limit': `${((r.rps / limitRps) * 100).toFixed(1)} %`, p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
+  console.table({
+    'bare Fastify route (limit), before': row(limitBefore),
+    'frontend / (browser, gzip)': row(ours),
+    'frontend / (no Accept-Encoding)': row(plain),
+    'bare Fastify route (limit), after': row(limitAfter),
+  });
   const met = ratio >= 0.5 && ours.p99 < 50 && ours.non2xx === 0;
-  console.log(`ratio: ${(ratio * 100).toFixed(1)} % of the bare route (target >= 50 %), p99 ${ms(ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`);
+  console.log(`ratio: ${(ratio * 100).toFixed(1)} % of the bare route's mean (target >= 50 %), p99 ${ms(ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`);
 
   const before = await rssBytes(frontend.pid!);
   const streams = await openIdleStreams(frontendOrigin, SSE_CLIENTS);

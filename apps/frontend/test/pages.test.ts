@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { encodeCursor } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,20 @@ describe('GET /', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['x-xss-protection']).toBeUndefined();
+  });
+
+  it('sends browsers the same page gzipped', async () => {
+    const plain = await t.app.inject('/');
+    const gzipped = await t.app.inject({ url: '/', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers.vary).toBe('accept-encoding');
+    expect(gzipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
+    // The copy may have been re-rendered in between: relative times can differ by a second.
+    const withoutTimes = (html: string) => html.replace(/>\d+ (s|min|h|d) ago</g, '><');
+    expect(withoutTimes(gunzipSync(gzipped.rawPayload).toString())).toBe(withoutTimes(plain.body));
   });
 
   it('serves the static assets with cache headers', async () => {

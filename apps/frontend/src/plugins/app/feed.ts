@@ -23,7 +23,7 @@ export class Feed {
   private cursor: string | null = null;
   private primed = false;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private loading: Promise<TweetDocument[]> | undefined;
   private stopped = false;
   private readonly listeners = new Set<Listener>();
   lastSuccessAt: Date | null = null;
@@ -40,6 +40,22 @@ export class Feed {
     return this.page;
   }
 
+  /**
+   * The newest page for `/`: the poller's copy. Before the poller's first read or after a failed
+   * one: one read, shared by every request waiting meanwhile (a burst of visitors is still one
+   * query), whose result becomes the copy. Throws DatabaseUnavailableError when that read fails.
+   */
+  currentPage(): Promise<TweetDocument[]> {
+    if (this.page) return Promise.resolve(this.page);
+    this.loading ??= this.reader
+      .latest({ limit: PAGE_SIZE })
+      .then(({ tweets }) => (this.page ??= tweets))
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -47,19 +63,17 @@ export class Feed {
 
   start(): void {
     const loop = async () => {
-      this.running = this.tick();
-      await this.running;
+      await this.tick();
       if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
     };
     this.stopped = false;
     void loop();
   }
 
-  /** Stops polling; resolves once a poll in progress has finished, so the database can be closed. */
-  async stop(): Promise<void> {
+  /** Stops polling. A poll in progress is abandoned: closing the database ends it with an error nobody hears. */
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
   }
 
   /** One poll; never throws. */
@@ -76,6 +90,7 @@ export class Feed {
       if (this.primed && fresh.length > 0) for (const listener of this.listeners) listener(fresh);
       this.primed = true;
     } catch (error) {
+      if (this.stopped) return;
       this.errors += 1;
       if (this.page !== null) this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
       this.page = null;
@@ -94,7 +109,7 @@ export default fp(
     const feed = new Feed(fastify.tweets, options.pollIntervalMs, fastify.log);
     fastify.decorate('feed', feed);
     fastify.addHook('onReady', async () => feed.start());
-    fastify.addHook('preClose', () => feed.stop());
+    fastify.addHook('preClose', async () => feed.stop());
   },
   { name: 'feed', dependencies: ['tweets'] },
 );
