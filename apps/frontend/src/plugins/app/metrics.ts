@@ -59,11 +59,13 @@ export default fp(
       },
     });
 
-    fastify.addHook('onResponse', async (request, reply) => {
+    // A callback hook, not an async one: this runs on every request, `/` included.
+    fastify.addHook('onResponse', (request, reply, done) => {
       requestDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
         reply.elapsedTime / 1000,
       );
+      done();
     });
 
     fastify.decorate('metrics', { registry, sseClients });
