@@ -13,6 +13,7 @@ import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 const TWEETS = 100_000;
 const CONNECTIONS = 50;
 const DURATION_S = 10;
+const ROUNDS = 3;
 const SSE_CLIENTS = 1000;
 const appRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -142,22 +143,31 @@ try {
   console.log(`/ ready after ${((Date.now() - started) / 1000).toFixed(1)} s (FerretDB sorts 100,000 documents per read)`);
 
   console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
-  // The machine is shared: the limit is measured before and after, and averaged.
-  const limitBefore = await load(bareOrigin);
-  const ours = await load(frontendOrigin);
+  // The machine is shared and its load drifts: measure in pairs (limit, then ours) and take
+  // the median pair, so both sides of a ratio saw the same neighbours.
+  const pairs = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const limit = await load(bareOrigin);
+    const ours = await load(frontendOrigin);
+    pairs.push({ limit, ours, ratio: ours.rps / limit.rps });
+  }
   const plain = await load(frontendOrigin, {});
-  const limitAfter = await load(bareOrigin);
-  const limitRps = (limitBefore.rps + limitAfter.rps) / 2;
-  const ratio = ours.rps / limitRps;
-  const row = (r: typeof ours) => ({ 'req/s': Math.round(r.rps), '% of limit': `${((r.rps / limitRps) * 100).toFixed(1)} %`, p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
-  console.table({
-    'bare Fastify route (limit), before': row(limitBefore),
-    'frontend / (browser, gzip)': row(ours),
-    'frontend / (no Accept-Encoding)': row(plain),
-    'bare Fastify route (limit), after': row(limitAfter),
-  });
-  const met = ratio >= 0.5 && ours.p99 < 50 && ours.non2xx === 0;
-  console.log(`ratio: ${(ratio * 100).toFixed(1)} % of the bare route's mean (target >= 50 %), p99 ${ms(ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`);
+  const row = (r: Awaited<ReturnType<typeof load>>) => ({ 'req/s': Math.round(r.rps), p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
+  console.table(
+    Object.fromEntries([
+      ...pairs.flatMap((pair, i) => [
+        [`${i + 1}. bare Fastify route (limit)`, row(pair.limit)],
+        [`${i + 1}. frontend / (browser, gzip)`, { ...row(pair.ours), ratio: `${(pair.ratio * 100).toFixed(1)} %` }],
+      ]),
+      ['frontend / (no Accept-Encoding)', row(plain)],
+    ]),
+  );
+  const median = pairs.toSorted((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)]!;
+  const met = median.ratio >= 0.5 && median.ours.p99 < 50 && pairs.every((pair) => pair.ours.non2xx === 0);
+  console.log(
+    `median pair: / at ${Math.round(median.ours.rps)} req/s = ${(median.ratio * 100).toFixed(1)} % of the bare route's ${Math.round(median.limit.rps)} (target >= 50 %), ` +
+      `p50 ${ms(median.ours.p50)}, p99 ${ms(median.ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`,
+  );
 
   const before = await rssBytes(frontend.pid!);
   const streams = await openIdleStreams(frontendOrigin, SSE_CLIENTS);
