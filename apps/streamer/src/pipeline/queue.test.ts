@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { BoundedQueue } from './queue.js';
 
@@ -49,6 +50,18 @@ describe('BoundedQueue', () => {
     abort.abort();
     await waiting;
     expect(queue.size).toBe(0);
+  });
+
+  it('leaves no listener on a long-lived signal once the size it waited for arrived', async () => {
+    const queue = new BoundedQueue<number>(3);
+    const stop = new AbortController();
+    for (let round = 0; round < 20; round++) {
+      const waiting = queue.whenSize(1, stop.signal);
+      queue.offer(round);
+      await waiting;
+      expect(queue.take(1)).toEqual([round]);
+    }
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects a capacity that is not a positive integer', () => {

@@ -45,16 +45,21 @@ export class BoundedQueue<T> {
     const wanted = Math.min(size, this.capacity);
     if (this.items.length >= wanted || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const waiter = { size: wanted, resolve };
-      this.sizeWaiters.push(waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sizeWaiters = this.sizeWaiters.filter((other) => other !== waiter);
+      const onAbort = () => {
+        this.sizeWaiters = this.sizeWaiters.filter((other) => other !== waiter);
+        resolve();
+      };
+      // The signal outlives many waits (the batcher passes its stop signal each time the queue runs
+      // empty), so a waiter woken by size takes its listener off again instead of piling it up there.
+      const waiter = {
+        size: wanted,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        { once: true },
-      );
+      };
+      this.sizeWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
