@@ -1,4 +1,4 @@
-import { connect, TweetRepository } from '@kubeonazure/tweet-model';
+import { createClient, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
 import { buildApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
@@ -16,18 +16,21 @@ function loadConfig(): Config {
   }
 }
 
-async function connectReader(config: Config): Promise<MongoClient> {
+// The client connects on first use: while the database is unreachable the frontend still starts and
+// answers /healthz 503, so Traffic Manager and the readiness probe see the truth, and it recovers by
+// itself (no crash loop with growing back-off).
+function readerClient(config: Config): MongoClient {
   try {
-    return await connect(config.mongoUrl, { role: 'reader', region: config.readRegion });
+    return createClient(config.mongoUrl, { role: 'reader', region: config.readRegion });
   } catch (error) {
-    // connect() leaves the connection string out of its message.
-    console.error((error as Error).message);
-    process.exit(1);
+    // createClient leaves the connection string out of its message.
+    console.error(`Invalid configuration: MONGO_URL: ${(error as Error).message}`);
+    process.exit(2);
   }
 }
 
 const config = loadConfig();
-const client = await connectReader(config);
+const client = readerClient(config);
 const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
 const app = await buildApp({ config, repository, logger: { level: config.logLevel } });
 
@@ -44,5 +47,12 @@ async function shutdown(signal: string) {
 process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
 
-await app.listen({ host: config.host, port: config.port });
+try {
+  await app.listen({ host: config.host, port: config.port });
+} catch (error) {
+  // e.g. EADDRINUSE: one line, not a stack trace.
+  console.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+  await client.close();
+  process.exit(1);
+}
 app.log.info({ region: config.region.name, readRegion: config.readRegion ?? null }, 'frontend ready');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, connectionOptions } from './connection.js';
+import { connect, connectionOptions, createClient } from './connection.js';
 
 describe('connectionOptions', () => {
   it('sends writes to the primary, without retryable writes', () => {
@@ -35,5 +35,27 @@ describe('connect', () => {
     expect(message).toMatch(/^cannot connect to MongoDB as writer: /);
     expect(message).not.toContain('s3cr');
     expect(JSON.stringify(error)).not.toContain('s3cr');
+  });
+});
+
+describe('createClient', () => {
+  it('does not connect until first use', async () => {
+    // Nothing listens on port 1: constructing must still succeed, so a process can start while the database is down.
+    const client = createClient('mongodb://127.0.0.1:1/', { role: 'reader', region: 'UK South' });
+    expect(client.readPreference.mode).toBe('secondaryPreferred');
+    await client.close();
+  });
+
+  it('never puts the connection string or its password in a parse error', () => {
+    const url = 'mongodb://account:s3cr%2Fet-key==@127.0.0.1:1/?invalidOption=s3cr%2Fet-key==';
+    const error = (() => {
+      try {
+        createClient(url, { role: 'writer' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect((error as Error).message).toMatch(/^invalid MongoDB connection string: /);
+    expect((error as Error).message).not.toContain('s3cr');
   });
 });

@@ -30,8 +30,21 @@ export function connectionOptions(role: ConnectionRole): MongoClientOptions {
 }
 
 /**
- * Connects with the options for `role`. The connection string holds the account key, so errors are
- * rethrown without it (and without the driver's error object, whose fields may echo it).
+ * A client with the options for `role` that connects on first use, so that a process can start, and
+ * report the database as unreachable, while it is down. The connection string holds the account key,
+ * so a parse error is rethrown without it.
+ */
+export function createClient(url: string, role: ConnectionRole): MongoClient {
+  try {
+    return new MongoClient(url, connectionOptions(role));
+  } catch (error) {
+    throw new Error(`invalid MongoDB connection string: ${redactedReason(error, url)}`);
+  }
+}
+
+/**
+ * Connects with the options for `role`. Errors are rethrown without the connection string (and without
+ * the driver's error object, whose fields may echo it).
  */
 export async function connect(url: string, role: ConnectionRole): Promise<MongoClient> {
   let client: MongoClient | undefined;
@@ -40,9 +53,12 @@ export async function connect(url: string, role: ConnectionRole): Promise<MongoC
     return await client.connect();
   } catch (error) {
     await client?.close().catch(() => undefined);
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`cannot connect to MongoDB as ${role.role}: ${redact(reason, url)}`);
+    throw new Error(`cannot connect to MongoDB as ${role.role}: ${redactedReason(error, url)}`);
   }
+}
+
+function redactedReason(error: unknown, url: string): string {
+  return redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error), url);
 }
 
 function redact(text: string, url: string): string {

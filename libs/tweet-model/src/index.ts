@@ -9,5 +9,5 @@ export {
 export { mapXMessage, mapXSearchPage, type MappedMessage, type XApiProblem } from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
-export { connect, connectionOptions, type ConnectionRole } from './connection.js';
+export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
 export { MAX_PAGE_SIZE, MAX_UPSERT_BATCH, TweetRepository } from './repository.js';
