@@ -1,0 +1,77 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support.js';
+
+// The built entry point run with plain `node`, as the container image runs it.
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
+
+beforeAll(async () => {
+  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
+  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
+}, 120_000);
+
+function runServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  child.stdout.resume();
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, stderr: () => stderr };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function status(url: string): Promise<number | undefined> {
+  return fetch(url).then((response) => response.status, () => undefined);
+}
+
+describe('bad configuration', () => {
+  it('exits 2 with one line naming MONGO_URL when it is missing', async () => {
+    const server = runServer({});
+    expect(await server.exited).toBe(2);
+    expect(server.stderr().trim().split('\n')).toEqual([expect.stringContaining('MONGO_URL')]);
+  });
+
+  it('exits 2 naming MONGO_URL, without echoing its password, when it does not parse', async () => {
+    const server = runServer({ MONGO_URL: 'mongodb://account:s3cret-key@127.0.0.1:1/?invalidOption=s3cret-key', REGION: 'uksouth' });
+    expect(await server.exited).toBe(2);
+    const lines = server.stderr().trim().split('\n');
+    expect(lines).toEqual([expect.stringContaining('MONGO_URL')]);
+    expect(server.stderr()).not.toContain('s3cret');
+  });
+});
+
+describe('starting while the database is down', () => {
+  let db: DevDatabase;
+  afterAll(() => db?.stop());
+
+  it('serves /healthz 503 until the database answers, then 200 without a restart; SIGTERM exits 0', async () => {
+    db = await startDevDatabase({ preferEnv: false });
+    await db.pause();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = runServer({ MONGO_URL: db.url, HOST: '127.0.0.1', PORT: String(port), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
+    try {
+      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
+      expect(await status(`${base}/healthz`)).toBe(503);
+
+      await db.restart();
+      await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  }, 60_000);
+});
