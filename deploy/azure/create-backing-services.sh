@@ -47,7 +47,7 @@ ensure az cosmosdb mongodb database show --account-name "$COSMOS_ACCOUNT" --reso
   --name kubeonazure
 # Every sort needs an index on Cosmos DB. Index keys here carry no direction; Cosmos DB serves a sort
 # in a compound index's order or its exact opposite, so this covers { created_at: -1, _id: -1 }
-# (libs/tweet-model, TweetRepository.ensureIndexes).
+# and is the very index TweetRepository.ensureIndexes (libs/tweet-model) asks for.
 ensure az cosmosdb mongodb collection show --account-name "$COSMOS_ACCOUNT" --resource-group "$BACKING_RESOURCE_GROUP" \
   --database-name kubeonazure --name tweets -- \
   az cosmosdb mongodb collection create --account-name "$COSMOS_ACCOUNT" --resource-group "$BACKING_RESOURCE_GROUP" \

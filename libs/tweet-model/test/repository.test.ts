@@ -30,7 +30,7 @@ describe('ensureIndexes', () => {
   it('creates the index that covers the newest-first sort, and is repeatable', async () => {
     await repository.ensureIndexes();
     const indexes = await client.db(database).collection('tweets').listIndexes().toArray();
-    expect(indexes.map((index) => index.key)).toContainEqual({ created_at: -1, _id: -1 });
+    expect(indexes.map((index) => index.key)).toContainEqual({ created_at: 1, _id: 1 });
   });
 });
 
