@@ -1,20 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
-// The built entry point run with plain `node`, as the container image runs it.
+// The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
 
-beforeAll(async () => {
-  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
-  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
-}, 120_000);
 
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });

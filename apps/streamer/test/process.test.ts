@@ -1,24 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { FakeXApi, frame } from './fake-x-api.js';
 import { databaseName, streamMessage, waitFor, withMongo } from './helpers.js';
 
-// These tests run the built entry point with plain `node`, as the container image does.
+// These tests run the built entry point (`nx run streamer:test` builds it first) with plain `node`, as the image does.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const serverJs = `${appDir}dist/server.js`;
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
 const url = testMongoUrl();
 const database = databaseName('process');
 const SECRET = 'AAAAsecret-bearer-token-value';
 
-beforeAll(async () => {
-  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
-  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
-});
 afterAll(async () => {
   await withMongo(url, (client) => client.db(database).dropDatabase());
 });
