@@ -56,7 +56,7 @@ const seeded = [
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
   origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
   await eventually(() => t.app.feed.newestPage()?.[0]);
   browser = await chromium.launch({
@@ -102,7 +102,7 @@ describe('the page in a real browser', () => {
       rule_tags: ['azure'],
       created_at: new Date(),
     });
-    await t.repository.upsertMany([live]);
+    await t.repository.insertNew([live]);
     await page.locator(`#tweet-${live._id}`).waitFor({ timeout: 10_000 });
     expect(await page.locator('.tweet .name').first().textContent()).toBe('Live Tweeter');
     expect(await page.locator('.tweet').count()).toBe(5);

@@ -75,7 +75,7 @@ describe('database outage', () => {
     await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 10, 'all posts stored', 60_000);
     expect(await count(database)).toBe(10);
     expect(await metric(app, 'streamer_tweets_dropped_total')).toBe(0);
-    expect(lines().some((line) => line.msg === 'batch upsert failed; holding the batch and retrying')).toBe(true);
+    expect(lines().some((line) => line.msg === 'batch insert failed; holding the batch and retrying')).toBe(true);
     expect(lines().some((line) => line.msg === 'database writes succeed again')).toBe(true);
     expect((await readyz(app)).status).toBe(200);
   });

@@ -36,10 +36,10 @@ const batch = (ids: number[]) => ids.map((id) => tweet({ _id: String(id) }));
 
 describe('throttled by Cosmos DB', () => {
   it('retries every repository operation after the RetryAfterMs the server gave', async () => {
-    await repository.upsertMany(batch([1, 2]));
+    await repository.insertNew(batch([1, 2]));
     const operations: [string, () => Promise<unknown>][] = [
       ['createIndexes', () => repository.ensureIndexes()],
-      ['insert', () => repository.upsertMany(batch([3]))],
+      ['insert', () => repository.insertNew(batch([3]))],
       ['find', () => repository.latest({ limit: 1 })],
       ['find', () => repository.newerThan(null, 1)],
       ['find', () => repository.newest()],
@@ -54,10 +54,10 @@ describe('throttled by Cosmos DB', () => {
   });
 
   it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
-    await repository.upsertMany(batch([1, 2]));
+    await repository.insertNew(batch([1, 2]));
     const insertsBefore = proxy.sent('insert').length;
     proxy.throttleNextInsert([1, 2, 4]);
-    expect(await repository.upsertMany(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
+    expect(await repository.insertNew(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
     const [first, retry] = proxy.sent('insert').slice(insertsBefore);
     expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(['1', '2', '3', '4', '5']);
     expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual(['2', '3', '5']);
@@ -67,7 +67,7 @@ describe('throttled by Cosmos DB', () => {
 
   it('gives up after maxRetries with the driver error', async () => {
     proxy.rejectNext('insert', 10);
-    const error = await repository.upsertMany(batch([1])).catch((e: unknown) => e);
+    const error = await repository.insertNew(batch([1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
     expect((error as MongoServerError).code).toBe(16500);
     expect(waits).toHaveLength(3);

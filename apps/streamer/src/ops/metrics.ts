@@ -38,13 +38,13 @@ export function createMetrics(queueDepth: () => number) {
     }),
     batchSeconds: new Histogram({
       name: 'streamer_batch_duration_seconds',
-      help: 'Duration of one batched upsert',
+      help: 'Duration of one batched insert',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     batchFailures: new Counter({
       name: 'streamer_batch_failures_total',
-      help: 'Batched upserts that failed and were retried',
+      help: 'Batched inserts that failed and were retried',
       registers,
     }),
     reconnects: new Counter<'reason'>({

@@ -7,7 +7,7 @@ import type { BoundedQueue } from './queue.js';
 import type { Sleep } from '../sources/source.js';
 
 export interface BatcherOptions {
-  /** Documents per upsert, at most 1,000 (the repository's limit). */
+  /** Documents per insert, at most 1,000 (the repository's limit). */
   batchSize: number;
   /** How long the first queued post waits for a batch to fill. */
   maxWaitMs: number;
@@ -37,7 +37,7 @@ export class Batcher {
 
   constructor(
     private readonly queue: BoundedQueue<TweetDocument>,
-    private readonly repository: Pick<TweetRepository, 'upsertMany'>,
+    private readonly repository: Pick<TweetRepository, 'insertNew'>,
     private readonly options: BatcherOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -56,7 +56,7 @@ export class Batcher {
     this.stopping.abort();
     this.start();
     const deadline = setTimeout(() => this.abandoning.abort(), graceMs);
-    // An upsert in flight when the grace period ends is not waited for: closing the client ends it.
+    // An insert in flight when the grace period ends is not waited for: closing the client ends it.
     const abandoned = new Promise((resolve) => this.abandoning.signal.addEventListener('abort', resolve, { once: true }));
     await Promise.race([this.running, abandoned]);
     clearTimeout(deadline);
@@ -88,7 +88,7 @@ export class Batcher {
     for (let attempt = 1; !this.abandoning.signal.aborted; attempt++) {
       const endTimer = this.metrics.batchSeconds.startTimer();
       try {
-        const { inserted, duplicates } = await this.repository.upsertMany(batch);
+        const { inserted, duplicates } = await this.repository.insertNew(batch);
         endTimer();
         this.metrics.stored.inc(inserted);
         this.metrics.duplicates.inc(duplicates);
@@ -103,7 +103,7 @@ export class Batcher {
         const retryInMs = retryDelayMs(attempt, this.options.retryMaxMs);
         this.log.error(
           { attempt, size: batch.length, queued: this.queue.size, retryInMs, reason: errorText(error) },
-          'batch upsert failed; holding the batch and retrying',
+          'batch insert failed; holding the batch and retrying',
         );
         await this.sleep(retryInMs, this.abandoning.signal);
       }
