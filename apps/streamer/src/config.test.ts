@@ -35,6 +35,14 @@ describe('parseConfig', () => {
     expect(config.x.baseUrl).toBe('http://127.0.0.1:8080');
   });
 
+  it('trims the secrets: `az ... -o tsv` ends its value with a newline', () => {
+    const config = parseConfig({ MONGO_URL: `${MONGO_URL}\n`, X_BEARER_TOKEN: ' token\r\n' });
+    expect(config.mongo.url).toBe(MONGO_URL);
+    expect(config.x.bearerToken).toBe('token');
+    expect(configError({ MONGO_URL: ' \n' }).variable).toBe('MONGO_URL');
+    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: '\n' }).source).toBe('replay');
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ MONGO_URL, PORT: '', X_BEARER_TOKEN: '' }).source).toBe('replay');
   });

@@ -84,8 +84,10 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from environment variables; throws a ConfigError naming the first bad variable. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
+  // Secrets arrive with surrounding whitespace (`az ... -o tsv` ends its output with a newline).
+  const trimmed = { ...source, MONGO_URL: source.MONGO_URL?.trim(), X_BEARER_TOKEN: source.X_BEARER_TOKEN?.trim() };
   // An empty variable means "not set": Kubernetes and shells produce them easily.
-  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(Object.entries(trimmed).filter(([, value]) => value !== undefined && value !== ''));
   const result = env.safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0];
