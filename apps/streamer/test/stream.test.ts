@@ -121,6 +121,23 @@ describe('stream wire format', () => {
   });
 });
 
+describe('operational disconnect', () => {
+  it('stores what X wrote on the connection after the notice, then reconnects', async () => {
+    const [before, after] = ['before', 'after'].map((name) => streamMessage(`${name} the notice #docker`));
+    api.streamScripts.push(
+      { steps: [frame(before!), OPERATIONAL_DISCONNECT, frame(after!)], then: 'end' },
+      { steps: [KEEP_ALIVE], then: 'hang' },
+    );
+    const { app: running, storedTexts } = await startStreaming();
+    await waitFor(() => api.streamConnections === 2, 'the reconnect');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(await storedTexts()).toEqual(['before the notice #docker', 'after the notice #docker']);
+    expect(await metric(running, 'streamer_reconnects_total', { reason: 'operational-disconnect' })).toBe(1);
+  });
+});
+
 describe('stream reconnects', () => {
   it('follows the reconnect policy for every kind of disconnect', async () => {
     const scripts: StreamScript[] = [

@@ -68,13 +68,14 @@ export class StreamSource implements Source {
       stream.on(ETwitterStreamEvent.DataKeepAlive, () => this.healthy());
       stream.on(ETwitterStreamEvent.DataError, (message: { errors?: Record<string, unknown>[] }) => {
         this.log.warn({ errors: message.errors }, 'X sent an error message in the stream');
-        if (message.errors?.some(isDisconnectNotice)) {
-          reason = 'operational-disconnect';
-          stream.close();
-        }
+        // X closes the connection itself after the notice; what it still writes before that is read
+        // and stored. Should the close not come, the stall timeout ends the connection.
+        if (message.errors?.some(isDisconnectNotice)) reason = 'operational-disconnect';
       });
       stream.on(ETwitterStreamEvent.TweetParseError, (error: Error) => this.intake.malformed(error.message, error));
-      stream.on(ETwitterStreamEvent.ConnectionLost, () => (reason = 'stall'));
+      stream.on(ETwitterStreamEvent.ConnectionLost, () => {
+        if (reason !== 'operational-disconnect') reason = 'stall';
+      });
       stream.on(ETwitterStreamEvent.ConnectionError, (error: Error) =>
         this.log.info({ reason: error.message }, 'stream connection error'),
       );
