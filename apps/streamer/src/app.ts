@@ -67,7 +67,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const source = createSource(config, intake, metrics, log, sleep);
+  const source = createSource(config, repository, intake, metrics, log, sleep);
   batcher.start();
   const sourceDone = source.run();
   log.info(
@@ -105,12 +105,20 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   };
 }
 
-function createSource(config: Config, intake: Intake, metrics: Metrics, log: Logger, sleep: Sleep): Source {
+function createSource(
+  config: Config,
+  repository: TweetRepository,
+  intake: Intake,
+  metrics: Metrics,
+  log: Logger,
+  sleep: Sleep,
+): Source {
   if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
   // parseConfig guarantees a token for the X API sources.
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
-    return new SearchSource(client, { track: config.x.track, intervalMs: config.search.intervalMs }, intake, log, sleep);
+    const options = { track: config.x.track, intervalMs: config.search.intervalMs };
+    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
   }
   return new StreamSource(
     client,

@@ -101,6 +101,14 @@ export class TweetRepository {
     return (await this.find({}, 1))[0] ?? null;
   }
 
+  /** The id of the newest stored post (where a search resumes with `since_id`); null when none is stored. */
+  async newestId(): Promise<string | null> {
+    const [newest] = await this.retry(() =>
+      this.collection.find({}, { projection: { _id: 1 } }).sort(NEWEST_FIRST).limit(1).toArray(),
+    );
+    return newest?._id ?? null;
+  }
+
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
     return this.retry(() => this.collection.find(filter).sort(NEWEST_FIRST).limit(limit).toArray());
   }

@@ -134,6 +134,18 @@ describe('latest', () => {
   });
 });
 
+describe('newestId', () => {
+  it('is the id of the newest stored post, or null when none is', async () => {
+    expect(await repository.newestId()).toBeNull();
+    await repository.insertNew([
+      tweet({ _id: '1861234567890123459', created_at: new Date('2026-11-23T10:00:00Z') }),
+      tweet({ _id: '1861234567890123461', created_at: new Date('2026-11-23T12:00:00Z') }),
+      tweet({ _id: '1861234567890123460', created_at: new Date('2026-11-23T12:00:00Z') }),
+    ]);
+    expect(await repository.newestId()).toBe('1861234567890123461');
+  });
+});
+
 describe('mapped posts round-trip through the database unchanged', () => {
   const at = new Date('2026-11-24T01:00:00.000Z');
   const post = (id: string, fields: Record<string, unknown>) => ({

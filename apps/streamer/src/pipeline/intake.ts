@@ -53,16 +53,17 @@ export class Intake {
     if (tweet) await this.put(tweet);
   }
 
-  /** One search/recent response page; waits while the queue is full. */
+  /** One search/recent response page; a post that does not fit is skipped alone. Waits while the queue is full. */
   async fromSearchPage(page: unknown): Promise<void> {
-    let tweets: TweetDocument[];
+    let mapped: ReturnType<typeof mapXSearchPage>;
     try {
-      tweets = mapXSearchPage(page);
+      mapped = mapXSearchPage(page);
     } catch (error) {
       this.malformed(page, error);
       return;
     }
-    for (const tweet of tweets) await this.put(tweet);
+    for (const { post, error } of mapped.rejected) this.malformed(post, error);
+    for (const tweet of mapped.tweets) await this.put(tweet);
   }
 
   /** Counts and logs input that cannot become a document, with a short excerpt to find it by. */
