@@ -11,6 +11,7 @@ import { BoundedQueue } from './pipeline/queue.js';
 import { ReplaySource } from './sources/replay.js';
 import { SearchSource } from './sources/search.js';
 import type { Sleep, Source } from './sources/source.js';
+import { GapFill } from './sources/gap-fill.js';
 import { StreamSource } from './sources/stream.js';
 import { XApiClient } from './sources/x-client.js';
 
@@ -120,10 +121,13 @@ function createSource(
     const options = { track: config.x.track, intervalMs: config.search.intervalMs };
     return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
   }
+  const gapFill = new GapFill(client, { track: config.x.track, maxPosts: config.stream.gapFillMaxPosts }, intake, metrics, log);
   return new StreamSource(
     client,
-    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs },
+    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs, backfillMinutes: config.stream.backfillMinutes },
     intake,
+    gapFill,
+    () => repository.newestId(),
     metrics,
     log,
     sleep,

@@ -59,6 +59,8 @@ describe('parseConfig', () => {
     [{ X_API_BASE_URL: 'ftp://example.com' }, 'X_API_BASE_URL'],
     [{ TRACK: ' , ' }, 'TRACK'],
     [{ REGION: 'mars' }, 'REGION'],
+    [{ STREAM_BACKFILL_MINUTES: '6' }, 'STREAM_BACKFILL_MINUTES'],
+    [{ GAP_FILL_MAX_POSTS: '-1' }, 'GAP_FILL_MAX_POSTS'],
     [{ STREAMER_SOURCE: 'search' }, 'X_BEARER_TOKEN'],
     [{ REPLAY_FILE: '/nonexistent/replay.jsonl' }, 'REPLAY_FILE'],
   ])('names the bad variable in %o', (env, variable) => {

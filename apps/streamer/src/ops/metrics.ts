@@ -47,6 +47,17 @@ export function createMetrics(queueDepth: () => number) {
       help: 'Batched inserts that failed and were retried',
       registers,
     }),
+    gapFillPosts: new Counter({
+      name: 'streamer_gap_fill_posts_total',
+      help: 'Posts fetched through recent search to fill a stream gap (some may be duplicates)',
+      registers,
+    }),
+    gapFills: new Counter<'result'>({
+      name: 'streamer_gap_fills_total',
+      help: 'Gap fills after a stream (re)connect by result: complete, truncated (GAP_FILL_MAX_POSTS), failed',
+      labelNames: ['result'],
+      registers,
+    }),
     reconnects: new Counter<'reason'>({
       name: 'streamer_reconnects_total',
       help: 'Stream reconnects by the reason of the disconnect',

@@ -18,17 +18,20 @@ export class Intake {
     private readonly log: Logger,
   ) {}
 
-  /** A live-stream message: it cannot wait, so a full queue drops it (counted and logged). */
-  fromStream(message: unknown): void {
+  /**
+   * A live-stream message: it cannot wait, so a full queue drops it (counted and logged). Returns the
+   * id of the post it queued, else null.
+   */
+  fromStream(message: unknown): string | null {
     const tweet = this.map(message);
-    if (!tweet) return;
+    if (!tweet) return null;
     this.metrics.received.inc();
     if (this.queue.offer(tweet)) {
       if (this.dropping > 0) {
         this.log.warn({ dropped: this.dropping }, 'queue has room again; stream posts were dropped meanwhile');
         this.dropping = 0;
       }
-      return;
+      return tweet._id;
     }
     this.metrics.dropped.inc();
     if (this.dropping++ === 0) {
@@ -37,6 +40,7 @@ export class Intake {
         'queue full: dropping live stream posts until the database catches up',
       );
     }
+    return null;
   }
 
   /** One JSONL line of a replay file; waits while the queue is full. */
