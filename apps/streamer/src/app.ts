@@ -80,7 +80,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     const ping = client.db(config.mongo.database).command({ ping: 1 });
     const timeout = delay(PING_TIMEOUT_MS, false);
     const database = await Promise.race([ping.then(() => true, () => false), timeout]);
-    return { database, source: source.connected };
+    return { database, source: source.connected, writes: batcher.healthy };
   }
 
   return {

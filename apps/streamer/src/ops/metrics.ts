@@ -42,9 +42,15 @@ export function createMetrics(queueDepth: () => number) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    batchFailures: new Counter({
+    batchFailures: new Counter<'kind'>({
       name: 'streamer_batch_failures_total',
-      help: 'Batched inserts that failed and were retried',
+      help: 'Batched inserts that failed and were retried, by kind: transient or permanent (needs an operator)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'streamer_tweets_rejected_total',
+      help: 'Posts the database refused for what they are (too large, failing validation), skipped',
       registers,
     }),
     gapFillPosts: new Counter({
