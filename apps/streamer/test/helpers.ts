@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
@@ -85,4 +88,16 @@ export function streamMessage(text = 'Shipping containers all day #docker', id?:
     includes: { users: [{ id: '4242', username: 'test_whale', name: 'Test Whale', profile_image_url: 'https://example.com/a_normal.png' }] },
     matching_rules: [{ id: '1000', tag: 'docker' }],
   };
+}
+
+/** GET /readyz of a running app, served on a loopback port for the request. */
+export async function readyz(running: App): Promise<{ status: number; body: unknown }> {
+  const server = createServer(running.handler).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+    return { status: response.status, body: await response.json() };
+  } finally {
+    server.close();
+  }
 }

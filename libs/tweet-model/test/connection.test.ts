@@ -25,7 +25,7 @@ describe('connect', () => {
     expect(reader.readPreference.mode).toBe('secondaryPreferred');
     expect(reader.readPreference.tags).toEqual([{ region: 'UK South' }, {}]);
 
-    await TweetRepository.fromClient(writer, { database }).upsertMany([tweet()]);
+    await TweetRepository.fromClient(writer, { database }).insertNew([tweet()]);
     const readSide = TweetRepository.fromClient(reader, { database });
     expect(await readSide.count()).toBe(1);
     expect((await readSide.latest({ limit: 5 })).tweets.map((t) => t._id)).toEqual([tweet()._id]);
