@@ -1,4 +1,6 @@
-/** The regions a frontend can serve, keyed by the short name in `REGION`. */
+import { REGIONS as AZURE_REGIONS } from '@kubeonazure/regions';
+
+/** A region a frontend can serve, named by `REGION`. */
 export interface Region {
   /** Short Azure name, as in `REGION` (`uksouth`). */
   name: string;
@@ -14,14 +16,17 @@ function region(name: string, city: string, azureName: string | null): Region {
   return { name, azureName, city, label: azureName ? `${city} · ${azureName}` : city };
 }
 
-export const REGIONS = {
-  westus: region('westus', 'California', 'West US'),
-  uksouth: region('uksouth', 'London', 'UK South'),
-  southeastasia: region('southeastasia', 'Singapore', 'Southeast Asia'),
-  // Development on a laptop: no Azure region, so no read tag.
-  local: region('local', 'Local development', null),
-} as const satisfies Record<string, Region>;
+/** Every Azure region of `@kubeonazure/regions`, and `local`: development on a laptop, no read tag. */
+export const REGIONS: readonly Region[] = [
+  ...AZURE_REGIONS.map((azure) => region(azure.name, azure.city, azure.displayName)),
+  region('local', 'Local development', null),
+];
 
-export type RegionName = keyof typeof REGIONS;
+export const REGION_NAMES = REGIONS.map((r) => r.name) as [string, ...string[]];
 
-export const REGION_NAMES = Object.keys(REGIONS) as RegionName[];
+/** The region named `name`; throws for an unknown name. */
+export function regionNamed(name: string): Region {
+  const found = REGIONS.find((r) => r.name === name);
+  if (!found) throw new RangeError(`unknown region ${name}`);
+  return found;
+}

@@ -1,6 +1,6 @@
 import { createClient, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
-import { buildApp } from './app.js';
+import { buildApp, buildOpsApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 
 /** Longer than this and shutdown gives up on in-flight requests (Kubernetes kills at 30 s). */
@@ -31,8 +31,14 @@ function readerClient(config: Config): MongoClient {
 
 const config = loadConfig();
 const client = readerClient(config);
-const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
+// maxTimeMS: the database stops a read when the frontend stops waiting for it.
+const repository = TweetRepository.fromClient(client, {
+  database: config.database,
+  collection: config.collection,
+  maxTimeMS: config.readTimeoutMs,
+});
 const app = await buildApp({ config, repository, logger: { level: config.logLevel } });
+const ops = await buildOpsApp(app);
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
 async function shutdown(signal: string) {
@@ -41,18 +47,20 @@ async function shutdown(signal: string) {
     app.log.error('shutdown timed out');
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS).unref();
-  await app.close();
+  await Promise.all([app.close(), ops.close()]);
   await client.close();
 }
 process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
 
-try {
-  await app.listen({ host: config.host, port: config.port });
-} catch (error) {
-  // e.g. EADDRINUSE: one line, not a stack trace.
-  console.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
-  await client.close();
-  process.exit(1);
+for (const [server, port] of [[app, config.port], [ops, config.opsPort]] as const) {
+  try {
+    await server.listen({ host: config.host, port });
+  } catch (error) {
+    // e.g. EADDRINUSE: one line, not a stack trace.
+    console.error(`cannot listen on ${config.host}:${port}: ${(error as Error).message}`);
+    await client.close();
+    process.exit(1);
+  }
 }
-app.log.info({ region: config.region.name, readRegion: config.readRegion ?? null }, 'frontend ready');
+app.log.info({ region: config.region.name, readRegion: config.readRegion ?? null, opsPort: config.opsPort }, 'frontend ready');

@@ -1,11 +1,7 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 
-/**
- * Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South")
- * and may bound every operation with the driver's own timeout (`timeoutMS`: server selection, connection
- * checkout and the command, which the server is told as `maxTimeMS`, so a late read does not run on).
- */
-export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string; timeoutMS?: number };
+/** Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South"). */
+export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string };
 
 /**
  * Client options for a role. Options given here override the same options in the connection string.
@@ -31,7 +27,6 @@ export function connectionOptions(role: ConnectionRole): MongoClientOptions {
     ...common,
     readPreference: 'nearest',
     ...(role.region ? { readPreferenceTags: [{ region: role.region }, {}] } : {}),
-    ...(role.timeoutMS ? { timeoutMS: role.timeoutMS } : {}),
   };
 }
 

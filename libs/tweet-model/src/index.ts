@@ -10,4 +10,4 @@ export { mapXMessage, mapXSearchPage, type MappedMessage, type XApiProblem } fro
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
-export { MAX_PAGE_SIZE, MAX_UPSERT_BATCH, TweetRepository } from './repository.js';
+export { MAX_PAGE_SIZE, MAX_UPSERT_BATCH, TweetRepository, type RepositoryOptions } from './repository.js';
