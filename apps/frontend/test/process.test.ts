@@ -51,18 +51,21 @@ describe('starting while the database is down', () => {
   let db: DevDatabase;
   afterAll(() => db?.stop());
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart; SIGTERM exits 0', async () => {
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
-    const server = runServer({ MONGO_URL: db.url, HOST: '127.0.0.1', PORT: String(port), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
+    // The connection string as `az ... -o tsv` gives it, with its newline.
+    const server = runServer({ MONGO_URL: `${db.url}\n`, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
     try {
       await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
       await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+      expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
+      expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
       server.child.kill('SIGTERM');
     }
