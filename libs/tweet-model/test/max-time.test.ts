@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('maxTimeMS', () => {
   it('is sent with every read, so the server abandons what the caller gave up on', async () => {
     const repository = TweetRepository.fromClient(client, { database, maxTimeMS: 1500 });
-    await repository.upsertMany([tweet()]);
+    await repository.insertNew([tweet()]);
     await repository.latest({ limit: 5 });
     await repository.latest({ limit: 5, before: encodeCursor(tweet()) });
     await repository.newerThan(null, 5);

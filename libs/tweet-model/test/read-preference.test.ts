@@ -15,7 +15,7 @@ const clients: MongoClient[] = [];
 
 beforeAll(async () => {
   const seed = await MongoClient.connect(testMongoUrl());
-  await TweetRepository.fromClient(seed, { database }).upsertMany([tweet()]);
+  await TweetRepository.fromClient(seed, { database }).insertNew([tweet()]);
   await seed.close();
   set = await startCosmosReplicaSet(testMongoUrl(), {
     members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
