@@ -142,10 +142,6 @@ export class TweetRepository {
     return this.find(cursor ? beyond(cursor, '$gt') : {}, limit);
   }
 
-  count(): Promise<number> {
-    return this.retry(() => this.collection.countDocuments({}, this.readOptions()));
-  }
-
   async newest(): Promise<TweetDocument | null> {
     return (await this.find({}, 1))[0] ?? null;
   }

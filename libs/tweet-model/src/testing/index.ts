@@ -14,3 +14,4 @@ export {
   type CosmosProxy,
   type ServerError,
 } from './cosmos-proxy.js';
+export { makeTweet, makeTweets, tweet } from './tweets.js';
