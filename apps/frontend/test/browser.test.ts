@@ -124,4 +124,46 @@ describe('the page in a real browser', () => {
 
     expect(problems).toEqual([]);
   });
+
+  it('opened on an empty replica, switches the banner to the newest tweet once one arrives live', async () => {
+    const empty = await startTestApp(testMongoUrl());
+    try {
+      const emptyOrigin = await empty.app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await browser.newPage();
+      await page.goto(emptyOrigin);
+      expect(await page.locator('#freshness').textContent()).toBe("No tweets in this region's replica yet");
+      await page.locator('#live-status[data-state="live"]').waitFor();
+
+      const first = makeTweet({ text: 'The first tweet this replica has seen', created_at: new Date() });
+      await empty.repository.insertNew([first]);
+      await page.locator(`#tweet-${first._id}`).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ s ago$/);
+      expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(first.created_at.toISOString());
+      expect(await page.locator('#empty').count()).toBe(0);
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe('live updates when the pod has no stream to spare', () => {
+  it('waits as long as the 503 Retry-After says before trying again', async () => {
+    const full = await startTestApp(testMongoUrl(), { config: { maxStreams: 1 } });
+    const fullOrigin = await full.app.listen({ host: '127.0.0.1', port: 0 });
+    const held = new AbortController();
+    try {
+      const taken = await fetch(`${fullOrigin}/events`, { signal: held.signal });
+      expect(taken.status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(fullOrigin);
+      const status = page.locator('#live-status[data-state="reconnecting"]');
+      await status.waitFor();
+      // The server says 30 s; the page adds up to a fifth so that refused clients do not return together.
+      expect(await status.textContent()).toMatch(/^Reconnecting in (3[0-6]) s…$/);
+      await page.close();
+    } finally {
+      held.abort();
+      await full.close();
+    }
+  });
 });

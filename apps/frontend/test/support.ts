@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { buildApp, type AppOptions } from '../src/app.js';
-import { REGIONS } from '../src/regions.js';
+import { buildApp, buildOpsApp, type AppOptions } from '../src/app.js';
+import { servedRegion } from '../src/regions.js';
 
 let sequence = 0;
 
@@ -39,28 +39,42 @@ export function makeTweets(count: number, newestAgoMs = 5000): TweetDocument[] {
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The ops listener's instance (/metrics). */
+  ops: FastifyInstance;
   client: MongoClient;
   repository: TweetRepository;
   close(): Promise<void>;
 }
 
+export const TEST_CONFIG: AppOptions['config'] = {
+  region: servedRegion('uksouth'),
+  pollIntervalMs: 100,
+  readTimeoutMs: 1500,
+  rateLimitPerMinute: 1000,
+  maxStreams: 100,
+  maxStreamsPerClient: 50,
+  streamMaxAgeMs: 600_000,
+};
+
 /** The frontend on its own database (dropped by close()), reading through a reader connection as in production. */
-export async function startTestApp(url: string, options: Partial<AppOptions> = {}): Promise<TestApp> {
+export async function startTestApp(
+  url: string,
+  options: Partial<Omit<AppOptions, 'config'>> & { config?: Partial<AppOptions['config']> } = {},
+): Promise<TestApp> {
   const database = `test_frontend_${randomUUID().slice(0, 8)}`;
+  const config = { ...TEST_CONFIG, ...options.config };
   const client = await connect(url, { role: 'reader' });
-  const repository = TweetRepository.fromClient(client, { database });
+  const repository = TweetRepository.fromClient(client, { database, maxTimeMS: config.readTimeoutMs });
   await repository.ensureIndexes();
-  const app = await buildApp({
-    config: { region: REGIONS.uksouth, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 1000 },
-    repository,
-    ...options,
-  });
+  const app = await buildApp({ repository, ...options, config });
+  const ops = await buildOpsApp(app);
   return {
     app,
+    ops,
     client,
     repository,
     async close() {
-      await app.close();
+      await Promise.all([app.close(), ops.close()]);
       await client.db(database).dropDatabase().catch(() => undefined);
       await client.close();
     },

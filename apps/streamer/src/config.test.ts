@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, SAMPLE_FILE } from './config.js';
+import { ConfigError } from '@kubeonazure/service-kit';
+import { parseConfig, SAMPLE_FILE } from './config.js';
 
 const MONGO_URL = 'mongodb://127.0.0.1:27017/';
 
@@ -17,7 +18,7 @@ describe('parseConfig', () => {
   it('replays the shipped sample into kubeonazure.tweets when nothing else is set', () => {
     const config = parseConfig({ MONGO_URL });
     expect(config.source).toBe('replay');
-    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false });
+    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false, timestamps: 'as-recorded' });
     expect(config.mongo).toEqual({ url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' });
     expect(config.x).toEqual({ bearerToken: null, baseUrl: 'https://api.x.com', track: ['docker'] });
     expect(config.port).toBe(9464);

@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('connect', () => {
   it('gives a writer and a regional reader that the database accepts', async () => {
     expect(writer.readPreference.mode).toBe('primary');
-    expect(reader.readPreference.mode).toBe('secondaryPreferred');
+    expect(reader.readPreference.mode).toBe('nearest');
     expect(reader.readPreference.tags).toEqual([{ region: 'UK South' }, {}]);
 
     await TweetRepository.fromClient(writer, { database }).insertNew([tweet()]);
