@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -6,7 +8,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { REGION_NAMES, REGIONS, WRITE_REGION } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { k8sDir, readYaml, renderOverlay, type K8sObject } from './support.ts';
+import { k8sDir, readYaml, render, renderOverlay, type K8sObject } from './support.ts';
 
 // Every kind the overlays may render, with the model class that knows its schema. A new kind
 // fails the validation test until it is added here.
@@ -89,7 +91,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-      expect(pod.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
+      // The registry is attached to the cluster (--attach-acr): no pull secret to reference.
+      expect(pod.imagePullSecrets).toBeUndefined();
       for (const container of pod.containers) {
         expect(container.securityContext).toEqual({
           allowPrivilegeEscalation: false,
@@ -216,6 +219,24 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const drainSeconds = Number(streamerSettings?.data.SHUTDOWN_GRACE_MS) / 1000;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
     expect(secretRefs(container)).toEqual(['MONGO_URL<-cosmos-db-write/connection-string', 'X_BEARER_TOKEN<-x-api/bearer-token (optional)']);
+  });
+});
+
+describe('components/acr-pull-secret', () => {
+  it('makes every Deployment of an overlay pull with acr-pull, for clusters not attached to the registry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-kustomize-'));
+    try {
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        // kustomize takes only relative paths.
+        `resources: [${relative(dir, `${k8sDir}overlays/${WRITE_REGION.name}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/acr-pull-secret`)}]\n`,
+      );
+      const deployments = render(dir).filter((object) => object.kind === 'Deployment');
+      expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['frontend', 'streamer']);
+      for (const deployment of deployments) expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
