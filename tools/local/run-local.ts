@@ -62,5 +62,6 @@ start('streamer', {
   REGION: 'westus',
   PORT: '9464',
 });
-start('frontend', { PORT: frontendPort, REGION: process.env.REGION ?? 'local' });
+// Both apps' ops ports default to 9464; on one machine the frontend's moves.
+start('frontend', { PORT: frontendPort, OPS_PORT: '9465', REGION: process.env.REGION ?? 'local' });
 console.log(`frontend: http://localhost:${frontendPort}  (Ctrl-C stops everything)`);
