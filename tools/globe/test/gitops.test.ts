@@ -9,11 +9,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const applicationSet = parse(readFileSync(`${repoRoot}deploy/gitops/applicationset.yaml`, 'utf8'));
 const config = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8'));
 
-/** The Go template the ApplicationSet controller evaluates, for one cluster secret's labels. */
-function render(template: string, labels: Record<string, string>): string {
-  return template.replaceAll(/\{\{ index \.metadata\.labels "([^"]+)" \}\}/g, (_, key: string) => {
-    const value = labels[key];
-    if (value === undefined) throw new Error(`missing label ${key}`);
+/** The Go template the ApplicationSet controller evaluates, for one entry of the region list. */
+function render(template: string, region: Record<string, string>): string {
+  return template.replaceAll(/\{\{ \.(\w+) \}\}/g, (_, key: string) => {
+    const value = region[key];
+    if (value === undefined) throw new Error(`missing key ${key}`);
     return value;
   });
 }
@@ -28,19 +28,27 @@ describe('the Argo CD ApplicationSet agrees with the CLI', () => {
     expect(() => new ApplicationSet(wrong).validate()).toThrow(/goTemplate/);
   });
 
-  it('selects clusters of exactly the configured regions', () => {
-    expect(applicationSet.spec.generators[0].clusters.selector.matchExpressions).toEqual([
-      { key: 'kubeonazure/region', operator: 'In', values: regions },
-    ]);
+  it('makes one Application per entry of the one region list, from the same repository', () => {
+    const [generator] = applicationSet.spec.generators;
+    expect(generator.git.files).toEqual([{ path: 'libs/regions/regions.json' }]);
+    expect(existsSync(`${repoRoot}libs/regions/regions.json`)).toBe(true);
+    expect(generator.git.repoURL).toBe(applicationSet.spec.template.spec.source.repoURL);
+    expect(generator.git.revision).toBe(applicationSet.spec.template.spec.source.targetRevision);
+    expect(REGIONS.map((region) => render(applicationSet.spec.template.metadata.name, region))).toEqual(
+      regions.map((name) => `kubeonazure-${name}`),
+    );
   });
 
-  it.each(REGIONS)('points the $name Application at an existing overlay, in its own namespace', ({ name: region, role }) => {
-    const labels = { 'kubeonazure/region': region, 'kubeonazure/role': role };
-    const path = render(applicationSet.spec.template.spec.source.path, labels);
-    expect(path).toBe(`deploy/k8s/overlays/${region}`);
+  it.each(REGIONS)('points the $name Application at an existing overlay and its own cluster, in our namespace', (region) => {
+    const { spec, metadata } = applicationSet.spec.template;
+    const path = render(spec.source.path, region);
+    expect(path).toBe(`deploy/k8s/overlays/${region.name}`);
     expect(existsSync(`${repoRoot}${path}/kustomization.yaml`)).toBe(true);
-    expect(applicationSet.spec.template.spec.destination.namespace).toBe(config.namespace);
-    expect(render(applicationSet.spec.template.metadata.labels['kubeonazure/role'], labels)).toBe(labels['kubeonazure/role']);
+    // The cluster is registered under the kube context name globe uses.
+    expect(render(spec.destination.name, region)).toBe(`kubeonazure-${region.name}`);
+    expect(spec.destination.namespace).toBe(config.namespace);
+    expect(render(metadata.labels['kubeonazure/region'], region)).toBe(region.name);
+    expect(render(metadata.labels['kubeonazure/role'], region)).toBe(region.role);
   });
 
   it('syncs the write region before the read regions', () => {
