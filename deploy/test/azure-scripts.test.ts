@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REGION_NAMES } from '@kubeonazure/regions';
+import { REGION_NAMES, REGIONS, regionFqdn, WRITE_REGION } from '@kubeonazure/regions';
 import { commandLines, renderOverlay, repoRoot, run } from './support.ts';
 
 const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
@@ -102,6 +102,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
       const service = renderOverlay(region).find((object) => object.kind === 'Service')!;
       const label = service.metadata.annotations?.['service.beta.kubernetes.io/azure-dns-label-name'];
       expect(flagValues(endpoint, '--target')).toEqual([`${label}.${region}.cloudapp.azure.com`]);
+      expect(flagValues(endpoint, '--target')).toEqual([regionFqdn(REGIONS[index]!)]);
     }
   });
 
@@ -189,5 +190,14 @@ describe('deploy/aks/create-clusters.sh', () => {
     const bad = run(BASH, [CLUSTERS], { DRY_RUN: '1', NODE_COUNT: 'two' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toEqual(['NODE_COUNT must be a node count from 1 to 99: two']);
+  });
+});
+
+describe('deploy/lib/az.sh', () => {
+  it('lists the regions of libs/regions/regions.json, write region first', () => {
+    const script = readFileSync(`${repoRoot}deploy/lib/az.sh`, 'utf8');
+    const list = script.match(/^REGIONS=\(([^)]*)\)$/m)?.[1]?.split(/\s+/).filter(Boolean);
+    expect(list).toEqual([...REGION_NAMES]);
+    expect(list?.[0]).toBe(WRITE_REGION.name);
   });
 });
