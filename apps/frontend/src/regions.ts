@@ -1,32 +1,30 @@
-import { REGIONS as AZURE_REGIONS } from '@kubeonazure/regions';
+import { findRegion, REGION_NAMES } from '@kubeonazure/regions';
 
-/** A region a frontend can serve, named by `REGION`. */
-export interface Region {
-  /** Short Azure name, as in `REGION` (`uksouth`). */
+/** The region a frontend serves: one of the list in libs/regions, or `local` on a laptop. */
+export interface ServedRegion {
+  /** Short name, as in `REGION` (`uksouth`). */
   name: string;
-  /** Azure display name: the `region` tag on Cosmos DB replicas, used for the read preference. */
-  azureName: string | null;
+  /** Azure display name: the `region` tag on Cosmos DB replicas, for the read preference; null locally. */
+  displayName: string | null;
   /** City, for the banner. */
   city: string;
   /** Banner text: "London · UK South". */
   label: string;
 }
 
-function region(name: string, city: string, azureName: string | null): Region {
-  return { name, azureName, city, label: azureName ? `${city} · ${azureName}` : city };
-}
+export const LOCAL = 'local';
 
-/** Every Azure region of `@kubeonazure/regions`, and `local`: development on a laptop, no read tag. */
-export const REGIONS: readonly Region[] = [
-  ...AZURE_REGIONS.map((azure) => region(azure.name, azure.city, azure.displayName)),
-  region('local', 'Local development', null),
-];
+/** Every value REGION may take. */
+export const SERVED_REGION_NAMES: [string, ...string[]] = [LOCAL, ...REGION_NAMES];
 
-export const REGION_NAMES = REGIONS.map((r) => r.name) as [string, ...string[]];
-
-/** The region named `name`; throws for an unknown name. */
-export function regionNamed(name: string): Region {
-  const found = REGIONS.find((r) => r.name === name);
-  if (!found) throw new RangeError(`unknown region ${name}`);
-  return found;
+/** The region behind a REGION value; `local` is development on a laptop, with no read tag. */
+export function servedRegion(name: string): ServedRegion {
+  const region = findRegion(name);
+  if (region === undefined) return { name: LOCAL, displayName: null, city: 'Local development', label: 'Local development' };
+  return {
+    name: region.name,
+    displayName: region.displayName,
+    city: region.city,
+    label: `${region.city} · ${region.displayName}`,
+  };
 }

@@ -29,7 +29,7 @@ describe('reads', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(proxy.url, { config: { readTimeoutMs: 1500 } });
-    await t.repository.upsertMany(seeded);
+    await t.repository.insertNew(seeded);
     await t.app.ready();
     await eventually(() => t.app.feed.newestPage()?.[0]);
   });
@@ -53,7 +53,7 @@ describe('/healthz', () => {
   beforeAll(async () => {
     // The poller reads once at start and then not for a minute: whatever /healthz read would show.
     t = await startTestApp(proxy.url, { config: { pollIntervalMs: 60_000 } });
-    await t.repository.upsertMany(seeded);
+    await t.repository.insertNew(seeded);
   });
   afterAll(() => t?.close());
 
@@ -72,7 +72,7 @@ describe('older pages', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(proxy.url, { config: { pollIntervalMs: 60_000, rateLimitPerMinute: 30 } });
-    await t.repository.upsertMany(seeded);
+    await t.repository.insertNew(seeded);
     await t.app.inject('/');
   });
   afterAll(() => t?.close());

@@ -6,9 +6,9 @@ import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
-// The built entry point run with plain `node`, as the container image runs it; the test target depends
-// on the build (project.json), which builds the libraries first.
+// The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
+
 
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TweetRepository } from '../src/index.js';
 import { startCosmosReplicaSet, type CosmosMember, type CosmosReplicaSet } from '../src/testing/index.js';
-import { tweet } from './fixtures.js';
+import { tweet } from '../src/testing/tweets.js';
 
 // The real driver's server selection against the account as Cosmos DB presents it: the write region
 // is the primary, each read region a secondary, every member tagged with its region's display name.
@@ -15,7 +15,7 @@ const clients: MongoClient[] = [];
 
 beforeAll(async () => {
   const seed = await MongoClient.connect(testMongoUrl());
-  await TweetRepository.fromClient(seed, { database }).upsertMany([tweet()]);
+  await TweetRepository.fromClient(seed, { database }).insertNew([tweet()]);
   await seed.close();
   set = await startCosmosReplicaSet(testMongoUrl(), {
     members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { toCard } from '../cards.js';
+import { jsonSchema } from '../json-schema.js';
 import { parseCursor } from '../paging.js';
 import { FANOUT_LIMIT } from '../plugins/app/feed.js';
 
@@ -33,9 +34,10 @@ interface Client {
   pending: Event[] | null;
 }
 
-const querystring = Type.Object({
-  since: Type.Optional(Type.String({ maxLength: 200, description: 'cursor of the newest tweet the page shows' })),
+const Query = z.object({
+  since: z.string().max(200).optional().describe('cursor of the newest tweet the page shows'),
 });
+const querystring = jsonSchema(Query, 'input');
 
 /**
  * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
@@ -44,8 +46,7 @@ const querystring = Type.Object({
  * sends `?since=` its newest tweet) and first gets what it missed. Streams are capped per pod and
  * per client address, and end after `maxAgeMs`.
  */
-export default async function events(app: FastifyInstance, options: EventsOptions) {
-  const fastify = app.withTypeProvider<TypeBoxTypeProvider>();
+export default async function events(fastify: FastifyInstance, options: EventsOptions) {
   const clients = new Set<Client>();
   const perAddress = new Map<string, number>();
 
@@ -107,7 +108,7 @@ export default async function events(app: FastifyInstance, options: EventsOption
     fastify.metrics.sseClients.set(0);
   });
 
-  fastify.get('/events', { schema: { querystring }, config: { rateLimit: {} } }, async (request, reply) => {
+  fastify.get<{ Querystring: z.output<typeof Query> }>('/events', { schema: { querystring }, config: { rateLimit: {} } }, async (request, reply) => {
     const lastEventId = request.headers['last-event-id'];
     const since = typeof lastEventId === 'string' && lastEventId !== ''
       ? parseCursor(lastEventId, 'Last-Event-ID')

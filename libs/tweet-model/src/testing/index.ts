@@ -7,3 +7,11 @@ export {
   type CosmosMemberOptions,
   type CosmosReplicaSet,
 } from './cosmos-replica-set.js';
+export {
+  COSMOS_ERRORS,
+  startCosmosProxy,
+  THROTTLE_RETRY_AFTER_MS,
+  type CosmosProxy,
+  type ServerError,
+} from './cosmos-proxy.js';
+export { makeTweet, makeTweets, tweet } from './tweets.js';
