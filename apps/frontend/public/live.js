@@ -118,6 +118,6 @@ async function listen(since) {
   }
 }
 
-if (feed && feed.hasAttribute('data-live') && 'fetch' in window) void listen(feed.dataset.since);
+if (feed?.hasAttribute('data-live') && 'fetch' in window) void listen(feed.dataset.since);
 
 setInterval(refreshTimes, 5000);
