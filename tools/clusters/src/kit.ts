@@ -59,13 +59,13 @@ function kitAt(dir: string): Kit {
 
 /**
  * Builds the cluster binaries once into ~/.cache/kubeonazure/clusters-<hash>, keyed by go.mod,
- * go.sum and the build flags; a later call returns the cached kit at once. The first build
+ * go.sum, the commands and the build flags; a later call returns the cached kit at once. The first build
  * takes 8-12 minutes on 2 cores (about 3 GB of Go build cache).
  */
 export async function ensureKit(log: (line: string) => void = () => {}): Promise<Kit> {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum']) hash.update(await readFile(join(moduleDir, file)));
-  hash.update(LDFLAGS);
+  hash.update(JSON.stringify({ COMMANDS, LDFLAGS }));
   const kit = kitAt(join(cacheDir(), `clusters-${hash.digest('hex').slice(0, 12)}`));
   if (existsSync(kit.stages)) return kit;
 
