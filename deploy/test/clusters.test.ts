@@ -21,7 +21,13 @@ interface Result {
 async function kubectl(region: string, ...args: string[]): Promise<Result> {
   const set = clusters();
   try {
-    const { stdout, stderr } = await exec(set.kubectl, ['--kubeconfig', set.kubeconfig, '--context', `kubeonazure-${region}`, ...args]);
+    const { stdout, stderr } = await exec(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      `kubeonazure-${region}`,
+      ...args,
+    ]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const err = error as { code?: number; stdout?: string; stderr?: string };
@@ -33,7 +39,9 @@ async function kubectl(region: string, ...args: string[]): Promise<Result> {
 async function generations(region: string, overlay: string): Promise<string[]> {
   const live = await kubectl(region, 'get', '-k', overlay, '-o', 'json');
   expect(live.stderr).toBe('');
-  const items = (JSON.parse(live.stdout) as { items: { kind: string; metadata: { name: string; generation?: number } }[] }).items;
+  const items = (
+    JSON.parse(live.stdout) as { items: { kind: string; metadata: { name: string; generation?: number } }[] }
+  ).items;
   return items.map((item) => `${item.kind}/${item.metadata.name}@${item.metadata.generation ?? '-'}`);
 }
 
@@ -60,17 +68,46 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     // Pod Security admitted every pod the ReplicaSets made: kwok only makes existing pods Ready.
     const deployments = region === 'westus' ? ['frontend', 'streamer'] : ['frontend'];
     for (const deployment of deployments) {
-      const rollout = await kubectl(region, '--namespace', 'kubeonazure', 'rollout', 'status', `deployment/${deployment}`, '--timeout=60s');
+      const rollout = await kubectl(
+        region,
+        '--namespace',
+        'kubeonazure',
+        'rollout',
+        'status',
+        `deployment/${deployment}`,
+        '--timeout=60s',
+      );
       expect(rollout.stdout).toContain('successfully rolled out');
     }
-    const refused = await kubectl(region, '--namespace', 'kubeonazure', 'get', 'events', '--field-selector', 'reason=FailedCreate', '-o', 'name');
+    const refused = await kubectl(
+      region,
+      '--namespace',
+      'kubeonazure',
+      'get',
+      'events',
+      '--field-selector',
+      'reason=FailedCreate',
+      '-o',
+      'name',
+    );
     expect(refused.stdout).toBe('');
   });
 
   it('enforces Pod Security "restricted" there: a pod without runAsNonRoot is rejected by the same cluster', async () => {
     // Admission asks for the namespace's service account first; the controller-manager makes it.
-    await vi.waitFor(async () => expect((await kubectl(region, '--namespace', 'kubeonazure', 'get', 'serviceaccount', 'default')).code).toBe(0));
-    const pod = await kubectl(region, '--namespace', 'kubeonazure', 'run', 'root-pod', '--image=example.invalid/any:1', '--restart=Never', '--dry-run=server');
+    await vi.waitFor(async () =>
+      expect((await kubectl(region, '--namespace', 'kubeonazure', 'get', 'serviceaccount', 'default')).code).toBe(0),
+    );
+    const pod = await kubectl(
+      region,
+      '--namespace',
+      'kubeonazure',
+      'run',
+      'root-pod',
+      '--image=example.invalid/any:1',
+      '--restart=Never',
+      '--dry-run=server',
+    );
     expect(pod.code).not.toBe(0);
     expect(pod.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
     expect(pod.stderr).toMatch(/runAsNonRoot != true/);

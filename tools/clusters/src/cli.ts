@@ -7,7 +7,9 @@ const set = await startClusters(REGION_NAMES, { log: (line) => console.error(lin
   console.error(`clusters: ${error.message}`);
   process.exit(1);
 });
-console.error(`clusters: ${set.clusters.map((cluster) => cluster.context).join(', ')} up in ${((Date.now() - started) / 1000).toFixed(1)} s (Ctrl-C to stop)`);
+console.error(
+  `clusters: ${set.clusters.map((cluster) => cluster.context).join(', ')} up in ${((Date.now() - started) / 1000).toFixed(1)} s (Ctrl-C to stop)`,
+);
 console.log(`KUBECONFIG=${set.kubeconfig}`);
 
 let stopping = false;

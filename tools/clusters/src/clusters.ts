@@ -71,10 +71,12 @@ export async function startClusters(names: readonly string[], options: StartOpti
     for (const name of names) clusters.push(await LocalCluster.create(name, join(dir, name), kit, pki));
     const kubeconfig = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, clusters, pki);
-    await Promise.all(clusters.map(async (cluster) => {
-      await cluster.start();
-      log(`cluster ${cluster.context} ready at ${cluster.server}`);
-    }));
+    await Promise.all(
+      clusters.map(async (cluster) => {
+        await cluster.start();
+        log(`cluster ${cluster.context} ready at ${cluster.server}`);
+      }),
+    );
     return {
       kubeconfig,
       kubectl: kit.bin.kubectl,
@@ -165,7 +167,9 @@ class LocalCluster implements Cluster {
       '--profiling=false',
     ]);
     try {
-      await this.#until('kube-apiserver /readyz', () => this.#api('GET', '/readyz').then((response) => response.status === 200));
+      await this.#until('kube-apiserver /readyz', () =>
+        this.#api('GET', '/readyz').then((response) => response.status === 200),
+      );
       const kubeconfig = `--kubeconfig=${this.componentKubeconfig}`;
       this.#run('kube-controller-manager', [
         kubeconfig,
@@ -179,12 +183,15 @@ class LocalCluster implements Cluster {
       await this.#createNode();
       await this.#until(`node ${NODE.name} Ready`, async () => {
         const node = await this.#api('GET', `/api/v1/nodes/${NODE.name}`);
-        const conditions = (node.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+        const conditions =
+          (node.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
         return conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
       });
       // The controller-manager is working once it made the default namespace's service account.
       await this.#until('service account default/default', () =>
-        this.#api('GET', '/api/v1/namespaces/default/serviceaccounts/default').then((response) => response.status === 200),
+        this.#api('GET', '/api/v1/namespaces/default/serviceaccounts/default').then(
+          (response) => response.status === 200,
+        ),
       );
     } catch (error) {
       await this.stop();
@@ -219,7 +226,8 @@ class LocalCluster implements Cluster {
       status: { capacity, allocatable: capacity },
     });
     // 409: the node survived a stop() in etcd.
-    if (response.status !== 201 && response.status !== 409) throw new Error(`creating node ${NODE.name}: HTTP ${response.status}`);
+    if (response.status !== 201 && response.status !== 409)
+      throw new Error(`creating node ${NODE.name}: HTTP ${response.status}`);
   }
 
   /** Polls `check` until it is true; fails early, with its log, when one of the processes exits. */
@@ -227,7 +235,8 @@ class LocalCluster implements Cluster {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       const exited = this.#processes.find((process) => process.exited);
-      if (exited !== undefined) throw new Error(`${this.context}: ${exited.command} exited while waiting for ${what}: ${exited.logTail()}`);
+      if (exited !== undefined)
+        throw new Error(`${this.context}: ${exited.command} exited while waiting for ${what}: ${exited.logTail()}`);
       if (await check().catch(() => false)) return;
       if (Date.now() > deadline) throw new Error(`${this.context}: no ${what} within ${READY_TIMEOUT_MS / 1000} s`);
       await sleep(100);
@@ -326,7 +335,10 @@ async function writeKubeconfig(file: string, clusters: LocalCluster[], pki: Pki)
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': clusters[0]?.context ?? '',
-    clusters: clusters.map((cluster) => ({ name: cluster.context, cluster: { server: cluster.server, 'certificate-authority-data': ca } })),
+    clusters: clusters.map((cluster) => ({
+      name: cluster.context,
+      cluster: { server: cluster.server, 'certificate-authority-data': ca },
+    })),
     users: [{ name: user, user: { token: pki.token } }],
     contexts: clusters.map((cluster) => ({ name: cluster.context, context: { cluster: cluster.context, user } })),
   };

@@ -53,19 +53,22 @@ function cacheDir(): string {
 }
 
 function kitAt(dir: string): Kit {
-  const bin = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, join(dir, name)])) as Record<Command, string>;
+  const bin = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, join(dir, name)])) as Record<
+    Command,
+    string
+  >;
   return { dir, bin, stages: join(dir, 'kwok-stages.yaml') };
 }
 
 /**
  * Builds the cluster binaries once into ~/.cache/kubeonazure/clusters-<hash>, keyed by go.mod,
- * go.sum and the build flags; a later call returns the cached kit at once. The first build
+ * go.sum, the commands and the build flags; a later call returns the cached kit at once. The first build
  * takes 8-12 minutes on 2 cores (about 3 GB of Go build cache).
  */
 export async function ensureKit(log: (line: string) => void = () => {}): Promise<Kit> {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum']) hash.update(await readFile(join(moduleDir, file)));
-  hash.update(LDFLAGS);
+  hash.update(JSON.stringify({ COMMANDS, LDFLAGS }));
   const kit = kitAt(join(cacheDir(), `clusters-${hash.digest('hex').slice(0, 12)}`));
   if (existsSync(kit.stages)) return kit;
 
@@ -74,12 +77,17 @@ export async function ensureKit(log: (line: string) => void = () => {}): Promise
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   try {
-    log(`building the cluster kit (Kubernetes ${KUBERNETES_VERSION}, etcd, kwok) into ${kit.dir}; the first build takes about 10 minutes`);
+    log(
+      `building the cluster kit (Kubernetes ${KUBERNETES_VERSION}, etcd, kwok) into ${kit.dir}; the first build takes about 10 minutes`,
+    );
     await go(['build', '-trimpath', '-ldflags', LDFLAGS, '-o', `${partial}/`, ...Object.values(COMMANDS)]);
     // `go build` names a binary after its package path; etcd's ends in /server/v3.
     await rename(join(partial, 'server'), join(partial, 'etcd'));
     const { stdout: kwokDir } = await go(['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok']);
-    const { stdout: stages } = await run(kitAt(partial).bin.kubectl, ['kustomize', join(kwokDir.trim(), 'kustomize/stage/fast')]);
+    const { stdout: stages } = await run(kitAt(partial).bin.kubectl, [
+      'kustomize',
+      join(kwokDir.trim(), 'kustomize/stage/fast'),
+    ]);
     await writeFile(kitAt(partial).stages, stages);
     await rename(partial, kit.dir).catch(async (error: NodeJS.ErrnoException) => {
       // Another process finished the same kit first.
@@ -96,7 +104,8 @@ async function go(args: string[]): Promise<{ stdout: string }> {
     return await run('go', args, { cwd: moduleDir, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const err = error as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new Error('building the cluster kit needs Go >= 1.24 on PATH (https://go.dev/dl/)');
+    if (err.code === 'ENOENT')
+      throw new Error('building the cluster kit needs Go >= 1.24 on PATH (https://go.dev/dl/)');
     throw new Error(`go ${args[0]} failed: ${err.stderr?.trim().split('\n').slice(-5).join(' | ') ?? err.message}`);
   }
 }

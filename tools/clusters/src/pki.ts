@@ -33,17 +33,59 @@ export async function makePki(dir: string): Promise<Pki> {
     token: randomBytes(24).toString('hex'),
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', pki.caCert, '-days', '7', '-subj', '/CN=kubeonazure-local-ca']);
-  await openssl(['req', ...ec, '-keyout', pki.servingKey, '-out', file('apiserver.csr'), '-subj', '/CN=kube-apiserver']);
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    pki.caCert,
+    '-days',
+    '7',
+    '-subj',
+    '/CN=kubeonazure-local-ca',
+  ]);
+  await openssl([
+    'req',
+    ...ec,
+    '-keyout',
+    pki.servingKey,
+    '-out',
+    file('apiserver.csr'),
+    '-subj',
+    '/CN=kube-apiserver',
+  ]);
   await writeFile(
     file('apiserver.ext'),
     'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
   );
   await openssl([
-    'x509', '-req', '-in', file('apiserver.csr'), '-CA', pki.caCert, '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-days', '7', '-extfile', file('apiserver.ext'), '-out', pki.servingCert,
+    'x509',
+    '-req',
+    '-in',
+    file('apiserver.csr'),
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '7',
+    '-extfile',
+    file('apiserver.ext'),
+    '-out',
+    pki.servingCert,
   ]);
-  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', pki.serviceAccountKey]);
+  await openssl([
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-out',
+    pki.serviceAccountKey,
+  ]);
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
   await writeFile(pki.tokenFile, `${pki.token},kubeonazure-admin,kubeonazure-admin,system:masters\n`, { mode: 0o600 });
   return pki;

@@ -11,7 +11,14 @@ const clusters = useClusters(['one', 'two']);
 /** kubectl of the kit against the set's kubeconfig; resolves with stdout, rejects with stderr. */
 async function kubectl(context: string, ...args: string[]): Promise<string> {
   const set = clusters();
-  const { stdout } = await run(set.kubectl, ['--kubeconfig', set.kubeconfig, '--context', context, '--request-timeout=5s', ...args]);
+  const { stdout } = await run(set.kubectl, [
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    context,
+    '--request-timeout=5s',
+    ...args,
+  ]);
   return stdout;
 }
 
@@ -23,7 +30,14 @@ describe('startClusters', () => {
     expect(new Set(set.clusters.map((cluster) => cluster.server)).size).toBe(2);
     for (const cluster of set.clusters) {
       expect(cluster.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      const ready = await kubectl(cluster.context, 'get', 'node', NODE.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
+      const ready = await kubectl(
+        cluster.context,
+        'get',
+        'node',
+        NODE.name,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      );
       expect(ready).toBe('True');
     }
     const version = JSON.parse(await kubectl('kubeonazure-one', 'version', '-o', 'json'));
@@ -33,7 +47,14 @@ describe('startClusters', () => {
   it('schedules pods on the fake node and kwok makes them Ready, so a Deployment rolls out', async () => {
     await kubectl('kubeonazure-two', 'create', 'deployment', 'web', '--image=example.invalid/web:1', '--replicas=2');
     await kubectl('kubeonazure-two', 'rollout', 'status', 'deployment/web', '--timeout=60s');
-    const ready = await kubectl('kubeonazure-two', 'get', 'deployment', 'web', '-o', 'jsonpath={.status.readyReplicas}');
+    const ready = await kubectl(
+      'kubeonazure-two',
+      'get',
+      'deployment',
+      'web',
+      '-o',
+      'jsonpath={.status.readyReplicas}',
+    );
     expect(ready).toBe('2');
     // The other cluster is a cluster of its own.
     await expect(kubectl('kubeonazure-one', 'get', 'deployment', 'web')).rejects.toThrow(/NotFound|not found/);

@@ -11,7 +11,9 @@ const build = spawnSync(`${workspace}node_modules/.bin/nx`, ['run', 'globe:build
   env: { ...process.env, NX_TUI: 'false' },
 });
 if (build.status !== 0) {
-  process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}globe: building the CLI failed (npx nx run globe:build)\n`);
+  process.stderr.write(
+    `${build.stdout ?? ''}${build.stderr ?? ''}globe: building the CLI failed (npx nx run globe:build)\n`,
+  );
   process.exit(2);
 }
 await import('../dist/cli.js');

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGlobe } from './run-globe.ts';
 
@@ -86,5 +89,15 @@ describe('bad input', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: globe <command> [options]');
     expect(run.calls).toEqual([]);
+  });
+
+  it('`npx globe` (the workspace bin) prints its own errors as one line, no npm or Nx noise', async () => {
+    const workspace = fileURLToPath(new URL('../../../', import.meta.url));
+    const npx = promisify(execFile)('npx', ['globe', 'deploy'], { cwd: workspace });
+    const failed = await npx.then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 2, stdout: '', stderr: 'globe: unknown command deploy (expected secrets, rollout or status; see --help)\n' });
   });
 });

@@ -13,7 +13,9 @@ describe('with a fake kubectl', () => {
     const env = { COSMOS_READ_CONNECTION_STRING: value, COSMOS_WRITE_CONNECTION_STRING: `${value}w` };
     const run = await runGlobe(['secrets', '--config', config], { env, scenario: { applyEchoesInput: true } });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/westus +FAILED: kubectl --context kubeonazure-westus apply .* failed: error: error validating "STDIN": invalid value "\*\*\*"\n/);
+    expect(run.stdout).toMatch(
+      /westus +FAILED: kubectl --context kubeonazure-westus apply .* failed: error: error validating "STDIN": invalid value "\*\*\*"\n/,
+    );
     expect(run.stdout + run.stderr).not.toContain(value);
     expect(run.stdout + run.stderr).not.toContain(Buffer.from(value).toString('base64'));
   });

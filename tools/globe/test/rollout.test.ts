@@ -24,13 +24,24 @@ interface LiveDeployment {
 async function liveDeployments(region: string): Promise<LiveDeployment[]> {
   const set = clusters();
   const { stdout } = await run(set.kubectl, [
-    '--kubeconfig', set.kubeconfig, '--context', `kubeonazure-${region}`, '--namespace', 'kubeonazure', 'get', 'deployments', '-o', 'json',
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    `kubeonazure-${region}`,
+    '--namespace',
+    'kubeonazure',
+    'get',
+    'deployments',
+    '-o',
+    'json',
   ]);
   return (JSON.parse(stdout) as { items: LiveDeployment[] }).items;
 }
 /** `name=image` of every live Deployment's containers in a region. */
 const liveImages = async (region: string) =>
-  (await liveDeployments(region)).flatMap((deployment) => deployment.spec.template.spec.containers.map((container) => `${deployment.metadata.name}=${container.image}`));
+  (await liveDeployments(region)).flatMap((deployment) =>
+    deployment.spec.template.spec.containers.map((container) => `${deployment.metadata.name}=${container.image}`),
+  );
 /** An image pinned to `tag`, whichever way the overlay names it (`:<app>-<tag>` or `:<tag>`). */
 const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+[:-]${tag}$`));
 
@@ -46,7 +57,11 @@ function overlaysWithUnschedulableUksouth(): { dir: string; config: string } {
       target: { kind: 'Deployment', name: 'frontend' },
       // The limit too: the API server rejects a request above the limit.
       patch: stringify(
-        ['requests', 'limits'].map((kind) => ({ op: 'replace', path: `/spec/template/spec/containers/0/resources/${kind}/cpu`, value: `${Number(NODE.cpu) * 2}` })),
+        ['requests', 'limits'].map((kind) => ({
+          op: 'replace',
+          path: `/spec/template/spec/containers/0/resources/${kind}/cpu`,
+          value: `${Number(NODE.cpu) * 2}`,
+        })),
       ),
     },
   ];
@@ -69,7 +84,8 @@ describe('globe rollout', () => {
     expect(globe.stdout).toMatch(/southeastasia +applied, every Deployment ready/);
 
     expect(await liveImages('westus')).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
-    for (const region of ['uksouth', 'southeastasia']) expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1')]);
+    for (const region of ['uksouth', 'southeastasia'])
+      expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1')]);
     for (const region of ['westus', 'uksouth', 'southeastasia']) {
       for (const deployment of await liveDeployments(region)) {
         expect(deployment.status.readyReplicas, `${region} ${deployment.metadata.name}`).toBeGreaterThanOrEqual(1);
@@ -80,7 +96,9 @@ describe('globe rollout', () => {
 
   it('--dry-run prints every kubectl command and changes nothing on the servers', async () => {
     const before = await Promise.all(['westus', 'uksouth'].map(liveDeployments));
-    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', 'westus,uksouth'], { clusters: clusters() });
+    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', 'westus,uksouth'], {
+      clusters: clusters(),
+    });
     expect(globe.code).toBe(0);
     expect(globe.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
@@ -94,16 +112,21 @@ describe('globe rollout', () => {
     ]);
     expect(globe.stdout).toContain('dry run: nothing was applied');
     expect(globe.calls.filter((call) => contextOf(call) !== undefined)).toEqual([]);
-    const generations = (list: LiveDeployment[][]) => list.map((items) => items.map((item) => `${item.metadata.name}@${item.metadata.generation}`));
+    const generations = (list: LiveDeployment[][]) =>
+      list.map((items) => items.map((item) => `${item.metadata.name}@${item.metadata.generation}`));
     expect(generations(await Promise.all(['westus', 'uksouth'].map(liveDeployments)))).toEqual(generations(before));
   });
 
   it('stops at a region whose rollout cannot complete, leaves the next region untouched, and exits 1', async () => {
-    const globe = await runGlobe(['rollout', '--config', unschedulable.config, '--tag', 'third3', '--timeout', '8s'], { clusters: clusters() });
+    const globe = await runGlobe(['rollout', '--config', unschedulable.config, '--tag', 'third3', '--timeout', '8s'], {
+      clusters: clusters(),
+    });
     expect(globe.code).toBe(1);
     expect(globe.stdout).toContain('rollout of third3:\n');
     expect(globe.stdout).toMatch(/ {2}westus +applied, every Deployment ready\n/);
-    expect(globe.stdout).toMatch(/ {2}uksouth +FAILED: kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment\/frontend --timeout=8s failed: error: timed out waiting for the condition\n/);
+    expect(globe.stdout).toMatch(
+      / {2}uksouth +FAILED: kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment\/frontend --timeout=8s failed: error: timed out waiting for the condition\n/,
+    );
     expect(globe.stdout).toMatch(/ {2}southeastasia +not attempted\n/);
     expect(globe.calls.some((call) => contextOf(call) === 'kubeonazure-southeastasia')).toBe(false);
 

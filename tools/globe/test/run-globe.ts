@@ -37,14 +37,19 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
   const log = path.join(dir, 'kubectl.log');
   writeFileSync(log, '');
   try {
-    const kubectl = options.clusters === undefined
-      ? { PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}) }
-      : {
-          PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,
-          KUBECTL_LOG: log,
-          REAL_KUBECTL: options.clusters.kubectl,
-          KUBECONFIG: options.clusters.kubeconfig,
-        };
+    const kubectl =
+      options.clusters === undefined
+        ? {
+            PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+            FAKE_KUBECTL_LOG: log,
+            FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}),
+          }
+        : {
+            PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,
+            KUBECTL_LOG: log,
+            REAL_KUBECTL: options.clusters.kubectl,
+            KUBECONFIG: options.clusters.kubeconfig,
+          };
     const env = {
       ...kubectl,
       ...(options.withoutKubectl === true ? { PATH: nodeDir } : {}),

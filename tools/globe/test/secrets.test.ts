@@ -9,7 +9,10 @@ const clusters = useClusters();
 const run = promisify(execFile);
 
 // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
-const cosmos = (user: string) => ['mongodb://', user, ':C0smosKey==', '@kubeonazure.mongo.cosmos.azure.com:10255/?ssl=true&retryWrites=false'].join('');
+const cosmos = (user: string) =>
+  ['mongodb://', user, ':C0smosKey==', '@kubeonazure.mongo.cosmos.azure.com:10255/?ssl=true&retryWrites=false'].join(
+    '',
+  );
 const values = {
   COSMOS_READ_CONNECTION_STRING: cosmos('reader'),
   COSMOS_WRITE_CONNECTION_STRING: cosmos('writer'),
@@ -27,11 +30,21 @@ interface LiveSecret {
 async function liveSecrets(region: string): Promise<LiveSecret[]> {
   const set = clusters();
   const { stdout } = await run(set.kubectl, [
-    '--kubeconfig', set.kubeconfig, '--context', `kubeonazure-${region}`, '--namespace', 'kubeonazure', 'get', 'secrets', '-o', 'json',
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    `kubeonazure-${region}`,
+    '--namespace',
+    'kubeonazure',
+    'get',
+    'secrets',
+    '-o',
+    'json',
   ]);
   return (JSON.parse(stdout) as { items: LiveSecret[] }).items;
 }
-const decoded = (secret: LiveSecret | undefined, key: string) => Buffer.from(secret?.data[key] ?? '', 'base64').toString();
+const decoded = (secret: LiveSecret | undefined, key: string) =>
+  Buffer.from(secret?.data[key] ?? '', 'base64').toString();
 
 describe('globe secrets', () => {
   it('by default (--attach-acr clusters) creates the Cosmos DB secrets from the environment, no pull secret', async () => {
@@ -42,13 +55,15 @@ describe('globe secrets', () => {
     expect(globe.stdout).toContain('no acr-pull secret (clusters created with --attach-acr need none)');
     for (const region of ['westus', 'uksouth', 'southeastasia']) {
       const secrets = await liveSecrets(region);
-      const expected = region === 'westus' ? ['cosmos-db-read', 'cosmos-db-write', 'x-api'] : ['cosmos-db-read', 'x-api'];
+      const expected =
+        region === 'westus' ? ['cosmos-db-read', 'cosmos-db-write', 'x-api'] : ['cosmos-db-read', 'x-api'];
       expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual(expected);
       const find = (name: string) => secrets.find((secret) => secret.metadata.name === name);
       // The values read back from the API are the inputs, byte for byte.
       expect(decoded(find('cosmos-db-read'), 'connection-string')).toBe(values.COSMOS_READ_CONNECTION_STRING);
       expect(decoded(find('x-api'), 'bearer-token')).toBe(values.X_BEARER_TOKEN);
-      if (region === 'westus') expect(decoded(find('cosmos-db-write'), 'connection-string')).toBe(values.COSMOS_WRITE_CONNECTION_STRING);
+      if (region === 'westus')
+        expect(decoded(find('cosmos-db-write'), 'connection-string')).toBe(values.COSMOS_WRITE_CONNECTION_STRING);
     }
     expect(globe.stdout).toMatch(/southeastasia +namespace and secrets applied/);
   });
@@ -56,10 +71,28 @@ describe('globe secrets', () => {
   it('leaves the namespace labels the overlay set (Pod Security restricted) as they are', async () => {
     const set = clusters();
     const namespaceFile = new URL('../../../deploy/k8s/base/namespace.yaml', import.meta.url).pathname;
-    await run(set.kubectl, ['--kubeconfig', set.kubeconfig, '--context', 'kubeonazure-uksouth', 'apply', '-f', namespaceFile]);
+    await run(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      'kubeonazure-uksouth',
+      'apply',
+      '-f',
+      namespaceFile,
+    ]);
     const { ACR_PASSWORD: _password, ...env } = values;
     expect((await runGlobe(['secrets', '--regions', 'uksouth'], { clusters: set, env })).code).toBe(0);
-    const { stdout } = await run(set.kubectl, ['--kubeconfig', set.kubeconfig, '--context', 'kubeonazure-uksouth', 'get', 'namespace', 'kubeonazure', '-o', 'json']);
+    const { stdout } = await run(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      'kubeonazure-uksouth',
+      'get',
+      'namespace',
+      'kubeonazure',
+      '-o',
+      'json',
+    ]);
     expect(JSON.parse(stdout).metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
 
@@ -70,12 +103,16 @@ describe('globe secrets', () => {
     const before = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
     const pull = before[1]?.find((secret) => secret.metadata.name === 'acr-pull');
     expect(pull?.type).toBe('kubernetes.io/dockerconfigjson');
-    expect(JSON.parse(decoded(pull, '.dockerconfigjson')).auths['myacr.azurecr.io']).toMatchObject({ username: 'myacr', password: values.ACR_PASSWORD });
+    expect(JSON.parse(decoded(pull, '.dockerconfigjson')).auths['myacr.azurecr.io']).toMatchObject({
+      username: 'myacr',
+      password: values.ACR_PASSWORD,
+    });
 
     const second = await runGlobe(['secrets'], { clusters: clusters(), env });
     expect(second.code).toBe(0);
     const after = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
-    const versions = (list: LiveSecret[][]) => list.map((secrets) => secrets.map((secret) => `${secret.metadata.name}@${secret.metadata.resourceVersion}`));
+    const versions = (list: LiveSecret[][]) =>
+      list.map((secrets) => secrets.map((secret) => `${secret.metadata.name}@${secret.metadata.resourceVersion}`));
     expect(versions(after)).toEqual(versions(before));
 
     for (const value of Object.values(values)) {
@@ -88,10 +125,14 @@ describe('globe secrets', () => {
 
   it('--dry-run prints the commands with the values redacted and changes nothing on the servers', async () => {
     const before = await liveSecrets('westus');
-    const globe = await runGlobe(['secrets', '--dry-run'], { clusters: clusters(), env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') } });
+    const globe = await runGlobe(['secrets', '--dry-run'], {
+      clusters: clusters(),
+      env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+    });
     expect(globe.code).toBe(0);
     expect(globe.stdout).toContain('$ kubectl --context kubeonazure-westus create namespace kubeonazure\n');
-    const apply = (context: string) => `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
+    const apply = (context: string) =>
+      `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
     expect(globe.stdout).toContain(`${apply('kubeonazure-westus')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
     expect(globe.stdout).toContain(`${apply('kubeonazure-uksouth')} cosmos-db-read, x-api, acr-pull\n`);
     expect(globe.calls.filter((call) => call.args.includes('apply') || call.args.includes('create'))).toEqual([]);
@@ -103,13 +144,23 @@ describe('globe secrets', () => {
     const uksouth = clusters().cluster('uksouth');
     await uksouth.stop();
     try {
-      const globe = await runGlobe(['secrets'], { clusters: clusters(), env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') } });
+      const globe = await runGlobe(['secrets'], {
+        clusters: clusters(),
+        env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+      });
       expect({ code: globe.code, stderr: globe.stderr }).toEqual({ code: 1, stderr: '' });
       expect(globe.stdout).toMatch(/westus +namespace and secrets applied/);
-      expect(globe.stdout).toMatch(/uksouth +FAILED: kubectl --context kubeonazure-uksouth create namespace kubeonazure failed: The connection to the server 127\.0\.0\.1:\d+ was refused/);
+      expect(globe.stdout).toMatch(
+        /uksouth +FAILED: kubectl --context kubeonazure-uksouth create namespace kubeonazure failed: The connection to the server 127\.0\.0\.1:\d+ was refused/,
+      );
       expect(globe.stdout).toMatch(/southeastasia +not attempted/);
       const southeastasia = await liveSecrets('southeastasia');
-      expect(decoded(southeastasia.find((secret) => secret.metadata.name === 'cosmos-db-read'), 'connection-string')).toBe(values.COSMOS_READ_CONNECTION_STRING);
+      expect(
+        decoded(
+          southeastasia.find((secret) => secret.metadata.name === 'cosmos-db-read'),
+          'connection-string',
+        ),
+      ).toBe(values.COSMOS_READ_CONNECTION_STRING);
       expect(globe.stdout + globe.stderr).not.toContain(cosmos('rotated'));
     } finally {
       await uksouth.start();
@@ -117,7 +168,10 @@ describe('globe secrets', () => {
   });
 
   it('names the missing variables before touching any cluster', async () => {
-    const globe = await runGlobe(['secrets'], { clusters: clusters(), env: { COSMOS_READ_CONNECTION_STRING: values.COSMOS_READ_CONNECTION_STRING } });
+    const globe = await runGlobe(['secrets'], {
+      clusters: clusters(),
+      env: { COSMOS_READ_CONNECTION_STRING: values.COSMOS_READ_CONNECTION_STRING },
+    });
     expect(globe.code).toBe(2);
     expect(globe.stderr).toBe('globe: missing environment variable COSMOS_WRITE_CONNECTION_STRING\n');
     expect(globe.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);

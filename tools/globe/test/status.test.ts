@@ -48,9 +48,15 @@ describe('globe status', () => {
     // kwok made every pod Ready; the HorizontalPodAutoscaler holds the frontend at its minimum.
     expect(globe.stdout.split('\n')).toEqual([
       expect.stringMatching(/^REGION +CONTEXT +REACHABLE +FRONTEND +STREAMER +FQDN +HEALTHZ +NEWEST TWEET$/),
-      expect.stringMatching(/^westus \(write\) +kubeonazure-westus +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/),
-      expect.stringMatching(/^uksouth +kubeonazure-uksouth +yes +(\d)\/\1 \S*live123 +- +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/),
-      expect.stringMatching(/^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +- +\S+ +200 +40s ago$/),
+      expect.stringMatching(
+        /^westus \(write\) +kubeonazure-westus +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/,
+      ),
+      expect.stringMatching(
+        /^uksouth +kubeonazure-uksouth +yes +(\d)\/\1 \S*live123 +- +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/,
+      ),
+      expect.stringMatching(
+        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +- +\S+ +200 +40s ago$/,
+      ),
       '',
     ]);
   });
@@ -63,13 +69,22 @@ describe('globe status', () => {
       expect(globe.code).toBe(1);
       const report = JSON.parse(globe.stdout);
       expect(report.healthy).toBe(false);
-      expect(report.regions.map((region: { region: string; reachable: boolean }) => [region.region, region.reachable])).toEqual([
+      expect(
+        report.regions.map((region: { region: string; reachable: boolean }) => [region.region, region.reachable]),
+      ).toEqual([
         ['westus', true],
         ['uksouth', false],
         ['southeastasia', true],
       ]);
       expect(report.regions[1].error).toMatch(new RegExp(`${down.server.replace('https://', '')}.*refused`));
-      expect(report.regions[2].deployments).toEqual([{ name: 'frontend', ready: expect.any(Number), desired: expect.any(Number), tags: [expect.stringMatching(/live123$/)] }]);
+      expect(report.regions[2].deployments).toEqual([
+        {
+          name: 'frontend',
+          ready: expect.any(Number),
+          desired: expect.any(Number),
+          tags: [expect.stringMatching(/live123$/)],
+        },
+      ]);
       expect(report.regions[2].healthz).toMatchObject({ status: 200, ok: true, newestTweetAgeSeconds: 40 });
       expect(uksouth.requests()).toBe(1);
 
@@ -84,11 +99,20 @@ describe('globe status', () => {
   });
 
   it('fails while a frontend /healthz says 503, naming the reason', async () => {
-    const failing = await startHealthz(503, { status: 'unavailable', region: 'southeastasia', reason: 'database unreachable' });
+    const failing = await startHealthz(503, {
+      status: 'unavailable',
+      region: 'southeastasia',
+      reason: 'database unreachable',
+    });
     try {
-      const globe = await runGlobe(['status', '--regions', 'southeastasia', '--healthz-url', `southeastasia=${failing.url}`], { clusters: clusters() });
+      const globe = await runGlobe(
+        ['status', '--regions', 'southeastasia', '--healthz-url', `southeastasia=${failing.url}`],
+        { clusters: clusters() },
+      );
       expect(globe.code).toBe(1);
-      expect(globe.stdout).toMatch(/^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +\S+ +503 +-$/m);
+      expect(globe.stdout).toMatch(
+        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +\S+ +503 +-$/m,
+      );
       expect(globe.stdout).toContain('southeastasia: database unreachable');
     } finally {
       await failing.close();

@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { secretManifest, secretsFromEnv } from './secrets.js';
 
 // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
-const connection = (user: string) => ['mongodb://', user, ':key@account.mongo.cosmos.azure.com:10255/?ssl=true'].join('');
-const env = { COSMOS_READ_CONNECTION_STRING: connection('reader'), COSMOS_WRITE_CONNECTION_STRING: connection('writer') };
-const names = (plan: ReturnType<typeof secretsFromEnv>) => plan.specs.map((spec) => [spec.name, spec.writeRegionOnly ? 'write' : 'every']);
+const connection = (user: string) =>
+  ['mongodb://', user, ':key@account.mongo.cosmos.azure.com:10255/?ssl=true'].join('');
+const env = {
+  COSMOS_READ_CONNECTION_STRING: connection('reader'),
+  COSMOS_WRITE_CONNECTION_STRING: connection('writer'),
+};
+const names = (plan: ReturnType<typeof secretsFromEnv>) =>
+  plan.specs.map((spec) => [spec.name, spec.writeRegionOnly ? 'write' : 'every']);
 
 describe('secretsFromEnv', () => {
   it('by default (clusters with --attach-acr) builds the Cosmos DB secrets and no pull secret', () => {
@@ -38,15 +43,26 @@ describe('secretsFromEnv', () => {
     const dockerConfig = pull?.data['.dockerconfigjson'] ?? '';
     expect(JSON.parse(dockerConfig)).toEqual({ auths: { 'myacr.azurecr.io': { username: 'myacr', password, auth } } });
     expect(pull?.values).toEqual([password, auth, dockerConfig]);
-    const other = secretsFromEnv({ ...env, IMAGE_REGISTRY: 'registry.example.com', ACR_USERNAME: 'u', ACR_PASSWORD: password });
+    const other = secretsFromEnv({
+      ...env,
+      IMAGE_REGISTRY: 'registry.example.com',
+      ACR_USERNAME: 'u',
+      ACR_PASSWORD: password,
+    });
     const otherConfig = other.specs.find((spec) => spec.name === 'acr-pull')?.data['.dockerconfigjson'] ?? '';
     expect(Object.keys(JSON.parse(otherConfig).auths)).toEqual(['registry.example.com']);
   });
 
   it('names every missing variable in one line; empty counts as missing; half a registry login is missing the rest', () => {
-    expect(() => secretsFromEnv({ ...env, COSMOS_WRITE_CONNECTION_STRING: '' })).toThrow(/^missing environment variable COSMOS_WRITE_CONNECTION_STRING$/);
-    expect(() => secretsFromEnv({})).toThrow(/^missing environment variables COSMOS_READ_CONNECTION_STRING, COSMOS_WRITE_CONNECTION_STRING$/);
-    expect(() => secretsFromEnv({ ...env, ACR_USERNAME: 'u' })).toThrow(/^missing environment variables ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD$/);
+    expect(() => secretsFromEnv({ ...env, COSMOS_WRITE_CONNECTION_STRING: '' })).toThrow(
+      /^missing environment variable COSMOS_WRITE_CONNECTION_STRING$/,
+    );
+    expect(() => secretsFromEnv({})).toThrow(
+      /^missing environment variables COSMOS_READ_CONNECTION_STRING, COSMOS_WRITE_CONNECTION_STRING$/,
+    );
+    expect(() => secretsFromEnv({ ...env, ACR_USERNAME: 'u' })).toThrow(
+      /^missing environment variables ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD$/,
+    );
   });
 });
 

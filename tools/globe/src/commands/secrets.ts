@@ -75,7 +75,9 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
       values: [password, auth, dockerConfig],
     });
   } else {
-    notes.push('ACR_USERNAME/ACR_PASSWORD are not set: no acr-pull secret (clusters created with --attach-acr need none)');
+    notes.push(
+      'ACR_USERNAME/ACR_PASSWORD are not set: no acr-pull secret (clusters created with --attach-acr need none)',
+    );
   }
   return { specs, notes };
 }
@@ -86,7 +88,9 @@ function opaqueSecret(name: string, key: string, value: string, writeRegionOnly:
 
 /** The Secret object for `kubectl apply`: values base64-encoded, as the API's `data` holds them. */
 export function secretManifest(spec: SecretSpec, namespace: string): Record<string, unknown> {
-  const data = Object.fromEntries(Object.entries(spec.data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
+  const data = Object.fromEntries(
+    Object.entries(spec.data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+  );
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name: spec.name, namespace }, type: spec.type, data };
 }
 
@@ -117,10 +121,13 @@ export async function secrets(
       if (!(error instanceof KubectlFailed && error.reason.includes('(AlreadyExists)'))) throw error;
     });
     const wanted = specs.filter((spec) => region.role === 'write' || !spec.writeRegionOnly);
-    const output = await kubectl.run([...context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], {
-      stdin: wanted.map((spec) => stringify(secretManifest(spec, config.namespace))).join('---\n'),
-      stdinNote: `secrets ${wanted.map((spec) => spec.name).join(', ')}`,
-    });
+    const output = await kubectl.run(
+      [...context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
+      {
+        stdin: wanted.map((spec) => stringify(secretManifest(spec, config.namespace))).join('---\n'),
+        stdinNote: `secrets ${wanted.map((spec) => spec.name).join(', ')}`,
+      },
+    );
     report(output);
   });
 
