@@ -194,10 +194,11 @@ describe('deploy/aks/create-clusters.sh', () => {
 });
 
 describe('deploy/lib/az.sh', () => {
-  it('lists the regions of libs/regions/regions.json, write region first', () => {
-    const script = readFileSync(`${repoRoot}deploy/lib/az.sh`, 'utf8');
-    const list = script.match(/^REGIONS=\(([^)]*)\)$/m)?.[1]?.split(/\s+/).filter(Boolean);
+  it('reads the regions of libs/regions/regions.json, write region first', () => {
+    const result = run(BASH, ['-c', `DRY_RUN=1 source '${repoRoot}deploy/lib/az.sh' && printf '%s\\n' "\${REGIONS[@]}"`]);
+    expect(result.stderr).toBe('');
+    const list = result.stdout.trim().split('\n');
     expect(list).toEqual([...REGION_NAMES]);
-    expect(list?.[0]).toBe(WRITE_REGION.name);
+    expect(list[0]).toBe(WRITE_REGION.name);
   });
 });
