@@ -1,6 +1,7 @@
 // `npm start`: the whole system on one machine — the development database, the streamer
 // replaying the shipped sample into it, and the frontend reading it at http://localhost:8080.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase } from '@kubeonazure/dev-db';
 
@@ -43,9 +44,11 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await Promise.all(
-    [...children.values()].map(
-      (child) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
-    ),
+    [...children.values()].map((child) => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      return exited;
+    }),
   );
   await database.stop();
   process.exit(code);
