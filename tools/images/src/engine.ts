@@ -166,12 +166,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts Debian's docker-registry on 127.0.0.1:`preferredPort` (a free port when that one is taken), empty. */
+/** Starts Debian's docker-registry, empty, on 127.0.0.1:`preferredPort`, or a free port when that is taken or 0. */
 export async function startRegistry(preferredPort = 5000): Promise<LocalRegistry> {
   if (!existsSync('/usr/bin/docker-registry')) {
     throw new Error('no docker-registry: apt-get install docker-registry (Debian) to get a local registry');
   }
-  const port = (await portFree(preferredPort)) ? preferredPort : await freePort();
+  const port = preferredPort !== 0 && (await portFree(preferredPort)) ? preferredPort : await freePort();
   const host = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'kubeonazure-registry-'));
   writeFileSync(join(dir, 'config.yml'), registryConfig(host, join(dir, 'storage')));
