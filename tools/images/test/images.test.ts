@@ -108,7 +108,7 @@ describe.each(APPS)('the %s image', (app) => {
     dockerRun(['image', 'rm', `${repository()}:latest`, `${repository()}:${commit}`]);
     dockerRun(['pull', '--quiet', `${repository()}:${commit}`]);
     const repoDigests = JSON.parse(dockerRun(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${repository()}:${commit}`])) as string[];
-    expect(repoDigests).toEqual([`${repository()}@${pushedDigest.get(app)}`]);
+    expect(repoDigests).toContain(`${repository()}@${pushedDigest.get(app)}`);
   });
 
   it('holds only the production tree: non-root, no shell, no dev dependencies, tests, .env or secrets', async () => {
@@ -150,7 +150,9 @@ describe('the pulled images run with their pods\' settings', () => {
         .flatMap((deployment) => deployment.spec.template.spec.containers.flatMap((container: { env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }) => container.env ?? []))
         .map((variable) => variable.valueFrom?.secretKeyRef)
         .filter((ref): ref is { name: string; key: string } => ref?.key === 'connection-string')
-        .map((ref) => [`${ref.name}/${ref.key}`, testMongoUrl()]),
+        .map((ref) => [`${ref.name}/${ref.key}`, testMongoUrl()])
+        // No X account here: an empty token, which the streamer's config reads as unset.
+        .concat([['x-api/bearer-token', '']]),
     );
 
   async function start(app: App, overrides: Record<string, string>) {
