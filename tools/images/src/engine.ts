@@ -138,7 +138,12 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
   writeFileSync(join(dir, 'daemon.json'), '{}\n');
   const log = join(dir, 'dockerd.log');
   const child = spawn('/usr/sbin/dockerd', dockerdArgs(dir), { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
-  await waitFor('dockerd', () => engineAnswers(dockerHost), child, log);
+  try {
+    await waitFor('dockerd', () => engineAnswers(dockerHost), child, log);
+  } catch (error) {
+    await stopChild(child, 30_000);
+    throw error;
+  }
   return {
     dockerHost,
     started: true,
