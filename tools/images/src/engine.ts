@@ -122,6 +122,12 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * What dockerd and its containerd create outside their roots whatever the flags (plugin and shim
+ * socket folders, runc state, the engine's identity key): removed on stop unless they were there before.
+ */
+export const HOST_PATHS = ['/run/docker', '/run/containerd', '/run/runc', '/etc/docker/key.json'];
+
 /** Starts dockerd on the private socket, or reuses the one already running there. */
 export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise<LocalEngine> {
   const dir = engineDir(env);
@@ -137,19 +143,20 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
   // Our own (empty) daemon.json, so a host /etc/docker/daemon.json cannot change these settings.
   writeFileSync(join(dir, 'daemon.json'), '{}\n');
   const log = join(dir, 'dockerd.log');
+  const created = HOST_PATHS.filter((path) => !existsSync(path));
+  const stop = async (): Promise<void> => {
+    // dockerd stops its containers and its containerd itself on SIGTERM.
+    await stopChild(child, 30_000);
+    for (const path of created) rmSync(path, { recursive: true, force: true });
+  };
   const child = spawn('/usr/sbin/dockerd', dockerdArgs(dir), { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
   try {
     await waitFor('dockerd', () => engineAnswers(dockerHost), child, log);
   } catch (error) {
-    await stopChild(child, 30_000);
+    await stop();
     throw error;
   }
-  return {
-    dockerHost,
-    started: true,
-    // dockerd stops its containers and its containerd itself on SIGTERM.
-    stop: () => stopChild(child, 30_000),
-  };
+  return { dockerHost, started: true, stop };
 }
 
 async function portFree(port: number): Promise<boolean> {
