@@ -78,9 +78,14 @@ describe('parseConfigFile', () => {
 });
 
 describe('registryFromEnv', () => {
-  it('prefers IMAGE_REGISTRY, then derives from ACR_NAME', () => {
-    expect(registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'x' })).toBe('ghcr.io/me');
-    expect(registryFromEnv({ ACR_NAME: 'myacr' })).toBe('myacr.azurecr.io');
+  it('builds the registry host as the image targets do: one rule, lower-cased', () => {
+    expect(registryFromEnv({ IMAGE_REGISTRY: 'GHCR.io/me' })).toBe('ghcr.io/me');
+    expect(registryFromEnv({ ACR_NAME: 'MyAcr1' })).toBe('myacr1.azurecr.io');
     expect(registryFromEnv({ ACR_NAME: '' })).toBeUndefined();
+  });
+
+  it('refuses both at once, or an ACR name Azure would not accept, in one line', () => {
+    expect(() => registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'myacr1' })).toThrow('set either IMAGE_REGISTRY or ACR_NAME, not both');
+    expect(() => registryFromEnv({ ACR_NAME: 'my-acr' })).toThrow('ACR_NAME must be 5-50 letters or digits: my-acr');
   });
 });

@@ -1,3 +1,4 @@
+import { APPS, imageRepository } from '@kubeonazure/image-refs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { GlobeError } from './errors.js';
 import { isRecord, record } from './objects.js';
@@ -13,12 +14,12 @@ export interface PinnedOverlay {
   manifest: string;
   /** The Deployments in it, in manifest order: what the rollout waits for. */
   deployments: Workload[];
-  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure:frontend-1a2b3c4`. */
+  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure/frontend:1a2b3c4`. */
   images: string[];
 }
 
 export interface ImagePin {
-  /** The image repository name (without registry) to pin, e.g. `kubeonazure`. */
+  /** The path under the registry that holds one repository per app, e.g. `kubeonazure`. */
   imageName: string;
   tag: string;
   /** Replaces the overlay's registry, e.g. `myacr.azurecr.io`; the overlay's is kept when absent. */
@@ -26,10 +27,9 @@ export interface ImagePin {
 }
 
 /**
- * Sets the tag of every `<registry>/<imageName>:<app>[-<anything>]` container image in a rendered
- * overlay to `<app>-<tag>` (the convention `<registry>/kubeonazure:<app>-<git short sha>`).
- * Rewriting the rendered output keeps the overlays in git untouched and needs no kustomize binary;
- * the kustomize `images` transformer cannot do it, because both apps share one image name.
+ * Sets the tag of every `<registry>/<imageName>/<app>` container image in a rendered overlay to
+ * `tag` (the immutable `<git short sha>` that docker-push pushes). Each app has its own repository,
+ * so the tag is the same for all of them; the overlays in git stay untouched.
  */
 export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
   const objects = parseAllDocuments(rendered).map((document) => {
@@ -57,7 +57,7 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
       images.push(pinned);
     }
   }
-  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${pin.imageName}:<app>`);
+  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
   return {
     manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
     deployments,
@@ -65,16 +65,13 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
   };
 }
 
-/** `<registry>/<imageName>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
+/** `<registry>/<imageName>/<app>:<tag>` for an image of one of the apps, or null for any other image (sidecars). */
 export function pinImage(image: string, { imageName, tag, registry }: ImagePin): string | null {
-  const { repository, tag: current } = splitImage(image);
-  const slash = repository.lastIndexOf('/');
-  if (repository.slice(slash + 1) !== imageName) return null;
-  const app = current?.split('-')[0];
-  if (app === undefined || app === '') {
-    throw new GlobeError(`image ${image} has no <app> tag; expected ${imageName}:<app> or ${imageName}:<app>-<tag>`);
-  }
-  return `${registry === undefined ? repository : `${registry}/${imageName}`}:${app}-${tag}`;
+  const { repository } = splitImage(image);
+  const parts = repository.split('/');
+  const app = APPS.find((candidate) => candidate === parts.at(-1));
+  if (app === undefined || parts.at(-2) !== imageName) return null;
+  return `${registry === undefined ? repository : imageRepository(registry, app)}:${tag}`;
 }
 
 /** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */

@@ -63,13 +63,13 @@ describe('globe rollout', () => {
       .map((document) => document.toJS())
       .filter((object) => object.kind === 'Deployment')
       .map((object) => object.spec.template.spec.containers[0].image);
-    expect(images).toEqual(['example.azurecr.io/kubeonazure:frontend-1a2b3c4', 'example.azurecr.io/kubeonazure:streamer-1a2b3c4']);
+    expect(images).toEqual(['example.azurecr.io/kubeonazure/frontend:1a2b3c4', 'example.azurecr.io/kubeonazure/streamer:1a2b3c4']);
   });
 
   it('moves the images to the registry from ACR_NAME', async () => {
     const run = await runGlobe(rollout('--regions', 'uksouth'), { env: { ACR_NAME: 'myacr' } });
     const apply = run.calls.find((call) => call.args.includes('apply'));
-    expect(apply?.stdin).toContain('image: myacr.azurecr.io/kubeonazure:frontend-1a2b3c4');
+    expect(apply?.stdin).toContain('image: myacr.azurecr.io/kubeonazure/frontend:1a2b3c4');
     expect(apply?.stdin).not.toContain('example.azurecr.io');
   });
 
@@ -122,7 +122,7 @@ describe('globe rollout', () => {
     expect(run.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
       `$ kubectl kustomize ${dir}/overlays/westus`,
-      '$ kubectl --context kubeonazure-westus apply -f -  < overlay westus with example.azurecr.io/kubeonazure:frontend-1a2b3c4, example.azurecr.io/kubeonazure:streamer-1a2b3c4',
+      '$ kubectl --context kubeonazure-westus apply -f -  < overlay westus with example.azurecr.io/kubeonazure/frontend:1a2b3c4, example.azurecr.io/kubeonazure/streamer:1a2b3c4',
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
     ]);
@@ -143,10 +143,10 @@ describe('globe rollout', () => {
         .filter((object) => object.kind === 'Deployment')
         .map((object) => `${object.metadata.name}=${object.spec.template.spec.containers[0].image}`);
     expect(images('kubeonazure-westus')).toEqual([
-      expect.stringMatching(/^frontend=.+\/kubeonazure:frontend-f00ba47$/),
-      expect.stringMatching(/^streamer=.+\/kubeonazure:streamer-f00ba47$/),
+      expect.stringMatching(/^frontend=.+\/kubeonazure\/frontend:f00ba47$/),
+      expect.stringMatching(/^streamer=.+\/kubeonazure\/streamer:f00ba47$/),
     ]);
-    expect(images('kubeonazure-uksouth')).toEqual([expect.stringMatching(/^frontend=.+\/kubeonazure:frontend-f00ba47$/)]);
+    expect(images('kubeonazure-uksouth')).toEqual([expect.stringMatching(/^frontend=.+\/kubeonazure\/frontend:f00ba47$/)]);
     expect(applied('kubeonazure-uksouth').find((object) => object.kind === 'Service')?.metadata.annotations).toMatchObject({
       'service.beta.kubernetes.io/azure-dns-label-name': expect.stringContaining('uksouth'),
     });

@@ -40,10 +40,10 @@ describe('globe status', () => {
     expect(run.stdout.split('\n')).toEqual([
       expect.stringMatching(/^REGION +CONTEXT +REACHABLE +FRONTEND +STREAMER +FQDN +HEALTHZ +NEWEST TWEET$/),
       expect.stringMatching(
-        /^westus \(write\) +kubeonazure-westus +yes +2\/2 frontend-abc1234 +1\/1 streamer-abc1234 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/,
+        /^westus \(write\) +kubeonazure-westus +yes +2\/2 abc1234 +1\/1 abc1234 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/,
       ),
-      expect.stringMatching(/^uksouth +kubeonazure-uksouth +yes +2\/2 frontend-abc1234 +- +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/),
-      expect.stringMatching(/^southeastasia +kubeonazure-southeastasia +yes +2\/2 frontend-abc1234 +- +\S+ +503 +-$/),
+      expect.stringMatching(/^uksouth +kubeonazure-uksouth +yes +2\/2 abc1234 +- +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/),
+      expect.stringMatching(/^southeastasia +kubeonazure-southeastasia +yes +2\/2 abc1234 +- +\S+ +503 +-$/),
       '',
       'southeastasia: database unreachable',
       '',
@@ -73,8 +73,8 @@ describe('globe status', () => {
         context: 'kubeonazure-westus',
         reachable: true,
         deployments: [
-          { name: 'frontend', ready: 1, desired: 2, tags: ['frontend-abc1234'] },
-          { name: 'streamer', ready: 1, desired: 1, tags: ['streamer-abc1234'] },
+          { name: 'frontend', ready: 1, desired: 2, tags: ['abc1234'] },
+          { name: 'streamer', ready: 1, desired: 1, tags: ['abc1234'] },
         ],
         fqdn: 'kubeonazure-westus.westus.cloudapp.azure.com',
         healthz: { url: westus.url, status: 200, ok: true, newestTweetAgeSeconds: 12 },
@@ -94,7 +94,7 @@ describe('globe status', () => {
         role: 'read',
         context: 'kubeonazure-southeastasia',
         reachable: true,
-        deployments: [{ name: 'frontend', ready: 2, desired: 2, tags: ['frontend-abc1234'] }],
+        deployments: [{ name: 'frontend', ready: 2, desired: 2, tags: ['abc1234'] }],
         fqdn: 'kubeonazure-southeastasia.southeastasia.cloudapp.azure.com',
         healthz: { url: southeastasia.url, status: 503, ok: false, newestTweetAgeSeconds: null, error: 'database unreachable' },
       },

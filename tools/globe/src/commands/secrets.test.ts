@@ -33,7 +33,7 @@ describe('secretsFromEnv', () => {
   });
 
   it('uses IMAGE_REGISTRY when set', () => {
-    const [pull] = secretsFromEnv({ ...env, IMAGE_REGISTRY: 'registry.example.com' });
+    const [pull] = secretsFromEnv({ ...env, ACR_NAME: undefined, IMAGE_REGISTRY: 'registry.example.com' });
     expect(Object.keys(JSON.parse(pull?.content ?? '').auths)).toEqual(['registry.example.com']);
   });
 
