@@ -54,4 +54,7 @@ PREFIX="${PREFIX:-kubeonazure}"
 ACR_NAME="${ACR_NAME:-${PREFIX//-/}acr}"
 require_match PREFIX "$PREFIX" '^[a-z][a-z0-9-]{1,20}$' 'must be 2-21 lowercase letters, digits or dashes'
 require_match ACR_NAME "$ACR_NAME" '^[a-zA-Z0-9]{5,50}$' 'must be 5-50 letters or digits'
+# Azure takes registry names in any case but its login server (<name>.azurecr.io) is lower case:
+# lower-cased here, once, for every script.
+ACR_NAME="${ACR_NAME,,}"
 require_az

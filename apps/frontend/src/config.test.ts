@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { REGIONS } from '@kubeonazure/regions';
+import { ConfigError } from '@kubeonazure/service-kit';
+import { parseConfig } from './config.js';
 
 // Put together here so that no credential-shaped literal is committed.
 const secretUrl = ['mongodb://reader:', 's3cr3t-password', '@db.example:10255/?ssl=true'].join('');
@@ -24,12 +26,12 @@ describe('parseConfig', () => {
       collection: 'tweets',
       host: '0.0.0.0',
       port: 8080,
+      opsPort: 9464,
       pollIntervalMs: 1000,
       readTimeoutMs: 2000,
       logLevel: 'info',
-      readRegion: 'UK South',
     });
-    expect(config.region.label).toBe('London · UK South');
+    expect(config.region).toMatchObject({ label: 'London · UK South', displayName: 'UK South' });
   });
 
   it('reads every variable', () => {
@@ -38,19 +40,33 @@ describe('parseConfig', () => {
       REGION: 'southeastasia',
       MONGO_DB: 'db',
       MONGO_COLLECTION: 'c',
-      MONGO_READ_REGION: 'East Asia',
       PORT: '3000',
+      OPS_PORT: '9100',
       POLL_INTERVAL_MS: '250',
       READ_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '50',
+      MAX_STREAMS: '500',
+      MAX_STREAMS_PER_CLIENT: '4',
+      STREAM_MAX_AGE_MS: '60000',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ database: 'db', collection: 'c', readRegion: 'East Asia', port: 3000, pollIntervalMs: 250, readTimeoutMs: 5000, rateLimitPerMinute: 50, logLevel: 'warn' });
+    expect(config).toMatchObject({
+      database: 'db', collection: 'c', port: 3000, opsPort: 9100, pollIntervalMs: 250, readTimeoutMs: 5000,
+      rateLimitPerMinute: 50, maxStreams: 500, maxStreamsPerClient: 4, streamMaxAgeMs: 60_000, logLevel: 'warn',
+    });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
   });
 
+  it('takes the read tag from the region list, one for every region', () => {
+    for (const region of REGIONS) expect(parseConfig({ ...minimal, REGION: region.name }).region.displayName).toBe(region.displayName);
+  });
+
+  it('takes the connection string as `az ... -o tsv` prints it, with a trailing newline', () => {
+    expect(parseConfig({ ...minimal, MONGO_URL: ` ${secretUrl}\n` }).mongoUrl).toBe(secretUrl);
+  });
+
   it('has no read tag for local development', () => {
-    expect(parseConfig({ ...minimal, REGION: 'local' }).readRegion).toBeUndefined();
+    expect(parseConfig({ ...minimal, REGION: 'local' }).region.displayName).toBeNull();
   });
 
   it.each([
@@ -60,12 +76,15 @@ describe('parseConfig', () => {
     [{ ...minimal, REGION: 'mars' }, 'REGION'],
     [{ ...minimal, PORT: 'eighty' }, 'PORT'],
     [{ ...minimal, PORT: '70000' }, 'PORT'],
+    [{ ...minimal, OPS_PORT: '0' }, 'OPS_PORT'],
+    [{ ...minimal, PORT: '9464' }, 'OPS_PORT'],
+    [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
     [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);
-    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(message).toMatch(new RegExp(`^${variable} `));
     expect(message).not.toContain('\n');
   });
 
@@ -77,4 +96,5 @@ describe('parseConfig', () => {
   it('treats empty variables as unset', () => {
     expect(parseConfig({ ...minimal, PORT: '' }).port).toBe(8080);
   });
+
 });

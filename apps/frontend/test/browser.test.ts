@@ -56,7 +56,7 @@ const seeded = [
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
   origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
   await eventually(() => t.app.feed.newestPage()?.[0]);
   browser = await chromium.launch({
@@ -102,7 +102,7 @@ describe('the page in a real browser', () => {
       rule_tags: ['azure'],
       created_at: new Date(),
     });
-    await t.repository.upsertMany([live]);
+    await t.repository.insertNew([live]);
     await page.locator(`#tweet-${live._id}`).waitFor({ timeout: 10_000 });
     expect(await page.locator('.tweet .name').first().textContent()).toBe('Live Tweeter');
     expect(await page.locator('.tweet').count()).toBe(5);
@@ -123,5 +123,47 @@ describe('the page in a real browser', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 
     expect(problems).toEqual([]);
+  });
+
+  it('opened on an empty replica, switches the banner to the newest tweet once one arrives live', async () => {
+    const empty = await startTestApp(testMongoUrl());
+    try {
+      const emptyOrigin = await empty.app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await browser.newPage();
+      await page.goto(emptyOrigin);
+      expect(await page.locator('#freshness').textContent()).toBe("No tweets in this region's replica yet");
+      await page.locator('#live-status[data-state="live"]').waitFor();
+
+      const first = makeTweet({ text: 'The first tweet this replica has seen', created_at: new Date() });
+      await empty.repository.insertNew([first]);
+      await page.locator(`#tweet-${first._id}`).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ s ago$/);
+      expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(first.created_at.toISOString());
+      expect(await page.locator('#empty').count()).toBe(0);
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe('live updates when the pod has no stream to spare', () => {
+  it('waits as long as the 503 Retry-After says before trying again', async () => {
+    const full = await startTestApp(testMongoUrl(), { config: { maxStreams: 1 } });
+    const fullOrigin = await full.app.listen({ host: '127.0.0.1', port: 0 });
+    const held = new AbortController();
+    try {
+      const taken = await fetch(`${fullOrigin}/events`, { signal: held.signal });
+      expect(taken.status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(fullOrigin);
+      const status = page.locator('#live-status[data-state="reconnecting"]');
+      await status.waitFor();
+      // The server says 30 s; the page adds up to a fifth so that refused clients do not return together.
+      expect(await status.textContent()).toMatch(/^Reconnecting in (3[0-6]) s…$/);
+      await page.close();
+    } finally {
+      held.abort();
+      await full.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ const seeded = makeTweets(25);
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
 });
 afterAll(() => t?.close());
 
@@ -43,7 +43,7 @@ describe('GET /', () => {
       urls: [{ url: 'https://t.co/abc', expanded_url: 'https://learn.microsoft.com/azure/aks/', display_url: 'learn.microsoft.com/azure/aks/', start: 33, end: 49 }],
       rule_tags: ['azure', 'kubernetes'],
       referenced_type: 'retweeted',
-      created_at: new Date(Date.now() - 3 * 60_000 + 500),
+      created_at: new Date(Date.now() - 150_000),
     });
     const card = await renderAlone(tweet);
     expect(card).toContain('<img class="avatar" src="https://pbs.twimg.com/profile_images/1/ada.jpg" alt="Avatar of Ada"');
@@ -149,7 +149,7 @@ describe('GET /', () => {
 async function renderAlone(tweet: ReturnType<typeof makeTweet>): Promise<string> {
   const own = await startTestApp(testMongoUrl());
   try {
-    await own.repository.upsertMany([tweet]);
+    await own.repository.insertNew([tweet]);
     const html = (await own.app.inject('/')).body;
     const card = /<article class="tweet"[\s\S]*?<\/article>/.exec(html)?.[0];
     expect(card).toBeDefined();

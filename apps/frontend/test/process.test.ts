@@ -1,20 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
-// The built entry point run with plain `node`, as the container image runs it.
+// The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
 
-beforeAll(async () => {
-  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
-  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
-}, 120_000);
 
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
@@ -57,18 +51,21 @@ describe('starting while the database is down', () => {
   let db: DevDatabase;
   afterAll(() => db?.stop());
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart; SIGTERM exits 0', async () => {
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
-    const server = runServer({ MONGO_URL: db.url, HOST: '127.0.0.1', PORT: String(port), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
+    // The connection string as `az ... -o tsv` gives it, with its newline.
+    const server = runServer({ MONGO_URL: `${db.url}\n`, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
     try {
       await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
       await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+      expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
+      expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
       server.child.kill('SIGTERM');
     }

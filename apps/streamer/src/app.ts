@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { opsHandler, type Readiness } from './ops/http.js';
@@ -11,6 +11,7 @@ import { BoundedQueue } from './pipeline/queue.js';
 import { ReplaySource } from './sources/replay.js';
 import { SearchSource } from './sources/search.js';
 import type { Sleep, Source } from './sources/source.js';
+import { GapFill } from './sources/gap-fill.js';
 import { StreamSource } from './sources/stream.js';
 import { XApiClient } from './sources/x-client.js';
 
@@ -32,10 +33,6 @@ export interface App {
 
 const PING_TIMEOUT_MS = 2_000;
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'region' | 'source'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'streamer', region: config.region, source: config.source } });
-}
-
 const abortableSleep: Sleep = (ms, signal) =>
   delay(ms, undefined, signal ? { signal } : {}).catch((error: unknown) => {
     if (!signal?.aborted) throw error;
@@ -43,7 +40,9 @@ const abortableSleep: Sleep = (ms, signal) =>
 
 /** Connects to the database and starts the pipeline and the configured source. */
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
-  const log = dependencies.logger ?? createLogger(config);
+  const log =
+    dependencies.logger ??
+    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({ source: config.source });
   const sleep = dependencies.sleep ?? abortableSleep;
   const client = await connect(config.mongo.url, { role: 'writer' });
   const repository = TweetRepository.fromClient(client, {
@@ -67,7 +66,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const source = createSource(config, intake, metrics, log, sleep);
+  const source = createSource(config, repository, intake, metrics, log, sleep);
   batcher.start();
   const sourceDone = source.run();
   log.info(
@@ -79,7 +78,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     const ping = client.db(config.mongo.database).command({ ping: 1 });
     const timeout = delay(PING_TIMEOUT_MS, false);
     const database = await Promise.race([ping.then(() => true, () => false), timeout]);
-    return { database, source: source.connected };
+    return { database, source: source.connected, writes: batcher.healthy };
   }
 
   return {
@@ -105,17 +104,28 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   };
 }
 
-function createSource(config: Config, intake: Intake, metrics: Metrics, log: Logger, sleep: Sleep): Source {
+function createSource(
+  config: Config,
+  repository: TweetRepository,
+  intake: Intake,
+  metrics: Metrics,
+  log: Logger,
+  sleep: Sleep,
+): Source {
   if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
   // parseConfig guarantees a token for the X API sources.
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
-    return new SearchSource(client, { track: config.x.track, intervalMs: config.search.intervalMs }, intake, log, sleep);
+    const options = { track: config.x.track, intervalMs: config.search.intervalMs };
+    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
   }
+  const gapFill = new GapFill(client, { track: config.x.track, maxPosts: config.stream.gapFillMaxPosts }, intake, metrics, log);
   return new StreamSource(
     client,
-    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs },
+    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs, backfillMinutes: config.stream.backfillMinutes },
     intake,
+    gapFill,
+    () => repository.newestId(),
     metrics,
     log,
     sleep,

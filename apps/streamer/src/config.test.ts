@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, SAMPLE_FILE } from './config.js';
+import { ConfigError } from '@kubeonazure/service-kit';
+import { parseConfig, SAMPLE_FILE } from './config.js';
 
 const MONGO_URL = 'mongodb://127.0.0.1:27017/';
 
@@ -17,7 +18,7 @@ describe('parseConfig', () => {
   it('replays the shipped sample into kubeonazure.tweets when nothing else is set', () => {
     const config = parseConfig({ MONGO_URL });
     expect(config.source).toBe('replay');
-    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false });
+    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false, timestamps: 'as-recorded' });
     expect(config.mongo).toEqual({ url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' });
     expect(config.x).toEqual({ bearerToken: null, baseUrl: 'https://api.x.com', track: ['docker'] });
     expect(config.port).toBe(9464);
@@ -33,6 +34,14 @@ describe('parseConfig', () => {
     const config = parseConfig({ MONGO_URL, TRACK: ' docker , kubernetes,,docker', X_API_BASE_URL: 'http://127.0.0.1:8080/' });
     expect(config.x.track).toEqual(['docker', 'kubernetes']);
     expect(config.x.baseUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('trims the secrets: `az ... -o tsv` ends its value with a newline', () => {
+    const config = parseConfig({ MONGO_URL: `${MONGO_URL}\n`, X_BEARER_TOKEN: ' token\r\n' });
+    expect(config.mongo.url).toBe(MONGO_URL);
+    expect(config.x.bearerToken).toBe('token');
+    expect(configError({ MONGO_URL: ' \n' }).variable).toBe('MONGO_URL');
+    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: '\n' }).source).toBe('replay');
   });
 
   it('treats empty variables as unset', () => {
@@ -51,6 +60,8 @@ describe('parseConfig', () => {
     [{ X_API_BASE_URL: 'ftp://example.com' }, 'X_API_BASE_URL'],
     [{ TRACK: ' , ' }, 'TRACK'],
     [{ REGION: 'mars' }, 'REGION'],
+    [{ STREAM_BACKFILL_MINUTES: '6' }, 'STREAM_BACKFILL_MINUTES'],
+    [{ GAP_FILL_MAX_POSTS: '-1' }, 'GAP_FILL_MAX_POSTS'],
     [{ STREAMER_SOURCE: 'search' }, 'X_BEARER_TOKEN'],
     [{ REPLAY_FILE: '/nonexistent/replay.jsonl' }, 'REPLAY_FILE'],
   ])('names the bad variable in %o', (env, variable) => {

@@ -7,13 +7,11 @@ const file: ConfigFile = {
   imageName: 'kubeonazure',
   frontendService: 'frontend',
   contextPrefix: 'kubeonazure',
-  writeRegion: 'westus',
-  regions: ['uksouth', 'westus', 'southeastasia'],
   contexts: {},
 };
 
 describe('resolveConfig', () => {
-  it('puts the write region first and names contexts <prefix>-<region>', () => {
+  it('takes the regions from @kubeonazure/regions, the write region first, and names contexts <prefix>-<region>', () => {
     const config = resolveConfig(file, {}, '/repo/tools/globe');
     expect(config.regions).toEqual([
       { name: 'westus', context: 'kubeonazure-westus', role: 'write' },
@@ -44,7 +42,7 @@ describe('resolveConfig', () => {
   });
 
   it.each([
-    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: uksouth, westus, southeastasia)'],
+    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: westus, uksouth, southeastasia)'],
     [{ regions: ' , ' }, '--regions needs at least one region'],
     [{ contexts: ['eastus=x'] }, 'unknown region eastus'],
     [{ contexts: ['westus'] }, '--context expects region=value, got westus'],
@@ -66,14 +64,12 @@ describe('parseConfigFile', () => {
   });
 
   it('names the offending field', () => {
-    expect(() => parseConfigFile({ ...file, regions: ['West US'] }, 'c.json')).toThrow(/^invalid config c\.json: regions\.0: /);
+    expect(() => parseConfigFile({ ...file, namespace: 'Kube Azure' }, 'c.json')).toThrow(/^invalid config c\.json: namespace: /);
     expect(() => parseConfigFile({ ...file, extra: 1 }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
   });
 
-  it('requires the write region among the regions', () => {
-    expect(() => parseConfigFile({ ...file, writeRegion: 'eastus' }, 'c.json')).toThrow(
-      'invalid config c.json: writeRegion eastus is not one of regions',
-    );
+  it('refuses a region list of its own: the regions are @kubeonazure/regions', () => {
+    expect(() => parseConfigFile({ ...file, regions: ['westus'] }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
   });
 });
 

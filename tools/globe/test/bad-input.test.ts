@@ -33,9 +33,14 @@ describe('bad input', () => {
   });
 
   it('a missing environment variable', async () => {
-    const env = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr', COSMOS_CONNECTION_STRING: 'mongodb://secret@host/' };
-    const run = await expectOneLineError(['secrets'], 'missing environment variable ACR_PASSWORD', { env });
-    expect(run.stderr).not.toContain('mongodb://secret@host/');
+    const secret = ['mongodb://', 'secret', '@host/'].join('');
+    const env = { COSMOS_READ_CONNECTION_STRING: secret, ACR_USERNAME: 'myacr' };
+    const run = await expectOneLineError(
+      ['secrets'],
+      'missing environment variables COSMOS_WRITE_CONNECTION_STRING, ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD',
+      { env },
+    );
+    expect(run.stderr).not.toContain(secret);
   });
 
   it('kubectl not installed', async () => {
@@ -68,12 +73,10 @@ describe('bad input', () => {
       imageName: 'kubeonazure',
       frontendService: 'frontend',
       contextPrefix: 'kubeonazure',
-      writeRegion: 'westus',
-      regions: ['westus'],
     };
     writeFileSync(config, JSON.stringify(file));
     await expectOneLineError(
-      ['rollout', '--tag', 'abc', '--config', config],
+      ['rollout', '--tag', 'abc', '--regions', 'westus', '--config', config],
       `no overlay for region westus: ${path.join(dir, 'missing-overlays', 'westus')} does not exist`,
     );
   });

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REGIONS } from '@kubeonazure/regions';
+import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -17,7 +19,14 @@ function render(template: string, labels: Record<string, string>): string {
 }
 
 describe('the Argo CD ApplicationSet agrees with the CLI', () => {
-  const regions: string[] = config.regions;
+  const regions = REGIONS.map((region) => region.name);
+
+  it("validates against Argo CD's published ApplicationSet schema", () => {
+    expect(() => new ApplicationSet(applicationSet).validate()).not.toThrow();
+    // The schema is not a rubber stamp: a wrong type fails it.
+    const wrong = { ...applicationSet, spec: { ...applicationSet.spec, goTemplate: 'true' } };
+    expect(() => new ApplicationSet(wrong).validate()).toThrow(/goTemplate/);
+  });
 
   it('selects clusters of exactly the configured regions', () => {
     expect(applicationSet.spec.generators[0].clusters.selector.matchExpressions).toEqual([
@@ -25,8 +34,8 @@ describe('the Argo CD ApplicationSet agrees with the CLI', () => {
     ]);
   });
 
-  it.each(config.regions as string[])('points the %s Application at an existing overlay, in its own namespace', (region) => {
-    const labels = { 'kubeonazure/region': region, 'kubeonazure/role': region === config.writeRegion ? 'write' : 'read' };
+  it.each(REGIONS)('points the $name Application at an existing overlay, in its own namespace', ({ name: region, role }) => {
+    const labels = { 'kubeonazure/region': region, 'kubeonazure/role': role };
     const path = render(applicationSet.spec.template.spec.source.path, labels);
     expect(path).toBe(`deploy/k8s/overlays/${region}`);
     expect(existsSync(`${repoRoot}${path}/kustomization.yaml`)).toBe(true);

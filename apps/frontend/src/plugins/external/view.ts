@@ -1,21 +1,23 @@
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance } from 'fastify';
+import { REGIONS } from '@kubeonazure/regions';
 import fp from 'fastify-plugin';
 import { VIEWS_DIR } from '../../paths.js';
-import type { Region } from '../../regions.js';
+import type { ServedRegion } from '../../regions.js';
 
 /**
  * Eta templates from views/ (layout and partials), compiled once; `<%= %>` escapes everything.
  * Every template sees `it.region` for the banner and the theme.
  */
 export default fp(
-  async (fastify: FastifyInstance, options: { region: Region }) => {
+  async (fastify: FastifyInstance, options: { region: ServedRegion }) => {
     await fastify.register(view, {
       engine: { eta: new Eta({ views: VIEWS_DIR, cache: true }) },
       root: VIEWS_DIR,
       production: true,
-      defaultContext: { region: options.region },
+      // `regions` (the Azure display names of every region) for the footer, from the one region list.
+      defaultContext: { region: options.region, regions: REGIONS.map((region) => region.displayName) },
     });
   },
   { name: 'view' },
