@@ -150,9 +150,7 @@ describe('the pulled images run with their pods\' settings', () => {
         .flatMap((deployment) => deployment.spec.template.spec.containers.flatMap((container: { env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }) => container.env ?? []))
         .map((variable) => variable.valueFrom?.secretKeyRef)
         .filter((ref): ref is { name: string; key: string } => ref?.key === 'connection-string')
-        .map((ref) => [`${ref.name}/${ref.key}`, testMongoUrl()])
-        // No X account here: an empty token, which the streamer's config reads as unset.
-        .concat([['x-api/bearer-token', '']]),
+        .map((ref) => [`${ref.name}/${ref.key}`, testMongoUrl()]),
     );
 
   async function start(app: App, overrides: Record<string, string>) {
@@ -197,7 +195,8 @@ describe('the pulled images run with their pods\' settings', () => {
   it('the frontend is live, serves its region from the database, is healthy, and stops on SIGTERM with exit 0', async () => {
     const port = await freePort();
     const database = `images-streamer-${process.pid}`;
-    const { id, graceSeconds } = await start('frontend', { PORT: String(port), MONGO_DB: database });
+    // Host networking: the site and ops ports move to free ones.
+    const { id, graceSeconds } = await start('frontend', { PORT: String(port), OPS_PORT: String(await freePort()), MONGO_DB: database });
     await vi.waitFor(async () => expect((await get(port, '/livez')).status).toBe(200), { timeout: 60_000, interval: 250 });
     const page = await get(port, '/');
     expect(page.status).toBe(200);
