@@ -31,7 +31,8 @@ export function registryFromEnv(env: Record<string, string | undefined>): Regist
   const acrName = env.ACR_NAME?.trim();
   if (explicit && acrName) throw new RegistryError('set either IMAGE_REGISTRY or ACR_NAME, not both');
   if (explicit) {
-    if (!REGISTRY.test(explicit)) throw new RegistryError(`IMAGE_REGISTRY is not a registry host (e.g. myacr.azurecr.io): ${explicit}`);
+    if (!REGISTRY.test(explicit))
+      throw new RegistryError(`IMAGE_REGISTRY is not a registry host (e.g. myacr.azurecr.io): ${explicit}`);
     return { host: explicit };
   }
   if (acrName) {

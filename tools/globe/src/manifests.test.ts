@@ -48,12 +48,17 @@ describe('pinImageTags', () => {
     const objects = parseAllDocuments(pinned.manifest).map((document) => document.toJS());
     expect(objects.map((object) => object.kind)).toEqual(['Namespace', 'Deployment', 'Deployment']);
     expect(objects[1].spec.template.spec.initContainers[0].image).toBe('busybox:1.37');
-    expect(objects[1].spec.template.spec.containers[0].image).toBe('kubeonazure.azurecr.io/kubeonazure/frontend:1a2b3c4');
+    expect(objects[1].spec.template.spec.containers[0].image).toBe(
+      'kubeonazure.azurecr.io/kubeonazure/frontend:1a2b3c4',
+    );
   });
 
   it('moves the images to another registry when one is given', () => {
     const pinned = pinImageTags(rendered, { imageName: 'kubeonazure', tag: 'v2', registry: 'myacr.azurecr.io' });
-    expect(pinned.images).toEqual(['myacr.azurecr.io/kubeonazure/frontend:v2', 'myacr.azurecr.io/kubeonazure/streamer:v2']);
+    expect(pinned.images).toEqual([
+      'myacr.azurecr.io/kubeonazure/frontend:v2',
+      'myacr.azurecr.io/kubeonazure/streamer:v2',
+    ]);
   });
 
   it('refuses an overlay without the app image, rather than applying old tags', () => {
@@ -63,7 +68,9 @@ describe('pinImageTags', () => {
   });
 
   it('refuses output that is not YAML', () => {
-    expect(() => pinImageTags('a: [unclosed', { imageName: 'kubeonazure', tag: 'v2' })).toThrow(/^rendered overlay is not valid YAML/);
+    expect(() => pinImageTags('a: [unclosed', { imageName: 'kubeonazure', tag: 'v2' })).toThrow(
+      /^rendered overlay is not valid YAML/,
+    );
   });
 });
 

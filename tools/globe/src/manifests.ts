@@ -34,7 +34,8 @@ export interface ImagePin {
 export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
   const objects = parseAllDocuments(rendered).map((document) => {
     const problem = document.errors[0];
-    if (problem !== undefined) throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
+    if (problem !== undefined)
+      throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
     return document.toJS() as unknown;
   });
   const images: string[] = [];
@@ -57,9 +58,13 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
       images.push(pinned);
     }
   }
-  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
+  if (images.length === 0)
+    throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
   return {
-    manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
+    manifest: objects
+      .filter((object) => object !== null)
+      .map((object) => stringify(object))
+      .join('---\n'),
     deployments,
     images: [...new Set(images)],
   };
@@ -87,5 +92,7 @@ export function splitImage(image: string): { repository: string; tag: string | u
 /** The containers and init containers of a workload's pod template. */
 function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
   const podSpec = record(record(record(object.spec).template).spec);
-  return [podSpec.containers, podSpec.initContainers].flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []));
+  return [podSpec.containers, podSpec.initContainers].flatMap((list) =>
+    Array.isArray(list) ? list.filter(isRecord) : [],
+  );
 }

@@ -9,12 +9,14 @@ describe('baseImagesOf', () => {
     expect(bases.frontend).toMatch(/^docker\/dockerfile:1\.\d+/);
     expect(bases.build).toMatch(/^node:24-/);
     expect(bases.runtime).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
-    expect(dockerfile).toContain('FROM ${BUILD_IMAGE} AS manifests');
-    expect(dockerfile).toContain('FROM ${RUNTIME_IMAGE}\n');
+    expect(dockerfile).toMatch(/^FROM \$\{BUILD_IMAGE\} AS manifests$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{RUNTIME_IMAGE\}$/m);
   });
 
   it('refuses a Dockerfile that does not name them', () => {
-    expect(() => baseImagesOf('FROM node:24\n')).toThrow('the Dockerfile must name its syntax, BUILD_IMAGE and RUNTIME_IMAGE');
+    expect(() => baseImagesOf('FROM node:24\n')).toThrow(
+      'the Dockerfile must name its syntax, BUILD_IMAGE and RUNTIME_IMAGE',
+    );
   });
 });
 
@@ -26,7 +28,11 @@ describe('sharedLibraries', () => {
       '\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f16ddf3e000)',
       '\t/lib64/ld-linux-x86-64.so.2 (0x00007f16de481000)',
     ].join('\n');
-    expect(sharedLibraries(ldd)).toEqual(['/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']);
+    expect(sharedLibraries(ldd)).toEqual([
+      '/lib/x86_64-linux-gnu/libstdc++.so.6',
+      '/lib/x86_64-linux-gnu/libc.so.6',
+      '/lib64/ld-linux-x86-64.so.2',
+    ]);
   });
 });
 

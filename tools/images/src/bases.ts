@@ -7,7 +7,20 @@
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheDir, dockerClient } from './engine.js';
@@ -31,7 +44,8 @@ export function baseImagesOf(dockerfile: string): BaseImages {
   const syntax = /^# syntax=(\S+)$/m.exec(dockerfile)?.[1];
   const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(dockerfile)?.[1];
   const [frontend, build, runtime] = [syntax, arg('BUILD_IMAGE'), arg('RUNTIME_IMAGE')];
-  if (!frontend || !build || !runtime) throw new Error('the Dockerfile must name its syntax, BUILD_IMAGE and RUNTIME_IMAGE');
+  if (!frontend || !build || !runtime)
+    throw new Error('the Dockerfile must name its syntax, BUILD_IMAGE and RUNTIME_IMAGE');
   return { frontend, build, runtime };
 }
 
@@ -60,8 +74,14 @@ function copyInto(source: string, dest: string): void {
 function sh(program: string, args: string[], options: SpawnSyncOptions = {}): string {
   const result = spawnSync(program, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   if (result.status !== 0) {
-    const detail = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${program} ${args.slice(0, 3).join(' ')} failed (exit ${result.status ?? result.signal}): ${detail}`);
+    const detail = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new Error(
+      `${program} ${args.slice(0, 3).join(' ')} failed (exit ${result.status ?? result.signal}): ${detail}`,
+    );
   }
   return String(result.stdout ?? '');
 }
@@ -88,10 +108,22 @@ export function ensureFrontendBinary(moduleDir: string): string {
   const binary = join(cacheDir(), `dockerfile-frontend-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return binary;
   mkdirSync(cacheDir(), { recursive: true });
-  sh('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${binary}.tmp`, 'github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend'], {
-    cwd: moduleDir,
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
+  sh(
+    'go',
+    [
+      'build',
+      '-trimpath',
+      '-ldflags',
+      '-s -w',
+      '-o',
+      `${binary}.tmp`,
+      'github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend',
+    ],
+    {
+      cwd: moduleDir,
+      env: { ...process.env, CGO_ENABLED: '0' },
+    },
+  );
   renameSync(`${binary}.tmp`, binary);
   return binary;
 }
@@ -102,7 +134,12 @@ function ensureBookworm(): string {
   if (existsSync(join(rootfs, 'etc/debian_version'))) return rootfs;
   const staging = `${rootfs}.tmp`;
   rmSync(staging, { recursive: true, force: true });
-  sh('debootstrap', ['--variant=minbase', 'bookworm', staging, process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian']);
+  sh('debootstrap', [
+    '--variant=minbase',
+    'bookworm',
+    staging,
+    process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+  ]);
   // No package lists or caches in the image; apt is there for nothing else.
   rmSync(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
   rmSync(join(staging, 'var/lib/apt/lists'), { recursive: true, force: true });
@@ -114,7 +151,10 @@ function ensureBookworm(): string {
 function unpackNpm(prefix: string): void {
   const packs = mkdtempSync(join(tmpdir(), 'kubeonazure-npm-'));
   try {
-    const file = sh('npm', ['pack', `npm@${NPM_VERSION}`, '--pack-destination', packs, '--silent'], { cwd: packs }).trim().split('\n').at(-1)!;
+    const file = sh('npm', ['pack', `npm@${NPM_VERSION}`, '--pack-destination', packs, '--silent'], { cwd: packs })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const target = join(prefix, 'lib/node_modules/npm');
     mkdirSync(target, { recursive: true });
     sh('tar', ['-xzf', join(packs, file), '--strip-components=1', '--no-same-owner', '-C', target]);

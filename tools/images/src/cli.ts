@@ -28,11 +28,18 @@ function main(): void {
     const action = parseAction(actionArg);
     const app = parseApp(appArg);
     const registry = registryFromEnv(process.env);
-    if (!registry) throw new UsageError('IMAGE_REGISTRY or ACR_NAME is required (e.g. ACR_NAME=myacr for myacr.azurecr.io)');
+    if (!registry)
+      throw new UsageError('IMAGE_REGISTRY or ACR_NAME is required (e.g. ACR_NAME=myacr for myacr.azurecr.io)');
     const root = git(['rev-parse', '--show-toplevel']);
     process.chdir(root);
-    const source: Source = { commit: git(['rev-parse', '--short', 'HEAD']), clean: git(['status', '--porcelain']) === '' };
-    if (!source.clean) console.error(`docker images: uncommitted changes, so no :${source.commit} tag (it would name a build it does not describe); only :latest`);
+    const source: Source = {
+      commit: git(['rev-parse', '--short', 'HEAD']),
+      clean: git(['status', '--porcelain']) === '',
+    };
+    if (!source.clean)
+      console.error(
+        `docker images: uncommitted changes, so no :${source.commit} tag (it would name a build it does not describe); only :latest`,
+      );
     commands = dockerCommands(action, registry, app, source, dockerClient());
   } catch (error) {
     if (error instanceof UsageError || error instanceof RegistryError) fail(error.message, 2);
@@ -40,7 +47,10 @@ function main(): void {
   }
   const docker = commands.find(([program]) => program !== 'az')![0]!;
   if (!dryRun && spawnSync(docker, ['info'], { stdio: 'ignore' }).status !== 0) {
-    fail('no Docker engine reachable (`docker info` failed); start one (npm run registry), or set DRY_RUN=1 to print the commands', 1);
+    fail(
+      'no Docker engine reachable (`docker info` failed); start one (npm run registry), or set DRY_RUN=1 to print the commands',
+      1,
+    );
   }
   // The 20.10 client builds with BuildKit only when asked; later clients always do.
   const env = { ...process.env, DOCKER_BUILDKIT: '1' };

@@ -25,11 +25,16 @@ export function engineDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function dockerdArgs(dir: string): string[] {
   return [
-    '--host', `unix://${join(dir, 'docker.sock')}`,
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'dockerd.pid'),
-    '--config-file', join(dir, 'daemon.json'),
+    '--host',
+    `unix://${join(dir, 'docker.sock')}`,
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'exec'),
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '--config-file',
+    join(dir, 'daemon.json'),
     '--iptables=false',
     '--ip6tables=false',
     '--ip-forward=false',
@@ -87,7 +92,10 @@ function readPid(file: string): number | undefined {
 
 /** `docker info` against the given engine; the client is Debian's, which has BuildKit built in. */
 export function engineAnswers(dockerHost: string): boolean {
-  return spawnSync(dockerClient(), ['info'], { env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync(dockerClient(), ['info'], { env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: 'ignore' })
+      .status === 0
+  );
 }
 
 /**
@@ -99,7 +107,12 @@ export function dockerClient(env: NodeJS.ProcessEnv = process.env): string {
   return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, child: ChildProcess, log: string): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  child: ChildProcess,
+  log: string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}: ${tail(log)}`);
@@ -149,7 +162,9 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
     await stopChild(child, 30_000);
     for (const path of created) rmSync(path, { recursive: true, force: true });
   };
-  const child = spawn('/usr/sbin/dockerd', dockerdArgs(dir), { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
+  const child = spawn('/usr/sbin/dockerd', dockerdArgs(dir), {
+    stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
+  });
   try {
     await waitFor('dockerd', () => engineAnswers(dockerHost), child, log);
   } catch (error) {
@@ -173,7 +188,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -21,9 +21,29 @@ describe('imageTags', () => {
 describe('dockerCommands', () => {
   it('builds from the one Dockerfile with the app as a build argument, then measures the image', () => {
     expect(dockerCommands('build', { host: 'r.io' }, 'frontend', clean)).toEqual([
-      ['docker', 'build', '--network', 'host', '-f', 'tools/images/Dockerfile', '--build-arg', 'APP=frontend',
-        '-t', 'r.io/kubeonazure/frontend:latest', '-t', 'r.io/kubeonazure/frontend:1a2b3c4', '.'],
-      ['docker', 'image', 'inspect', '--format', 'r.io/kubeonazure/frontend:latest {{.Size}} bytes', 'r.io/kubeonazure/frontend:latest'],
+      [
+        'docker',
+        'build',
+        '--network',
+        'host',
+        '-f',
+        'tools/images/Dockerfile',
+        '--build-arg',
+        'APP=frontend',
+        '-t',
+        'r.io/kubeonazure/frontend:latest',
+        '-t',
+        'r.io/kubeonazure/frontend:1a2b3c4',
+        '.',
+      ],
+      [
+        'docker',
+        'image',
+        'inspect',
+        '--format',
+        'r.io/kubeonazure/frontend:latest {{.Size}} bytes',
+        'r.io/kubeonazure/frontend:latest',
+      ],
     ]);
   });
 

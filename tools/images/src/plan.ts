@@ -33,13 +33,30 @@ export function imageTags(registry: Registry, app: App, source: Source): string[
   return [`${repository}:${MOVING_TAG}`, ...(source.clean ? [`${repository}:${source.commit}`] : [])];
 }
 
-export function dockerCommands(action: Action, registry: Registry, app: App, source: Source, docker = 'docker'): string[][] {
+export function dockerCommands(
+  action: Action,
+  registry: Registry,
+  app: App,
+  source: Source,
+  docker = 'docker',
+): string[][] {
   const tags = imageTags(registry, app, source);
   if (action === 'build') {
     // The context is the repository root: the image needs the lockfile and the workspace libraries.
     // Host networking: RUN steps reach the package registry without a bridge on the engine.
     return [
-      [docker, 'build', '--network', 'host', '-f', DOCKERFILE, '--build-arg', `APP=${app}`, ...tags.flatMap((tag) => ['-t', tag]), '.'],
+      [
+        docker,
+        'build',
+        '--network',
+        'host',
+        '-f',
+        DOCKERFILE,
+        '--build-arg',
+        `APP=${app}`,
+        ...tags.flatMap((tag) => ['-t', tag]),
+        '.',
+      ],
       // The size of what was built, measured on the image itself.
       [docker, 'image', 'inspect', '--format', `${tags[0]} {{.Size}} bytes`, tags[0]!],
     ];

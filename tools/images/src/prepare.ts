@@ -13,7 +13,9 @@ try {
   const started = Date.now();
   const created = ensureBaseImages(root, engine.dockerHost);
   const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(created.length > 0 ? `created ${created.join(', ')} in ${seconds} s` : 'every stand-in base image is present');
+  console.log(
+    created.length > 0 ? `created ${created.join(', ')} in ${seconds} s` : 'every stand-in base image is present',
+  );
 } finally {
   await engine.stop();
 }

@@ -16,7 +16,8 @@ async function engine(): Promise<LocalEngine> {
   const local = await startEngine();
   const started = Date.now();
   const created = ensureBaseImages(root, local.dockerHost);
-  if (created.length > 0) console.error(`registry: created ${created.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (created.length > 0)
+    console.error(`registry: created ${created.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);
   return local;
 }
 
@@ -35,7 +36,9 @@ try {
   running.engine = await engine();
   const registry = await startRegistry();
   running.stopRegistry = registry.stop;
-  console.error(`registry: engine ${running.engine.started ? 'started' : 'already running'}, registry up (Ctrl-C to stop both)`);
+  console.error(
+    `registry: engine ${running.engine.started ? 'started' : 'already running'}, registry up (Ctrl-C to stop both)`,
+  );
   console.log(`IMAGE_REGISTRY=${registry.host}`);
   console.log(`DOCKER_HOST=${running.engine.dockerHost}`);
 } catch (error) {

@@ -39,23 +39,68 @@ describe('the dry run', () => {
   });
 });
 
+describe('npm run docker-push', () => {
+  it('shows every command of the dry run, which plain run-many collapses for successful tasks', () => {
+    const result = spawnSync('npm', ['run', '--silent', 'docker-push'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DRY_RUN: '1', ACR_NAME: 'contosoreg', IMAGE_REGISTRY: '', NX_DAEMON: 'false' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    for (const app of ['frontend', 'streamer']) {
+      expect(result.stdout).toContain(
+        `${docker} build --network host -f tools/images/Dockerfile --build-arg APP=${app}`,
+      );
+      expect(result.stdout).toContain(`${docker} push contosoreg.azurecr.io/kubeonazure/${app}:latest`);
+    }
+  }, 120_000);
+});
+
 describe('errors are one line', () => {
   it.each([
-    [['push', 'streamer'], {}, 2, 'docker images: IMAGE_REGISTRY or ACR_NAME is required (e.g. ACR_NAME=myacr for myacr.azurecr.io)'],
-    [['push', 'backend'], { ACR_NAME: 'contosoreg' }, 2, 'docker images: app must be one of frontend, streamer: backend'],
+    [
+      ['push', 'streamer'],
+      {},
+      2,
+      'docker images: IMAGE_REGISTRY or ACR_NAME is required (e.g. ACR_NAME=myacr for myacr.azurecr.io)',
+    ],
+    [
+      ['push', 'backend'],
+      { ACR_NAME: 'contosoreg' },
+      2,
+      'docker images: app must be one of frontend, streamer: backend',
+    ],
     [['deploy', 'frontend'], { ACR_NAME: 'contosoreg' }, 2, 'docker images: action must be build or push: deploy'],
-    [['push', 'frontend'], { ACR_NAME: 'contosoreg', IMAGE_REGISTRY: 'r.example.com' }, 2, 'docker images: set either IMAGE_REGISTRY or ACR_NAME, not both'],
+    [
+      ['push', 'frontend'],
+      { ACR_NAME: 'contosoreg', IMAGE_REGISTRY: 'r.example.com' },
+      2,
+      'docker images: set either IMAGE_REGISTRY or ACR_NAME, not both',
+    ],
   ])('%j %j', (args, env, status, line) => {
     const result = images(args, { DRY_RUN: '1', ...env });
     expect(result.status).toBe(status);
-    expect(result.stderr.trim().split('\n').filter((text) => !text.includes('uncommitted changes'))).toEqual([line]);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((text) => !text.includes('uncommitted changes')),
+    ).toEqual([line]);
   });
 
   it.each(['build', 'push'])('%s without a Docker engine fails with one clear line and runs nothing', (action) => {
     // A socket nobody listens on: the machine "has no Docker engine".
-    const result = images([action, 'frontend'], { IMAGE_REGISTRY: '127.0.0.1:5000', DOCKER_HOST: `unix:///nonexistent/${process.pid}/docker.sock` });
+    const result = images([action, 'frontend'], {
+      IMAGE_REGISTRY: '127.0.0.1:5000',
+      DOCKER_HOST: `unix:///nonexistent/${process.pid}/docker.sock`,
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n').filter((text) => !text.includes('uncommitted changes'))).toEqual([
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((text) => !text.includes('uncommitted changes')),
+    ).toEqual([
       'docker images: no Docker engine reachable (`docker info` failed); start one (npm run registry), or set DRY_RUN=1 to print the commands',
     ]);
     expect(result.stdout).toBe('');

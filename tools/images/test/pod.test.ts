@@ -42,22 +42,35 @@ describe('podRun', () => {
     const run = podRun(objects, 'frontend', { 'cosmos-db-read/connection-string': 'mongodb://db/' }, { PORT: '4000' });
     expect(run.graceSeconds).toBe(20);
     expect(run.args).toEqual([
-      '--user', '65532:65532',
+      '--user',
+      '65532:65532',
       '--read-only',
-      '--cap-drop', 'ALL',
-      '--security-opt', 'no-new-privileges',
-      '--memory', '256m',
-      '--tmpfs', '/tmp:rw,nosuid,nodev,size=64m',
-      '--env', 'REGION=westus',
-      '--env', 'MONGO_URL=mongodb://db/',
-      '--env', 'LOG_LEVEL=info',
-      '--env', 'PORT=4000',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--memory',
+      '256m',
+      '--tmpfs',
+      '/tmp:rw,nosuid,nodev,size=64m',
+      '--env',
+      'REGION=westus',
+      '--env',
+      'MONGO_URL=mongodb://db/',
+      '--env',
+      'LOG_LEVEL=info',
+      '--env',
+      'PORT=4000',
     ]);
   });
 
   it('refuses a required Secret it has no value for, and skips an optional one', () => {
-    expect(() => podRun(objects, 'frontend', {}, {})).toThrow('no value for the Secret cosmos-db-read/connection-string');
-    expect(podRun(objects, 'frontend', { 'cosmos-db-read/connection-string': 'x' }, {}).args.join(' ')).not.toContain('X_BEARER_TOKEN');
+    expect(() => podRun(objects, 'frontend', {}, {})).toThrow(
+      'no value for the Secret cosmos-db-read/connection-string',
+    );
+    expect(podRun(objects, 'frontend', { 'cosmos-db-read/connection-string': 'x' }, {}).args.join(' ')).not.toContain(
+      'X_BEARER_TOKEN',
+    );
   });
 
   it('names a missing Deployment', () => {
@@ -66,7 +79,12 @@ describe('podRun', () => {
 });
 
 describe('dockerMemory', () => {
-  it.each([['256Mi', '256m'], ['1Gi', '1g'], ['512Ki', '512k'], ['1000', '1000b']])('%s → %s', (quantity, flag) => {
+  it.each([
+    ['256Mi', '256m'],
+    ['1Gi', '1g'],
+    ['512Ki', '512k'],
+    ['1000', '1000b'],
+  ])('%s → %s', (quantity, flag) => {
     expect(dockerMemory(quantity)).toBe(flag);
   });
 });

@@ -6,7 +6,38 @@
 import { parseAllDocuments } from 'yaml';
 
 // The rendered manifests are Kubernetes objects; only the fields read here are typed.
-type K8sObject = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
+interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[] };
+}
+interface Container {
+  name: string;
+  image: string;
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+  }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  resources?: { limits?: { memory?: string } };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext?: SecurityContext;
+  volumes?: { name: string; emptyDir?: { sizeLimit?: string } }[];
+  terminationGracePeriodSeconds?: number;
+}
+export interface K8sObject {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  spec?: { template: { spec: PodSpec } };
+}
 
 export interface PodRun {
   /** `docker run` flags, before the image. */
@@ -16,7 +47,9 @@ export interface PodRun {
 }
 
 export function parseManifests(rendered: string): K8sObject[] {
-  return parseAllDocuments(rendered).map((document) => document.toJS() as K8sObject).filter((object) => object !== null);
+  return parseAllDocuments(rendered)
+    .map((document) => document.toJS() as K8sObject)
+    .filter((object) => object !== null);
 }
 
 /** `256Mi` → `256m`, `1Gi` → `1g` (docker's binary units), plain bytes as given. */
@@ -32,14 +65,21 @@ export function dockerMemory(quantity: string): string {
  * `<secret>/<key>` to a value; a non-optional reference without one is an error. `overrides` replace
  * environment variables after the manifest's (e.g. PORT, on the host network).
  */
-export function podRun(objects: K8sObject[], name: string, secrets: Record<string, string>, overrides: Record<string, string>): PodRun {
+export function podRun(
+  objects: K8sObject[],
+  name: string,
+  secrets: Record<string, string>,
+  overrides: Record<string, string>,
+): PodRun {
   const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === name);
-  if (!deployment) throw new Error(`no Deployment ${name} in the rendered overlay`);
-  const pod = deployment.spec.template.spec;
-  const container = pod.containers[0];
+  const pod = deployment?.spec?.template.spec;
+  const container = pod?.containers[0];
+  if (!pod || !container) throw new Error(`no Deployment ${name} with a container in the rendered overlay`);
   const env = new Map<string, string>();
   for (const source of container.envFrom ?? []) {
-    const configMap = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === source.configMapRef?.name);
+    const configMap = objects.find(
+      (object) => object.kind === 'ConfigMap' && object.metadata.name === source.configMapRef?.name,
+    );
     if (!configMap) throw new Error(`envFrom names no ConfigMap in the overlay: ${JSON.stringify(source)}`);
     for (const [key, value] of Object.entries(configMap.data ?? {})) env.set(key, value);
   }
@@ -57,14 +97,15 @@ export function podRun(objects: K8sObject[], name: string, secrets: Record<strin
 
   const security = { ...pod.securityContext, ...container.securityContext };
   const args: string[] = [];
-  if (security.runAsUser !== undefined) args.push('--user', `${security.runAsUser}:${security.runAsGroup ?? security.runAsUser}`);
+  if (security.runAsUser !== undefined)
+    args.push('--user', `${security.runAsUser}:${security.runAsGroup ?? security.runAsUser}`);
   if (security.readOnlyRootFilesystem) args.push('--read-only');
   for (const capability of security.capabilities?.drop ?? []) args.push('--cap-drop', capability);
   if (security.allowPrivilegeEscalation === false) args.push('--security-opt', 'no-new-privileges');
   const memory = container.resources?.limits?.memory;
   if (memory) args.push('--memory', dockerMemory(memory));
   for (const mount of container.volumeMounts ?? []) {
-    const volume = (pod.volumes ?? []).find((candidate: any) => candidate.name === mount.name);
+    const volume = (pod.volumes ?? []).find((candidate) => candidate.name === mount.name);
     if (!volume?.emptyDir) throw new Error(`volume ${mount.name} is not an emptyDir; only those are supported`);
     const size = volume.emptyDir.sizeLimit ? `,size=${dockerMemory(volume.emptyDir.sizeLimit)}` : '';
     args.push('--tmpfs', `${mount.mountPath}:rw,nosuid,nodev${size}`);
