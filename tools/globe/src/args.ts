@@ -11,7 +11,7 @@ Commands:
                           cosmos-db-write in the write region (COSMOS_WRITE_CONNECTION_STRING), x-api when
                           X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD are set
                           (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none)
-  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure:<app>-<tag>
+  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure/<app>:<tag>
                           (registry from IMAGE_REGISTRY or ACR_NAME when set, else the overlay's),
                           wait for every Deployment; the write region first
   status                  one table across regions: deployments, FQDN, /healthz, newest tweet age

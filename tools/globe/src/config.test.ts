@@ -32,12 +32,18 @@ describe('resolveConfig', () => {
       { contextPrefix: 'prod', contexts: ['westus=aks-california'] },
       '/',
     );
-    expect(config.regions.map((region) => region.context)).toEqual(['aks-california', 'aks-london', 'prod-southeastasia']);
+    expect(config.regions.map((region) => region.context)).toEqual([
+      'aks-california',
+      'aks-london',
+      'prod-southeastasia',
+    ]);
   });
 
   it('takes healthz URL overrides per region', () => {
     const config = resolveConfig(file, { healthzUrls: ['uksouth=http://127.0.0.1:8080/healthz'] }, '/');
-    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe('http://127.0.0.1:8080/healthz');
+    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe(
+      'http://127.0.0.1:8080/healthz',
+    );
     expect(config.regions.find((region) => region.name === 'westus')).not.toHaveProperty('healthzUrl');
   });
 
@@ -64,19 +70,30 @@ describe('parseConfigFile', () => {
   });
 
   it('names the offending field', () => {
-    expect(() => parseConfigFile({ ...file, namespace: 'Kube Azure' }, 'c.json')).toThrow(/^invalid config c\.json: namespace: /);
+    expect(() => parseConfigFile({ ...file, namespace: 'Kube Azure' }, 'c.json')).toThrow(
+      /^invalid config c\.json: namespace: /,
+    );
     expect(() => parseConfigFile({ ...file, extra: 1 }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
   });
 
   it('refuses a region list of its own: the regions are @kubeonazure/regions', () => {
-    expect(() => parseConfigFile({ ...file, regions: ['westus'] }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
+    expect(() => parseConfigFile({ ...file, regions: ['westus'] }, 'c.json')).toThrow(
+      /invalid config c\.json: \(root\): /,
+    );
   });
 });
 
 describe('registryFromEnv', () => {
-  it('prefers IMAGE_REGISTRY, then derives from ACR_NAME', () => {
-    expect(registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'x' })).toBe('ghcr.io/me');
-    expect(registryFromEnv({ ACR_NAME: 'myacr' })).toBe('myacr.azurecr.io');
+  it('builds the registry host as the image targets do: one rule, lower-cased', () => {
+    expect(registryFromEnv({ IMAGE_REGISTRY: 'GHCR.io/me' })).toBe('ghcr.io/me');
+    expect(registryFromEnv({ ACR_NAME: 'MyAcr1' })).toBe('myacr1.azurecr.io');
     expect(registryFromEnv({ ACR_NAME: '' })).toBeUndefined();
+  });
+
+  it('refuses both at once, or an ACR name Azure would not accept, in one line', () => {
+    expect(() => registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'myacr1' })).toThrow(
+      'set either IMAGE_REGISTRY or ACR_NAME, not both',
+    );
+    expect(() => registryFromEnv({ ACR_NAME: 'my-acr' })).toThrow('ACR_NAME must be 5-50 letters or digits: my-acr');
   });
 });

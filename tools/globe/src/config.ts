@@ -2,6 +2,7 @@ import path from 'node:path';
 import { REGIONS } from '@kubeonazure/regions';
 import { z } from 'zod';
 import { GlobeError } from './errors.js';
+import { registryFromEnv as imageRegistryFromEnv, RegistryError } from '@kubeonazure/image-refs';
 
 /**
  * The file format (tools/globe/globe.config.json). Paths in it are relative to the file. The
@@ -126,7 +127,10 @@ function requireHttpUrl(region: string, url: string): void {
 
 /** The container registry from the environment, as the image targets read it: IMAGE_REGISTRY or `<ACR_NAME>.azurecr.io`. */
 export function registryFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.IMAGE_REGISTRY !== undefined && env.IMAGE_REGISTRY !== '') return env.IMAGE_REGISTRY;
-  if (env.ACR_NAME !== undefined && env.ACR_NAME !== '') return `${env.ACR_NAME}.azurecr.io`;
-  return undefined;
+  try {
+    return imageRegistryFromEnv(env)?.host;
+  } catch (error) {
+    if (error instanceof RegistryError) throw new GlobeError(error.message);
+    throw error;
+  }
 }

@@ -1,3 +1,4 @@
+import { APPS, imageRepository } from '@kubeonazure/image-refs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { GlobeError } from './errors.js';
 import { isRecord, record } from './objects.js';
@@ -13,12 +14,12 @@ export interface PinnedOverlay {
   manifest: string;
   /** The Deployments in it, in manifest order: what the rollout waits for. */
   deployments: Workload[];
-  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure:frontend-1a2b3c4`. */
+  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure/frontend:1a2b3c4`. */
   images: string[];
 }
 
 export interface ImagePin {
-  /** The image repository name (without registry) to pin, e.g. `kubeonazure`. */
+  /** The path under the registry that holds one repository per app, e.g. `kubeonazure`. */
   imageName: string;
   tag: string;
   /** Replaces the overlay's registry, e.g. `myacr.azurecr.io`; the overlay's is kept when absent. */
@@ -26,15 +27,15 @@ export interface ImagePin {
 }
 
 /**
- * Sets the tag of every `<registry>/<imageName>:<app>[-<anything>]` container image in a rendered
- * overlay to `<app>-<tag>` (the convention `<registry>/kubeonazure:<app>-<git short sha>`).
- * Rewriting the rendered output keeps the overlays in git untouched and needs no kustomize binary;
- * the kustomize `images` transformer cannot do it, because both apps share one image name.
+ * Sets the tag of every `<registry>/<imageName>/<app>` container image in a rendered overlay to
+ * `tag` (the immutable `<git short sha>` that docker-push pushes). Each app has its own repository,
+ * so the tag is the same for all of them; the overlays in git stay untouched.
  */
 export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
   const objects = parseAllDocuments(rendered).map((document) => {
     const problem = document.errors[0];
-    if (problem !== undefined) throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
+    if (problem !== undefined)
+      throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
     return document.toJS() as unknown;
   });
   const images: string[] = [];
@@ -57,24 +58,25 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
       images.push(pinned);
     }
   }
-  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${pin.imageName}:<app>`);
+  if (images.length === 0)
+    throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
   return {
-    manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
+    manifest: objects
+      .filter((object) => object !== null)
+      .map((object) => stringify(object))
+      .join('---\n'),
     deployments,
     images: [...new Set(images)],
   };
 }
 
-/** `<registry>/<imageName>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
+/** `<registry>/<imageName>/<app>:<tag>` for an image of one of the apps, or null for any other image (sidecars). */
 export function pinImage(image: string, { imageName, tag, registry }: ImagePin): string | null {
-  const { repository, tag: current } = splitImage(image);
-  const slash = repository.lastIndexOf('/');
-  if (repository.slice(slash + 1) !== imageName) return null;
-  const app = current?.split('-')[0];
-  if (app === undefined || app === '') {
-    throw new GlobeError(`image ${image} has no <app> tag; expected ${imageName}:<app> or ${imageName}:<app>-<tag>`);
-  }
-  return `${registry === undefined ? repository : `${registry}/${imageName}`}:${app}-${tag}`;
+  const { repository } = splitImage(image);
+  const parts = repository.split('/');
+  const app = APPS.find((candidate) => candidate === parts.at(-1));
+  if (app === undefined || parts.at(-2) !== imageName) return null;
+  return `${registry === undefined ? repository : imageRepository(registry, app)}:${tag}`;
 }
 
 /** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */
@@ -90,5 +92,7 @@ export function splitImage(image: string): { repository: string; tag: string | u
 /** The containers and init containers of a workload's pod template. */
 function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
   const podSpec = record(record(record(object.spec).template).spec);
-  return [podSpec.containers, podSpec.initContainers].flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []));
+  return [podSpec.containers, podSpec.initContainers].flatMap((list) =>
+    Array.isArray(list) ? list.filter(isRecord) : [],
+  );
 }
