@@ -1,4 +1,4 @@
-import { APPS, imageRepository } from '@kubeonazure/image-refs';
+import { type App, APPS, imageRepository } from '@kubeonazure/image-refs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { GlobeError } from './errors.js';
 import { isRecord, record } from './objects.js';
@@ -27,21 +27,42 @@ export interface ImagePin {
 }
 
 /**
- * Sets the tag of every `<registry>/<imageName>/<app>` container image in a rendered overlay to
- * `tag` (the immutable `<git short sha>` that docker-push pushes). Each app has its own repository,
- * so the tag is the same for all of them; the overlays in git stay untouched.
+ * A kustomization that renders the overlay at `overlay` (relative to where the kustomization is
+ * written) with every app image of `rendered` (that overlay, rendered once) pinned to `pin.tag`, and
+ * moved to `pin.registry` when given, through kustomize's own `images` field: each app has its own
+ * repository, so no rendered YAML is rewritten.
  */
-export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
-  const objects = parseAllDocuments(rendered).map((document) => {
-    const problem = document.errors[0];
-    if (problem !== undefined)
-      throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
-    return document.toJS() as unknown;
+export function pinningKustomization(overlay: string, rendered: string, pin: ImagePin): string {
+  const repositories = new Map<string, App>();
+  for (const object of parseManifest(rendered)) {
+    for (const container of podContainers(object)) {
+      if (typeof container.image !== 'string') continue;
+      const { repository } = splitImage(container.image);
+      const app = appOf(repository, pin.imageName);
+      if (app !== undefined) repositories.set(repository, app);
+    }
+  }
+  if (repositories.size === 0) {
+    throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
+  }
+  const images = [...repositories].map(([name, app]) => ({
+    name,
+    ...(pin.registry === undefined ? {} : { newName: imageRepository(pin.registry, app) }),
+    newTag: pin.tag,
+  }));
+  return stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [overlay],
+    images,
   });
+}
+
+/** The Deployments and app images of a pinned overlay, rendered from `pinningKustomization`. */
+export function pinnedOverlay(manifest: string, pin: ImagePin): PinnedOverlay {
   const images: string[] = [];
   const deployments: Workload[] = [];
-  for (const object of objects) {
-    if (!isRecord(object)) continue;
+  for (const object of parseManifest(manifest)) {
     const metadata = record(object.metadata);
     if (object.kind === 'Deployment' && typeof metadata.name === 'string') {
       deployments.push({
@@ -52,31 +73,29 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
     }
     for (const container of podContainers(object)) {
       if (typeof container.image !== 'string') continue;
-      const pinned = pinImage(container.image, pin);
-      if (pinned === null) continue;
-      container.image = pinned;
-      images.push(pinned);
+      const { repository, tag } = splitImage(container.image);
+      if (appOf(repository, pin.imageName) === undefined) continue;
+      if (tag !== pin.tag) throw new GlobeError(`image ${container.image} was not pinned to ${pin.tag}`);
+      images.push(container.image);
     }
   }
-  if (images.length === 0)
-    throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
-  return {
-    manifest: objects
-      .filter((object) => object !== null)
-      .map((object) => stringify(object))
-      .join('---\n'),
-    deployments,
-    images: [...new Set(images)],
-  };
+  return { manifest, deployments, images: [...new Set(images)] };
 }
 
-/** `<registry>/<imageName>/<app>:<tag>` for an image of one of the apps, or null for any other image (sidecars). */
-export function pinImage(image: string, { imageName, tag, registry }: ImagePin): string | null {
-  const { repository } = splitImage(image);
+/** The app whose repository `<registry>/<imageName>/<app>` is, or undefined for any other image (sidecars). */
+function appOf(repository: string, imageName: string): App | undefined {
   const parts = repository.split('/');
-  const app = APPS.find((candidate) => candidate === parts.at(-1));
-  if (app === undefined || parts.at(-2) !== imageName) return null;
-  return `${registry === undefined ? repository : imageRepository(registry, app)}:${tag}`;
+  return parts.at(-2) === imageName ? APPS.find((candidate) => candidate === parts.at(-1)) : undefined;
+}
+
+function parseManifest(rendered: string): Record<string, unknown>[] {
+  return parseAllDocuments(rendered).flatMap((document) => {
+    const problem = document.errors[0];
+    if (problem !== undefined)
+      throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
+    const object = document.toJS() as unknown;
+    return isRecord(object) ? [object] : [];
+  });
 }
 
 /** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */

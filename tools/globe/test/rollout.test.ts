@@ -103,7 +103,9 @@ describe('globe rollout', () => {
     expect(globe.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
       `$ kubectl kustomize ${k8sDir}/overlays/westus`,
+      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/westus$/),
       `$ kubectl kustomize ${k8sDir}/overlays/uksouth`,
+      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/uksouth$/),
       expect.stringMatching(/^\$ kubectl --context kubeonazure-westus apply -f - {2}< overlay westus with .*dry2/),
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/streamer --timeout=5m',

@@ -31,6 +31,8 @@ let registry: LocalRegistry;
 let clone: string;
 let commit: string;
 const pushedDigest = new Map<App, string>();
+/** Containers a test started and did not stop (it failed first): removed after all tests. */
+const containers = new Set<string>();
 
 function run(program: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return spawnSync(program, args, {
@@ -76,6 +78,18 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 afterAll(async () => {
+  // The engine's store lives on in the cache: drop this run's images (their layers stay as cache)
+  // and keep the build cache bounded.
+  if (engine && containers.size > 0)
+    run(docker, ['rm', '--force', ...containers], { env: { DOCKER_HOST: engine.dockerHost } });
+  if (engine && registry && commit) {
+    const tags = APPS.flatMap((app) => [
+      `${imageRepository(registry.host, app)}:latest`,
+      `${imageRepository(registry.host, app)}:${commit}`,
+    ]);
+    run(docker, ['image', 'rm', '--force', ...tags], { env: { DOCKER_HOST: engine.dockerHost } });
+    run(docker, ['builder', 'prune', '--force', '--keep-storage', '2gb'], { env: { DOCKER_HOST: engine.dockerHost } });
+  }
   await registry?.stop();
   await engine?.stop();
   if (clone) rmSync(clone, { recursive: true, force: true });
@@ -197,6 +211,7 @@ describe("the pulled images run with their pods' settings", () => {
       ...args,
       `${imageRepository(registry.host, app)}:${commit}`,
     ]);
+    containers.add(id);
     return { id, graceSeconds };
   }
 
@@ -208,6 +223,7 @@ describe("the pulled images run with their pods' settings", () => {
     const exitCode = Number(dockerRun(['inspect', '--format', '{{.State.ExitCode}}', id]));
     const logs = run(docker, ['logs', id], { env: { DOCKER_HOST: engine.dockerHost } });
     dockerRun(['rm', id]);
+    containers.delete(id);
     return { elapsed, exitCode, logs: `${logs.stdout}${logs.stderr}` };
   }
 
