@@ -346,15 +346,26 @@ async function writeKubeconfig(file: string, clusters: LocalCluster[], pki: Pki)
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** A TCP port that is free on 127.0.0.1 right now. */
+// Below Linux's default ephemeral range (32768-60999): a port the kernel hands to an outgoing
+// connection or to another test's listen(0) between our check and etcd's or the apiserver's bind
+// would make that start fail with "address already in use".
+const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+
+/** A TCP port below the ephemeral range that is free on 127.0.0.1 right now. */
 async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 from ${PORT_RANGE.from} to ${PORT_RANGE.to}`);
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('could not allocate a port');
-  return address.port;
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
 }
