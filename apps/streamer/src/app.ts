@@ -3,6 +3,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
+import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
+import { leaseTerms, type LeaseDocument } from './lease/lease.js';
+import { LeaseStore } from './lease/lease-store.js';
+import { LeasedSource } from './lease/leased-source.js';
 import { opsHandler, type Readiness } from './ops/http.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
@@ -67,7 +71,23 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const source = createSource(config, intake, metrics, log, sleep);
+  const makeSource = () => createSource(config, intake, metrics, log, sleep);
+  // With LEASE=true every region runs a streamer and only the lease holder's source runs.
+  const source: Source = config.lease
+    ? new LeasedSource(
+        new LeaseStore(
+          client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
+          LEASE_NAME,
+          leaseTerms(config.lease.ttlMs),
+        ),
+        makeSource,
+        leaseTerms(config.lease.ttlMs),
+        { holder: leaseHolderId(config.region), region: config.region },
+        log,
+        sleep,
+        (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
+      )
+    : makeSource();
   batcher.start();
   const sourceDone = source.run();
   log.info(

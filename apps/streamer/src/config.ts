@@ -47,6 +47,9 @@ const env = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(20_000),
   STREAM_STALL_TIMEOUT_MS: integer(1, 600_000).default(30_000),
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
+  LEASE: boolean.default(false),
+  LEASE_TTL_MS: integer(300, 600_000).default(15_000),
+  LEASE_COLLECTION: z.string().min(1).default('leases'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -59,6 +62,7 @@ function toConfig(e: z.infer<typeof env>) {
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP },
     stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
+    lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
     pipeline: {
       queueCapacity: e.QUEUE_CAPACITY,
       batchSize: e.BATCH_SIZE,
