@@ -1,5 +1,6 @@
 import type { TweetRepository } from '@kubeonazure/tweet-model';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from '@kubeonazure/service-kit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
 import feed from './plugins/app/feed.js';
@@ -10,7 +11,7 @@ import rateLimit from './plugins/external/rate-limit.js';
 import serveStatic from './plugins/external/static.js';
 import underPressure from './plugins/external/under-pressure.js';
 import view from './plugins/external/view.js';
-import type { Region } from './regions.js';
+import type { ServedRegion } from './regions.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
@@ -22,13 +23,14 @@ export interface AppOptions {
   repository: TweetRepository;
   /** Interval of the comment lines that keep idle event streams open. */
   heartbeatMs?: number;
-  logger?: FastifyServerOptions['logger'];
+  /** The process logger (service-kit); tests leave it out and log nothing. */
+  logger?: Logger;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The region this copy serves, for the banner and /healthz. */
-    region: Region;
+    region: ServedRegion;
   }
 }
 
@@ -37,7 +39,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   // Per-request log lines would cost more than serving `/` from memory; the metrics histogram covers requests.
   const fastify = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
   });
   fastify.decorate('region', config.region);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError } from '@kubeonazure/service-kit';
+import { parseConfig } from './config.js';
 
 // Put together here so that no credential-shaped literal is committed.
 const secretUrl = ['mongodb://reader:', 's3cr3t-password', '@db.example:10255/?ssl=true'].join('');
@@ -27,9 +28,8 @@ describe('parseConfig', () => {
       pollIntervalMs: 1000,
       readTimeoutMs: 2000,
       logLevel: 'info',
-      readRegion: 'UK South',
     });
-    expect(config.region.label).toBe('London · UK South');
+    expect(config.region).toMatchObject({ label: 'London · UK South', displayName: 'UK South' });
   });
 
   it('reads every variable', () => {
@@ -38,19 +38,18 @@ describe('parseConfig', () => {
       REGION: 'southeastasia',
       MONGO_DB: 'db',
       MONGO_COLLECTION: 'c',
-      MONGO_READ_REGION: 'East Asia',
       PORT: '3000',
       POLL_INTERVAL_MS: '250',
       READ_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '50',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ database: 'db', collection: 'c', readRegion: 'East Asia', port: 3000, pollIntervalMs: 250, readTimeoutMs: 5000, rateLimitPerMinute: 50, logLevel: 'warn' });
+    expect(config).toMatchObject({ database: 'db', collection: 'c', port: 3000, pollIntervalMs: 250, readTimeoutMs: 5000, rateLimitPerMinute: 50, logLevel: 'warn' });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
   });
 
   it('has no read tag for local development', () => {
-    expect(parseConfig({ ...minimal, REGION: 'local' }).readRegion).toBeUndefined();
+    expect(parseConfig({ ...minimal, REGION: 'local' }).region.displayName).toBeNull();
   });
 
   it.each([
@@ -65,7 +64,7 @@ describe('parseConfig', () => {
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);
-    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(message).toMatch(new RegExp(`^${variable} `));
     expect(message).not.toContain('\n');
   });
 
@@ -76,5 +75,9 @@ describe('parseConfig', () => {
 
   it('treats empty variables as unset', () => {
     expect(parseConfig({ ...minimal, PORT: '' }).port).toBe(8080);
+  });
+
+  it('trims the newline that `az ... -o tsv` leaves on a secret', () => {
+    expect(parseConfig({ ...minimal, MONGO_URL: `${secretUrl}\n` }).mongoUrl).toBe(secretUrl);
   });
 });

@@ -1,27 +1,30 @@
-/** The regions a frontend can serve, keyed by the short name in `REGION`. */
-export interface Region {
-  /** Short Azure name, as in `REGION` (`uksouth`). */
+import { findRegion, REGION_NAMES } from '@kubeonazure/regions';
+
+/** The region a frontend serves: one of the list in libs/regions, or `local` on a laptop. */
+export interface ServedRegion {
+  /** Short name, as in `REGION` (`uksouth`). */
   name: string;
-  /** Azure display name: the `region` tag on Cosmos DB replicas, used for the read preference. */
-  azureName: string | null;
+  /** Azure display name: the `region` tag on Cosmos DB replicas, for the read preference; null locally. */
+  displayName: string | null;
   /** City, for the banner. */
   city: string;
   /** Banner text: "London · UK South". */
   label: string;
 }
 
-function region(name: string, city: string, azureName: string | null): Region {
-  return { name, azureName, city, label: azureName ? `${city} · ${azureName}` : city };
+export const LOCAL = 'local';
+
+/** Every value REGION may take. */
+export const SERVED_REGION_NAMES: [string, ...string[]] = [LOCAL, ...REGION_NAMES];
+
+/** The region behind a REGION value; `local` is development on a laptop, with no read tag. */
+export function servedRegion(name: string): ServedRegion {
+  const region = findRegion(name);
+  if (region === undefined) return { name: LOCAL, displayName: null, city: 'Local development', label: 'Local development' };
+  return {
+    name: region.name,
+    displayName: region.displayName,
+    city: region.city,
+    label: `${region.city} · ${region.displayName}`,
+  };
 }
-
-export const REGIONS = {
-  westus: region('westus', 'California', 'West US'),
-  uksouth: region('uksouth', 'London', 'UK South'),
-  southeastasia: region('southeastasia', 'Singapore', 'Southeast Asia'),
-  // Development on a laptop: no Azure region, so no read tag.
-  local: region('local', 'Local development', null),
-} as const satisfies Record<string, Region>;
-
-export type RegionName = keyof typeof REGIONS;
-
-export const REGION_NAMES = Object.keys(REGIONS) as RegionName[];

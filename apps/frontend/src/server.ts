@@ -1,58 +1,40 @@
+import { createLogger, loadConfig, onShutdown } from '@kubeonazure/service-kit';
 import { createClient, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
 import { buildApp } from './app.js';
-import { ConfigError, parseConfig, type Config } from './config.js';
-
-/** Longer than this and shutdown gives up on in-flight requests (Kubernetes kills at 30 s). */
-const SHUTDOWN_TIMEOUT_MS = 20_000;
-
-function loadConfig(): Config {
-  try {
-    return parseConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
-}
+import { parseConfig, type Config } from './config.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
 // answers /healthz 503, so Traffic Manager and the readiness probe see the truth, and it recovers by
 // itself (no crash loop with growing back-off).
 function readerClient(config: Config): MongoClient {
   try {
-    return createClient(config.mongoUrl, { role: 'reader', region: config.readRegion });
+    return createClient(config.mongoUrl, { role: 'reader', region: config.region.displayName ?? undefined });
   } catch (error) {
     // createClient leaves the connection string out of its message.
-    console.error(`Invalid configuration: MONGO_URL: ${(error as Error).message}`);
+    process.stderr.write(`invalid configuration: MONGO_URL ${(error as Error).message}\n`);
     process.exit(2);
   }
 }
 
-const config = loadConfig();
+const config = loadConfig(parseConfig);
+const log = createLogger({ service: 'frontend', region: config.region.name, level: config.logLevel });
 const client = readerClient(config);
 const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
-const app = await buildApp({ config, repository, logger: { level: config.logLevel } });
+const app = await buildApp({ config, repository, logger: log });
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
-async function shutdown(signal: string) {
-  app.log.info({ signal }, 'shutting down');
-  setTimeout(() => {
-    app.log.error('shutdown timed out');
-    process.exit(1);
-  }, SHUTDOWN_TIMEOUT_MS).unref();
+onShutdown({ graceMs: config.shutdownGraceMs, log }, async () => {
   await app.close();
   await client.close();
-}
-process.once('SIGTERM', (signal) => void shutdown(signal));
-process.once('SIGINT', (signal) => void shutdown(signal));
+});
 
 try {
   await app.listen({ host: config.host, port: config.port });
 } catch (error) {
   // e.g. EADDRINUSE: one line, not a stack trace.
-  console.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+  process.stderr.write(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`);
   await client.close();
   process.exit(1);
 }
-app.log.info({ region: config.region.name, readRegion: config.readRegion ?? null }, 'frontend ready');
+log.info({ readRegion: config.region.displayName }, 'frontend ready');

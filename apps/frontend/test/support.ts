@@ -3,7 +3,7 @@ import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet
 import type { FastifyInstance } from 'fastify';
 import type { MongoClient } from 'mongodb';
 import { buildApp, type AppOptions } from '../src/app.js';
-import { REGIONS } from '../src/regions.js';
+import { servedRegion } from '../src/regions.js';
 
 let sequence = 0;
 
@@ -51,7 +51,7 @@ export async function startTestApp(url: string, options: Partial<AppOptions> = {
   const repository = TweetRepository.fromClient(client, { database });
   await repository.ensureIndexes();
   const app = await buildApp({
-    config: { region: REGIONS.uksouth, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 1000 },
+    config: { region: servedRegion('uksouth'), pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 1000 },
     repository,
     ...options,
   });

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
@@ -36,10 +36,6 @@ export interface App {
 
 const PING_TIMEOUT_MS = 2_000;
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'region' | 'source'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'streamer', region: config.region, source: config.source } });
-}
-
 const abortableSleep: Sleep = (ms, signal) =>
   delay(ms, undefined, signal ? { signal } : {}).catch((error: unknown) => {
     if (!signal?.aborted) throw error;
@@ -47,7 +43,9 @@ const abortableSleep: Sleep = (ms, signal) =>
 
 /** Connects to the database and starts the pipeline and the configured source. */
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
-  const log = dependencies.logger ?? createLogger(config);
+  const log =
+    dependencies.logger ??
+    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({ source: config.source });
   const sleep = dependencies.sleep ?? abortableSleep;
   const client = await connect(config.mongo.url, { role: 'writer' });
   const repository = TweetRepository.fromClient(client, {

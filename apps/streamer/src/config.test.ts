@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, SAMPLE_FILE } from './config.js';
+import { ConfigError } from '@kubeonazure/service-kit';
+import { parseConfig, SAMPLE_FILE } from './config.js';
 
 const MONGO_URL = 'mongodb://127.0.0.1:27017/';
 

@@ -1,29 +1,28 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REGION_NAMES } from '@kubeonazure/regions';
+import {
+  boolean,
+  ConfigError,
+  httpUrl,
+  integer,
+  logLevel,
+  mongoUrl,
+  nonEmpty,
+  oneOf,
+  parseEnv,
+  type Env,
+} from '@kubeonazure/service-kit';
+import { DEFAULT_COLLECTION, DEFAULT_DATABASE, MAX_INSERT_BATCH } from '@kubeonazure/tweet-model';
 import { z } from 'zod';
-import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 
 /** The shipped synthetic sample; resolved from the app root so it works from both src/ and dist/. */
 export const SAMPLE_FILE = fileURLToPath(new URL('../data/sample.jsonl', import.meta.url));
 
-const MAX_BATCH = 1000;
-
-// Messages never include the offending value: MONGO_URL and X_BEARER_TOKEN carry credentials.
-const integer = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `must be an integer from ${min} to ${max}` })
-    .int({ error: `must be an integer from ${min} to ${max}` })
-    .min(min, { error: `must be an integer from ${min} to ${max}` })
-    .max(max, { error: `must be an integer from ${min} to ${max}` });
-const boolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-  .transform((url) => url.replace(/\/+$/, ''));
-
-const env = z.object({
-  MONGO_URL: z.string({ error: 'is required' }).regex(/^mongodb(\+srv)?:\/\//, { error: 'must be a mongodb:// URL' }),
-  MONGO_DB: z.string().min(1).default(DEFAULT_DATABASE),
-  MONGO_COLLECTION: z.string().min(1).default(DEFAULT_COLLECTION),
+const env = {
+  MONGO_URL: mongoUrl,
+  MONGO_DB: nonEmpty.default(DEFAULT_DATABASE),
+  MONGO_COLLECTION: nonEmpty.default(DEFAULT_COLLECTION),
   X_BEARER_TOKEN: z.string().optional(),
   X_API_BASE_URL: httpUrl.default('https://api.x.com'),
   TRACK: z
@@ -31,17 +30,15 @@ const env = z.object({
     .default('docker')
     .transform((value) => [...new Set(value.split(',').map((term) => term.trim()).filter(Boolean))])
     .refine((terms) => terms.length > 0, { error: 'must name at least one term' }),
-  STREAMER_SOURCE: z.enum(['stream', 'search', 'replay'], { error: 'must be stream, search or replay' }).optional(),
+  STREAMER_SOURCE: oneOf(['stream', 'search', 'replay']).optional(),
   REPLAY_FILE: z.string().min(1).default(SAMPLE_FILE),
   REPLAY_RATE: z.coerce.number({ error: 'must be a number >= 0' }).min(0, { error: 'must be a number >= 0' }).default(10),
   REPLAY_LOOP: boolean.default(false),
-  REGION: z.enum(['westus', 'uksouth', 'southeastasia'], { error: 'must be westus, uksouth or southeastasia' }).optional(),
+  REGION: oneOf(REGION_NAMES as [string, ...string[]]).optional(),
   PORT: integer(0, 65535).default(9464),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' })
-    .default('info'),
+  LOG_LEVEL: logLevel.default('info'),
   QUEUE_CAPACITY: integer(1, 1_000_000).default(10_000),
-  BATCH_SIZE: integer(1, MAX_BATCH).default(500),
+  BATCH_SIZE: integer(1, MAX_INSERT_BATCH).default(500),
   BATCH_MAX_WAIT_MS: integer(1, 600_000).default(1000),
   DB_RETRY_MAX_MS: integer(1, 600_000).default(30_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(20_000),
@@ -49,12 +46,12 @@ const env = z.object({
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
-  LEASE_COLLECTION: z.string().min(1).default('leases'),
-});
+  LEASE_COLLECTION: nonEmpty.default('leases'),
+};
 
 export type Config = ReturnType<typeof toConfig>;
 
-function toConfig(e: z.infer<typeof env>) {
+function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
   return {
     mongo: { url: e.MONGO_URL, database: e.MONGO_DB, collection: e.MONGO_COLLECTION },
     source: e.STREAMER_SOURCE ?? (e.X_BEARER_TOKEN ? 'stream' : 'replay'),
@@ -76,26 +73,9 @@ function toConfig(e: z.infer<typeof env>) {
   } as const;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /** Reads the configuration from environment variables; throws a ConfigError naming the first bad variable. */
-export function parseConfig(source: Record<string, string | undefined>): Config {
-  // An empty variable means "not set": Kubernetes and shells produce them easily.
-  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const result = env.safeParse(present);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'configuration'), issue?.message ?? 'is invalid');
-  }
-  const config = toConfig(result.data);
+export function parseConfig(source: Env): Config {
+  const config = toConfig(parseEnv(env, source));
   if (config.source !== 'replay' && !config.x.bearerToken) {
     throw new ConfigError('X_BEARER_TOKEN', `is required when STREAMER_SOURCE is ${config.source}`);
   }

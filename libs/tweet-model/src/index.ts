@@ -1,13 +1,16 @@
 export {
   DEFAULT_COLLECTION,
   DEFAULT_DATABASE,
+  publicTweetSchema,
+  toPublicTweet,
   TweetValidationError,
   tweetDocumentSchema,
   validateTweet,
+  type PublicTweet,
   type TweetDocument,
 } from './tweet.js';
 export { mapXMessage, mapXSearchPage, type MappedMessage, type XApiProblem } from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
-export { MAX_PAGE_SIZE, MAX_UPSERT_BATCH, TweetRepository } from './repository.js';
+export { MAX_PAGE_SIZE, MAX_INSERT_BATCH, TweetRepository } from './repository.js';

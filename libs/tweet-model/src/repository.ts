@@ -5,7 +5,7 @@ import { COSMOS_THROTTLED, failedWrites, withThrottleRetry, type ThrottleRetryOp
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE, validateTweet, type TweetDocument } from './tweet.js';
 
 /** Upper bound per upsertMany call: keeps one bulk write within a single Cosmos DB request budget. */
-export const MAX_UPSERT_BATCH = 1000;
+export const MAX_INSERT_BATCH = 1000;
 const DUPLICATE_KEY = 11000;
 /** Upper bound for one page of `latest` / `newerThan`. */
 export const MAX_PAGE_SIZE = 1000;
@@ -47,8 +47,8 @@ export class TweetRepository {
    * writes, only those are retried.
    */
   async upsertMany(tweets: TweetDocument[]): Promise<{ inserted: number; duplicates: number }> {
-    if (tweets.length > MAX_UPSERT_BATCH) {
-      throw new RangeError(`upsertMany accepts at most ${MAX_UPSERT_BATCH} tweets per call, got ${tweets.length}`);
+    if (tweets.length > MAX_INSERT_BATCH) {
+      throw new RangeError(`upsertMany accepts at most ${MAX_INSERT_BATCH} tweets per call, got ${tweets.length}`);
     }
     if (tweets.length === 0) return { inserted: 0, duplicates: 0 };
     let pending = tweets.map((tweet) => validateTweet(tweet));

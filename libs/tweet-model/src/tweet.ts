@@ -38,6 +38,20 @@ export const tweetDocumentSchema = z.object({
 
 export type TweetDocument = z.infer<typeof tweetDocumentSchema>;
 
+/**
+ * A stored tweet as the public API serves it, derived from the stored shape: `id` instead of `_id`,
+ * an ISO date, no ingestion bookkeeping.
+ */
+export const publicTweetSchema = tweetDocumentSchema
+  .omit({ _id: true, created_at: true, ingested_at: true })
+  .extend({ id: idString, created_at: z.iso.datetime() });
+
+export type PublicTweet = z.infer<typeof publicTweetSchema>;
+
+export function toPublicTweet({ _id, ingested_at: _ingestedAt, created_at, ...tweet }: TweetDocument): PublicTweet {
+  return { id: _id, created_at: created_at.toISOString(), ...tweet };
+}
+
 /** A document that does not fit the schema; `field` is the dotted path of the first offending field. */
 export class TweetValidationError extends Error {
   override name = 'TweetValidationError';

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { toCard } from '../cards.js';
+import { jsonSchema } from '../json-schema.js';
 import { parseCursor } from '../paging.js';
 import { FANOUT_LIMIT } from '../plugins/app/feed.js';
 
@@ -21,9 +22,10 @@ interface Client {
   pending: Event[] | null;
 }
 
-const querystring = Type.Object({
-  since: Type.Optional(Type.String({ maxLength: 200, description: 'cursor of the newest tweet the page shows' })),
+const Query = z.object({
+  since: z.string().max(200).optional().describe('cursor of the newest tweet the page shows'),
 });
+const querystring = jsonSchema(Query, 'input');
 
 /**
  * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
@@ -31,8 +33,7 @@ const querystring = Type.Object({
  * the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
  * sends `?since=` its newest tweet) and first gets what it missed.
  */
-export default async function events(app: FastifyInstance, options: { heartbeatMs: number }) {
-  const fastify = app.withTypeProvider<TypeBoxTypeProvider>();
+export default async function events(fastify: FastifyInstance, options: { heartbeatMs: number }) {
   const clients = new Set<Client>();
 
   async function render(tweets: TweetDocument[]): Promise<Event[]> {
@@ -83,7 +84,7 @@ export default async function events(app: FastifyInstance, options: { heartbeatM
     fastify.metrics.sseClients.set(0);
   });
 
-  fastify.get('/events', { schema: { querystring }, config: { rateLimit: {} } }, async (request, reply) => {
+  fastify.get<{ Querystring: z.output<typeof Query> }>('/events', { schema: { querystring }, config: { rateLimit: {} } }, async (request, reply) => {
     const lastEventId = request.headers['last-event-id'];
     const since = typeof lastEventId === 'string' && lastEventId !== ''
       ? parseCursor(lastEventId, 'Last-Event-ID')

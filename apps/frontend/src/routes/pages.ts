@@ -1,9 +1,10 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { acceptsGzip } from '../accepts-gzip.js';
+import { jsonSchema } from '../json-schema.js';
 import { toCard } from '../cards.js';
 import { PAGE_SIZE, parseCursor } from '../paging.js';
 import { exactUtc, relativeTime } from '../relative-time.js';
@@ -13,10 +14,10 @@ const RENDERED_PAGE_TTL_MS = 1000;
 
 const compress = promisify(gzip);
 
-const querystring = Type.Object({ before: Type.Optional(Type.String({ maxLength: 200 })) });
+const Query = z.object({ before: z.string().max(200).optional() });
+const querystring = jsonSchema(Query, 'input');
 
-export default async function pages(app: FastifyInstance) {
-  const fastify = app.withTypeProvider<TypeBoxTypeProvider>();
+export default async function pages(fastify: FastifyInstance) {
   // The newest page as sent, plain and gzipped once per render: a request then costs no
   // rendering, no UTF-8 encoding and no compression, and browsers get a tenth of the bytes.
   let rendered: { page: TweetDocument[]; body: Buffer; gzipped: Buffer; until: number } | null = null;
@@ -37,7 +38,7 @@ export default async function pages(app: FastifyInstance) {
     });
   }
 
-  fastify.get('/', { schema: { querystring }, config: { html: true } }, async (request, reply) => {
+  fastify.get<{ Querystring: z.output<typeof Query> }>('/', { schema: { querystring }, config: { html: true } }, async (request, reply) => {
     reply.type('text/html; charset=utf-8');
     const before = parseCursor(request.query.before, 'before');
     if (before) {
