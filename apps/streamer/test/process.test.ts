@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { FakeXApi, frame } from './fake-x-api.js';
+import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
 import { databaseName, streamMessage, waitFor, withMongo } from './helpers.js';
 
 // These tests run the built entry point with plain `node`, as the container image does.
