@@ -80,7 +80,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
         ),
         makeSource,
         leaseTerms(config.lease.ttlMs),
-        { holder: leaseHolderId(config.region), region: config.region },
+        { holder: leaseHolderId(config.region), region: config.region, standbyDelayMs: config.lease.standbyDelayMs },
         log,
         sleep,
         (holding) => metrics.leaseHeld.set(holding ? 1 : 0),

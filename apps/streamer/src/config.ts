@@ -47,6 +47,7 @@ const env = {
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
   LEASE_COLLECTION: nonEmpty.default('leases'),
+  LEASE_STANDBY_DELAY_MS: integer(0, 600_000).default(0),
 };
 
 export type Config = ReturnType<typeof toConfig>;
@@ -59,7 +60,9 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP },
     stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
-    lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
+    lease: e.LEASE
+      ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION, standbyDelayMs: e.LEASE_STANDBY_DELAY_MS }
+      : null,
     pipeline: {
       queueCapacity: e.QUEUE_CAPACITY,
       batchSize: e.BATCH_SIZE,

@@ -69,31 +69,38 @@ export class DatabaseTier {
       }),
     );
     const tier = new DatabaseTier([]);
-
-    const [primary, ...standbys] = regions;
-    if (!primary) throw new Error('no regions');
-    await primary.postgres.initPrimary();
-    await primary.postgres.start();
-    await primary.postgres.sql(`CREATE DATABASE ${FERRETDB_DATABASE}`);
-    await primary.ferretdb.start();
-    await prepare(primary.ferretdb.url);
-    await Promise.all(
-      standbys.map(async (standby) => {
-        await standby.postgres.initStandbyOf(primary.postgres);
-        await standby.postgres.start();
-        await standby.ferretdb.start();
-      }),
-    );
-    for (const entry of regions) {
-      const view: TopologyView = {
-        hosts,
-        me: `127.0.0.1:${entry.frontPort}`,
-        primary: hosts[0] ?? null,
-        term: tier.term,
-        tags: { region: entry.region.displayName },
-      };
-      const front = await WireFront.start(entry.frontPort, { host: '127.0.0.1', port: entry.ferretdb.port }, view);
-      tier.regions.push({ region: entry.region, postgres: entry.postgres, ferretdb: entry.ferretdb, front, lagMs: 0 });
+    try {
+      const [primary, ...standbys] = regions;
+      if (!primary) throw new Error('no regions');
+      await primary.postgres.initPrimary();
+      await primary.postgres.start();
+      await primary.postgres.sql(`CREATE DATABASE ${FERRETDB_DATABASE}`);
+      await primary.ferretdb.start();
+      await prepare(primary.ferretdb.url);
+      await Promise.all(
+        standbys.map(async (standby) => {
+          await standby.postgres.initStandbyOf(primary.postgres);
+          await standby.postgres.start();
+          await standby.ferretdb.start();
+        }),
+      );
+      for (const entry of regions) {
+        const view: TopologyView = {
+          hosts,
+          me: `127.0.0.1:${entry.frontPort}`,
+          primary: hosts[0] ?? null,
+          term: tier.term,
+          tags: { region: entry.region.displayName },
+        };
+        const front = await WireFront.start(entry.frontPort, { host: '127.0.0.1', port: entry.ferretdb.port }, view);
+        tier.regions.push({ region: entry.region, postgres: entry.postgres, ferretdb: entry.ferretdb, front, lagMs: 0 });
+      }
+    } catch (error) {
+      // Whatever started is stopped: nothing is left running after a failed start.
+      await Promise.all(regions.map((entry) => entry.ferretdb.stop()));
+      await Promise.all(regions.map((entry) => entry.postgres.kill()));
+      await Promise.all(tier.regions.map((entry) => entry.front.close()));
+      throw error;
     }
     return tier;
   }

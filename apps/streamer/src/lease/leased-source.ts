@@ -7,6 +7,11 @@ export interface LeaseIdentity {
   /** Unique per process: host name, pid and a random part. */
   holder: string;
   region: string | null;
+  /**
+   * How long to wait before the first claim: a region's streamer that should only stand by (outside
+   * the write region) lets the write region's streamer claim a free lease first.
+   */
+  standbyDelayMs?: number;
 }
 
 /**
@@ -42,6 +47,7 @@ export class LeasedSource implements Source {
 
   async run(): Promise<void> {
     const { signal } = this.stopping;
+    if (this.identity.standbyDelayMs) await this.sleep(this.identity.standbyDelayMs, signal);
     try {
       while (!signal.aborted) {
         if (this.inner && !mayStream(this.claimValidUntil, this.clock())) {
