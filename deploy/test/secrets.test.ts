@@ -8,7 +8,7 @@ import { repoRoot, run } from './support.ts';
 const SECRETLINT = [
   `${repoRoot}node_modules/secretlint/bin/secretlint.js`,
   '--secretlintrc',
-  'deploy/.secretlintrc.json',
+  `${repoRoot}.secretlintrc.json`,
   '--format',
   'json',
   '--no-glob',
@@ -31,13 +31,8 @@ function secretlint(files: string[]): Finding[] {
   return (JSON.parse(readFileSync(report, 'utf8')) as Finding[]).filter((file) => file.messages.length > 0);
 }
 
+// `npm run secret-scan` (a root target, part of `npm run lint`) runs these rules over every tracked file.
 describe('the repository-wide secret check', () => {
-  it('finds no credential in any file git tracks', () => {
-    expect(tracked.length).toBeGreaterThan(50);
-    const findings = secretlint(tracked);
-    expect(findings.map((file) => `${file.filePath}: ${file.messages.map((message) => message.message).join('; ')}`)).toEqual([]);
-  });
-
   it('catches a Cosmos DB connection string with an account key, without printing the key', () => {
     // Built at run time, so no credential-shaped literal is ever committed.
     const key = encodeURIComponent(Buffer.from(Array.from({ length: 64 }, (_, index) => (index * 37 + 11) % 256)).toString('base64'));

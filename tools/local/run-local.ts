@@ -53,6 +53,14 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-start('streamer', { STREAMER_SOURCE: 'replay', REPLAY_RATE: process.env.REPLAY_RATE ?? '2', REGION: 'westus', PORT: '9464' });
+// The sample's posts arrive at their recorded spacing with timestamps moved to now, so the page
+// reads "newest tweet 2 s ago" and keeps moving like the live system.
+start('streamer', {
+  STREAMER_SOURCE: 'replay',
+  REPLAY_TIMESTAMPS: 'shifted-to-now',
+  REPLAY_RATE: process.env.REPLAY_RATE ?? '0',
+  REGION: 'westus',
+  PORT: '9464',
+});
 start('frontend', { PORT: frontendPort, REGION: process.env.REGION ?? 'local' });
 console.log(`frontend: http://localhost:${frontendPort}  (Ctrl-C stops everything)`);

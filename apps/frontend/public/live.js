@@ -37,11 +37,25 @@ function addCard({ html, createdAt }) {
   feed.prepend(card);
   document.getElementById('empty')?.remove();
   while (feed.children.length > MAX_CARDS) feed.lastElementChild.remove();
-  const newest = document.getElementById('newest-time');
-  if (newest && createdAt > newest.dateTime) {
-    newest.dateTime = createdAt;
-    newest.title = `${createdAt.slice(0, 19).replace('T', ' ')} UTC`;
+  updateFreshness(createdAt);
+}
+
+// The banner's "Newest tweet … ago" follows live tweets; on a page opened on an empty replica it
+// replaces "No tweets in this region's replica yet".
+function updateFreshness(createdAt) {
+  let newest = document.getElementById('newest-time');
+  if (!newest) {
+    const line = document.getElementById('freshness');
+    if (!line) return;
+    newest = document.createElement('time');
+    newest.id = 'newest-time';
+    newest.dataset.relative = '';
+    line.replaceChildren('Newest tweet ', newest);
+  } else if (createdAt <= newest.dateTime) {
+    return;
   }
+  newest.dateTime = createdAt;
+  newest.title = `${createdAt.slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 // The browser reconnects by itself after a dropped stream (sending Last-Event-ID), but gives up

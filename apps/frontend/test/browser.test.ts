@@ -124,4 +124,24 @@ describe('the page in a real browser', () => {
 
     expect(problems).toEqual([]);
   });
+
+  it('opened on an empty replica, switches the banner to the newest tweet once one arrives live', async () => {
+    const empty = await startTestApp(testMongoUrl());
+    try {
+      const emptyOrigin = await empty.app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await browser.newPage();
+      await page.goto(emptyOrigin);
+      expect(await page.locator('#freshness').textContent()).toBe("No tweets in this region's replica yet");
+      await page.locator('#live-status[data-state="live"]').waitFor();
+
+      const first = makeTweet({ text: 'The first tweet this replica has seen', created_at: new Date() });
+      await empty.repository.upsertMany([first]);
+      await page.locator(`#tweet-${first._id}`).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ s ago$/);
+      expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(first.created_at.toISOString());
+      expect(await page.locator('#empty').count()).toBe(0);
+    } finally {
+      await empty.close();
+    }
+  });
 });

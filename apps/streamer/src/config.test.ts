@@ -18,7 +18,7 @@ describe('parseConfig', () => {
   it('replays the shipped sample into kubeonazure.tweets when nothing else is set', () => {
     const config = parseConfig({ MONGO_URL });
     expect(config.source).toBe('replay');
-    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false });
+    expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false, timestamps: 'as-recorded' });
     expect(config.mongo).toEqual({ url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' });
     expect(config.x).toEqual({ bearerToken: null, baseUrl: 'https://api.x.com', track: ['docker'] });
     expect(config.port).toBe(9464);

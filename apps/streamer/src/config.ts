@@ -15,6 +15,7 @@ import {
 } from '@kubeonazure/service-kit';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE, MAX_INSERT_BATCH } from '@kubeonazure/tweet-model';
 import { z } from 'zod';
+import { REPLAY_TIMESTAMPS } from './sources/replay.js';
 
 /** The shipped synthetic sample; resolved from the app root so it works from both src/ and dist/. */
 export const SAMPLE_FILE = fileURLToPath(new URL('../data/sample.jsonl', import.meta.url));
@@ -34,6 +35,7 @@ const env = {
   REPLAY_FILE: z.string().min(1).default(SAMPLE_FILE),
   REPLAY_RATE: z.coerce.number({ error: 'must be a number >= 0' }).min(0, { error: 'must be a number >= 0' }).default(10),
   REPLAY_LOOP: boolean.default(false),
+  REPLAY_TIMESTAMPS: oneOf(REPLAY_TIMESTAMPS).default('as-recorded'),
   REGION: oneOf(REGION_NAMES as [string, ...string[]]).optional(),
   PORT: integer(0, 65535).default(9464),
   LOG_LEVEL: logLevel.default('info'),
@@ -57,7 +59,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     mongo: { url: e.MONGO_URL, database: e.MONGO_DB, collection: e.MONGO_COLLECTION },
     source: e.STREAMER_SOURCE ?? (e.X_BEARER_TOKEN ? 'stream' : 'replay'),
     x: { bearerToken: e.X_BEARER_TOKEN ?? null, baseUrl: e.X_API_BASE_URL, track: e.TRACK },
-    replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP },
+    replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP, timestamps: e.REPLAY_TIMESTAMPS },
     stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
     lease: e.LEASE

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { startApp } from '../src/app.js';
 import { SAMPLE_FILE } from '../src/config.js';
+import { SHIFT_BACKLOG } from '../src/sources/replay.js';
 import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 const url = testMongoUrl();
@@ -82,5 +83,37 @@ describe('replay', () => {
       server.close();
       await app.stop(10_000);
     }
+  });
+
+  it('shifted to now: the backlog is already in the past, the rest arrives at its recorded spacing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-'));
+    const file = join(dir, 'recorded.jsonl');
+    const recordedAt = Date.parse('2020-01-01T00:00:00.000Z');
+    const posts = Array.from({ length: SHIFT_BACKLOG + 3 }, (_, i) => {
+      const message = streamMessage(`post ${i} #docker`);
+      return { ...message, data: { ...message.data, created_at: new Date(recordedAt + i * 250).toISOString() } };
+    });
+    await writeFile(file, posts.map((post) => JSON.stringify(post)).join('\n'));
+
+    const database = newDatabase();
+    const { logger } = captureLogger();
+    const startedAt = Date.now();
+    const app = await startApp(
+      testConfig(url, database, { REPLAY_FILE: file, REPLAY_RATE: '0', REPLAY_TIMESTAMPS: 'shifted-to-now' }),
+      { logger },
+    );
+    await app.sourceDone;
+    expect(await app.stop(10_000)).toBe(0);
+
+    await withMongo(url, async (client) => {
+      const stored = await client.db(database).collection('tweets').find().sort({ created_at: 1 }).toArray();
+      const times = stored.map((tweet) => (tweet.created_at as Date).getTime());
+      expect(times).toHaveLength(posts.length);
+      // One offset for all: the recorded spacing is kept.
+      expect(times.map((time, i) => time - (times[0] as number) - i * 250)).toEqual(times.map(() => 0));
+      // The post SHIFT_BACKLOG lines in was "now" when the replay started.
+      expect(Math.abs((times[SHIFT_BACKLOG] as number) - startedAt)).toBeLessThan(5_000);
+      expect((times[0] as number) - startedAt).toBeLessThan(0);
+    });
   });
 });

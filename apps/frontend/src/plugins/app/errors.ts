@@ -5,8 +5,16 @@ import { DatabaseUnavailableError } from './tweets.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route answers with a page, so its errors are pages too (otherwise JSON). */
+    /**
+     * Set `config: { html: true }` on every route that answers with a page: its errors (400, 404,
+     * 429, 503) are then pages too. Without it they are JSON, which a browser shows as raw text.
+     * test/routes.test.ts fails for a page route that lacks it.
+     */
     html?: boolean;
+  }
+  interface FastifyInstance {
+    /** Each GET route of ours and whether it is flagged `html`, for the test that finds page routes without it. */
+    htmlFlags: ReadonlyMap<string, boolean>;
   }
 }
 
@@ -18,6 +26,12 @@ const RETRY_AFTER_SECONDS = 10;
  */
 export default fp(
   async (fastify: FastifyInstance) => {
+    const htmlFlags = new Map<string, boolean>();
+    fastify.decorate('htmlFlags', htmlFlags);
+    fastify.addHook('onRoute', (route) => {
+      if ([route.method].flat().includes('GET')) htmlFlags.set(route.url, route.config?.html === true);
+    });
+
     fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
       const statusCode = error.validation ? 400 : (error.statusCode ?? 500);
       let message = error.message;
