@@ -21,7 +21,10 @@ let name = 0;
 class RecordingSource implements Source {
   connected = false;
   private stopped!: () => void;
-  constructor(private readonly periods: { who: string; from: number; to: number | null }[], private readonly who: string) {}
+  constructor(
+    private readonly periods: { who: string; from: number; to: number | null }[],
+    private readonly who: string,
+  ) {}
   run(): Promise<void> {
     const period = { who: this.who, from: Date.now(), to: null as number | null };
     this.periods.push(period);
@@ -84,7 +87,14 @@ describe('LeasedSource', () => {
     const shared = newStore();
     const periods: { who: string; from: number; to: number | null }[] = [];
     const keeper = (who: string) =>
-      new LeasedSource(shared, () => new RecordingSource(periods, who), terms, { holder: who, region: who }, log, realSleep);
+      new LeasedSource(
+        shared,
+        () => new RecordingSource(periods, who),
+        terms,
+        { holder: who, region: who },
+        log,
+        realSleep,
+      );
     const a = keeper('a');
     const b = keeper('b');
     const runA = a.run();
@@ -115,15 +125,31 @@ describe('LeasedSource', () => {
       }
       await realSleep(ms, signal);
     };
-    const sleeper = new LeasedSource(shared, () => new RecordingSource(periods, 'a'), terms, { holder: 'a', region: 'westus' }, log, pausingSleep);
-    const other = new LeasedSource(shared, () => new RecordingSource(periods, 'b'), terms, { holder: 'b', region: 'uksouth' }, log, realSleep);
+    const sleeper = new LeasedSource(
+      shared,
+      () => new RecordingSource(periods, 'a'),
+      terms,
+      { holder: 'a', region: 'westus' },
+      log,
+      pausingSleep,
+    );
+    const other = new LeasedSource(
+      shared,
+      () => new RecordingSource(periods, 'b'),
+      terms,
+      { holder: 'b', region: 'uksouth' },
+      log,
+      realSleep,
+    );
     const runA = sleeper.run();
     await waitFor(() => sleeper.holding, 'a holds the lease');
     const claimedAt = Date.now();
     const runB = other.run();
     await waitFor(() => other.holding, 'b takes the expired lease', terms.ttlMs * 5);
     // b can only match the document once a's claim has expired there, after a stopped trusting it.
-    expect(periods.find((period) => period.who === 'b')!.from).toBeGreaterThanOrEqual(claimedAt + terms.ttlMs - terms.safetyMs);
+    expect(periods.find((period) => period.who === 'b')!.from).toBeGreaterThanOrEqual(
+      claimedAt + terms.ttlMs - terms.safetyMs,
+    );
     await waitFor(() => !sleeper.holding, 'a stops on waking', terms.ttlMs * 5);
     await delay(terms.ttlMs);
     sleeper.stop();

@@ -76,13 +76,16 @@ async function handle(set: RegionSet, request: IncomingMessage, response: Server
     response.end(JSON.stringify(body));
   };
   try {
-    if (url.pathname !== '/status' && !REGION_NAMES.includes(region)) return reply(400, { error: `unknown region ${region}` });
+    if (url.pathname !== '/status' && !REGION_NAMES.includes(region))
+      return reply(400, { error: `unknown region ${region}` });
     switch (url.pathname) {
       case '/status':
         return reply(200, await set.status());
       case '/outage':
         await set.outage(region, url.searchParams.get('all') === 'true');
-        return reply(200, { done: `${region} lost its ${url.searchParams.get('all') === 'true' ? 'database, frontend and streamer' : 'database'}` });
+        return reply(200, {
+          done: `${region} lost its ${url.searchParams.get('all') === 'true' ? 'database, frontend and streamer' : 'database'}`,
+        });
       case '/restore':
         return reply(200, { done: `${region} restored (${await set.restore(region)})` });
       case '/failover':
@@ -116,12 +119,15 @@ async function control(name: string, args: string[]): Promise<void> {
       params.set('ms', args[1] as string);
     }
   }
-  const response = await fetch(`http://127.0.0.1:${running.port}/${name}?${params}`, { signal: AbortSignal.timeout(120_000) });
+  const response = await fetch(`http://127.0.0.1:${running.port}/${name}?${params}`, {
+    signal: AbortSignal.timeout(120_000),
+  });
   const body = (await response.json()) as { done?: string; error?: string };
   if (!response.ok) {
     process.stderr.write(`${body.error ?? response.statusText}\n`);
     process.exit(1);
   }
-  if (name === 'status') console.log(args.includes('--json') ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
+  if (name === 'status')
+    console.log(args.includes('--json') ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
   else console.log(body.done);
 }

@@ -22,7 +22,14 @@ export interface RegionDatabase {
 export interface TierStatus {
   writeRegion: string;
   term: number;
-  regions: { name: string; role: 'primary' | 'standby'; postgres: boolean; ferretdb: boolean; lagMs: number; front: string }[];
+  regions: {
+    name: string;
+    role: 'primary' | 'standby';
+    postgres: boolean;
+    ferretdb: boolean;
+    lagMs: number;
+    front: string;
+  }[];
 }
 
 /**
@@ -93,7 +100,13 @@ export class DatabaseTier {
           tags: { region: entry.region.displayName },
         };
         const front = await WireFront.start(entry.frontPort, { host: '127.0.0.1', port: entry.ferretdb.port }, view);
-        tier.regions.push({ region: entry.region, postgres: entry.postgres, ferretdb: entry.ferretdb, front, lagMs: 0 });
+        tier.regions.push({
+          region: entry.region,
+          postgres: entry.postgres,
+          ferretdb: entry.ferretdb,
+          front,
+          lagMs: 0,
+        });
       }
     } catch (error) {
       // Whatever started is stopped: nothing is left running after a failed start.
@@ -211,4 +224,3 @@ async function postgresUser(): Promise<RunAs | null> {
   const gid = Number((await run('id', ['-g', 'postgres'])).trim());
   return { uid, gid };
 }
-

@@ -41,7 +41,16 @@ export class Feeder {
         lang: 'en',
         entities: { hashtags: [{ start: hashtag, end: hashtag + 7, tag: 'docker' }] },
       },
-      includes: { users: [{ id: '4242', username: 'region_drill', name: 'Region Drill', profile_image_url: 'https://example.com/a_normal.png' }] },
+      includes: {
+        users: [
+          {
+            id: '4242',
+            username: 'region_drill',
+            name: 'Region Drill',
+            profile_image_url: 'https://example.com/a_normal.png',
+          },
+        ],
+      },
       matching_rules: [{ id: '1000', tag: 'docker' }],
     });
     this.published.push({ id, at });

@@ -111,7 +111,8 @@ export class PgNode {
         await run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres']);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`postgres ${this.name} did not accept connections`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`postgres ${this.name} did not accept connections`, { cause: error });
         await sleep(50);
       }
     }
@@ -130,7 +131,17 @@ export class PgNode {
   }
 
   async sql(statement: string, database = 'postgres'): Promise<string> {
-    const out = await run(bin('psql'), ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', this.conninfo(database), '-c', statement]);
+    const out = await run(bin('psql'), [
+      '-X',
+      '-q',
+      '-At',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      this.conninfo(database),
+      '-c',
+      statement,
+    ]);
     return out.trim();
   }
 
@@ -141,7 +152,9 @@ export class PgNode {
   }
 
   async dropSlot(name: string): Promise<void> {
-    await this.sql(`SELECT pg_drop_replication_slot('${name}') FROM pg_replication_slots WHERE slot_name = '${name}' AND NOT active`);
+    await this.sql(
+      `SELECT pg_drop_replication_slot('${name}') FROM pg_replication_slots WHERE slot_name = '${name}' AND NOT active`,
+    );
   }
 
   async isInRecovery(): Promise<boolean> {
@@ -210,6 +223,9 @@ export class PgNode {
   private async appendSettings(): Promise<void> {
     const file = join(this.options.dataDir, 'postgresql.conf');
     if (!existsSync(file)) throw new Error(`no postgresql.conf in ${this.options.dataDir}`);
-    await appendFile(file, `\n# kubeonazure region-sim: ${this.name}\n${serverSettings(this.port, this.options.socketDir)}`);
+    await appendFile(
+      file,
+      `\n# kubeonazure region-sim: ${this.name}\n${serverSettings(this.port, this.options.socketDir)}`,
+    );
   }
 }

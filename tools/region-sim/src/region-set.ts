@@ -144,7 +144,10 @@ export class RegionSet {
   async restore(name: string): Promise<string> {
     const how = await this.tier.restore(name);
     const app = this.app(name);
-    await Promise.all([app.frontend ? undefined : this.startFrontend(app), app.streamer ? undefined : this.startStreamer(app)]);
+    await Promise.all([
+      app.frontend ? undefined : this.startFrontend(app),
+      app.streamer ? undefined : this.startStreamer(app),
+    ]);
     return how;
   }
 
@@ -192,7 +195,8 @@ export class RegionSet {
     const byLocation: Record<string, Record<string, string>> = {};
     for (const [key, state] of Object.entries(states)) {
       const [proxy = '', server = ''] = key.split('/');
-      (byLocation[proxy.replace('visitors-', '')] ??= {})[server] = state;
+      const location = proxy.replace('visitors-', '');
+      byLocation[location] = { ...byLocation[location], [server]: state };
     }
     return byLocation;
   }
@@ -224,7 +228,9 @@ export class RegionSet {
         .db(DEFAULT_DATABASE)
         .collection<{ _id: string; holder: string; region: string | null; expiresAt: Date }>(LEASE_COLLECTION)
         .findOne({ _id: 'ingest' }, { maxTimeMS: 2_000 });
-      return lease ? { holder: lease.holder, region: lease.region, expiresInMs: lease.expiresAt.getTime() - Date.now() } : null;
+      return lease
+        ? { holder: lease.holder, region: lease.region, expiresInMs: lease.expiresAt.getTime() - Date.now() }
+        : null;
     } catch {
       return null;
     } finally {
@@ -237,41 +243,51 @@ export class RegionSet {
   }
 
   private async startFrontend(app: RegionApps): Promise<void> {
-    app.frontend = Child.start(`frontend ${app.region.name}`, process.execPath, [join(root, 'apps/frontend/dist/server.js')], {
-      env: {
-        ...this.commonEnv(app),
-        HOST: '127.0.0.1',
-        PORT: String(app.frontendPort),
-        POLL_INTERVAL_MS: '250',
-        READ_TIMEOUT_MS: '1500',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        SHUTDOWN_GRACE_MS: '1000',
+    app.frontend = Child.start(
+      `frontend ${app.region.name}`,
+      process.execPath,
+      [join(root, 'apps/frontend/dist/server.js')],
+      {
+        env: {
+          ...this.commonEnv(app),
+          HOST: '127.0.0.1',
+          PORT: String(app.frontendPort),
+          POLL_INTERVAL_MS: '250',
+          READ_TIMEOUT_MS: '1500',
+          RATE_LIMIT_PER_MINUTE: '100000',
+          SHUTDOWN_GRACE_MS: '1000',
+        },
+        logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
       },
-      logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
-    });
+    );
     await waitForHttp(`${this.frontendUrl(app.region.name)}/livez`, app.frontend);
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = Child.start(`streamer ${app.region.name}`, process.execPath, [join(root, 'apps/streamer/dist/server.js')], {
-      env: {
-        ...this.commonEnv(app),
-        PORT: String(app.streamerPort),
-        STREAMER_SOURCE: 'stream',
-        X_API_BASE_URL: this.xApi.baseUrl,
-        X_BEARER_TOKEN: this.xApi.token,
-        TRACK: 'docker',
-        LEASE: 'true',
-        LEASE_TTL_MS: String(this.options.leaseTtlMs),
-        // Outside the write region the streamer stands by: the write region's claims a free lease first.
-        LEASE_STANDBY_DELAY_MS: app.region.role === 'write' ? '0' : String(this.options.leaseTtlMs),
-        BATCH_MAX_WAIT_MS: '50',
-        DB_RETRY_MAX_MS: '2000',
-        STREAM_STALL_TIMEOUT_MS: '10000',
-        SHUTDOWN_GRACE_MS: '2000',
+    app.streamer = Child.start(
+      `streamer ${app.region.name}`,
+      process.execPath,
+      [join(root, 'apps/streamer/dist/server.js')],
+      {
+        env: {
+          ...this.commonEnv(app),
+          PORT: String(app.streamerPort),
+          STREAMER_SOURCE: 'stream',
+          X_API_BASE_URL: this.xApi.baseUrl,
+          X_BEARER_TOKEN: this.xApi.token,
+          TRACK: 'docker',
+          LEASE: 'true',
+          LEASE_TTL_MS: String(this.options.leaseTtlMs),
+          // Outside the write region the streamer stands by: the write region's claims a free lease first.
+          LEASE_STANDBY_DELAY_MS: app.region.role === 'write' ? '0' : String(this.options.leaseTtlMs),
+          BATCH_MAX_WAIT_MS: '50',
+          DB_RETRY_MAX_MS: '2000',
+          STREAM_STALL_TIMEOUT_MS: '10000',
+          SHUTDOWN_GRACE_MS: '2000',
+        },
+        logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
       },
-      logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
-    });
+    );
     await waitForHttp(`http://127.0.0.1:${app.streamerPort}/livez`, app.streamer);
   }
 
@@ -280,11 +296,16 @@ export class RegionSet {
     for (const region of REGIONS) this.entries.push({ location: region.visitorLocation, port: await freePort() });
     const plans = this.entries.map((entry) => ({
       ...entry,
-      backends: latencyOrder(entry.location, REGIONS).map((region) => ({ region: region.name, port: this.app(region.name).frontendPort })),
+      backends: latencyOrder(entry.location, REGIONS).map((region) => ({
+        region: region.name,
+        port: this.app(region.name).frontendPort,
+      })),
     }));
     const file = join(this.baseDir, 'haproxy.cfg');
     await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
-    this.haproxy = Child.start('haproxy', 'haproxy', ['-W', '-db', '-f', file], { logFile: join(this.baseDir, 'logs', 'haproxy.log') });
+    this.haproxy = Child.start('haproxy', 'haproxy', ['-W', '-db', '-f', file], {
+      logFile: join(this.baseDir, 'logs', 'haproxy.log'),
+    });
     await waitForHttp(`http://127.0.0.1:${this.statsPort}/stats`, this.haproxy);
   }
 }
@@ -293,7 +314,10 @@ export class RegionSet {
 async function prepareSchema(primaryUrl: string): Promise<void> {
   const client = new MongoClient(primaryUrl);
   try {
-    await TweetRepository.fromClient(client, { database: DEFAULT_DATABASE, collection: DEFAULT_COLLECTION }).ensureIndexes();
+    await TweetRepository.fromClient(client, {
+      database: DEFAULT_DATABASE,
+      collection: DEFAULT_COLLECTION,
+    }).ensureIndexes();
     await client.db(DEFAULT_DATABASE).createCollection(LEASE_COLLECTION);
   } finally {
     await client.close();

@@ -25,7 +25,11 @@ export class WireFront {
     private currentView: TopologyView,
   ) {}
 
-  static async start(listenPort: number, upstream: { host: string; port: number }, view: TopologyView): Promise<WireFront> {
+  static async start(
+    listenPort: number,
+    upstream: { host: string; port: number },
+    view: TopologyView,
+  ): Promise<WireFront> {
     const server = createServer();
     const front = new WireFront(server, upstream, view);
     server.on('connection', (socket) => front.accept(socket));
@@ -80,7 +84,9 @@ export class WireFront {
       if (!kind) return void client.write(message);
       hellos.delete(responseTo);
       client.write(
-        rewriteReply(message, (doc) => (doc.ok === 1 ? replicaSetHello(doc, this.currentView, kind === 'legacy') : doc)),
+        rewriteReply(message, (doc) =>
+          doc.ok === 1 ? replicaSetHello(doc, this.currentView, kind === 'legacy') : doc,
+        ),
       );
     });
   }
@@ -127,7 +133,11 @@ function opMsgBody(message: Buffer): { document: Document; start: number; end: n
     const kind = message[offset];
     if (kind === 0) {
       const size = message.readInt32LE(offset + 1);
-      return { document: BSON.deserialize(message.subarray(offset + 1, offset + 1 + size)), start: offset + 1, end: offset + 1 + size };
+      return {
+        document: BSON.deserialize(message.subarray(offset + 1, offset + 1 + size)),
+        start: offset + 1,
+        end: offset + 1 + size,
+      };
     }
     offset += 1 + message.readInt32LE(offset + 1);
   }

@@ -13,7 +13,11 @@ let tier: DatabaseTier;
 const clients: MongoClient[] = [];
 
 function client(options: ConstructorParameters<typeof MongoClient>[1]): MongoClient {
-  const created = new MongoClient(tier.connectionString, { serverSelectionTimeoutMS: 10_000, heartbeatFrequencyMS: 500, ...options });
+  const created = new MongoClient(tier.connectionString, {
+    serverSelectionTimeoutMS: 10_000,
+    heartbeatFrequencyMS: 500,
+    ...options,
+  });
   clients.push(created);
   return created;
 }
@@ -67,7 +71,9 @@ describe('the simulated Cosmos DB account', () => {
   it('rejects a write on a standby (read-only transaction)', async () => {
     const direct = new MongoClient(tier.get('uksouth').ferretdb.url, { directConnection: true });
     clients.push(direct);
-    const error = await posts(direct).insertOne({ n: 99 }).catch((caught: unknown) => caught);
+    const error = await posts(direct)
+      .insertOne({ n: 99 })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MongoServerError);
     expect(String((error as Error).message)).toMatch(/read-only/);
   });

@@ -17,9 +17,13 @@ export class LeaseStore {
    */
   async claim(holder: string, region: string | null, now = new Date()): Promise<boolean> {
     try {
-      await this.collection.updateOne(claimFilter(this.name, holder, now), claimUpdate(holder, region, now, this.terms), {
-        upsert: true,
-      });
+      await this.collection.updateOne(
+        claimFilter(this.name, holder, now),
+        claimUpdate(holder, region, now, this.terms),
+        {
+          upsert: true,
+        },
+      );
       return true;
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;

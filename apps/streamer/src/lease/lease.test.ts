@@ -21,7 +21,10 @@ describe('the ingest lease rules', () => {
 
   it('claims only a lease the claimant holds or that has expired', () => {
     const now = new Date(5_000);
-    expect(claimFilter('ingest', 'a', now)).toEqual({ _id: 'ingest', $or: [{ holder: 'a' }, { expiresAt: { $lte: now } }] });
+    expect(claimFilter('ingest', 'a', now)).toEqual({
+      _id: 'ingest',
+      $or: [{ holder: 'a' }, { expiresAt: { $lte: now } }],
+    });
   });
 
   it('starts on a first claim, keeps on renewal, stops on a lost one, waits otherwise', () => {

@@ -46,7 +46,12 @@ export function claimFilter(name: string, holder: string, now: Date): Record<str
   return { _id: name, $or: [{ holder }, { expiresAt: { $lte: now } }] };
 }
 
-export function claimUpdate(holder: string, region: string | null, now: Date, terms: LeaseTerms): { $set: Omit<LeaseDocument, '_id'> } {
+export function claimUpdate(
+  holder: string,
+  region: string | null,
+  now: Date,
+  terms: LeaseTerms,
+): { $set: Omit<LeaseDocument, '_id'> } {
   return { $set: { holder, region, expiresAt: new Date(now.getTime() + terms.ttlMs), renewedAt: now } };
 }
 

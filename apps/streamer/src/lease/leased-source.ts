@@ -56,7 +56,10 @@ export class LeasedSource implements Source {
         }
         const requestedAt = this.clock();
         const claimed = await this.store.claim(this.identity.holder, this.identity.region).catch((error: unknown) => {
-          this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'ingest lease claim failed');
+          this.log.warn(
+            { reason: error instanceof Error ? error.message : String(error) },
+            'ingest lease claim failed',
+          );
           return false;
         });
         if (signal.aborted) break;
@@ -84,7 +87,10 @@ export class LeasedSource implements Source {
   private startInner(): void {
     const source = this.makeSource();
     const done = source.run().catch((error: unknown) => {
-      this.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'source failed while holding the lease');
+      this.log.error(
+        { reason: error instanceof Error ? error.message : String(error) },
+        'source failed while holding the lease',
+      );
     });
     this.inner = { source, done };
     this.log.info({ holder: this.identity.holder }, 'ingest lease acquired; streaming');
