@@ -12,7 +12,7 @@ describe('connectionOptions', () => {
   it('reads from the own region first, then from any member', () => {
     const options = connectionOptions({ role: 'reader', region: 'UK South' });
     expect(options).toMatchObject({
-      readPreference: 'secondaryPreferred',
+      readPreference: 'nearest',
       readPreferenceTags: [{ region: 'UK South' }, {}],
       retryWrites: false,
     });
@@ -20,8 +20,13 @@ describe('connectionOptions', () => {
 
   it('reads from any member when the reader names no region', () => {
     const options = connectionOptions({ role: 'reader' });
-    expect(options).toMatchObject({ readPreference: 'secondaryPreferred', retryWrites: false });
+    expect(options).toMatchObject({ readPreference: 'nearest', retryWrites: false });
     expect(options.readPreferenceTags).toBeUndefined();
+  });
+
+  it('bounds every operation of a reader with the driver timeout when asked', () => {
+    expect(connectionOptions({ role: 'reader', region: 'UK South', timeoutMS: 2000 }).timeoutMS).toBe(2000);
+    expect(connectionOptions({ role: 'reader' }).timeoutMS).toBeUndefined();
   });
 
   it('bounds server selection', () => {
@@ -45,7 +50,7 @@ describe('createClient', () => {
   it('does not connect until first use', async () => {
     // Nothing listens on port 1: constructing must still succeed, so a process can start while the database is down.
     const client = createClient('mongodb://127.0.0.1:1/', { role: 'reader', region: 'UK South' });
-    expect(client.readPreference.mode).toBe('secondaryPreferred');
+    expect(client.readPreference.mode).toBe('nearest');
     await client.close();
   });
 

@@ -1,15 +1,20 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 
-/** Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South"). */
-export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string };
+/**
+ * Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South")
+ * and may bound every operation with the driver's own timeout (`timeoutMS`: server selection, connection
+ * checkout and the command, which the server is told as `maxTimeMS`, so a late read does not run on).
+ */
+export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string; timeoutMS?: number };
 
 /**
  * Client options for a role. Options given here override the same options in the connection string.
  *
  * Cosmos DB for MongoDB exposes a geo-replicated account as one replica set: the write region is the
- * primary and every read region is a secondary tagged `{ region: "<Azure display name>" }`. A reader
- * therefore prefers a secondary in its own region; the empty tag set `{}` after it falls back to any
- * member, so reads keep working while the local region is unavailable.
+ * primary and every read region is a secondary, each member tagged `{ region: "<Azure display name>" }`.
+ * A reader reads `nearest` with its own region's tag first, so the write region reads from the primary
+ * (with `secondaryPreferred` it would cross an ocean to a secondary) and a read region from its own
+ * secondary; the empty tag set `{}` after it falls back to any member while the local one is down.
  */
 export function connectionOptions(role: ConnectionRole): MongoClientOptions {
   const common: MongoClientOptions = {
@@ -24,8 +29,9 @@ export function connectionOptions(role: ConnectionRole): MongoClientOptions {
   if (role.role === 'writer') return { ...common, readPreference: 'primary' };
   return {
     ...common,
-    readPreference: 'secondaryPreferred',
+    readPreference: 'nearest',
     ...(role.region ? { readPreferenceTags: [{ region: role.region }, {}] } : {}),
+    ...(role.timeoutMS ? { timeoutMS: role.timeoutMS } : {}),
   };
 }
 
