@@ -7,7 +7,7 @@ const seeded = makeTweets(30);
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
 });
 afterAll(() => t?.close());
 
@@ -60,7 +60,7 @@ describe('GET /api/tweets', () => {
   it('returns user text as data, untouched (escaping is the renderer’s job)', async () => {
     const own = await startTestApp(testMongoUrl());
     try {
-      await own.repository.upsertMany([makeTweet({ text: '<script>alert(1)</script>' })]);
+      await own.repository.insertNew([makeTweet({ text: '<script>alert(1)</script>' })]);
       const response = await own.app.inject('/api/tweets');
       expect(response.json().tweets[0].text).toBe('<script>alert(1)</script>');
       expect(response.headers['content-type']).toContain('application/json');

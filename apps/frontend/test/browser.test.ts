@@ -56,7 +56,7 @@ const seeded = [
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
   origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
   await eventually(() => t.app.feed.newestPage()?.[0]);
   browser = await chromium.launch({
@@ -102,7 +102,7 @@ describe('the page in a real browser', () => {
       rule_tags: ['azure'],
       created_at: new Date(),
     });
-    await t.repository.upsertMany([live]);
+    await t.repository.insertNew([live]);
     await page.locator(`#tweet-${live._id}`).waitFor({ timeout: 10_000 });
     expect(await page.locator('.tweet .name').first().textContent()).toBe('Live Tweeter');
     expect(await page.locator('.tweet').count()).toBe(5);
@@ -135,7 +135,7 @@ describe('the page in a real browser', () => {
       await page.locator('#live-status[data-state="live"]').waitFor();
 
       const first = makeTweet({ text: 'The first tweet this replica has seen', created_at: new Date() });
-      await empty.repository.upsertMany([first]);
+      await empty.repository.insertNew([first]);
       await page.locator(`#tweet-${first._id}`).waitFor({ timeout: 10_000 });
       expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ s ago$/);
       expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(first.created_at.toISOString());

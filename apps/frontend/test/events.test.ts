@@ -11,7 +11,7 @@ const streams: EventReader[] = [];
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl(), { heartbeatMs: 300 });
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
   origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
   // Let the poller take its first look, so it is watching for tweets newer than the seeded ones.
   await eventually(() => t.app.feed.newestPage()?.[0]);
@@ -41,7 +41,7 @@ describe('GET /events', () => {
     await eventually(async () => ((await sseClients()) === '2' ? true : undefined));
 
     const tweet = makeTweet({ text: 'Live from the poller <script>alert(1)</script>', created_at: new Date() });
-    await t.repository.upsertMany([tweet]);
+    await t.repository.insertNew([tweet]);
 
     for (const stream of [a, b]) {
       const event = await stream.nextOf('tweet');
@@ -65,7 +65,7 @@ describe('GET /events', () => {
   it('resumes from Last-Event-ID: first what the client missed, oldest first, then live', async () => {
     const lastSeen = seeded[0]!;
     const missed = [makeTweet({ created_at: new Date(Date.now() - 2000) }), makeTweet({ created_at: new Date(Date.now() - 1000) })];
-    await t.repository.upsertMany(missed);
+    await t.repository.insertNew(missed);
 
     const stream = await open('/events', { 'last-event-id': encodeCursor(lastSeen) });
     const ids = [(await stream.nextOf('tweet'))?.id, (await stream.nextOf('tweet'))?.id];
@@ -75,7 +75,7 @@ describe('GET /events', () => {
     expect(newer?.id).not.toBe(undefined);
 
     const live = makeTweet({ created_at: new Date() });
-    await t.repository.upsertMany([live]);
+    await t.repository.insertNew([live]);
     expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(live));
   });
 
@@ -83,7 +83,7 @@ describe('GET /events', () => {
     const newest = (await t.repository.newest())!;
     const stream = await open(`/events?since=${encodeURIComponent(encodeCursor(newest))}`);
     const live = makeTweet({ created_at: new Date() });
-    await t.repository.upsertMany([live]);
+    await t.repository.insertNew([live]);
     expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(live));
   });
 

@@ -9,7 +9,7 @@ describe('health and metrics with the database up', () => {
 
   beforeAll(async () => {
     t = await startTestApp(testMongoUrl());
-    await t.repository.upsertMany(seeded);
+    await t.repository.insertNew(seeded);
   });
   afterAll(() => t?.close());
 
@@ -60,7 +60,7 @@ describe('database outage', () => {
   beforeAll(async () => {
     db = await startDevDatabase({ preferEnv: false });
     t = await startTestApp(db.url);
-    await t.repository.upsertMany(makeTweets(5));
+    await t.repository.insertNew(makeTweets(5));
     await t.app.ready();
   });
   afterAll(async () => {

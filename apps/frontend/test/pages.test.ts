@@ -9,7 +9,7 @@ const seeded = makeTweets(25);
 
 beforeAll(async () => {
   t = await startTestApp(testMongoUrl());
-  await t.repository.upsertMany(seeded);
+  await t.repository.insertNew(seeded);
 });
 afterAll(() => t?.close());
 
@@ -149,7 +149,7 @@ describe('GET /', () => {
 async function renderAlone(tweet: ReturnType<typeof makeTweet>): Promise<string> {
   const own = await startTestApp(testMongoUrl());
   try {
-    await own.repository.upsertMany([tweet]);
+    await own.repository.insertNew([tweet]);
     const html = (await own.app.inject('/')).body;
     const card = /<article class="tweet"[\s\S]*?<\/article>/.exec(html)?.[0];
     expect(card).toBeDefined();

@@ -1,4 +1,4 @@
-// Throughput of the whole pipeline (parse -> map -> queue -> batched upsert) against its limit, a plain
+// Throughput of the whole pipeline (parse -> map -> queue -> batched insert) against its limit, a plain
 // insertMany loop of the same documents and batch size into the same database, plus the pipeline's peak RSS.
 // Run: npx nx run streamer:bench [-- --n 500000] [--batch 1000] [--queue 10000] [--heap pod|host]
 import { fork } from 'node:child_process';
@@ -70,7 +70,7 @@ try {
   const pipeline = await runPipeline(db.url, database);
   const rawRate = await runInsertMany(client, database);
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-  console.log(`pipeline (parse -> map -> queue -> batched upsert): ${pipeline.rate.toFixed(0)} posts/s`);
+  console.log(`pipeline (parse -> map -> queue -> batched insert): ${pipeline.rate.toFixed(0)} posts/s`);
   console.log(`insertMany loop (limit):                            ${rawRate.toFixed(0)} posts/s`);
   console.log(`ratio: ${((pipeline.rate / rawRate) * 100).toFixed(1)} % of the limit (target >= 80 %)`);
   console.log(

@@ -15,6 +15,7 @@ import { BoundedQueue } from './pipeline/queue.js';
 import { ReplaySource } from './sources/replay.js';
 import { SearchSource } from './sources/search.js';
 import type { Sleep, Source } from './sources/source.js';
+import { GapFill } from './sources/gap-fill.js';
 import { StreamSource } from './sources/stream.js';
 import { XApiClient } from './sources/x-client.js';
 
@@ -69,7 +70,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const makeSource = () => createSource(config, intake, metrics, log, sleep);
+  const makeSource = () => createSource(config, repository, intake, metrics, log, sleep);
   // With LEASE=true every region runs a streamer and only the lease holder's source runs.
   const source: Source = config.lease
     ? new LeasedSource(
@@ -97,7 +98,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     const ping = client.db(config.mongo.database).command({ ping: 1 });
     const timeout = delay(PING_TIMEOUT_MS, false);
     const database = await Promise.race([ping.then(() => true, () => false), timeout]);
-    return { database, source: source.connected };
+    return { database, source: source.connected, writes: batcher.healthy };
   }
 
   return {
@@ -123,17 +124,28 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   };
 }
 
-function createSource(config: Config, intake: Intake, metrics: Metrics, log: Logger, sleep: Sleep): Source {
+function createSource(
+  config: Config,
+  repository: TweetRepository,
+  intake: Intake,
+  metrics: Metrics,
+  log: Logger,
+  sleep: Sleep,
+): Source {
   if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
   // parseConfig guarantees a token for the X API sources.
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
-    return new SearchSource(client, { track: config.x.track, intervalMs: config.search.intervalMs }, intake, log, sleep);
+    const options = { track: config.x.track, intervalMs: config.search.intervalMs };
+    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
   }
+  const gapFill = new GapFill(client, { track: config.x.track, maxPosts: config.stream.gapFillMaxPosts }, intake, metrics, log);
   return new StreamSource(
     client,
-    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs },
+    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs, backfillMinutes: config.stream.backfillMinutes },
     intake,
+    gapFill,
+    () => repository.newestId(),
     metrics,
     log,
     sleep,

@@ -36,6 +36,14 @@ describe('parseConfig', () => {
     expect(config.x.baseUrl).toBe('http://127.0.0.1:8080');
   });
 
+  it('trims the secrets: `az ... -o tsv` ends its value with a newline', () => {
+    const config = parseConfig({ MONGO_URL: `${MONGO_URL}\n`, X_BEARER_TOKEN: ' token\r\n' });
+    expect(config.mongo.url).toBe(MONGO_URL);
+    expect(config.x.bearerToken).toBe('token');
+    expect(configError({ MONGO_URL: ' \n' }).variable).toBe('MONGO_URL');
+    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: '\n' }).source).toBe('replay');
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ MONGO_URL, PORT: '', X_BEARER_TOKEN: '' }).source).toBe('replay');
   });
@@ -52,6 +60,8 @@ describe('parseConfig', () => {
     [{ X_API_BASE_URL: 'ftp://example.com' }, 'X_API_BASE_URL'],
     [{ TRACK: ' , ' }, 'TRACK'],
     [{ REGION: 'mars' }, 'REGION'],
+    [{ STREAM_BACKFILL_MINUTES: '6' }, 'STREAM_BACKFILL_MINUTES'],
+    [{ GAP_FILL_MAX_POSTS: '-1' }, 'GAP_FILL_MAX_POSTS'],
     [{ STREAMER_SOURCE: 'search' }, 'X_BEARER_TOKEN'],
     [{ REPLAY_FILE: '/nonexistent/replay.jsonl' }, 'REPLAY_FILE'],
   ])('names the bad variable in %o', (env, variable) => {

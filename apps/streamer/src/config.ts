@@ -45,6 +45,8 @@ const env = {
   DB_RETRY_MAX_MS: integer(1, 600_000).default(30_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(20_000),
   STREAM_STALL_TIMEOUT_MS: integer(1, 600_000).default(30_000),
+  STREAM_BACKFILL_MINUTES: integer(0, 5).default(0),
+  GAP_FILL_MAX_POSTS: integer(0, 100_000).default(500),
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
@@ -60,7 +62,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     source: e.STREAMER_SOURCE ?? (e.X_BEARER_TOKEN ? 'stream' : 'replay'),
     x: { bearerToken: e.X_BEARER_TOKEN ?? null, baseUrl: e.X_API_BASE_URL, track: e.TRACK },
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP, timestamps: e.REPLAY_TIMESTAMPS },
-    stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS },
+    stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS, backfillMinutes: e.STREAM_BACKFILL_MINUTES, gapFillMaxPosts: e.GAP_FILL_MAX_POSTS },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
     lease: e.LEASE
       ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION, standbyDelayMs: e.LEASE_STANDBY_DELAY_MS }

@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
@@ -85,4 +90,40 @@ export function streamMessage(text = 'Shipping containers all day #docker', id?:
     includes: { users: [{ id: '4242', username: 'test_whale', name: 'Test Whale', profile_image_url: 'https://example.com/a_normal.png' }] },
     matching_rules: [{ id: '1000', tag: 'docker' }],
   };
+}
+
+/** GET /readyz of a running app, served on a loopback port for the request. */
+export async function readyz(running: App): Promise<{ status: number; body: unknown }> {
+  const server = createServer(running.handler).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+    return { status: response.status, body: await response.json() };
+  } finally {
+    server.close();
+  }
+}
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
+export function runServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** The ops port a started server logged. */
+export async function waitForPort(stdout: () => string): Promise<number> {
+  let port = 0;
+  await waitFor(() => {
+    const line = stdout().split('\n').find((text) => text.includes('ops endpoints listening'));
+    port = line ? (JSON.parse(line) as { port: number }).port : 0;
+    return port > 0;
+  }, 'the ops endpoints');
+  return port;
 }

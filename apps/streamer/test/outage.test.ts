@@ -1,11 +1,8 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, frame, type StreamStep } from '@kubeonazure/fake-x-api';
-import { captureLogger, databaseName, metric, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 // A private database server: these tests stop it under the running streamer and bring it back.
 let db: DevDatabase;
@@ -42,17 +39,6 @@ async function start(database: string, env: Record<string, string>) {
   return { app, lines: capture.lines };
 }
 
-async function readyz(running: App): Promise<{ status: number; body: unknown }> {
-  const server = createServer(running.handler).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  try {
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
-    return { status: response.status, body: await response.json() };
-  } finally {
-    server.close();
-  }
-}
-
 const count = (database: string) => withMongo(db.url, (client) => client.db(database).collection('tweets').countDocuments());
 
 describe('database outage', () => {
@@ -68,14 +54,14 @@ describe('database outage', () => {
     await db.pause();
     outage.open();
     await waitFor(async () => (await metric(app, 'streamer_batch_failures_total')) >= 1, 'a failed batch', 60_000);
-    expect(await metric(app, 'streamer_tweets_received_total')).toBe(10);
-    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: false, source: true } });
+    await waitFor(async () => (await metric(app, 'streamer_tweets_received_total')) === 10, 'the posts sent during the outage');
+    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: false, source: true, writes: false } });
 
     await db.restart();
     await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 10, 'all posts stored', 60_000);
     expect(await count(database)).toBe(10);
     expect(await metric(app, 'streamer_tweets_dropped_total')).toBe(0);
-    expect(lines().some((line) => line.msg === 'batch upsert failed; holding the batch and retrying')).toBe(true);
+    expect(lines().filter((line) => line.msg === 'database writes fail; holding the posts and retrying')).toMatchObject([{ level: 40 }]);
     expect(lines().some((line) => line.msg === 'database writes succeed again')).toBe(true);
     expect((await readyz(app)).status).toBe(200);
   });

@@ -1,37 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
-import { databaseName, streamMessage, waitFor, withMongo } from './helpers.js';
+import { databaseName, runServer, streamMessage, waitFor, waitForPort, withMongo } from './helpers.js';
 
-// These tests run the built entry point with plain `node`, as the container image does.
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const serverJs = `${appDir}dist/server.js`;
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
+// These tests run the built entry point (dist/server.js, built by the test target's dependsOn) with
+// plain `node`, as the container image does.
 const url = testMongoUrl();
 const database = databaseName('process');
 const SECRET = 'AAAAsecret-bearer-token-value';
 
-beforeAll(async () => {
-  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
-  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
-});
 afterAll(async () => {
   await withMongo(url, (client) => client.db(database).dropDatabase());
 });
-
-function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [serverJs], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
 
 describe('bad configuration', () => {
   it.each([
@@ -87,13 +67,3 @@ describe('SIGTERM', () => {
     }
   });
 });
-
-async function waitForPort(stdout: () => string): Promise<number> {
-  let port = 0;
-  await waitFor(() => {
-    const line = stdout().split('\n').find((text) => text.includes('ops endpoints listening'));
-    port = line ? (JSON.parse(line) as { port: number }).port : 0;
-    return port > 0;
-  }, 'the ops endpoints');
-  return port;
-}

@@ -74,7 +74,7 @@ describe('replay', () => {
 
       expect((await fetch(`${base}/livez`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', database: true, source: true }]);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', database: true, source: true, writes: true }]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('streamer_tweets_stored_total 2');
       expect(metrics).toContain('streamer_queue_depth 0');

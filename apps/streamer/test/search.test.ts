@@ -2,7 +2,7 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, type Post } from '@kubeonazure/fake-x-api';
-import { captureLogger, databaseName, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 const url = testMongoUrl();
 const database = databaseName('search');
@@ -93,4 +93,67 @@ it('pages with next_token under one since_id, moves since_id to the newest post,
   const rateLimitWaits = delays.filter((ms) => ms > INTERVAL_MS);
   expect(rateLimitWaits).toHaveLength(2);
   for (const ms of rateLimitWaits) expect(ms).toBeGreaterThan(800_000);
+});
+
+/** A sleep that lets no second poll start: each app polls once, then waits until it is stopped. */
+const oncePerRun = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+async function startSearching(fake: FakeXApi, db: string) {
+  const capture = captureLogger();
+  const running = await startApp(
+    testConfig(url, db, { STREAMER_SOURCE: 'search', X_BEARER_TOKEN: fake.token, X_API_BASE_URL: fake.baseUrl, BATCH_MAX_WAIT_MS: '20' }),
+    { logger: capture.logger, sleep: oncePerRun },
+  );
+  app = running;
+  return { running, lines: capture.lines };
+}
+
+it('resumes after a restart from the newest stored post: nothing published meanwhile is lost', async () => {
+  api = await FakeXApi.start();
+  const db = `${database}_restart`;
+  api.searchPosts.push(...posts(101, 110));
+  const first = await startSearching(api, db);
+  await waitFor(async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10, 'the newest page stored');
+  await first.running.stop(5_000);
+
+  // 25 posts while the streamer was down: more than one page.
+  api.searchPosts.push(...posts(111, 135));
+  const second = await startSearching(api, db);
+  await waitFor(() => api!.requestsTo('/2/tweets/search/recent').length === 4, 'the second poll');
+  await second.running.stop(5_000);
+  app = undefined;
+
+  const requests = api.requestsTo('/2/tweets/search/recent').map(({ query }) => [query.get('since_id'), query.get('next_token')]);
+  expect(requests).toEqual([
+    [null, null],
+    [id(110), null],
+    [id(110), 'page-10'],
+    [id(110), 'page-20'],
+  ]);
+  await withMongo(url, async (client) => {
+    const tweets = client.db(db).collection('tweets');
+    expect(await tweets.countDocuments()).toBe(35);
+    await client.db(db).dropDatabase();
+  });
+  expect(await metric(second.running, 'streamer_tweets_duplicates_total')).toBe(0);
+});
+
+it('skips and counts a post that does not fit, and stores the rest of its page', async () => {
+  api = await FakeXApi.start();
+  const db = `${database}_bad_post`;
+  const page = posts(201, 205);
+  page[2]!.data.created_at = 'not a date';
+  api.searchPosts.push(...page);
+  const { running, lines } = await startSearching(api, db);
+  await waitFor(async () => (await metric(running, 'streamer_messages_malformed_total')) === 1, 'the bad post counted');
+  await waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === 4, 'the other posts stored');
+  expect(lines().find((line) => line.msg === 'malformed message skipped')?.excerpt).toContain(id(203));
+  await withMongo(url, async (client) => {
+    expect((await client.db(db).collection('tweets').distinct('_id')).sort()).toEqual([id(201), id(202), id(204), id(205)]);
+    await client.db(db).dropDatabase();
+  });
 });

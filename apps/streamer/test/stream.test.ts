@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { mapXSearchPage, TweetRepository } from '@kubeonazure/tweet-model';
 import { startApp, type App } from '../src/app.js';
 import {
   FakeXApi,
@@ -118,6 +119,96 @@ describe('stream wire format', () => {
     expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(1);
     expect(await metric(app, 'streamer_messages_malformed_total')).toBe(0);
     expect(await metric(app, 'streamer_reconnects_total', { reason: 'network' })).toBe(1);
+  });
+});
+
+describe('operational disconnect', () => {
+  it('stores what X wrote on the connection after the notice, then reconnects', async () => {
+    const [before, after] = ['before', 'after'].map((name) => streamMessage(`${name} the notice #docker`));
+    api.streamScripts.push(
+      { steps: [frame(before!), OPERATIONAL_DISCONNECT, frame(after!)], then: 'end' },
+      { steps: [KEEP_ALIVE], then: 'hang' },
+    );
+    const { app: running, storedTexts } = await startStreaming();
+    await waitFor(() => api.streamConnections === 2, 'the reconnect');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(await storedTexts()).toEqual(['before the notice #docker', 'after the notice #docker']);
+    expect(await metric(running, 'streamer_reconnects_total', { reason: 'operational-disconnect' })).toBe(1);
+  });
+});
+
+describe('gap fill', () => {
+  const searchRequests = () => api.requestsTo('/2/tweets/search/recent');
+
+  it('stores, through recent search, what X published while the stream was down, each post once', async () => {
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) => streamMessage(`gap ${name} #docker`));
+    // c and d are published during the outage; e is both found by the search and streamed afterwards.
+    const published = (async () => {
+      await waitFor(() => searchRequests().length === 1, 'the gap fill at start');
+      api.searchPosts.push(a!, b!, c!, d!, e!);
+    })();
+    api.streamScripts.push(
+      { steps: [frame(a!), frame(b!), published], then: 'reset' },
+      { steps: [frame(e!)], then: 'hang' },
+    );
+    const { app: running, storedTexts } = await startStreaming({ TRACK: 'docker,docker compose' });
+    await waitFor(() => searchRequests().length === 2, 'the gap fill after the reconnect');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(await storedTexts()).toEqual(['gap a #docker', 'gap b #docker', 'gap c #docker', 'gap d #docker', 'gap e #docker']);
+    const [atStart, afterReconnect] = searchRequests();
+    expect(atStart?.query.get('since_id')).toBeNull();
+    expect(afterReconnect?.query.get('since_id')).toBe(b!.data.id);
+    expect(afterReconnect?.query.get('query')).toBe('docker OR (docker compose)');
+    expect(afterReconnect?.query.get('expansions')).toBe('author_id');
+    expect(await metric(running, 'streamer_gap_fill_posts_total')).toBe(3);
+    expect(await metric(running, 'streamer_gap_fills_total', { result: 'complete' })).toBe(2);
+  });
+
+  it('starts from the newest stored post and takes at most GAP_FILL_MAX_POSTS per gap, the newest', async () => {
+    const stored = streamMessage('stored before the start #docker');
+    const gap = [1, 2, 3, 4, 5].map((n) => streamMessage(`missed ${n} #docker`));
+    api.searchPosts.push(stored, ...gap);
+    api.searchPageSize = 2;
+    api.streamScripts.push({ steps: [KEEP_ALIVE], then: 'hang' });
+    const database = databaseName('stream');
+    databases.push(database);
+    await withMongo(url, async (client) => {
+      const repository = TweetRepository.fromClient(client, { database });
+      await repository.insertNew([mapXSearchPage({ data: [stored.data], includes: stored.includes }).tweets[0]!]);
+    });
+    const { logger, lines } = captureLogger();
+    app = await startApp(
+      testConfig(url, database, { X_BEARER_TOKEN: api.token, X_API_BASE_URL: api.baseUrl, BATCH_MAX_WAIT_MS: '20', GAP_FILL_MAX_POSTS: '3' }),
+      { logger, sleep: recordingSleep().sleep },
+    );
+    const running = app;
+    await waitFor(async () => (await metric(running, 'streamer_gap_fills_total', { result: 'truncated' })) === 1, 'the gap fill');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(searchRequests().map(({ query }) => [query.get('since_id'), query.get('next_token')])).toEqual([
+      [stored.data.id, null],
+      [stored.data.id, 'page-2'],
+    ]);
+    const texts = await withMongo(url, (client) => client.db(database).collection('tweets').distinct('text'));
+    expect(texts.sort()).toEqual(['missed 3 #docker', 'missed 4 #docker', 'missed 5 #docker', 'stored before the start #docker']);
+    expect(await metric(running, 'streamer_gap_fill_posts_total')).toBe(3);
+    expect(lines().find((line) => line.msg === 'gap fill stopped at GAP_FILL_MAX_POSTS; older posts of the gap are lost')).toMatchObject({
+      level: 40,
+      sinceId: stored.data.id,
+      posts: 3,
+    });
+  });
+
+  it('asks X for backfill_minutes when configured', async () => {
+    api.streamScripts.push({ steps: [KEEP_ALIVE], then: 'hang' });
+    await startStreaming({ STREAM_BACKFILL_MINUTES: '2' });
+    await waitFor(() => api.streamConnections === 1, 'the stream connection');
+    expect(api.requestsTo('/2/tweets/search/stream')[0]?.query.get('backfill_minutes')).toBe('2');
   });
 });
 

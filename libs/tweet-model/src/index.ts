@@ -9,8 +9,8 @@ export {
   type PublicTweet,
   type TweetDocument,
 } from './tweet.js';
-export { mapXMessage, mapXSearchPage, type MappedMessage, type XApiProblem } from './map-x-message.js';
+export { mapXMessage, mapXSearchPage, type MappedMessage, type RejectedPost, type XApiProblem } from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
-export { MAX_PAGE_SIZE, MAX_INSERT_BATCH, TweetRepository } from './repository.js';
+export { IncompleteInsertError, MAX_INSERT_BATCH, MAX_PAGE_SIZE, TweetRepository, type UnstoredPost } from './repository.js';

@@ -230,7 +230,8 @@ describe('mapXSearchPage', () => {
       includes: { users: [author, other] },
       meta: { newest_id: '1861234567890123457', oldest_id: '1861234567890123456', result_count: 2 },
     };
-    const tweets = mapXSearchPage(page, ingestedAt);
+    const { tweets, rejected } = mapXSearchPage(page, ingestedAt);
+    expect(rejected).toEqual([]);
     expect(tweets.map((t) => [t._id, t.username, t.rule_tags])).toEqual([
       ['1861234567890123456', 'XDevelopers', []],
       ['1861234567890123457', 'other', []],
@@ -238,12 +239,19 @@ describe('mapXSearchPage', () => {
   });
 
   it('maps an empty search page to no documents', () => {
-    expect(mapXSearchPage({ meta: { result_count: 0 } }, ingestedAt)).toEqual([]);
+    expect(mapXSearchPage({ meta: { result_count: 0 } }, ingestedAt)).toEqual({ tweets: [], rejected: [] });
   });
 
-  it('names the post that does not fit', () => {
-    expect(validationError(() => mapXSearchPage({ data: [post(), post({ created_at: 5 })] })).field).toBe(
-      'data.1.created_at',
-    );
+  it('rejects only the post that does not fit, naming its field, and maps the others', () => {
+    const bad = post({ id: '1861234567890123457', created_at: 5 });
+    const { tweets, rejected } = mapXSearchPage({ data: [post(), bad], includes: { users: [author, { name: 'no id' }] } });
+    expect(tweets.map((t) => [t._id, t.username])).toEqual([['1861234567890123456', 'XDevelopers']]);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.post).toBe(bad);
+    expect(rejected[0]?.error.field).toBe('created_at');
+  });
+
+  it('throws for a page whose shape is wrong as a whole', () => {
+    expect(validationError(() => mapXSearchPage({ data: 'nothing' })).field).toBe('data');
   });
 });

@@ -38,7 +38,11 @@ const xStreamMessage = z.looseObject({
   matching_rules: z.array(z.looseObject({ id: z.union([z.string(), z.number()]), tag: z.string().optional() })).optional(),
   errors: z.array(xProblem).optional(),
 });
-const xSearchPage = z.looseObject({ data: z.array(xPost).optional(), includes: xIncludes });
+// Posts and users are checked one by one (mapXSearchPage), so one that does not fit costs only itself.
+const xSearchPage = z.looseObject({
+  data: z.array(z.unknown()).optional(),
+  includes: z.looseObject({ users: z.array(z.unknown()).optional() }).optional(),
+});
 
 type XPost = z.infer<typeof xPost>;
 type XUser = z.infer<typeof xUser>;
@@ -70,11 +74,38 @@ export function mapXMessage(message: unknown, ingestedAt: Date = new Date()): Ma
   return { kind: 'tweet', tweet, errors };
 }
 
-/** Maps a `GET /2/tweets/search/recent` page: one document per post (search has no matching rules). */
-export function mapXSearchPage(page: unknown, ingestedAt: Date = new Date()): TweetDocument[] {
+/** A post of a search page that could not be mapped, with why. */
+export interface RejectedPost {
+  post: unknown;
+  error: TweetValidationError;
+}
+
+/**
+ * Maps a `GET /2/tweets/search/recent` page: one document per post (search has no matching rules).
+ * Each post is mapped on its own: one that does not fit is returned in `rejected` and the others are
+ * kept, so a caller paging with since_id loses nothing but that post. Only a page whose shape is wrong
+ * as a whole throws.
+ */
+export function mapXSearchPage(
+  page: unknown,
+  ingestedAt: Date = new Date(),
+): { tweets: TweetDocument[]; rejected: RejectedPost[] } {
   const parsed = parseWire(xSearchPage, page);
-  const users = usersById(parsed.includes?.users);
-  return (parsed.data ?? []).map((post) => toDocument(post, users, [], ingestedAt));
+  const users = usersById((parsed.includes?.users ?? []).flatMap((user) => {
+    const result = xUser.safeParse(user);
+    return result.success ? [result.data] : [];
+  }));
+  const tweets: TweetDocument[] = [];
+  const rejected: RejectedPost[] = [];
+  for (const post of parsed.data ?? []) {
+    try {
+      tweets.push(toDocument(parseWire(xPost, post), users, [], ingestedAt));
+    } catch (error) {
+      if (!(error instanceof TweetValidationError)) throw error;
+      rejected.push({ post, error });
+    }
+  }
+  return { tweets, rejected };
 }
 
 function parseWire<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -4,11 +4,33 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { COSMOS_THROTTLED, failedWrites, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE, validateTweet, type TweetDocument } from './tweet.js';
 
-/** Upper bound per upsertMany call: keeps one bulk write within a single Cosmos DB request budget. */
+/** Upper bound per insertNew call: keeps one bulk write within a single Cosmos DB request budget. */
 export const MAX_INSERT_BATCH = 1000;
 const DUPLICATE_KEY = 11000;
 /** Upper bound for one page of `latest` / `newerThan`. */
 export const MAX_PAGE_SIZE = 1000;
+
+/** A post an insert did not store, with the server's error for it. */
+export interface UnstoredPost {
+  tweet: TweetDocument;
+  error: { code: number | undefined; message: string };
+}
+
+/**
+ * Thrown by `insertNew` when part of the posts was stored: what was done, and the posts left with why,
+ * so that a retry resends only those.
+ */
+export class IncompleteInsertError extends Error {
+  override name = 'IncompleteInsertError';
+  constructor(
+    readonly inserted: number,
+    readonly duplicates: number,
+    readonly unstored: UnstoredPost[],
+    options: { cause: unknown },
+  ) {
+    super(`${unstored.length} posts not stored (${inserted} inserted, ${duplicates} duplicates): ${unstored[0]?.error.message}`, options);
+  }
+}
 
 // Newest first; `_id` breaks ties between posts of the same millisecond. Ids are compared as strings,
 // which is a consistent total order (all that stable paging needs), not a numeric one.
@@ -44,33 +66,52 @@ export class TweetRepository {
    * again (a reconnect, a backfill, overlapping polls) meets the unique `_id` and counts as a duplicate,
    * so the first stored copy, with its `ingested_at`, stays. Inserting is several times cheaper than
    * upserting, on Cosmos DB (request units) and FerretDB alike. When Cosmos DB throttles some of the
-   * writes, only those are retried.
+   * writes, only those are retried. When some writes fail otherwise, it throws an IncompleteInsertError
+   * naming the posts left; a command that fails as a whole before any write is done throws the driver's error.
    */
-  async upsertMany(tweets: TweetDocument[]): Promise<{ inserted: number; duplicates: number }> {
+  async insertNew(tweets: TweetDocument[]): Promise<{ inserted: number; duplicates: number }> {
     if (tweets.length > MAX_INSERT_BATCH) {
-      throw new RangeError(`upsertMany accepts at most ${MAX_INSERT_BATCH} tweets per call, got ${tweets.length}`);
+      throw new RangeError(`insertNew accepts at most ${MAX_INSERT_BATCH} tweets per call, got ${tweets.length}`);
     }
     if (tweets.length === 0) return { inserted: 0, duplicates: 0 };
-    let pending = tweets.map((tweet) => validateTweet(tweet));
+    let pending: UnstoredPost[] = tweets.map((tweet) => ({ tweet: validateTweet(tweet), error: { code: undefined, message: '' } }));
     let inserted = 0;
     let duplicates = 0;
-    await this.retry(async () => {
-      try {
-        inserted += (await this.collection.insertMany(pending, { ordered: false })).insertedCount;
-      } catch (error) {
-        // No write errors: the command failed as a whole (and is retried whole when throttled).
-        const writes = failedWrites(error);
-        if (!(error instanceof MongoBulkWriteError) || writes.length === 0) throw error;
-        // The writes not reported failed are done; duplicates are done too (stored earlier).
-        inserted += error.result.insertedCount;
-        const failures = writes.filter((write) => write.code !== DUPLICATE_KEY);
-        duplicates += writes.length - failures.length;
-        if (failures.length === 0) return;
-        pending = failures.map((write) => pending[write.index]!);
-        // Retry the rest only if all of it was throttled, after the delay Cosmos DB gave for it.
-        throw failures.every((write) => write.code === COSMOS_THROTTLED) ? throttledError(failures[0]!) : error;
-      }
-    });
+    // Set once a bulk result said which writes failed: from then on, part of the work is known done.
+    let partial = false;
+    let throttled: MongoServerError | undefined;
+    try {
+      await this.retry(async () => {
+        try {
+          inserted += (await this.collection.insertMany(pending.map(({ tweet }) => tweet), { ordered: false })).insertedCount;
+          pending = [];
+        } catch (error) {
+          // No write errors: the command failed as a whole (and is retried whole when throttled).
+          const writes = failedWrites(error);
+          if (!(error instanceof MongoBulkWriteError) || writes.length === 0) throw error;
+          // The writes not reported failed are done; duplicates are done too (stored earlier).
+          inserted += error.result.insertedCount;
+          partial = true;
+          const failures = writes.filter((write) => write.code !== DUPLICATE_KEY);
+          duplicates += writes.length - failures.length;
+          pending = failures.map((write) => ({
+            tweet: pending[write.index]!.tweet,
+            error: { code: write.code, message: write.errmsg ?? 'write failed' },
+          }));
+          if (failures.length === 0) return;
+          // Retry the rest only if all of it was throttled, after the delay Cosmos DB gave for it.
+          if (!failures.every((write) => write.code === COSMOS_THROTTLED)) throw error;
+          throttled = throttledError(failures[0]!);
+          throw throttled;
+        }
+      });
+    } catch (error) {
+      if (!partial) throw error;
+      // The posts left carry their own write error, unless their retry failed as a whole.
+      const whole = error !== throttled && failedWrites(error).length === 0;
+      const unstored = whole ? pending.map(({ tweet }) => ({ tweet, error: errorOf(error) })) : pending;
+      throw new IncompleteInsertError(inserted, duplicates, unstored, { cause: error });
+    }
     return { inserted, duplicates };
   }
 
@@ -101,6 +142,14 @@ export class TweetRepository {
     return (await this.find({}, 1))[0] ?? null;
   }
 
+  /** The id of the newest stored post (where a search resumes with `since_id`); null when none is stored. */
+  async newestId(): Promise<string | null> {
+    const [newest] = await this.retry(() =>
+      this.collection.find({}, { projection: { _id: 1 } }).sort(NEWEST_FIRST).limit(1).toArray(),
+    );
+    return newest?._id ?? null;
+  }
+
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
     return this.retry(() => this.collection.find(filter).sort(NEWEST_FIRST).limit(limit).toArray());
   }
@@ -112,6 +161,11 @@ export class TweetRepository {
 
 function throttledError(write: WriteError): MongoServerError {
   return new MongoServerError({ code: write.code, errmsg: write.errmsg ?? 'throttled' });
+}
+
+function errorOf(error: unknown): UnstoredPost['error'] {
+  const code = error instanceof MongoServerError && typeof error.code === 'number' ? error.code : undefined;
+  return { code, message: error instanceof Error ? error.message : String(error) };
 }
 
 /**

@@ -22,10 +22,10 @@ afterAll(async () => {
 describe('connect', () => {
   it('gives a writer and a regional reader that the database accepts', async () => {
     expect(writer.readPreference.mode).toBe('primary');
-    expect(reader.readPreference.mode).toBe('secondaryPreferred');
+    expect(reader.readPreference.mode).toBe('nearest');
     expect(reader.readPreference.tags).toEqual([{ region: 'UK South' }, {}]);
 
-    await TweetRepository.fromClient(writer, { database }).upsertMany([tweet()]);
+    await TweetRepository.fromClient(writer, { database }).insertNew([tweet()]);
     const readSide = TweetRepository.fromClient(reader, { database });
     expect(await readSide.count()).toBe(1);
     expect((await readSide.latest({ limit: 5 })).tweets.map((t) => t._id)).toEqual([tweet()._id]);

@@ -34,12 +34,12 @@ describe('ensureIndexes', () => {
   });
 });
 
-describe('upsertMany', () => {
+describe('insertNew', () => {
   it('stores a post once and keeps the first copy, with its ingested_at, when it is ingested again', async () => {
     const first = tweet({ ingested_at: new Date('2026-11-24T01:00:00Z') });
     const again = tweet({ ingested_at: new Date('2026-11-24T02:00:00Z'), metrics: { ...first.metrics, like_count: 7 } });
-    expect(await repository.upsertMany([first])).toEqual({ inserted: 1, duplicates: 0 });
-    expect(await repository.upsertMany([again])).toEqual({ inserted: 0, duplicates: 1 });
+    expect(await repository.insertNew([first])).toEqual({ inserted: 1, duplicates: 0 });
+    expect(await repository.insertNew([again])).toEqual({ inserted: 0, duplicates: 1 });
     expect(await repository.count()).toBe(1);
     const stored = await repository.newest();
     expect(stored?.ingested_at).toEqual(first.ingested_at);
@@ -47,7 +47,7 @@ describe('upsertMany', () => {
   });
 
   it('counts a post repeated within one call as a duplicate', async () => {
-    expect(await repository.upsertMany([tweet(), tweet()])).toEqual({ inserted: 1, duplicates: 1 });
+    expect(await repository.insertNew([tweet(), tweet()])).toEqual({ inserted: 1, duplicates: 1 });
     expect(await repository.count()).toBe(1);
   });
 
@@ -55,24 +55,24 @@ describe('upsertMany', () => {
     const a = tweet({ _id: '1234567890123456789' });
     const b = tweet({ _id: '1234567890123456788' });
     expect(Number(a._id)).toBe(Number(b._id));
-    expect(await repository.upsertMany([a, b])).toEqual({ inserted: 2, duplicates: 0 });
+    expect(await repository.insertNew([a, b])).toEqual({ inserted: 2, duplicates: 0 });
     expect(ids((await repository.latest({ limit: 10 })).tweets)).toEqual([a._id, b._id]);
   });
 
   it('accepts 1000 posts in one call and rejects more', async () => {
     const batch = Array.from({ length: 1001 }, (_, i) => tweet({ _id: String(1_000_000 + i) }));
-    await expect(repository.upsertMany(batch)).rejects.toThrow(/at most 1000 tweets per call, got 1001/);
+    await expect(repository.insertNew(batch)).rejects.toThrow(/at most 1000 tweets per call, got 1001/);
     expect(await repository.count()).toBe(0);
-    expect(await repository.upsertMany(batch.slice(0, 1000))).toEqual({ inserted: 1000, duplicates: 0 });
+    expect(await repository.insertNew(batch.slice(0, 1000))).toEqual({ inserted: 1000, duplicates: 0 });
     expect(await repository.count()).toBe(1000);
   });
 
   it('does nothing for no posts', async () => {
-    expect(await repository.upsertMany([])).toEqual({ inserted: 0, duplicates: 0 });
+    expect(await repository.insertNew([])).toEqual({ inserted: 0, duplicates: 0 });
   });
 
   it('rejects an invalid document before writing anything', async () => {
-    await expect(repository.upsertMany([tweet({ _id: '2' }), tweet({ _id: 'x' })])).rejects.toThrow(/field "_id"/);
+    await expect(repository.insertNew([tweet({ _id: '2' }), tweet({ _id: 'x' })])).rejects.toThrow(/field "_id"/);
     expect(await repository.count()).toBe(0);
   });
 });
@@ -86,7 +86,7 @@ describe('latest', () => {
   );
 
   it('pages newest first over equal timestamps, every post exactly once', async () => {
-    await repository.upsertMany(many);
+    await repository.insertNew(many);
     const seen: string[] = [];
     let before: string | undefined;
     let pages = 0;
@@ -102,7 +102,7 @@ describe('latest', () => {
   });
 
   it('has no next cursor when the last page is exactly full', async () => {
-    await repository.upsertMany(many.slice(0, 8));
+    await repository.insertNew(many.slice(0, 8));
     const first = await repository.latest({ limit: 4 });
     expect(first.nextCursor).not.toBeNull();
     const second = await repository.latest({ limit: 4, before: first.nextCursor ?? undefined });
@@ -123,7 +123,7 @@ describe('latest', () => {
   });
 
   it('finds posts strictly newer than a position, newest first', async () => {
-    await repository.upsertMany(many);
+    await repository.insertNew(many);
     const position = newestFirst[10]!;
     const newer = await repository.newerThan(encodeCursor(position), 100);
     expect(ids(newer)).toEqual(ids(newestFirst.slice(0, 10)));
@@ -131,6 +131,18 @@ describe('latest', () => {
     expect(ids(await repository.newerThan(encodeCursor(newestFirst[0]!), 10))).toEqual([]);
     expect(ids(await repository.newerThan(null, 2))).toEqual(ids(newestFirst.slice(0, 2)));
     expect((await repository.newest())?._id).toBe(newestFirst[0]!._id);
+  });
+});
+
+describe('newestId', () => {
+  it('is the id of the newest stored post, or null when none is', async () => {
+    expect(await repository.newestId()).toBeNull();
+    await repository.insertNew([
+      tweet({ _id: '1861234567890123459', created_at: new Date('2026-11-23T10:00:00Z') }),
+      tweet({ _id: '1861234567890123461', created_at: new Date('2026-11-23T12:00:00Z') }),
+      tweet({ _id: '1861234567890123460', created_at: new Date('2026-11-23T12:00:00Z') }),
+    ]);
+    expect(await repository.newestId()).toBe('1861234567890123461');
   });
 });
 
@@ -155,7 +167,7 @@ describe('mapped posts round-trip through the database unchanged', () => {
       if (result.kind !== 'tweet') throw new Error('expected a tweet');
       return result.tweet;
     });
-    await repository.upsertMany(mapped);
+    await repository.insertNew(mapped);
     const stored = (await repository.latest({ limit: 10 })).tweets;
     expect([...stored].sort((a, b) => a._id.localeCompare(b._id))).toEqual(mapped);
     expect(mapped[2]).toMatchObject({ username: null, name: null, avatar_url: null });

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { MongoServerError, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connect, TweetRepository } from '../src/index.js';
+import { connect, IncompleteInsertError, TweetRepository } from '../src/index.js';
 import { tweet } from './fixtures.js';
-import { startThrottlingProxy, THROTTLE_RETRY_AFTER_MS, type ThrottlingProxy } from './support/throttling-proxy.js';
+import { COSMOS_ERRORS, startCosmosProxy, THROTTLE_RETRY_AFTER_MS, type CosmosProxy } from '../src/testing/cosmos-proxy.js';
 
 // The repository against the real database behind a proxy that throttles like Cosmos DB (code 16500).
 const database = `test_throttling_${randomBytes(4).toString('hex')}`;
-let proxy: ThrottlingProxy;
+let proxy: CosmosProxy;
 let client: MongoClient;
 let waits: number[];
 let repository: TweetRepository;
 
 beforeAll(async () => {
-  proxy = await startThrottlingProxy(testMongoUrl());
+  proxy = await startCosmosProxy(testMongoUrl());
   client = await connect(proxy.url, { role: 'writer' });
 });
 
@@ -36,10 +36,10 @@ const batch = (ids: number[]) => ids.map((id) => tweet({ _id: String(id) }));
 
 describe('throttled by Cosmos DB', () => {
   it('retries every repository operation after the RetryAfterMs the server gave', async () => {
-    await repository.upsertMany(batch([1, 2]));
+    await repository.insertNew(batch([1, 2]));
     const operations: [string, () => Promise<unknown>][] = [
       ['createIndexes', () => repository.ensureIndexes()],
-      ['insert', () => repository.upsertMany(batch([3]))],
+      ['insert', () => repository.insertNew(batch([3]))],
       ['find', () => repository.latest({ limit: 1 })],
       ['find', () => repository.newerThan(null, 1)],
       ['find', () => repository.newest()],
@@ -54,10 +54,10 @@ describe('throttled by Cosmos DB', () => {
   });
 
   it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
-    await repository.upsertMany(batch([1, 2]));
+    await repository.insertNew(batch([1, 2]));
     const insertsBefore = proxy.sent('insert').length;
     proxy.throttleNextInsert([1, 2, 4]);
-    expect(await repository.upsertMany(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
+    expect(await repository.insertNew(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
     const [first, retry] = proxy.sent('insert').slice(insertsBefore);
     expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(['1', '2', '3', '4', '5']);
     expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual(['2', '3', '5']);
@@ -67,11 +67,46 @@ describe('throttled by Cosmos DB', () => {
 
   it('gives up after maxRetries with the driver error', async () => {
     proxy.rejectNext('insert', 10);
-    const error = await repository.upsertMany(batch([1])).catch((e: unknown) => e);
+    const error = await repository.insertNew(batch([1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
     expect((error as MongoServerError).code).toBe(16500);
     expect(waits).toHaveLength(3);
     proxy.rejectNext('insert', 0);
     expect(await repository.count()).toBe(0);
+  });
+});
+
+describe('writes the database refuses', () => {
+  it('reports what a bulk insert stored and which posts are left, each with its error', async () => {
+    await repository.insertNew(batch([1]));
+    proxy.failNextInsert([1, 3], COSMOS_ERRORS.documentInvalid);
+    const error = await repository.insertNew(batch([1, 2, 3, 4])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncompleteInsertError);
+    const incomplete = error as IncompleteInsertError;
+    expect([incomplete.inserted, incomplete.duplicates]).toEqual([1, 1]);
+    expect(incomplete.unstored.map(({ tweet, error }) => [tweet._id, error.code])).toEqual([
+      ['2', 121],
+      ['4', 121],
+    ]);
+    expect(await repository.count()).toBe(2);
+  });
+
+  it('keeps the count of what was stored when the retry of throttled writes fails as a whole', async () => {
+    proxy.throttleNextInsert([1]);
+    // The retry of the throttled write meets a read-only key.
+    const retried = new Promise<void>((resolve) => {
+      const sleep = async () => {
+        proxy.rejectNext('insert', 1, COSMOS_ERRORS.readOnlyKey);
+        resolve();
+      };
+      repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep });
+    });
+    const error = await repository.insertNew(batch([1, 2, 3])).catch((e: unknown) => e);
+    await retried;
+    expect(error).toBeInstanceOf(IncompleteInsertError);
+    const incomplete = error as IncompleteInsertError;
+    expect(incomplete.inserted).toBe(2);
+    expect(incomplete.unstored.map(({ tweet, error }) => [tweet._id, error.code])).toEqual([['2', 13]]);
+    expect(await repository.count()).toBe(2);
   });
 });

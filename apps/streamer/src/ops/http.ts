@@ -4,11 +4,13 @@ import type { Registry } from 'prom-client';
 export interface Readiness {
   database: boolean;
   source: boolean;
+  /** False while database writes fail (the posts are held and retried). */
+  writes: boolean;
 }
 
 /**
- * The operations endpoints on PORT: /livez (the process answers), /readyz (database reachable and
- * source connected), /metrics (Prometheus text format).
+ * The operations endpoints on PORT: /livez (the process answers), /readyz (database reachable, source
+ * connected, writes succeed), /metrics (Prometheus text format).
  */
 export function opsHandler(registry: Registry, readiness: () => Promise<Readiness>): RequestListener {
   return (request, response) => {
@@ -23,7 +25,7 @@ export function opsHandler(registry: Registry, readiness: () => Promise<Readines
         return sendJson(response, 200, { status: 'ok' });
       case '/readyz': {
         const checks = await readiness();
-        const ready = checks.database && checks.source;
+        const ready = checks.database && checks.source && checks.writes;
         return sendJson(response, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', ...checks });
       }
       case '/metrics':

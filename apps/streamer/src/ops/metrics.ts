@@ -38,13 +38,30 @@ export function createMetrics(queueDepth: () => number) {
     }),
     batchSeconds: new Histogram({
       name: 'streamer_batch_duration_seconds',
-      help: 'Duration of one batched upsert',
+      help: 'Duration of one batched insert',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    batchFailures: new Counter({
+    batchFailures: new Counter<'kind'>({
       name: 'streamer_batch_failures_total',
-      help: 'Batched upserts that failed and were retried',
+      help: 'Batched inserts that failed and were retried, by kind: transient or permanent (needs an operator)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'streamer_tweets_rejected_total',
+      help: 'Posts the database refused for what they are (too large, failing validation), skipped',
+      registers,
+    }),
+    gapFillPosts: new Counter({
+      name: 'streamer_gap_fill_posts_total',
+      help: 'Posts fetched through recent search to fill a stream gap (some may be duplicates)',
+      registers,
+    }),
+    gapFills: new Counter<'result'>({
+      name: 'streamer_gap_fills_total',
+      help: 'Gap fills after a stream (re)connect by result: complete, truncated (GAP_FILL_MAX_POSTS), failed',
+      labelNames: ['result'],
       registers,
     }),
     leaseHeld: new Gauge({

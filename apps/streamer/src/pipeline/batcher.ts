@@ -1,13 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { TweetDocument, TweetRepository } from '@kubeonazure/tweet-model';
+import { IncompleteInsertError, type TweetDocument, type TweetRepository } from '@kubeonazure/tweet-model';
 import type { Metrics } from '../ops/metrics.js';
-import type { BoundedQueue } from './queue.js';
-
 import type { Sleep } from '../sources/source.js';
+import type { BoundedQueue } from './queue.js';
+import { isRefusedDocument, permanentCause, writeErrorCode, writeFailureKind, type WriteFailureKind } from './write-errors.js';
 
 export interface BatcherOptions {
-  /** Documents per upsert, at most 1,000 (the repository's limit). */
+  /** Documents per insert, at most 1,000 (the repository's limit). */
   batchSize: number;
   /** How long the first queued post waits for a batch to fill. */
   maxWaitMs: number;
@@ -22,27 +22,41 @@ export function retryDelayMs(attempt: number, maxMs: number): number {
   return Math.min(RETRY_FIRST_MS * 2 ** Math.min(attempt - 1, 30), maxMs);
 }
 
+/** The failure writes are in, while they fail: what is reported once, until it changes or passes. */
+interface Failing {
+  kind: WriteFailureKind;
+  code: number | undefined;
+  since: number;
+}
+
 /**
  * Moves posts from the queue to the repository in batches, one batch at a time. A failed batch is
  * held and retried with backoff (throttling is already retried inside the repository), so nothing
  * taken from the queue is lost while the process lives; the queue fills meanwhile and pauses sources.
+ * A retry resends only the posts the failed insert did not store; a post the database refuses for
+ * what it is (write-errors.ts) is skipped and counted. A failure is logged once (at error when it
+ * needs an operator), and `healthy` is false until writes succeed again.
  */
 export class Batcher {
   private readonly stopping = new AbortController();
   private readonly abandoning = new AbortController();
   private running: Promise<void> | null = null;
   private holding = 0;
-  /** False after a failed batch until one succeeds: feeds readiness. */
-  healthy = true;
+  private failing: Failing | null = null;
 
   constructor(
     private readonly queue: BoundedQueue<TweetDocument>,
-    private readonly repository: Pick<TweetRepository, 'upsertMany'>,
+    private readonly repository: Pick<TweetRepository, 'insertNew'>,
     private readonly options: BatcherOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly sleep: Sleep,
   ) {}
+
+  /** False from a failed write until one succeeds: feeds readiness. */
+  get healthy(): boolean {
+    return this.failing === null;
+  }
 
   start(): void {
     this.running ??= this.run();
@@ -56,7 +70,7 @@ export class Batcher {
     this.stopping.abort();
     this.start();
     const deadline = setTimeout(() => this.abandoning.abort(), graceMs);
-    // An upsert in flight when the grace period ends is not waited for: closing the client ends it.
+    // An insert in flight when the grace period ends is not waited for: closing the client ends it.
     const abandoned = new Promise((resolve) => this.abandoning.signal.addEventListener('abort', resolve, { once: true }));
     await Promise.race([this.running, abandoned]);
     clearTimeout(deadline);
@@ -84,29 +98,71 @@ export class Batcher {
   }
 
   private async store(batch: TweetDocument[]): Promise<void> {
-    this.holding = batch.length;
+    let pending = batch;
     for (let attempt = 1; !this.abandoning.signal.aborted; attempt++) {
+      this.holding = pending.length;
       const endTimer = this.metrics.batchSeconds.startTimer();
       try {
-        const { inserted, duplicates } = await this.repository.upsertMany(batch);
+        this.stored(await this.repository.insertNew(pending), attempt);
         endTimer();
-        this.metrics.stored.inc(inserted);
-        this.metrics.duplicates.inc(duplicates);
-        if (!this.healthy) this.log.info({ attempt }, 'database writes succeed again');
-        this.healthy = true;
-        this.log.debug({ size: batch.length, inserted, duplicates, queued: this.queue.size }, 'batch stored');
         this.holding = 0;
         return;
       } catch (error) {
-        this.healthy = false;
-        this.metrics.batchFailures.inc();
+        let failure: unknown = error;
+        if (error instanceof IncompleteInsertError) {
+          this.stored(error, attempt);
+          const refused = error.unstored.filter((post) => isRefusedDocument(post.error.code));
+          if (refused.length > 0) this.refused(refused.map((post) => post.tweet._id), refused[0]!.error);
+          const left = error.unstored.filter((post) => !isRefusedDocument(post.error.code));
+          pending = left.map((post) => post.tweet);
+          if (left.length === 0) {
+            this.recovered(attempt);
+            this.holding = 0;
+            return;
+          }
+          // The posts left failed with their own write error, or with the one that failed their retry.
+          failure = left[0]!.error.code === undefined ? error.cause : left[0]!.error;
+        }
         const retryInMs = retryDelayMs(attempt, this.options.retryMaxMs);
-        this.log.error(
-          { attempt, size: batch.length, queued: this.queue.size, retryInMs, reason: errorText(error) },
-          'batch upsert failed; holding the batch and retrying',
-        );
+        this.failed(failure, { attempt, holding: pending.length, retryInMs });
         await this.sleep(retryInMs, this.abandoning.signal);
       }
+    }
+    this.holding = pending.length;
+  }
+
+  private stored({ inserted, duplicates }: { inserted: number; duplicates: number }, attempt: number): void {
+    this.metrics.stored.inc(inserted);
+    this.metrics.duplicates.inc(duplicates);
+    this.log.debug({ inserted, duplicates, queued: this.queue.size }, 'batch stored');
+    this.recovered(attempt);
+  }
+
+  private recovered(attempt: number): void {
+    if (!this.failing) return;
+    this.log.info({ attempts: attempt, failedForMs: Date.now() - this.failing.since }, 'database writes succeed again');
+    this.failing = null;
+  }
+
+  private refused(ids: string[], error: { code: number | undefined; message: string }): void {
+    this.metrics.rejected.inc(ids.length);
+    this.log.error({ ids, code: error.code, reason: error.message }, 'the database refused posts; they are skipped');
+  }
+
+  /** Counts every failed attempt; logs a failure once, and again only when it changes. */
+  private failed(error: unknown, context: { attempt: number; holding: number; retryInMs: number }): void {
+    const kind = writeFailureKind(error);
+    const code = writeErrorCode(error);
+    this.metrics.batchFailures.inc({ kind });
+    const known = this.failing?.kind === kind && this.failing.code === code;
+    this.failing = { kind, code, since: this.failing?.since ?? Date.now() };
+    const details = { ...context, kind, code, queued: this.queue.size, reason: errorText(error) };
+    if (known) {
+      this.log.debug(details, 'database writes still fail');
+    } else if (kind === 'permanent') {
+      this.log.error({ ...details, cause: permanentCause(error) ?? 'unknown' }, 'database writes fail and need an operator; holding the posts and retrying');
+    } else {
+      this.log.warn(details, 'database writes fail; holding the posts and retrying');
     }
   }
 }

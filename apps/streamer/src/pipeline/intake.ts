@@ -18,17 +18,20 @@ export class Intake {
     private readonly log: Logger,
   ) {}
 
-  /** A live-stream message: it cannot wait, so a full queue drops it (counted and logged). */
-  fromStream(message: unknown): void {
+  /**
+   * A live-stream message: it cannot wait, so a full queue drops it (counted and logged). Returns the
+   * id of the post it queued, else null.
+   */
+  fromStream(message: unknown): string | null {
     const tweet = this.map(message);
-    if (!tweet) return;
+    if (!tweet) return null;
     this.metrics.received.inc();
     if (this.queue.offer(tweet)) {
       if (this.dropping > 0) {
         this.log.warn({ dropped: this.dropping }, 'queue has room again; stream posts were dropped meanwhile');
         this.dropping = 0;
       }
-      return;
+      return tweet._id;
     }
     this.metrics.dropped.inc();
     if (this.dropping++ === 0) {
@@ -37,6 +40,7 @@ export class Intake {
         'queue full: dropping live stream posts until the database catches up',
       );
     }
+    return null;
   }
 
   /** One JSONL line of a replay file; waits while the queue is full. */
@@ -53,16 +57,17 @@ export class Intake {
     if (tweet) await this.put(tweet);
   }
 
-  /** One search/recent response page; waits while the queue is full. */
+  /** One search/recent response page; a post that does not fit is skipped alone. Waits while the queue is full. */
   async fromSearchPage(page: unknown): Promise<void> {
-    let tweets: TweetDocument[];
+    let mapped: ReturnType<typeof mapXSearchPage>;
     try {
-      tweets = mapXSearchPage(page);
+      mapped = mapXSearchPage(page);
     } catch (error) {
       this.malformed(page, error);
       return;
     }
-    for (const tweet of tweets) await this.put(tweet);
+    for (const { post, error } of mapped.rejected) this.malformed(post, error);
+    for (const tweet of mapped.tweets) await this.put(tweet);
   }
 
   /** Counts and logs input that cannot become a document, with a short excerpt to find it by. */

@@ -9,6 +9,9 @@ export interface SearchSourceOptions {
   intervalMs: number;
 }
 
+/** The id of the newest stored post, or null: where polling resumes after a restart. */
+export type NewestStoredId = () => Promise<string | null>;
+
 interface SearchPage {
   meta?: { newest_id?: string; next_token?: string };
 }
@@ -25,17 +28,20 @@ export function searchQuery(track: readonly string[]): string {
 /**
  * Polls GET /2/tweets/search/recent, for accounts without filtered-stream access. Paging follows X's
  * since_id pattern: within one poll, follow next_token under the same since_id; the newest_id of a
- * poll's first page becomes the next poll's since_id. The very first poll takes only the newest page
- * instead of paging back through seven days of history.
+ * poll's first page becomes the next poll's since_id. The first since_id is the newest stored post's,
+ * so a restart resumes where the last run stopped; only with nothing stored does the first poll take
+ * just the newest page instead of paging back through seven days of history.
  */
 export class SearchSource implements Source {
   private readonly stopping = new AbortController();
   private sinceId: string | undefined;
+  private seeded = false;
   connected = false;
 
   constructor(
     private readonly client: XApiClient,
     private readonly options: SearchSourceOptions,
+    private readonly newestStoredId: NewestStoredId,
     private readonly intake: Intake,
     private readonly log: Logger,
     private readonly sleep: Sleep,
@@ -56,6 +62,7 @@ export class SearchSource implements Source {
 
   /** One poll (all its pages); returns how long to wait before the next one. */
   private async poll(): Promise<number> {
+    if (!(await this.seed())) return this.options.intervalMs;
     const query = {
       ...TWEET_QUERY,
       query: searchQuery(this.options.track),
@@ -95,6 +102,20 @@ export class SearchSource implements Source {
       }
       this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'search poll failed');
       return this.options.intervalMs;
+    }
+  }
+
+  /** Takes the first since_id from the database; false while it cannot be read (then no poll runs). */
+  private async seed(): Promise<boolean> {
+    if (this.seeded) return true;
+    try {
+      this.sinceId = (await this.newestStoredId()) ?? undefined;
+      this.seeded = true;
+      this.log.info({ sinceId: this.sinceId ?? null }, 'search resumes after the newest stored post');
+      return true;
+    } catch (error) {
+      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot read the newest stored post; search waits');
+      return false;
     }
   }
 

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import { ApiResponseError, ETwitterStreamEvent, type TweetStream } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
+import type { GapFill } from './gap-fill.js';
 import { nextReconnect, type DisconnectReason, type ReconnectState } from './reconnect-policy.js';
 import { diffRules, wantedRules, type StreamRule } from './rules.js';
+import type { NewestStoredId } from './search.js';
 import type { Sleep, Source } from './source.js';
 import { TWEET_QUERY, type XApiClient } from './x-client.js';
 
@@ -13,23 +15,35 @@ export interface StreamSourceOptions {
   track: readonly string[];
   /** Silence (no post, no keep-alive) after which the connection counts as dead. */
   stallTimeoutMs: number;
+  /** Minutes of posts X resends on connect (`backfill_minutes`, 0–5; plans without it ignore it); 0 asks none. */
+  backfillMinutes: number;
 }
 
 /**
  * The X API v2 filtered stream. Syncs the rules, then keeps one connection open, reconnecting per
- * X's policy (reconnect-policy.ts) for as long as the process runs.
+ * X's policy (reconnect-policy.ts) for as long as the process runs. Before each connect it notes the
+ * newest post stored or received; once connected, the gap fill fetches what came after it through
+ * recent search, so a disconnect, a restart or a rollout loses nothing the search still has.
  */
 export class StreamSource implements Source {
   private readonly stopping = new AbortController();
   private current: TweetStream | null = null;
   private backoff: ReconnectState | null = null;
   private rulesSynced = false;
+  /** The id of the newest post this process took from the stream. */
+  private newestSeen: string | null = null;
+  /** Where the oldest gap not yet filled starts (`id` null: nothing was stored); null when none is open. */
+  private gapSince: { id: string | null } | null = null;
+  private filling: Promise<void> = Promise.resolve();
+  private fillQueued = false;
   connected = false;
 
   constructor(
     private readonly client: XApiClient,
     private readonly options: StreamSourceOptions,
     private readonly intake: Intake,
+    private readonly gapFill: GapFill,
+    private readonly newestStoredId: NewestStoredId,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly sleep: Sleep,
@@ -45,6 +59,7 @@ export class StreamSource implements Source {
       this.log.warn({ reason, delayMs: this.backoff.delayMs }, 'stream disconnected; reconnecting');
       await this.sleep(this.backoff.delayMs, signal);
     }
+    await this.filling;
   }
 
   stop(): void {
@@ -54,7 +69,8 @@ export class StreamSource implements Source {
 
   /** One connection: resolves with why it ended (or failed to start). */
   private async connectAndConsume(): Promise<DisconnectReason> {
-    const stream = this.client.searchStream({ ...TWEET_QUERY, autoConnect: false });
+    const backfill = this.options.backfillMinutes > 0 ? { backfill_minutes: this.options.backfillMinutes } : {};
+    const stream = this.client.searchStream({ ...TWEET_QUERY, ...backfill, autoConnect: false });
     let reason: DisconnectReason = 'network';
     const ended = new Promise<DisconnectReason>((resolve) => {
       stream.on(ETwitterStreamEvent.Connected, () => {
@@ -63,18 +79,19 @@ export class StreamSource implements Source {
       });
       stream.on(ETwitterStreamEvent.Data, (message: unknown) => {
         this.healthy();
-        this.intake.fromStream(message);
+        this.newestSeen = newer(this.intake.fromStream(message), this.newestSeen);
       });
       stream.on(ETwitterStreamEvent.DataKeepAlive, () => this.healthy());
       stream.on(ETwitterStreamEvent.DataError, (message: { errors?: Record<string, unknown>[] }) => {
         this.log.warn({ errors: message.errors }, 'X sent an error message in the stream');
-        if (message.errors?.some(isDisconnectNotice)) {
-          reason = 'operational-disconnect';
-          stream.close();
-        }
+        // X closes the connection itself after the notice; what it still writes before that is read
+        // and stored. Should the close not come, the stall timeout ends the connection.
+        if (message.errors?.some(isDisconnectNotice)) reason = 'operational-disconnect';
       });
       stream.on(ETwitterStreamEvent.TweetParseError, (error: Error) => this.intake.malformed(error.message, error));
-      stream.on(ETwitterStreamEvent.ConnectionLost, () => (reason = 'stall'));
+      stream.on(ETwitterStreamEvent.ConnectionLost, () => {
+        if (reason !== 'operational-disconnect') reason = 'stall';
+      });
       stream.on(ETwitterStreamEvent.ConnectionError, (error: Error) =>
         this.log.info({ reason: error.message }, 'stream connection error'),
       );
@@ -84,6 +101,8 @@ export class StreamSource implements Source {
     });
     try {
       await this.syncRules();
+      // Noted before connecting: nothing this connection delivers can be mistaken for the gap's start.
+      this.gapSince ??= await this.gapStart();
       const connecting = stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
       if (!(await this.settlesInTime(connecting))) {
         // No response headers in time (or stopping): give up on this attempt, close it should it still come.
@@ -98,12 +117,37 @@ export class StreamSource implements Source {
     this.current = stream;
     this.connected = true;
     this.log.info('stream connected');
+    this.scheduleGapFill();
     // stop() may have come between the connect and `current` being set.
     if (this.stopping.signal.aborted) stream.close();
     const endReason = await ended;
     this.connected = false;
     this.current = null;
     return endReason;
+  }
+
+  /** The newest post stored or received: where the gap after it starts; null when neither can be known. */
+  private async gapStart(): Promise<{ id: string | null } | null> {
+    try {
+      return { id: newer(await this.newestStoredId(), this.newestSeen) };
+    } catch (error) {
+      this.log.warn({ reason: errorText(error) }, 'cannot read the newest stored post; the gap starts at the newest received');
+      return this.newestSeen ? { id: this.newestSeen } : null;
+    }
+  }
+
+  /** One gap fill at a time; connects while one runs are covered by one more after it. */
+  private scheduleGapFill(): void {
+    if (this.fillQueued) return;
+    this.fillQueued = true;
+    this.filling = this.filling.then(async () => {
+      this.fillQueued = false;
+      const since = this.gapSince;
+      if (!since) return;
+      const result = await this.gapFill.fill(since.id, this.stopping.signal);
+      // A failed fill keeps its start: the next connect fills from there.
+      if (result !== 'failed' && this.gapSince === since) this.gapSince = null;
+    });
   }
 
   /** Whether `connecting` settles before the stall timeout and before stop(); rethrows its failure. */
@@ -137,6 +181,12 @@ export class StreamSource implements Source {
     );
     this.rulesSynced = true;
   }
+}
+
+/** The newer of two post ids (X ids grow with time; compared as numbers, they exceed 2^53). */
+function newer(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return BigInt(a) >= BigInt(b) ? a : b;
 }
 
 function classify(error: unknown): DisconnectReason {

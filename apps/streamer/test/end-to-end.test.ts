@@ -1,0 +1,147 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { FakeXApi, frame, OPERATIONAL_DISCONNECT, type Post } from '@kubeonazure/fake-x-api';
+import { databaseName, runServer, streamMessage, waitFor, waitForPort, withMongo } from './helpers.js';
+
+// The built streamer (dist/server.js, built by the test target's dependsOn) against the loopback X
+// API: across a disconnect notice, a stream outage, a restart in each mode, every post X published
+// is stored, and none twice.
+const url = testMongoUrl();
+const databases: string[] = [];
+let api: FakeXApi;
+const servers: ReturnType<typeof runServer>[] = [];
+
+beforeEach(async () => {
+  api = await FakeXApi.start();
+});
+afterEach(async () => {
+  for (const server of servers.splice(0)) server.child.kill('SIGKILL');
+  await api.close();
+});
+afterAll(async () => {
+  await withMongo(url, async (client) => {
+    for (const name of databases) await client.db(name).dropDatabase();
+  });
+});
+
+function newDatabase(): string {
+  const name = databaseName('e2e');
+  databases.push(name);
+  return name;
+}
+
+async function start(database: string, env: Record<string, string> = {}) {
+  const server = runServer({
+    MONGO_URL: url,
+    MONGO_DB: database,
+    X_BEARER_TOKEN: api.token,
+    X_API_BASE_URL: api.baseUrl,
+    PORT: '0',
+    BATCH_MAX_WAIT_MS: '20',
+    ...env,
+  });
+  servers.push(server);
+  const port = await waitForPort(server.stdout);
+  const storedTotal = async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^streamer_tweets_stored_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+  };
+  return { server, storedTotal };
+}
+
+/** Stops the server with SIGTERM (a rollout) and returns how many posts it stored as new documents. */
+async function stop({ server, storedTotal }: Awaited<ReturnType<typeof start>>): Promise<number> {
+  const stored = await storedTotal();
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toBe(0);
+  return stored;
+}
+
+const storedIds = (database: string) =>
+  withMongo(url, async (client) => (await client.db(database).collection('tweets').find({}, { projection: { _id: 1 } }).toArray()).map((doc) => String(doc._id)));
+
+/** Waits (bounded) until `n` posts are stored; what is missing then shows in the tally as lost. */
+const hasStored = (database: string, n: number) =>
+  waitFor(async () => (await storedIds(database)).length >= n, `${n} posts stored`, 10_000).catch(() => undefined);
+
+/** Lost: published but not stored. Twice: more new documents written than distinct posts stored. */
+async function tally(database: string, published: Post[], storedAsNew: number) {
+  const ids = await storedIds(database);
+  return {
+    lost: published.filter((post) => !ids.includes(post.data.id)).length,
+    twice: storedAsNew - new Set(ids).size,
+    stored: ids.length,
+  };
+}
+
+const searchRequests = () => api.requestsTo('/2/tweets/search/recent');
+
+describe('the built streamer', () => {
+  it('stores the post X sends after an operational-disconnect notice', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => streamMessage(`e2e notice ${name} #docker`));
+    api.streamScripts.push(
+      { steps: [frame(a!), OPERATIONAL_DISCONNECT, frame(b!)], then: 'end' },
+      { steps: [frame(c!)], then: 'hang' },
+    );
+    const database = newDatabase();
+    const running = await start(database);
+    await hasStored(database, 3);
+    const storedAsNew = await stop(running);
+
+    expect(await tally(database, [a!, b!, c!], storedAsNew)).toEqual({ lost: 0, twice: 0, stored: 3 });
+    expect(api.streamConnections).toBe(2);
+  });
+
+  it('fills a stream outage through recent search: posts published meanwhile are stored', async () => {
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) => streamMessage(`e2e outage ${name} #docker`));
+    // c and d are published while the stream is down; e is both found by the search and streamed.
+    const published = waitFor(() => searchRequests().length === 1, 'the gap fill at start')
+      .catch(() => undefined)
+      .then(() => api.searchPosts.push(a!, b!, c!, d!, e!));
+    api.streamScripts.push({ steps: [frame(a!), frame(b!), published], then: 'reset' }, { steps: [frame(e!)], then: 'hang' });
+    const database = newDatabase();
+    const running = await start(database);
+    await hasStored(database, 5);
+    const storedAsNew = await stop(running);
+
+    expect(await tally(database, [a!, b!, c!, d!, e!], storedAsNew)).toEqual({ lost: 0, twice: 0, stored: 5 });
+    expect(searchRequests()[1]?.query.get('since_id')).toBe(b!.data.id);
+  });
+
+  it('loses nothing across a stream-mode restart (a rollout with strategy Recreate)', async () => {
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) => streamMessage(`e2e rollout ${name} #docker`));
+    api.streamScripts.push({ steps: [frame(a!), frame(b!)], then: 'hang' });
+    const database = newDatabase();
+    const first = await start(database);
+    await hasStored(database, 2);
+    const storedByFirst = await stop(first);
+
+    // c and d are published between the two processes; e is streamed to the new one.
+    api.searchPosts.push(a!, b!, c!, d!, e!);
+    api.streamScripts.push({ steps: [frame(e!)], then: 'hang' });
+    const second = await start(database);
+    await hasStored(database, 5);
+    const storedBySecond = await stop(second);
+
+    expect(await tally(database, [a!, b!, c!, d!, e!], storedByFirst + storedBySecond)).toEqual({ lost: 0, twice: 0, stored: 5 });
+    expect(searchRequests().at(-1)?.query.get('since_id')).toBe(b!.data.id);
+  });
+
+  it('loses nothing across a search-mode restart', async () => {
+    const posts = Array.from({ length: 35 }, (_, i) => streamMessage(`e2e search ${i} #docker`));
+    api.searchPosts.push(...posts.slice(0, 10));
+    const database = newDatabase();
+    const env = { STREAMER_SOURCE: 'search', SEARCH_INTERVAL_MS: '200' };
+    const first = await start(database, env);
+    await hasStored(database, 10);
+    const storedByFirst = await stop(first);
+
+    // 25 posts while no streamer runs: three pages of the fake's ten.
+    api.searchPosts.push(...posts.slice(10));
+    const second = await start(database, env);
+    await hasStored(database, 35);
+    const storedBySecond = await stop(second);
+
+    expect(await tally(database, posts, storedByFirst + storedBySecond)).toEqual({ lost: 0, twice: 0, stored: 35 });
+  });
+});

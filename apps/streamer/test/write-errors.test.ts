@@ -1,0 +1,115 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { COSMOS_ERRORS, startCosmosProxy, type CosmosProxy, type ServerError } from '@kubeonazure/tweet-model/testing';
+import { startApp, type App } from '../src/app.js';
+import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
+import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+
+// The streamer writes to the real database through a wire-protocol proxy that answers with the
+// errors Cosmos DB gives (a read-only key, a full storage quota, a timeout, a refused document).
+const url = testMongoUrl();
+const databases: string[] = [];
+let proxy: CosmosProxy;
+let api: FakeXApi;
+let app: App | undefined;
+
+beforeAll(async () => {
+  proxy = await startCosmosProxy(url);
+});
+afterAll(async () => {
+  await withMongo(url, async (client) => {
+    for (const name of databases) await client.db(name).dropDatabase();
+  });
+  await proxy?.close();
+});
+beforeEach(async () => {
+  api = await FakeXApi.start();
+});
+afterEach(async () => {
+  proxy.rejectNext('insert', 0);
+  await app?.stop(5_000);
+  app = undefined;
+  await api.close();
+});
+
+/** Streams `posts` into a streamer whose batches hold four posts each. */
+async function start(posts: ReturnType<typeof streamMessage>[]) {
+  const database = databaseName('writes');
+  databases.push(database);
+  api.streamScripts.push({ steps: posts.map(frame), then: 'hang' });
+  const capture = captureLogger();
+  const config = testConfig(proxy.url, database, {
+    X_BEARER_TOKEN: api.token,
+    X_API_BASE_URL: api.baseUrl,
+    BATCH_SIZE: '4',
+    BATCH_MAX_WAIT_MS: '60000',
+    GAP_FILL_MAX_POSTS: '0',
+  });
+  app = await startApp(config, { logger: capture.logger, sleep: recordingSleep().sleep });
+  const running = app;
+  const stored = (n: number) => waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === n, `${n} stored`);
+  const ids = () => withMongo(url, async (client) => (await client.db(database).collection('tweets').distinct('_id')).sort());
+  return { app: running, lines: capture.lines, stored, ids };
+}
+
+const posts = (n: number) => Array.from({ length: n }, (_, i) => streamMessage(`write ${i} #docker`));
+
+describe('permanent write errors', () => {
+  it.each<[string, ServerError, RegExp]>([
+    ['a read-only key', COSMOS_ERRORS.readOnlyKey, /not authorized to write/],
+    ['a full storage quota', COSMOS_ERRORS.storageQuota, /storage quota exceeded/],
+  ])('%s: logged once at error, /readyz 503 and counted while writes fail; stored once they work', async (_, error, cause) => {
+    proxy.rejectNext('insert', Infinity, error);
+    const four = posts(4);
+    const { app, lines, stored, ids } = await start(four);
+    await waitFor(async () => (await metric(app, 'streamer_batch_failures_total', { kind: 'permanent' })) >= 3, 'three failed attempts');
+
+    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: true, source: true, writes: false } });
+    const failures = lines().filter((line) => String(line.msg).startsWith('database writes fail'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ level: 50, kind: 'permanent', code: 13, reason: expect.stringContaining(error.errmsg), holding: 4 });
+    expect(failures[0]?.cause).toMatch(cause);
+
+    proxy.rejectNext('insert', 0);
+    await stored(4);
+    expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
+    expect((await readyz(app)).status).toBe(200);
+    expect(lines().find((line) => line.msg === 'database writes succeed again')).toMatchObject({ level: 30 });
+    expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(0);
+  });
+});
+
+describe('partly failed bulk inserts', () => {
+  it('resends only the posts the bulk insert did not store', async () => {
+    proxy.failNextInsert([1, 2], COSMOS_ERRORS.timeLimit);
+    const insertsBefore = proxy.sent('insert').length;
+    const four = posts(4);
+    const { app, stored, ids } = await start(four);
+    await stored(4);
+
+    const [first, retry, ...more] = proxy.sent('insert').slice(insertsBefore);
+    expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(four.map((post) => post.data.id));
+    expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual([four[1]!.data.id, four[2]!.data.id]);
+    expect(more).toEqual([]);
+    expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
+    expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(0);
+    expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(1);
+  });
+
+  it('skips and counts a post the database refuses, and goes on with the others', async () => {
+    proxy.failNextInsert([0], COSMOS_ERRORS.documentInvalid);
+    const eight = posts(8);
+    const { app, lines, stored, ids } = await start(eight);
+    await stored(7);
+
+    expect(await ids()).toEqual(eight.slice(1).map((post) => post.data.id).sort());
+    expect(await metric(app, 'streamer_tweets_rejected_total')).toBe(1);
+    expect(lines().find((line) => line.msg === 'the database refused posts; they are skipped')).toMatchObject({
+      level: 50,
+      ids: [eight[0]!.data.id],
+      code: 121,
+    });
+    expect(await metric(app, 'streamer_batch_failures_total')).toBe(0);
+    expect((await readyz(app)).status).toBe(200);
+  });
+});
