@@ -26,15 +26,9 @@ describe('parseConfig', () => {
     expect(config.pipeline.batchSize).toBeLessThanOrEqual(1000);
   });
 
-  it('runs without the ingest lease unless LEASE=true; outside the write region it stands by one lease period first', () => {
+  it('runs without the ingest lease unless LEASE=true', () => {
     expect(parseConfig({ MONGO_URL }).lease).toBeNull();
-    expect(parseConfig({ MONGO_URL, LEASE: 'true', REGION: 'westus' }).lease).toEqual({
-      ttlMs: 15_000,
-      collection: 'leases',
-      standbyDelayMs: 0,
-    });
-    expect(parseConfig({ MONGO_URL, LEASE: 'true', REGION: 'uksouth', LEASE_TTL_MS: '6000' }).lease?.standbyDelayMs).toBe(6_000);
-    expect(parseConfig({ MONGO_URL, LEASE: 'true', REGION: 'uksouth', LEASE_STANDBY_DELAY_MS: '0' }).lease?.standbyDelayMs).toBe(0);
+    expect(parseConfig({ MONGO_URL, LEASE: 'true' }).lease).toEqual({ ttlMs: 15_000, collection: 'leases' });
     expect(configError({ LEASE: 'yes' }).message).toMatch(/^LEASE /);
     expect(configError({ LEASE_TTL_MS: '10' }).message).toMatch(/^LEASE_TTL_MS /);
   });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REGION_NAMES, WRITE_REGION } from '@kubeonazure/regions';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import {
   boolean,
   ConfigError,
@@ -51,7 +51,6 @@ const env = {
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
   LEASE_COLLECTION: nonEmpty.default('leases'),
-  LEASE_STANDBY_DELAY_MS: integer(0, 600_000).optional(),
 };
 
 export type Config = ReturnType<typeof toConfig>;
@@ -64,14 +63,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP, timestamps: e.REPLAY_TIMESTAMPS },
     stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS, backfillMinutes: e.STREAM_BACKFILL_MINUTES, gapFillMaxPosts: e.GAP_FILL_MAX_POSTS },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
-    lease: e.LEASE
-      ? {
-          ttlMs: e.LEASE_TTL_MS,
-          collection: e.LEASE_COLLECTION,
-          // Outside the write region a streamer stands by for one lease period, so the write region's claims a free lease.
-          standbyDelayMs: e.LEASE_STANDBY_DELAY_MS ?? (e.REGION && e.REGION !== WRITE_REGION.name ? e.LEASE_TTL_MS : 0),
-        }
-      : null,
+    lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
     pipeline: {
       queueCapacity: e.QUEUE_CAPACITY,
       batchSize: e.BATCH_SIZE,

@@ -76,6 +76,15 @@ describe('LeaseStore', () => {
     expect((await store.read())?.region).toBe('uksouth');
   });
 
+  it('gives an expired lease to a standby only a grace after its expiry', async () => {
+    const graceStore = newStore();
+    const now = Date.now();
+    expect(await graceStore.claim('a', 'westus', new Date(now))).toBe(true);
+    const justExpired = new Date(now + terms.ttlMs + 10);
+    expect(await graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs)).toBe(false);
+    expect(await graceStore.claim('writer', 'westus', justExpired, 0)).toBe(true);
+  });
+
   it('is free again at once after its holder releases it', async () => {
     await store.release('b');
     expect(await store.claim('c', 'southeastasia')).toBe(true);
@@ -91,7 +100,7 @@ describe('LeasedSource', () => {
         shared,
         () => new RecordingSource(periods, who),
         terms,
-        { holder: who, region: who },
+        { holder: who, region: who, inWriteRegion: () => true },
         log,
         realSleep,
       );
@@ -129,7 +138,7 @@ describe('LeasedSource', () => {
       shared,
       () => new RecordingSource(periods, 'a'),
       terms,
-      { holder: 'a', region: 'westus' },
+      { holder: 'a', region: 'westus', inWriteRegion: () => true },
       log,
       pausingSleep,
     );
@@ -137,7 +146,7 @@ describe('LeasedSource', () => {
       shared,
       () => new RecordingSource(periods, 'b'),
       terms,
-      { holder: 'b', region: 'uksouth' },
+      { holder: 'b', region: 'uksouth', inWriteRegion: () => true },
       log,
       realSleep,
     );

@@ -73,6 +73,8 @@ export class FakeXApi {
   searchResetAt = Math.floor(Date.now() / 1000) + 900;
   searchTooManyRequests = 0;
   streamConnections = 0;
+  /** How often a live connection gets a keep-alive (`\r\n`), as X sends one every 20 seconds. */
+  liveKeepAliveMs = 20_000;
   /** The most stream connections that were open at the same time (the X API allows one per app). */
   maxConcurrentStreams = 0;
   private openStreams = 0;
@@ -147,7 +149,12 @@ export class FakeXApi {
       this.liveResponses.delete(response);
       this.openStreams--;
     });
-    if (!script) return void this.liveResponses.add(response);
+    if (!script) {
+      this.liveResponses.add(response);
+      const keepAlive = setInterval(() => response.write(KEEP_ALIVE), this.liveKeepAliveMs);
+      response.on('close', () => clearInterval(keepAlive));
+      return;
+    }
     for (const step of script.steps) {
       if (typeof step === 'string' || Buffer.isBuffer(step)) {
         response.write(step);

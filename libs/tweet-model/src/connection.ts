@@ -52,10 +52,16 @@ export function createClient(url: string, role: ConnectionRole): MongoClient {
  * Connects with the options for `role`. Errors are rethrown without the connection string (and without
  * the driver's error object, whose fields may echo it).
  */
-export async function connect(url: string, role: ConnectionRole): Promise<MongoClient> {
+export async function connect(
+  url: string,
+  role: ConnectionRole,
+  /** Called with the client before it connects, e.g. to follow its topology events from the start. */
+  beforeConnect: (client: MongoClient) => void = () => undefined,
+): Promise<MongoClient> {
   let client: MongoClient | undefined;
   try {
     client = new MongoClient(url, connectionOptions(role));
+    beforeConnect(client);
     return await client.connect();
   } catch (error) {
     await client?.close().catch(() => undefined);

@@ -79,7 +79,9 @@ export class RegionSet {
     const settings: Required<RegionSetOptions> = {
       postsPerSecond: options.postsPerSecond ?? 2,
       probeIntervalSeconds: options.probeIntervalSeconds ?? trafficManagerProbe().intervalSeconds,
-      leaseTtlMs: options.leaseTtlMs ?? 6_000,
+      // The streamer's own default: outside the write region a standby waits a ttl past expiry, which leaves
+      // the new write region's streamer (its driver learns the new primary within a 10 s heartbeat) time to claim first.
+      leaseTtlMs: options.leaseTtlMs ?? 15_000,
       logLevel: options.logLevel ?? 'warn',
     };
     const probe = { ...trafficManagerProbe(), intervalSeconds: settings.probeIntervalSeconds };
@@ -92,6 +94,8 @@ export class RegionSet {
       tier = await DatabaseTier.start(baseDir, prepareSchema);
       // A token of this run only, never written down.
       xApi = await FakeXApi.start(randomBytes(18).toString('base64url'));
+      // Keep-alives well within the streamers' stall timeout, so a quiet moment is not a reconnect.
+      xApi.liveKeepAliveMs = 2_000;
       const apps = await Promise.all(
         REGIONS.map(async (region) => ({
           region,
@@ -278,8 +282,6 @@ export class RegionSet {
           TRACK: 'docker',
           LEASE: 'true',
           LEASE_TTL_MS: String(this.options.leaseTtlMs),
-          // Outside the write region the streamer stands by: the write region's claims a free lease first.
-          LEASE_STANDBY_DELAY_MS: app.region.role === 'write' ? '0' : String(this.options.leaseTtlMs),
           BATCH_MAX_WAIT_MS: '50',
           DB_RETRY_MAX_MS: '2000',
           STREAM_STALL_TIMEOUT_MS: '10000',

@@ -15,10 +15,10 @@ export class LeaseStore {
    * Claims or renews the lease for `holder`; true when it now holds it. Someone else's live lease
    * makes the upsert collide with the existing `_id`, which is the answer "no".
    */
-  async claim(holder: string, region: string | null, now = new Date()): Promise<boolean> {
+  async claim(holder: string, region: string | null, now = new Date(), standbyGraceMs = 0): Promise<boolean> {
     try {
       await this.collection.updateOne(
-        claimFilter(this.name, holder, now),
+        claimFilter(this.name, holder, now, standbyGraceMs),
         claimUpdate(holder, region, now, this.terms),
         {
           upsert: true,

@@ -41,9 +41,13 @@ export interface LeaseDocument {
   renewedAt: Date;
 }
 
-/** Matches the lease only while `holder` has it or it has expired: the condition of every claim. */
-export function claimFilter(name: string, holder: string, now: Date): Record<string, unknown> {
-  return { _id: name, $or: [{ holder }, { expiresAt: { $lte: now } }] };
+/**
+ * Matches the lease only while `holder` has it or it has expired (at least `standbyGraceMs` ago): the
+ * condition of every claim. Streamers outside the write region claim with a grace of one ttl, so when
+ * the holder is lost the write region's streamer (the one next to the primary) takes over first.
+ */
+export function claimFilter(name: string, holder: string, now: Date, standbyGraceMs = 0): Record<string, unknown> {
+  return { _id: name, $or: [{ holder }, { expiresAt: { $lte: new Date(now.getTime() - standbyGraceMs) } }] };
 }
 
 export function claimUpdate(

@@ -8,10 +8,11 @@ export interface LeaseIdentity {
   holder: string;
   region: string | null;
   /**
-   * How long to wait before the first claim: a region's streamer that should only stand by (outside
-   * the write region) lets the write region's streamer claim a free lease first.
+   * Whether this streamer runs in the write region now (next to the primary). Outside it a streamer
+   * stands by: it waits one ttl before its first claim and claims an expired lease only a ttl after
+   * its expiry, so the write region's streamer takes a free lease first, also after a failover.
    */
-  standbyDelayMs?: number;
+  inWriteRegion: () => boolean;
 }
 
 /**
@@ -47,21 +48,27 @@ export class LeasedSource implements Source {
 
   async run(): Promise<void> {
     const { signal } = this.stopping;
-    if (this.identity.standbyDelayMs) await this.sleep(this.identity.standbyDelayMs, signal);
+    if (!this.identity.inWriteRegion()) await this.sleep(this.terms.ttlMs, signal);
     try {
       while (!signal.aborted) {
         if (this.inner && !mayStream(this.claimValidUntil, this.clock())) {
           this.log.warn('ingest lease expired before it was renewed; stopping the source');
           await this.stopInner();
+          // Claim again only a round later: X sees the old connection closed before any new one opens.
+          await this.sleep(this.terms.renewEveryMs, signal);
+          continue;
         }
         const requestedAt = this.clock();
-        const claimed = await this.store.claim(this.identity.holder, this.identity.region).catch((error: unknown) => {
-          this.log.warn(
-            { reason: error instanceof Error ? error.message : String(error) },
-            'ingest lease claim failed',
-          );
-          return false;
-        });
+        const grace = this.identity.inWriteRegion() ? 0 : this.terms.ttlMs;
+        const claimed = await this.store
+          .claim(this.identity.holder, this.identity.region, new Date(), grace)
+          .catch((error: unknown) => {
+            this.log.warn(
+              { reason: error instanceof Error ? error.message : String(error) },
+              'ingest lease claim failed',
+            );
+            return false;
+          });
         if (signal.aborted) break;
         if (claimed) this.claimValidUntil = validUntil(requestedAt, this.terms);
         // A failed claim does not end a valid one: the next round's check does, once it lapses.

@@ -90,7 +90,7 @@ async function rssOfSet(): Promise<number> {
   return rows.filter((row) => ours.has(row.pid)).reduce((sum, row) => sum + row.rss, 0) / 1024;
 }
 
-const set = await RegionSet.start({ postsPerSecond: 0, probeIntervalSeconds: 1, leaseTtlMs: 6_000 });
+const set = await RegionSet.start({ postsPerSecond: 0, probeIntervalSeconds: 1 });
 try {
   const clients = set.apps.map((app) => new SseClient(app.region.name, set.frontendUrl(app.region.name)));
   await sleep(3_000);
