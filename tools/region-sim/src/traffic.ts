@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Region } from '@kubeonazure/regions';
 
 /** Traffic Manager's endpoint monitoring: GET `path` every interval, only 200 is healthy. */
@@ -12,8 +14,13 @@ export interface ProbeRules {
   successesToReturn: number;
 }
 
-/** The script that creates the real Traffic Manager profile: the probe rules are read from it, not restated. */
-export const BACKING_SERVICES_SCRIPT = new URL('../../../deploy/azure/create-backing-services.sh', import.meta.url);
+const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The script that creates the real Traffic Manager profile: the probe rules are read from it (as
+ * data, its flags), not restated.
+ */
+export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
 /** The probe rules of the profile `az network traffic-manager profile create` makes in `script`. */
 export function probeRulesFrom(script: string): ProbeRules {
