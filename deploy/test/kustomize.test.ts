@@ -200,12 +200,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(spread).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: frontend.spec.template.metadata.labels } });
   });
 
-  it(region === WRITE_REGION.name ? 'runs exactly one streamer, replaced not rolled' : 'runs no streamer', () => {
+  it('runs exactly one streamer, replaced not rolled, streaming only with the ingest lease', () => {
     const streamers = deployments.filter((deployment) => deployment.metadata.name === 'streamer');
-    if (region !== WRITE_REGION.name) {
-      expect(streamers).toEqual([]);
-      return;
-    }
     const [streamer] = streamers;
     expect(streamers).toHaveLength(1);
     expect(streamer!.spec.replicas).toBe(1);
@@ -218,6 +214,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const streamerSettings = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('streamer-'));
     const drainSeconds = Number(streamerSettings?.data.SHUTDOWN_GRACE_MS) / 1000;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
+    expect(streamerSettings?.data.LEASE).toBe('true');
+    // The X secret is in every region, and optional: a region without it still starts (and says why it cannot stream).
     expect(secretRefs(container)).toEqual(['MONGO_URL<-cosmos-db-write/connection-string', 'X_BEARER_TOKEN<-x-api/bearer-token (optional)']);
   });
 });

@@ -1,8 +1,14 @@
 import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
+import { findRegion } from '@kubeonazure/regions';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
+import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
+import { leaseTerms, type LeaseDocument } from './lease/lease.js';
+import { LeaseStore } from './lease/lease-store.js';
+import { LeasedSource } from './lease/leased-source.js';
+import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
 import { opsHandler, type Readiness } from './ops/http.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
@@ -44,7 +50,11 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     dependencies.logger ??
     createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({ source: config.source });
   const sleep = dependencies.sleep ?? abortableSleep;
-  const client = await connect(config.mongo.url, { role: 'writer' });
+  // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
+  let writeRegion: WriteRegionWatch = () => true;
+  const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
+    writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
+  });
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
@@ -66,7 +76,23 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const source = createSource(config, repository, intake, metrics, log, sleep);
+  const makeSource = () => createSource(config, repository, intake, metrics, log, sleep);
+  // With LEASE=true every region runs a streamer and only the lease holder's source runs.
+  const source: Source = config.lease
+    ? new LeasedSource(
+        new LeaseStore(
+          client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
+          LEASE_NAME,
+          leaseTerms(config.lease.ttlMs),
+        ),
+        makeSource,
+        leaseTerms(config.lease.ttlMs),
+        { holder: leaseHolderId(config.region), region: config.region, inWriteRegion: () => writeRegion() },
+        log,
+        sleep,
+        (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
+      )
+    : makeSource();
   batcher.start();
   const sourceDone = source.run();
   log.info(

@@ -26,6 +26,13 @@ describe('parseConfig', () => {
     expect(config.pipeline.batchSize).toBeLessThanOrEqual(1000);
   });
 
+  it('runs without the ingest lease unless LEASE=true', () => {
+    expect(parseConfig({ MONGO_URL }).lease).toBeNull();
+    expect(parseConfig({ MONGO_URL, LEASE: 'true' }).lease).toEqual({ ttlMs: 15_000, collection: 'leases' });
+    expect(configError({ LEASE: 'yes' }).message).toMatch(/^LEASE /);
+    expect(configError({ LEASE_TTL_MS: '10' }).message).toMatch(/^LEASE_TTL_MS /);
+  });
+
   it('streams by default once a bearer token is set', () => {
     expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: 'token' }).source).toBe('stream');
   });

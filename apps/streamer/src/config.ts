@@ -48,6 +48,9 @@ const env = {
   STREAM_BACKFILL_MINUTES: integer(0, 5).default(0),
   GAP_FILL_MAX_POSTS: integer(0, 100_000).default(500),
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
+  LEASE: boolean.default(false),
+  LEASE_TTL_MS: integer(300, 600_000).default(15_000),
+  LEASE_COLLECTION: nonEmpty.default('leases'),
 };
 
 export type Config = ReturnType<typeof toConfig>;
@@ -64,6 +67,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
       gapFillMaxPosts: e.GAP_FILL_MAX_POSTS,
     },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
+    lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
     pipeline: {
       queueCapacity: e.QUEUE_CAPACITY,
       batchSize: e.BATCH_SIZE,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { FakeXApi, frame, OPERATIONAL_DISCONNECT, type Post } from './fake-x-api.js';
+import { FakeXApi, frame, OPERATIONAL_DISCONNECT, type Post } from '@kubeonazure/fake-x-api';
 import { databaseName, runServer, streamMessage, waitFor, waitForPort, withMongo } from './helpers.js';
 
 // The built streamer (dist/server.js, built by the test target's dependsOn) against the loopback X

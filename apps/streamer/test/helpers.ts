@@ -11,7 +11,7 @@ import { vi } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../src/config.js';
 import type { App } from '../src/app.js';
-import type { Post } from './fake-x-api.js';
+import type { Post } from '@kubeonazure/fake-x-api';
 
 /** A database name of its own for each test. */
 export function databaseName(file: string): string {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { startApp, type App } from '../src/app.js';
-import { FakeXApi, frame, type StreamStep } from './fake-x-api.js';
+import { FakeXApi, frame, type StreamStep } from '@kubeonazure/fake-x-api';
 import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 // A private database server: these tests stop it under the running streamer and bring it back.

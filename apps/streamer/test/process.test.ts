@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { FakeXApi, frame } from './fake-x-api.js';
+import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
 import { databaseName, runServer, streamMessage, waitFor, waitForPort, withMongo } from './helpers.js';
 
 // These tests run the built entry point (dist/server.js, built by the test target's dependsOn) with

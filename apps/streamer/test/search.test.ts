@@ -1,7 +1,7 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { startApp, type App } from '../src/app.js';
-import { FakeXApi, type Post } from './fake-x-api.js';
+import { FakeXApi, type Post } from '@kubeonazure/fake-x-api';
 import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 const url = testMongoUrl();

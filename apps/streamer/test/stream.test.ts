@@ -10,7 +10,7 @@ import {
   SERVICE_UNAVAILABLE,
   TOO_MANY_CONNECTIONS,
   type StreamScript,
-} from './fake-x-api.js';
+} from '@kubeonazure/fake-x-api';
 import { captureLogger, databaseName, metric, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 const url = testMongoUrl();

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { COSMOS_ERRORS, startCosmosProxy, type CosmosProxy, type ServerError } from '@kubeonazure/tweet-model/testing';
 import { startApp, type App } from '../src/app.js';
-import { FakeXApi, frame } from './fake-x-api.js';
+import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
 import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 // The streamer writes to the real database through a wire-protocol proxy that answers with the

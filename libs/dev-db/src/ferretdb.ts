@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,11 +23,13 @@ function cacheDir(): string {
 
 /**
  * Builds the FerretDB binary once and caches it under ~/.cache/kubeonazure, keyed by the
- * module's sources, so later runs start in seconds. Returns the binary's path.
+ * module's sources (go.mod, go.sum and every .go file), so later runs start in seconds and a
+ * changed wrapper (e.g. a new flag) gets a new binary. Returns the binary's path.
  */
 export async function ensureFerretDbBinary(): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(await readFile(join(moduleDir, file)));
+  const sources = (await readdir(moduleDir)).filter((file) => file.endsWith('.go')).sort();
+  for (const file of ['go.mod', 'go.sum', ...sources]) hash.update(file).update(await readFile(join(moduleDir, file)));
   const binary = join(cacheDir(), `ferretdb-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return binary;
 

@@ -24,6 +24,11 @@ describe('connectionOptions', () => {
     expect(options.readPreferenceTags).toBeUndefined();
   });
 
+  it('bounds every operation of a reader with the driver timeout when asked', () => {
+    expect(connectionOptions({ role: 'reader', region: 'UK South', timeoutMS: 2000 }).timeoutMS).toBe(2000);
+    expect(connectionOptions({ role: 'reader' }).timeoutMS).toBeUndefined();
+  });
+
   it('bounds server selection', () => {
     expect(connectionOptions({ role: 'writer' }).serverSelectionTimeoutMS).toBeGreaterThan(0);
   });

@@ -1,7 +1,11 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 
-/** Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South"). */
-export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string };
+/**
+ * Writers go to the write region; a reader names the Azure region it runs in (display name, e.g. "UK South")
+ * and may bound every operation with the driver's own timeout (`timeoutMS`: server selection, connection
+ * checkout and the command, which the server is told as `maxTimeMS`, so a late read does not run on).
+ */
+export type ConnectionRole = { role: 'writer' } | { role: 'reader'; region?: string; timeoutMS?: number };
 
 /**
  * Client options for a role. Options given here override the same options in the connection string.
@@ -27,6 +31,7 @@ export function connectionOptions(role: ConnectionRole): MongoClientOptions {
     ...common,
     readPreference: 'nearest',
     ...(role.region ? { readPreferenceTags: [{ region: role.region }, {}] } : {}),
+    ...(role.timeoutMS ? { timeoutMS: role.timeoutMS } : {}),
   };
 }
 
@@ -47,10 +52,16 @@ export function createClient(url: string, role: ConnectionRole): MongoClient {
  * Connects with the options for `role`. Errors are rethrown without the connection string (and without
  * the driver's error object, whose fields may echo it).
  */
-export async function connect(url: string, role: ConnectionRole): Promise<MongoClient> {
+export async function connect(
+  url: string,
+  role: ConnectionRole,
+  /** Called with the client before it connects, e.g. to follow its topology events from the start. */
+  beforeConnect: (client: MongoClient) => void = () => undefined,
+): Promise<MongoClient> {
   let client: MongoClient | undefined;
   try {
     client = new MongoClient(url, connectionOptions(role));
+    beforeConnect(client);
     return await client.connect();
   } catch (error) {
     await client?.close().catch(() => undefined);

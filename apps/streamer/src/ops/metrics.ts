@@ -64,6 +64,11 @@ export function createMetrics(queueDepth: () => number) {
       labelNames: ['result'],
       registers,
     }),
+    leaseHeld: new Gauge({
+      name: 'streamer_ingest_lease_held',
+      help: '1 while this streamer holds the ingest lease and runs its source (LEASE=true), else 0',
+      registers,
+    }),
     reconnects: new Counter<'reason'>({
       name: 'streamer_reconnects_total',
       help: 'Stream reconnects by the reason of the disconnect',

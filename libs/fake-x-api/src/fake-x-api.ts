@@ -6,7 +6,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 /**
  * A stand-in for the X API v2 on 127.0.0.1, speaking its wire format: the filtered stream as
  * `\r\n`-delimited JSON with `\r\n` keep-alives, the stream rules endpoints, and search/recent with
- * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script.
+ * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script;
+ * with no script left it is a live connection, which receives every post `publish` sends.
  */
 
 /** One step of a stream connection: raw bytes or text to write, or a promise to wait for before going on. */
@@ -72,6 +73,12 @@ export class FakeXApi {
   searchResetAt = Math.floor(Date.now() / 1000) + 900;
   searchTooManyRequests = 0;
   streamConnections = 0;
+  /** How often a live connection gets a keep-alive (`\r\n`), as X sends one every 20 seconds. */
+  liveKeepAliveMs = 20_000;
+  /** The most stream connections that were open at the same time (the X API allows one per app). */
+  maxConcurrentStreams = 0;
+  private openStreams = 0;
+  private readonly liveResponses = new Set<ServerResponse>();
   private nextRuleId = 1_000;
   private readonly openResponses = new Set<ServerResponse>();
 
@@ -91,6 +98,12 @@ export class FakeXApi {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Publishes a post: every live stream connection gets it now, and search/recent finds it from now on. */
+  publish(post: Post & { matching_rules?: object[] }): void {
+    this.searchPosts.push(post);
+    for (const response of this.liveResponses) response.write(frame(post));
   }
 
   requestsTo(path: string): RecordedRequest[] {
@@ -122,15 +135,26 @@ export class FakeXApi {
 
   private async stream(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.streamConnections++;
-    const script = this.streamScripts.shift() ?? { steps: [], then: 'hang' };
-    if ('refuse' in script) return void request.socket.resetAndDestroy();
-    if ('silent' in script) return void this.openResponses.add(response);
-    if ('status' in script) return json(response, script.status, script.body);
+    const script = this.streamScripts.shift();
+    if (script && 'refuse' in script) return void request.socket.resetAndDestroy();
+    if (script && 'silent' in script) return void this.openResponses.add(response);
+    if (script && 'status' in script) return json(response, script.status, script.body);
     request.socket.setNoDelay(true);
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked' });
     response.flushHeaders();
     this.openResponses.add(response);
-    response.on('close', () => this.openResponses.delete(response));
+    this.maxConcurrentStreams = Math.max(this.maxConcurrentStreams, ++this.openStreams);
+    response.on('close', () => {
+      this.openResponses.delete(response);
+      this.liveResponses.delete(response);
+      this.openStreams--;
+    });
+    if (!script) {
+      this.liveResponses.add(response);
+      const keepAlive = setInterval(() => response.write(KEEP_ALIVE), this.liveKeepAliveMs);
+      response.on('close', () => clearInterval(keepAlive));
+      return;
+    }
     for (const step of script.steps) {
       if (typeof step === 'string' || Buffer.isBuffer(step)) {
         response.write(step);

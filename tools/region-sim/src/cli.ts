@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// `npm run regions`: the three regions on this machine, in the foreground, until Ctrl-C.
+// `npm run regions -- <outage|restore|failover|lag|status> ...`: act on the running set.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { REGION_NAMES } from '@kubeonazure/regions';
+import { CONTROL_FILE, readControl, removeControl, writeControl } from './control-file.js';
+import { RegionSet, type Status } from './region-set.js';
+import { statusTable } from './status-table.js';
+
+const USAGE = `usage: npm run regions [-- up [--rate <posts/s>] [--probe-interval <s>]]
+       npm run regions -- outage <region> [--all] | restore <region> | failover <region> | lag <region> <ms> | status [--json]
+regions: ${REGION_NAMES.join(', ')}`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function option(args: string[], name: string): number | undefined {
+  const index = args.indexOf(name);
+  if (index < 0) return undefined;
+  const value = Number(args[index + 1]);
+  if (!Number.isFinite(value) || value < 0) fail(`${name} needs a number >= 0`);
+  return value;
+}
+
+const [command = 'up', ...rest] = process.argv.slice(2);
+
+if (command === 'up') {
+  await up(rest);
+} else if (['outage', 'restore', 'failover', 'lag', 'status'].includes(command)) {
+  await control(command, rest);
+} else {
+  fail(`unknown command ${command}`);
+}
+
+async function up(args: string[]): Promise<void> {
+  const running = await readControl();
+  if (running) fail(`a region set is already running (pid ${running.pid}); stop it with Ctrl-C first`);
+  const rate = option(args, '--rate');
+  const probeInterval = option(args, '--probe-interval');
+  const set = await RegionSet.start({
+    ...(rate !== undefined ? { postsPerSecond: rate } : {}),
+    ...(probeInterval !== undefined ? { probeIntervalSeconds: probeInterval } : {}),
+  });
+  const server = createServer((request, response) => void handle(set, request, response));
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  await writeControl({ pid: process.pid, port: (server.address() as AddressInfo).port });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await set.stop();
+    await removeControl();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  for (const app of set.apps) console.log(`REGION ${app.region.name} ${set.frontendUrl(app.region.name)}`);
+  for (const entry of set.entries) console.log(`ENTRY ${entry.location} ${set.entryUrl(entry.location)}`);
+  console.log(`# database: ${set.tier.connectionString}`);
+  console.log(`# logs: ${set.baseDir}/logs; control: ${CONTROL_FILE}`);
+  console.log('READY');
+}
+
+async function handle(set: RegionSet, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const region = url.searchParams.get('region') ?? '';
+  const reply = (status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  try {
+    if (url.pathname !== '/status' && !REGION_NAMES.includes(region))
+      return reply(400, { error: `unknown region ${region}` });
+    switch (url.pathname) {
+      case '/status':
+        return reply(200, await set.status());
+      case '/outage':
+        await set.outage(region, url.searchParams.get('all') === 'true');
+        return reply(200, {
+          done: `${region} lost its ${url.searchParams.get('all') === 'true' ? 'database, frontend and streamer' : 'database'}`,
+        });
+      case '/restore':
+        return reply(200, { done: `${region} restored (${await set.restore(region)})` });
+      case '/failover':
+        await set.failover(region);
+        return reply(200, { done: `${region} is the write region` });
+      case '/lag': {
+        const ms = Number(url.searchParams.get('ms'));
+        if (!Number.isInteger(ms) || ms < 0) return reply(400, { error: 'lag needs whole milliseconds >= 0' });
+        await set.lag(region, ms);
+        return reply(200, { done: `${region} lags ${ms} ms` });
+      }
+      default:
+        return reply(404, { error: 'no such command' });
+    }
+  } catch (error) {
+    reply(500, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function control(name: string, args: string[]): Promise<void> {
+  const running = await readControl();
+  if (!running) fail('no region set is running: start one with `npm run regions`');
+  const params = new URLSearchParams();
+  if (name !== 'status') {
+    const region = args[0];
+    if (!region || !REGION_NAMES.includes(region)) fail(`${name} needs a region`);
+    params.set('region', region);
+    if (name === 'outage' && args.includes('--all')) params.set('all', 'true');
+    if (name === 'lag') {
+      if (!/^\d+$/.test(args[1] ?? '')) fail('lag needs whole milliseconds');
+      params.set('ms', args[1] as string);
+    }
+  }
+  const response = await fetch(`http://127.0.0.1:${running.port}/${name}?${params}`, {
+    signal: AbortSignal.timeout(120_000),
+  });
+  const body = (await response.json()) as { done?: string; error?: string };
+  if (!response.ok) {
+    process.stderr.write(`${body.error ?? response.statusText}\n`);
+    process.exit(1);
+  }
+  if (name === 'status')
+    console.log(args.includes('--json') ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
+  else console.log(body.done);
+}

@@ -1,0 +1,30 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where a running `npm run regions` says how to reach it; removed when it stops. */
+export const CONTROL_FILE = join(tmpdir(), 'kubeonazure-regions.json');
+
+export interface Control {
+  pid: number;
+  port: number;
+}
+
+/** The running set's control address, or null when none runs (a file left by a killed one is ignored). */
+export async function readControl(): Promise<Control | null> {
+  try {
+    const control = JSON.parse(await readFile(CONTROL_FILE, 'utf8')) as Control;
+    process.kill(control.pid, 0);
+    return control;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeControl(control: Control): Promise<void> {
+  await writeFile(CONTROL_FILE, JSON.stringify(control), { mode: 0o600 });
+}
+
+export async function removeControl(): Promise<void> {
+  await rm(CONTROL_FILE, { force: true });
+}

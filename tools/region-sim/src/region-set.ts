@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { freePort } from '@kubeonazure/dev-db';
+import { FakeXApi } from '@kubeonazure/fake-x-api';
+import { REGIONS, type Region } from '@kubeonazure/regions';
+import { DEFAULT_COLLECTION, DEFAULT_DATABASE, TweetRepository } from '@kubeonazure/tweet-model';
+import { DatabaseTier } from './database-tier.js';
+import { Feeder } from './feeder.js';
+import { Child } from './processes.js';
+import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The lease collection, created with the rest of the schema before any reader's FerretDB starts. */
+const LEASE_COLLECTION = 'leases';
+
+export interface RegionSetOptions {
+  /** Posts per second the X API stand-in publishes (0: none until `feed`). */
+  postsPerSecond?: number;
+  /** Probe interval in seconds; Traffic Manager's own (from deploy/azure) by default. */
+  probeIntervalSeconds?: number;
+  /** The streamers' lease ttl. */
+  leaseTtlMs?: number;
+  logLevel?: string;
+}
+
+interface RegionApps {
+  region: Region;
+  frontendPort: number;
+  streamerPort: number;
+  frontend: Child | null;
+  streamer: Child | null;
+}
+
+export interface RegionStatus {
+  region: string;
+  role: 'write' | 'read';
+  database: 'up' | 'down';
+  lagMs: number;
+  health: number | null;
+  newestPostAgeSeconds: number | null;
+  streaming: boolean;
+  url: string;
+}
+
+export interface Status {
+  writeRegion: string;
+  leaseHolder: { holder: string; region: string | null; expiresInMs: number } | null;
+  regions: RegionStatus[];
+  entries: Record<string, Record<string, string>>;
+  published: number;
+}
+
+/**
+ * The three regions on this machine: the database tier (PostgreSQL primary and hot standbys, FerretDB,
+ * Cosmos-shaped wire fronts), a frontend and a streamer per region on one connection string, the X
+ * API stand-in fed at a steady rate, and HAProxy as Traffic Manager with one entry per visitor location.
+ */
+export class RegionSet {
+  private haproxy: Child | null = null;
+  private statsPort = 0;
+  readonly entries: { location: string; port: number }[] = [];
+
+  private constructor(
+    readonly baseDir: string,
+    readonly tier: DatabaseTier,
+    readonly xApi: FakeXApi,
+    readonly feeder: Feeder,
+    readonly apps: RegionApps[],
+    readonly probe: ProbeRules,
+    private readonly options: Required<RegionSetOptions>,
+  ) {}
+
+  static async start(options: RegionSetOptions = {}): Promise<RegionSet> {
+    const settings: Required<RegionSetOptions> = {
+      postsPerSecond: options.postsPerSecond ?? 2,
+      probeIntervalSeconds: options.probeIntervalSeconds ?? trafficManagerProbe().intervalSeconds,
+      // The streamer's own default: outside the write region a standby waits a ttl past expiry, which leaves
+      // the new write region's streamer (its driver learns the new primary within a 10 s heartbeat) time to claim first.
+      leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      logLevel: options.logLevel ?? 'warn',
+    };
+    const probe = { ...trafficManagerProbe(), intervalSeconds: settings.probeIntervalSeconds };
+    probe.timeoutSeconds = Math.min(probe.timeoutSeconds, probe.intervalSeconds);
+    const baseDir = await mkdtemp(join(tmpdir(), 'kubeonazure-regions-'));
+    let tier: DatabaseTier | undefined;
+    let xApi: FakeXApi | undefined;
+    let set: RegionSet | undefined;
+    try {
+      tier = await DatabaseTier.start(baseDir, prepareSchema);
+      // A token of this run only, never written down.
+      xApi = await FakeXApi.start(randomBytes(18).toString('base64url'));
+      // Keep-alives well within the streamers' stall timeout, so a quiet moment is not a reconnect.
+      xApi.liveKeepAliveMs = 2_000;
+      const apps = await Promise.all(
+        REGIONS.map(async (region) => ({
+          region,
+          frontendPort: await freePort(),
+          streamerPort: await freePort(),
+          frontend: null,
+          streamer: null,
+        })),
+      );
+      const created = new RegionSet(baseDir, tier, xApi, new Feeder(xApi), apps, probe, settings);
+      set = created;
+      await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
+      await created.startHaproxy();
+      created.feeder.start(settings.postsPerSecond);
+      return created;
+    } catch (error) {
+      // Nothing is left running after a failed start.
+      if (set) {
+        await set.stop();
+        throw error;
+      }
+      await xApi?.close();
+      await tier?.stop();
+      await rm(baseDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  frontendUrl(name: string): string {
+    return `http://127.0.0.1:${this.app(name).frontendPort}`;
+  }
+
+  entryUrl(location: string): string {
+    const entry = this.entries.find((candidate) => candidate.location === location);
+    if (!entry) throw new Error(`unknown visitor location ${location}`);
+    return `http://127.0.0.1:${entry.port}`;
+  }
+
+  /** The region loses its database; with `all`, its frontend and streamer too. */
+  async outage(name: string, all = false): Promise<void> {
+    await this.tier.outage(name);
+    if (!all) return;
+    const app = this.app(name);
+    await Promise.all([app.frontend?.stop(), app.streamer?.stop()]);
+    app.frontend = null;
+    app.streamer = null;
+  }
+
+  /** Brings back what an outage stopped; a former write region returns as a read region. */
+  async restore(name: string): Promise<string> {
+    const how = await this.tier.restore(name);
+    const app = this.app(name);
+    await Promise.all([
+      app.frontend ? undefined : this.startFrontend(app),
+      app.streamer ? undefined : this.startStreamer(app),
+    ]);
+    return how;
+  }
+
+  async failover(name: string): Promise<void> {
+    await this.tier.failover(name);
+  }
+
+  async lag(name: string, ms: number): Promise<void> {
+    await this.tier.lag(name, ms);
+  }
+
+  async status(): Promise<Status> {
+    const tier = this.tier.status();
+    const lease = await this.readLease();
+    const regions = await Promise.all(
+      this.apps.map(async (app): Promise<RegionStatus> => {
+        const db = tier.regions.find((entry) => entry.name === app.region.name);
+        const health = await getJson(`${this.frontendUrl(app.region.name)}/healthz`);
+        const metrics = await getText(`http://127.0.0.1:${app.streamerPort}/metrics`);
+        return {
+          region: app.region.name,
+          role: tier.writeRegion === app.region.name ? 'write' : 'read',
+          database: db?.postgres ? 'up' : 'down',
+          lagMs: db?.lagMs ?? 0,
+          health: health?.status ?? null,
+          newestPostAgeSeconds: (health?.body.newestTweetAgeSeconds as number | null | undefined) ?? null,
+          streaming: /^streamer_ingest_lease_held 1$/m.test(metrics ?? ''),
+          url: this.frontendUrl(app.region.name),
+        };
+      }),
+    );
+    return {
+      writeRegion: tier.writeRegion,
+      leaseHolder: lease,
+      regions,
+      entries: await this.entryStates(),
+      published: this.feeder.published.length,
+    };
+  }
+
+  /** HAProxy's view: for each visitor location, each region's server state (UP, DOWN, ...). */
+  async entryStates(): Promise<Record<string, Record<string, string>>> {
+    const csv = await getText(`http://127.0.0.1:${this.statsPort}/stats;csv`);
+    const states = parseHaproxyStats(csv ?? '');
+    const byLocation: Record<string, Record<string, string>> = {};
+    for (const [key, state] of Object.entries(states)) {
+      const [proxy = '', server = ''] = key.split('/');
+      const location = proxy.replace('visitors-', '');
+      byLocation[location] = { ...byLocation[location], [server]: state };
+    }
+    return byLocation;
+  }
+
+  /** A client on the one connection string, reading the write region (for counting what was stored). */
+  writerClient(): MongoClient {
+    return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
+  }
+
+  async stop(): Promise<void> {
+    this.feeder.stop();
+    await Promise.all(this.apps.flatMap((app) => [app.frontend?.stop(), app.streamer?.stop()]));
+    await this.haproxy?.stop();
+    await this.xApi.close();
+    await this.tier.stop();
+    await rm(this.baseDir, { recursive: true, force: true });
+  }
+
+  private app(name: string): RegionApps {
+    const app = this.apps.find((candidate) => candidate.region.name === name);
+    if (!app) throw new Error(`unknown region ${name}; one of ${this.apps.map((a) => a.region.name).join(', ')}`);
+    return app;
+  }
+
+  private async readLease(): Promise<Status['leaseHolder']> {
+    const client = this.writerClient();
+    try {
+      const lease = await client
+        .db(DEFAULT_DATABASE)
+        .collection<{ _id: string; holder: string; region: string | null; expiresAt: Date }>(LEASE_COLLECTION)
+        .findOne({ _id: 'ingest' }, { maxTimeMS: 2_000 });
+      return lease
+        ? { holder: lease.holder, region: lease.region, expiresInMs: lease.expiresAt.getTime() - Date.now() }
+        : null;
+    } catch {
+      return null;
+    } finally {
+      await client.close();
+    }
+  }
+
+  private commonEnv(app: RegionApps): Record<string, string> {
+    return { MONGO_URL: this.tier.connectionString, REGION: app.region.name, LOG_LEVEL: this.options.logLevel };
+  }
+
+  private async startFrontend(app: RegionApps): Promise<void> {
+    app.frontend = Child.start(
+      `frontend ${app.region.name}`,
+      process.execPath,
+      [join(root, 'apps/frontend/dist/server.js')],
+      {
+        env: {
+          ...this.commonEnv(app),
+          HOST: '127.0.0.1',
+          PORT: String(app.frontendPort),
+          POLL_INTERVAL_MS: '500',
+          READ_TIMEOUT_MS: '1500',
+          RATE_LIMIT_PER_MINUTE: '100000',
+          SHUTDOWN_GRACE_MS: '1000',
+        },
+        logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
+      },
+    );
+    await waitForHttp(`${this.frontendUrl(app.region.name)}/livez`, app.frontend);
+  }
+
+  private async startStreamer(app: RegionApps): Promise<void> {
+    app.streamer = Child.start(
+      `streamer ${app.region.name}`,
+      process.execPath,
+      [join(root, 'apps/streamer/dist/server.js')],
+      {
+        env: {
+          ...this.commonEnv(app),
+          PORT: String(app.streamerPort),
+          STREAMER_SOURCE: 'stream',
+          X_API_BASE_URL: this.xApi.baseUrl,
+          X_BEARER_TOKEN: this.xApi.token,
+          TRACK: 'docker',
+          LEASE: 'true',
+          LEASE_TTL_MS: String(this.options.leaseTtlMs),
+          BATCH_MAX_WAIT_MS: '50',
+          DB_RETRY_MAX_MS: '2000',
+          STREAM_STALL_TIMEOUT_MS: '10000',
+          SHUTDOWN_GRACE_MS: '2000',
+        },
+        logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
+      },
+    );
+    await waitForHttp(`http://127.0.0.1:${app.streamerPort}/livez`, app.streamer);
+  }
+
+  private async startHaproxy(): Promise<void> {
+    this.statsPort = await freePort();
+    for (const region of REGIONS) this.entries.push({ location: region.visitorLocation, port: await freePort() });
+    const plans = this.entries.map((entry) => ({
+      ...entry,
+      backends: latencyOrder(entry.location, REGIONS).map((region) => ({
+        region: region.name,
+        port: this.app(region.name).frontendPort,
+      })),
+    }));
+    const file = join(this.baseDir, 'haproxy.cfg');
+    await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
+    this.haproxy = Child.start('haproxy', 'haproxy', ['-W', '-db', '-f', file], {
+      logFile: join(this.baseDir, 'logs', 'haproxy.log'),
+    });
+    await waitForHttp(`http://127.0.0.1:${this.statsPort}/stats`, this.haproxy);
+  }
+}
+
+/** The schema, through the primary, before the standbys' FerretDBs start (they read it once). */
+async function prepareSchema(primaryUrl: string): Promise<void> {
+  const client = new MongoClient(primaryUrl);
+  try {
+    await TweetRepository.fromClient(client, {
+      database: DEFAULT_DATABASE,
+      collection: DEFAULT_COLLECTION,
+    }).ensureIndexes();
+    await client.db(DEFAULT_DATABASE).createCollection(LEASE_COLLECTION);
+  } finally {
+    await client.close();
+  }
+}
+
+async function waitForHttp(url: string, child: Child, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await getText(url))) {
+    if (!child.running) throw new Error(`${child.name} exited: ${child.output}`);
+    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function getText(url: string): Promise<string | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    return response.ok ? await response.text() : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> } | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  } catch {
+    return null;
+  }
+}

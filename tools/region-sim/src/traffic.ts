@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Region } from '@kubeonazure/regions';
+
+/** Traffic Manager's endpoint monitoring: GET `path` every interval, only 200 is healthy. */
+export interface ProbeRules {
+  path: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  /** Failed probes in a row that take an endpoint out. */
+  toleratedFailures: number;
+  /** Good probes in a row that bring it back. */
+  successesToReturn: number;
+}
+
+const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The script that creates the real Traffic Manager profile: the probe rules are read from it (as
+ * data, its flags), not restated.
+ */
+export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
+
+/** The probe rules of the profile `az network traffic-manager profile create` makes in `script`. */
+export function probeRulesFrom(script: string): ProbeRules {
+  const flag = (name: string): string => {
+    const match = new RegExp(`--${name} (\\S+)`).exec(script);
+    if (!match?.[1]) throw new Error(`no --${name} in the Traffic Manager profile`);
+    return match[1];
+  };
+  return {
+    path: flag('path'),
+    intervalSeconds: Number(flag('interval')),
+    timeoutSeconds: Number(flag('timeout')),
+    toleratedFailures: Number(flag('max-failures')),
+    // Traffic Manager returns an endpoint to rotation on its first good probe.
+    successesToReturn: 1,
+  };
+}
+
+export function trafficManagerProbe(): ProbeRules {
+  return probeRulesFrom(readFileSync(BACKING_SERVICES_SCRIPT, 'utf8'));
+}
+
+/**
+ * Round-trip times (ms) between the visitor locations and the regions, as published Azure
+ * inter-region figures give them roughly: what Performance routing ranks regions by.
+ */
+const LATENCY_MS: Record<string, Record<string, number>> = {
+  us: { westus: 10, uksouth: 140, southeastasia: 170 },
+  uk: { uksouth: 10, westus: 140, southeastasia: 165 },
+  asia: { southeastasia: 10, westus: 170, uksouth: 165 },
+};
+
+/** The regions in the order Performance routing tries them for visitors at `location`. */
+export function latencyOrder(location: string, regions: readonly Region[]): Region[] {
+  const row = LATENCY_MS[location];
+  if (!row) throw new Error(`no latency figures for visitor location ${location}`);
+  return [...regions].sort((a, b) => (row[a.name] ?? Infinity) - (row[b.name] ?? Infinity));
+}
+
+export interface EntryPlan {
+  location: string;
+  port: number;
+  /** Frontends in failover order: the nearest first. */
+  backends: { region: string; port: number }[];
+}
+
+/**
+ * HAProxy as Traffic Manager: one frontend per visitor location, sending to the nearest region's
+ * frontend while its probe passes, else to the next in latency order (backup servers are used in
+ * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval,
+ * timeout, failures out and successes back.
+ */
+export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, statsPort: number): string {
+  const lines = [
+    'global',
+    '  maxconn 4096',
+    '',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 1h',
+    '  timeout server 1h',
+    '  timeout tunnel 1h',
+    `  timeout check ${probe.timeoutSeconds * 1000}ms`,
+    `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${probe.toleratedFailures} rise ${probe.successesToReturn}`,
+    '',
+    'listen stats',
+    `  bind 127.0.0.1:${statsPort}`,
+    '  stats enable',
+    '  stats uri /stats',
+    '',
+  ];
+  for (const entry of entries) {
+    lines.push(
+      `frontend entry-${entry.location}`,
+      `  bind 127.0.0.1:${entry.port}`,
+      `  default_backend visitors-${entry.location}`,
+      '',
+      `backend visitors-${entry.location}`,
+      '  option httpchk',
+      `  http-check send meth GET uri ${probe.path}`,
+      '  http-check expect status 200',
+      ...entry.backends.map(
+        (backend, index) => `  server ${backend.region} 127.0.0.1:${backend.port} check${index === 0 ? '' : ' backup'}`,
+      ),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Server states from HAProxy's CSV statistics: `visitors-uk/uksouth` → `UP`, `DOWN`, ... */
+export function parseHaproxyStats(csv: string): Record<string, string> {
+  const [header, ...rows] = csv.trim().split('\n');
+  const columns = (header ?? '').replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  const states: Record<string, string> = {};
+  for (const row of rows) {
+    const cells = row.split(',');
+    const proxy = cells[at('pxname')] ?? '';
+    const server = cells[at('svname')] ?? '';
+    if (!proxy.startsWith('visitors-') || server === 'FRONTEND' || server === 'BACKEND') continue;
+    states[`${proxy}/${server}`] = (cells[at('status')] ?? '').split(' ')[0] ?? '';
+  }
+  return states;
+}
