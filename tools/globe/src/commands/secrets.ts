@@ -10,8 +10,6 @@ import { forEachRegion, formatOutcomes, reporter } from '../regions.js';
  */
 export interface SecretSpec {
   name: string;
-  /** `cosmos-db-write` is only for the streamer, which runs in the write region only. */
-  writeRegionOnly: boolean;
   type: 'Opaque' | 'kubernetes.io/dockerconfigjson';
   /** Key and (plain) value. */
   data: Record<string, string>;
@@ -26,9 +24,9 @@ export interface SecretPlan {
 }
 
 /**
- * The Secrets from the environment: `cosmos-db-read` (every region), `cosmos-db-write` (the
- * write region), `x-api` when X_BEARER_TOKEN is set (every region; the pods reference it as
- * optional) and the registry pull secret `acr-pull` only on the pull-secret route, when
+ * The Secrets from the environment, the same in every region: `cosmos-db-read` (the frontends),
+ * `cosmos-db-write` (the streamer: every region runs one that may take the ingest lease), `x-api`
+ * when X_BEARER_TOKEN is set (the pods reference it as optional) and the registry pull secret `acr-pull` only on the pull-secret route, when
  * ACR_USERNAME and ACR_PASSWORD are set. The default route is clusters created with
  * `--attach-acr`, which pull from ACR with the cluster's identity and need no pull secret.
  * Throws one line naming every missing variable.
@@ -56,12 +54,12 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
   }
 
   const specs = [
-    opaqueSecret('cosmos-db-read', 'connection-string', read, false),
-    opaqueSecret('cosmos-db-write', 'connection-string', write, true),
+    opaqueSecret('cosmos-db-read', 'connection-string', read),
+    opaqueSecret('cosmos-db-write', 'connection-string', write),
   ];
   const notes: string[] = [];
   if (bearerToken === undefined) notes.push('X_BEARER_TOKEN is not set: skipping the x-api secret');
-  else specs.push(opaqueSecret('x-api', 'bearer-token', bearerToken, false));
+  else specs.push(opaqueSecret('x-api', 'bearer-token', bearerToken));
 
   if (pullSecret && registry !== undefined && username !== undefined && password !== undefined) {
     // What `kubectl create secret docker-registry --docker-server ...` would build, without argv.
@@ -69,7 +67,6 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
     const dockerConfig = JSON.stringify({ auths: { [registry]: { username, password, auth } } });
     specs.push({
       name: 'acr-pull',
-      writeRegionOnly: false,
       type: 'kubernetes.io/dockerconfigjson',
       data: { '.dockerconfigjson': dockerConfig },
       values: [password, auth, dockerConfig],
@@ -82,8 +79,8 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
   return { specs, notes };
 }
 
-function opaqueSecret(name: string, key: string, value: string, writeRegionOnly: boolean): SecretSpec {
-  return { name, writeRegionOnly, type: 'Opaque', data: { [key]: value }, values: [value] };
+function opaqueSecret(name: string, key: string, value: string): SecretSpec {
+  return { name, type: 'Opaque', data: { [key]: value }, values: [value] };
 }
 
 /** The Secret object for `kubectl apply`: values base64-encoded, as the API's `data` holds them. */
@@ -120,12 +117,11 @@ export async function secrets(
     await kubectl.run([...context, 'create', 'namespace', config.namespace]).then(report, (error: unknown) => {
       if (!(error instanceof KubectlFailed && error.reason.includes('(AlreadyExists)'))) throw error;
     });
-    const wanted = specs.filter((spec) => region.role === 'write' || !spec.writeRegionOnly);
     const output = await kubectl.run(
       [...context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
       {
-        stdin: wanted.map((spec) => stringify(secretManifest(spec, config.namespace))).join('---\n'),
-        stdinNote: `secrets ${wanted.map((spec) => spec.name).join(', ')}`,
+        stdin: specs.map((spec) => stringify(secretManifest(spec, config.namespace))).join('---\n'),
+        stdinNote: `secrets ${specs.map((spec) => spec.name).join(', ')}`,
       },
     );
     report(output);
