@@ -16,9 +16,15 @@ require_match NODE_COUNT "$NODE_COUNT" '^[1-9][0-9]?$' 'must be a node count fro
 for region in "${REGIONS[@]}"; do
   cluster="$PREFIX-$region"
   echo "# $region"
-  # --attach-acr grants the cluster's kubelet identity AcrPull on the registry; --no-ssh-key: no node SSH.
+  # Azure CNI powered by Cilium enforces the NetworkPolicies in k8s/base (set at creation only);
+  # --no-ssh-key: no node SSH.
   ensure az aks show --name "$cluster" --resource-group "$cluster" -- \
     az aks create --name "$cluster" --resource-group "$cluster" --location "$region" \
-    --node-count "$NODE_COUNT" --node-vm-size "$NODE_VM_SIZE" --attach-acr "$ACR_NAME" --no-ssh-key
+    --node-count "$NODE_COUNT" --node-vm-size "$NODE_VM_SIZE" \
+    --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium --network-policy cilium \
+    --no-ssh-key
+  # Grants the kubelet identity AcrPull on the registry, on every run: attaching needs the right to
+  # assign roles, and a first run without it left a cluster that cannot pull, which a re-run repairs.
+  run az aks update --name "$cluster" --resource-group "$cluster" --attach-acr "$ACR_NAME"
   run az aks get-credentials --name "$cluster" --resource-group "$cluster" --context "$cluster" --overwrite-existing
 done

@@ -46,12 +46,23 @@ require_az() {
   command -v az >/dev/null || { echo "the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands" >&2; exit 1; }
 }
 
-# The write region first: Cosmos DB failover priorities and the registry's home follow this order.
+# The regions of libs/regions/regions.json (the one region list), the write region first: Cosmos DB
+# failover priorities and the registry's home follow this order. Read with bash alone (the file
+# gives each region's "name" before its "role", one per line; the deploy tests check the result).
 # shellcheck disable=SC2034 # read by the scripts that source this file
-REGIONS=(westus uksouth southeastasia)
+REGIONS=()
+while IFS= read -r line; do
+  [[ "$line" =~ \"name\":\ \"([a-z0-9]+)\" ]] && region_name="${BASH_REMATCH[1]}"
+  if [[ "$line" =~ \"role\":\ \"write\" ]]; then REGIONS=("$region_name" "${REGIONS[@]}"); fi
+  if [[ "$line" =~ \"role\":\ \"read\" ]]; then REGIONS+=("$region_name"); fi
+done < "${BASH_SOURCE[0]%/*}/../../libs/regions/regions.json"
+unset line region_name
 # Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
 PREFIX="${PREFIX:-kubeonazure}"
 ACR_NAME="${ACR_NAME:-${PREFIX//-/}acr}"
 require_match PREFIX "$PREFIX" '^[a-z][a-z0-9-]{1,20}$' 'must be 2-21 lowercase letters, digits or dashes'
 require_match ACR_NAME "$ACR_NAME" '^[a-zA-Z0-9]{5,50}$' 'must be 5-50 letters or digits'
+# Azure takes registry names in any case but its login server (<name>.azurecr.io) is lower case:
+# lower-cased here, once, for every script.
+ACR_NAME="${ACR_NAME,,}"
 require_az

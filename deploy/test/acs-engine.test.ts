@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REGIONS, repoRoot } from './support.ts';
+import { REGION_NAMES } from '@kubeonazure/regions';
+import { repoRoot } from './support.ts';
 
 const dir = `${repoRoot}deploy/acs-engine/`;
-const apimodels = Object.fromEntries(REGIONS.map((region) => [region, JSON.parse(readFileSync(`${dir}${region}.json`, 'utf8'))]));
+const apimodels = Object.fromEntries(REGION_NAMES.map((region) => [region, JSON.parse(readFileSync(`${dir}${region}.json`, 'utf8'))]));
 
 /** Every string in a JSON document with its path, to look for credentials wherever they hide. */
 function strings(value: unknown, path = ''): [string, string][] {
@@ -13,7 +14,7 @@ function strings(value: unknown, path = ''): [string, string][] {
   return [];
 }
 
-describe.each(REGIONS)('acs-engine/%s.json', (region) => {
+describe.each(REGION_NAMES)('acs-engine/%s.json', (region) => {
   const model = apimodels[region];
 
   it('defines the original cluster in its own region: 1 master, 2 Standard_D2_v2 agents', () => {
@@ -41,9 +42,9 @@ describe.each(REGIONS)('acs-engine/%s.json', (region) => {
 
 describe('acs-engine apimodels together', () => {
   it('exist for exactly the three regions, each with a unique dnsPrefix', () => {
-    expect(readdirSync(dir).filter((name) => name.endsWith('.json')).sort()).toEqual(REGIONS.map((region) => `${region}.json`).sort());
-    const prefixes = REGIONS.map((region) => apimodels[region].properties.masterProfile.dnsPrefix);
-    expect(new Set(prefixes).size).toBe(REGIONS.length);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.json')).sort()).toEqual(REGION_NAMES.map((region) => `${region}.json`).sort());
+    const prefixes = REGION_NAMES.map((region) => apimodels[region].properties.masterProfile.dnsPrefix);
+    expect(new Set(prefixes).size).toBe(REGION_NAMES.length);
   });
 
   it('keep acs-engine output, which holds keys, out of git', () => {

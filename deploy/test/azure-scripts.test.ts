@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandLines, REGIONS, renderOverlay, repoRoot, run } from './support.ts';
+import { REGION_NAMES, REGIONS, regionFqdn, WRITE_REGION } from '@kubeonazure/regions';
+import { commandLines, renderOverlay, repoRoot, run } from './support.ts';
 
 const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
 const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
@@ -54,7 +55,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
   it('creates the backing resource group and one per regional cluster', () => {
     expect(creating('group').map((line) => flagValues(line, '--name')[0])).toEqual([
       'kubeonazure-backing',
-      ...REGIONS.map((region) => `kubeonazure-${region}`),
+      ...REGION_NAMES.map((region) => `kubeonazure-${region}`),
     ]);
   });
 
@@ -92,8 +93,8 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(flagValues(profile!, '--port')).toEqual(['80']);
     expect(flagValues(profile!, '--path')).toEqual(['/healthz']);
     const endpoints = creating('network traffic-manager endpoint');
-    expect(endpoints).toHaveLength(REGIONS.length);
-    for (const [index, region] of REGIONS.entries()) {
+    expect(endpoints).toHaveLength(REGION_NAMES.length);
+    for (const [index, region] of REGION_NAMES.entries()) {
       const endpoint = endpoints[index]!;
       expect(flagValues(endpoint, '--type')).toEqual(['externalEndpoints']);
       expect(flagValues(endpoint, '--endpoint-location')).toEqual([region]);
@@ -101,6 +102,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
       const service = renderOverlay(region).find((object) => object.kind === 'Service')!;
       const label = service.metadata.annotations?.['service.beta.kubernetes.io/azure-dns-label-name'];
       expect(flagValues(endpoint, '--target')).toEqual([`${label}.${region}.cloudapp.azure.com`]);
+      expect(flagValues(endpoint, '--target')).toEqual([regionFqdn(REGIONS[index]!)]);
     }
   });
 
@@ -150,19 +152,53 @@ describe('deploy/aks/create-clusters.sh', () => {
     expect(dryRun.status).toBe(0);
     const lines = commandLines(dryRun.stdout).map(whatRuns);
     const creates = lines.filter((line) => line.startsWith('az aks create '));
-    expect(creates.map((line) => flagValues(line, '--location')[0])).toEqual([...REGIONS]);
-    for (const [index, region] of REGIONS.entries()) {
-      expect(flagValues(creates[index]!, '--attach-acr')).toEqual(['contosoreg']);
+    expect(creates.map((line) => flagValues(line, '--location')[0])).toEqual([...REGION_NAMES]);
+    const updates = lines.filter((line) => line.startsWith('az aks update '));
+    for (const [index, region] of REGION_NAMES.entries()) {
       expect(flagValues(creates[index]!, '--node-count')).toEqual(['2']);
       expect(flagValues(creates[index]!, '--resource-group')).toEqual([`kubeonazure-${region}`]);
+      // The NetworkPolicies of k8s/base are enforced only with a policy engine, chosen at creation.
+      expect(flagValues(creates[index]!, '--network-policy')).toEqual(['cilium']);
+      expect(flagValues(creates[index]!, '--network-dataplane')).toEqual(['cilium']);
+      expect(flagValues(updates[index]!, '--name')).toEqual([`kubeonazure-${region}`]);
+      expect(flagValues(updates[index]!, '--attach-acr')).toEqual(['contosoreg']);
     }
     const contexts = lines.filter((line) => line.startsWith('az aks get-credentials ')).map((line) => flagValues(line, '--context')[0]);
-    expect(contexts).toEqual(REGIONS.map((region) => `kubeonazure-${region}`));
+    expect(contexts).toEqual(REGION_NAMES.map((region) => `kubeonazure-${region}`));
+  });
+
+  it('re-runs over existing clusters create nothing, and grant registry access again', () => {
+    const az = fakeAz();
+    const existing = REGION_NAMES.map((region) => `kubeonazure-${region}`).join(' ');
+    const result = run(BASH, [CLUSTERS], { PATH: `${az.bin}:${process.env.PATH}`, FAKE_AZ_EXISTING: existing });
+    expect(result.status).toBe(0);
+    const calls = readFileSync(az.log, 'utf8').trim().split('\n');
+    expect(calls.filter((call) => call.startsWith('aks create '))).toEqual([]);
+    expect(calls.filter((call) => call.startsWith('aks update '))).toEqual(
+      REGION_NAMES.map((region) => `aks update --name kubeonazure-${region} --resource-group kubeonazure-${region} --attach-acr kubeonazureacr`),
+    );
+  });
+
+  it('lower-cases the registry name, as its login server is', () => {
+    const dryRun = run(BASH, [CLUSTERS], { DRY_RUN: '1', ACR_NAME: 'ContosoReg' });
+    expect(dryRun.status).toBe(0);
+    const updates = commandLines(dryRun.stdout).filter((line) => line.startsWith('az aks update '));
+    expect(updates.flatMap((line) => flagValues(line, '--attach-acr'))).toEqual(REGION_NAMES.map(() => 'contosoreg'));
   });
 
   it('rejects a malformed node count with one line and exit 2', () => {
     const bad = run(BASH, [CLUSTERS], { DRY_RUN: '1', NODE_COUNT: 'two' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toEqual(['NODE_COUNT must be a node count from 1 to 99: two']);
+  });
+});
+
+describe('deploy/lib/az.sh', () => {
+  it('reads the regions of libs/regions/regions.json, write region first', () => {
+    const result = run(BASH, ['-c', `DRY_RUN=1 source '${repoRoot}deploy/lib/az.sh' && printf '%s\\n' "\${REGIONS[@]}"`]);
+    expect(result.stderr).toBe('');
+    const list = result.stdout.trim().split('\n');
+    expect(list).toEqual([...REGION_NAMES]);
+    expect(list[0]).toBe(WRITE_REGION.name);
   });
 });

@@ -1,10 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
+import { REGION_NAMES, REGIONS, WRITE_REGION } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { DISPLAY_NAMES, k8sDir, readYaml, REGIONS, renderOverlay, type K8sObject } from './support.ts';
+import { k8sDir, readYaml, render, renderOverlay, type K8sObject } from './support.ts';
 
 // Every kind the overlays may render, with the model class that knows its schema. A new kind
 // fails the validation test until it is added here.
@@ -15,10 +19,14 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
+/** The frontend's read timeout (apps/frontend READ_TIMEOUT_MS default): probes must wait longer. */
+const READ_TIMEOUT_SECONDS = 2;
+
 const DNS_LABEL_ANNOTATION = 'service.beta.kubernetes.io/azure-dns-label-name';
-const rendered = Object.fromEntries(REGIONS.map((region) => [region, renderOverlay(region)]));
+const rendered = Object.fromEntries(REGION_NAMES.map((region) => [region, renderOverlay(region)]));
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
@@ -38,7 +46,15 @@ function kustomizationFiles(dir = k8sDir): string[] {
     .map((entry) => `${entry.parentPath}/${entry.name}`);
 }
 
-describe.each(REGIONS)('overlays/%s', (region) => {
+/** `NAME<-secret/key` for each secret reference of a container, and whether it is optional. */
+function secretRefs(container: any): string[] {
+  return (container.env ?? []).map((variable: any) => {
+    const ref = variable.valueFrom.secretKeyRef;
+    return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
+  });
+}
+
+describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays/%s', (region, { dnsLabel }) => {
   const objects = rendered[region]!;
   const deployments = objects.filter((object) => object.kind === 'Deployment');
 
@@ -60,12 +76,8 @@ describe.each(REGIONS)('overlays/%s', (region) => {
 
   it('configures the region through the generated settings ConfigMap', () => {
     const settings = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('settings-'));
-    expect(settings?.data).toMatchObject({
-      REGION: region,
-      MONGO_READ_REGION: DISPLAY_NAMES[region],
-      MONGO_DB: 'kubeonazure',
-      MONGO_COLLECTION: 'tweets',
-    });
+    // REGION only: the frontend derives the read tag from it (@kubeonazure/regions).
+    expect(settings?.data).toEqual({ REGION: region, MONGO_DB: 'kubeonazure', MONGO_COLLECTION: 'tweets', LOG_LEVEL: 'info' });
     for (const deployment of deployments) {
       const refs = deployment.spec.template.spec.containers[0].envFrom.map((source: any) => source.configMapRef.name);
       expect(refs).toContain(settings!.metadata.name);
@@ -79,7 +91,8 @@ describe.each(REGIONS)('overlays/%s', (region) => {
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-      expect(pod.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
+      // The registry is attached to the cluster (--attach-acr): no pull secret to reference.
+      expect(pod.imagePullSecrets).toBeUndefined();
       for (const container of pod.containers) {
         expect(container.securityContext).toEqual({
           allowPrivilegeEscalation: false,
@@ -105,27 +118,68 @@ describe.each(REGIONS)('overlays/%s', (region) => {
         }
       }
     }
-    const secretRefs = deployments.flatMap((deployment) =>
-      deployment.spec.template.spec.containers.flatMap((container: any) =>
-        (container.env ?? []).map((variable: any) => `${variable.name}<-${variable.valueFrom.secretKeyRef.name}/${variable.valueFrom.secretKeyRef.key}`),
-      ),
-    );
-    expect(secretRefs).toContain('MONGO_URL<-cosmos-db/connection-string');
+  });
+
+  it('gives the frontend the read-only connection string and never the read-write one', () => {
+    const frontend = find(objects, 'Deployment', 'frontend');
+    expect(frontend.spec.template.spec.containers.flatMap(secretRefs)).toEqual(['MONGO_URL<-cosmos-db-read/connection-string']);
+    const everything = JSON.stringify(objects.filter((object) => object.metadata.name !== 'streamer'));
+    expect(everything).not.toContain('cosmos-db-write');
   });
 
   it('serves the frontend: rolling updates, health probes, LoadBalancer 80 -> 8080 with a region DNS label', () => {
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.strategy.type).toBe('RollingUpdate');
     const [container] = frontend.spec.template.spec.containers;
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }, { name: 'ops', containerPort: 9464 }]);
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
+    // The default (1 s) is below a read's deadline: a slow database would fail every probe.
+    expect(container.readinessProbe.timeoutSeconds).toBeGreaterThan(READ_TIMEOUT_SECONDS);
+    expect(container.livenessProbe.timeoutSeconds).toBeGreaterThan(READ_TIMEOUT_SECONDS);
 
     const service = find(objects, 'Service', 'frontend');
     expect(service.spec.type).toBe('LoadBalancer');
+    // Only the public port: /metrics (ops) stays inside the cluster.
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
     expect(service.spec.selector).toEqual(frontend.spec.selector.matchLabels);
-    expect(service.metadata.annotations?.[DNS_LABEL_ANNOTATION]).toBe(`kubeonazure-${region}`);
+    expect(service.metadata.annotations?.[DNS_LABEL_ANNOTATION]).toBe(dnsLabel);
+  });
+
+  it('keeps client addresses (externalTrafficPolicy Local), for the per-client limits', () => {
+    expect(find(objects, 'Service', 'frontend').spec.externalTrafficPolicy).toBe('Local');
+  });
+
+  it('lets the endpoint go before the frontend stops listening, within the grace period', () => {
+    const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
+    const { seconds } = pod.containers[0].lifecycle.preStop.sleep;
+    expect(seconds).toBeGreaterThan(0);
+    // After the pause the frontend drains for up to 20 s (SHUTDOWN_TIMEOUT_MS).
+    expect(pod.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(seconds + 20);
+  });
+
+  it('denies ingress but to the frontend HTTP port, and to the ops ports from the monitoring namespace', () => {
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    const deny = find(objects, 'NetworkPolicy', 'default-deny-ingress');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    // Every allowed path, as pod selector <- source : port.
+    const allowed = policies.flatMap((policy) =>
+      (policy.spec.ingress ?? []).flatMap((rule: any) =>
+        rule.ports.map((port: any) => {
+          const pods = policy.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] ?? 'every pod';
+          const source = rule.from ? JSON.stringify(rule.from) : 'anywhere';
+          return `${pods} <- ${source} : ${port.port}`;
+        }),
+      ),
+    );
+    expect(allowed.sort()).toEqual([
+      'every pod <- [{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}}}] : ops',
+      'frontend <- anywhere : http',
+    ]);
+    // Named ports resolve on the pods that have them: the ops port is named ops on every pod.
+    for (const deployment of deployments) {
+      expect(deployment.spec.template.spec.containers[0].ports.map((port: any) => port.name)).toContain('ops');
+    }
   });
 
   it('keeps at least two frontends: HPA from 2, PDB over the same pods', () => {
@@ -140,6 +194,8 @@ describe.each(REGIONS)('overlays/%s', (region) => {
     expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
     expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
     expect(pdb.spec.selector.matchLabels).toEqual(frontend.spec.template.metadata.labels);
+    // A database outage makes every pod unready; drains must still be able to evict them.
+    expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     const [spread] = frontend.spec.template.spec.topologySpreadConstraints;
     expect(spread).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: frontend.spec.template.metadata.labels } });
   });
@@ -159,19 +215,32 @@ describe.each(REGIONS)('overlays/%s', (region) => {
     const drainSeconds = Number(streamerSettings?.data.SHUTDOWN_GRACE_MS) / 1000;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
     expect(streamerSettings?.data.LEASE).toBe('true');
-    const env = container.env.map(
-      (variable: any) =>
-        `${variable.name}<-${variable.valueFrom.secretKeyRef.name}/${variable.valueFrom.secretKeyRef.key}${variable.valueFrom.secretKeyRef.optional ? '?' : ''}`,
-    );
-    // The X secret is in every region, and optional: a region without it still starts (and says why it cannot stream).
-    expect(env).toEqual(['MONGO_URL<-cosmos-db/connection-string', 'X_BEARER_TOKEN<-x-api/bearer-token?']);
+    expect(secretRefs(container)).toEqual(['MONGO_URL<-cosmos-db-write/connection-string', 'X_BEARER_TOKEN<-x-api/bearer-token (optional)']);
+  });
+});
+
+describe('components/acr-pull-secret', () => {
+  it('makes every Deployment of an overlay pull with acr-pull, for clusters not attached to the registry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-kustomize-'));
+    try {
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        // kustomize takes only relative paths.
+        `resources: [${relative(dir, `${k8sDir}overlays/${WRITE_REGION.name}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/acr-pull-secret`)}]\n`,
+      );
+      const deployments = render(dir).filter((object) => object.kind === 'Deployment');
+      expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['frontend', 'streamer']);
+      for (const deployment of deployments) expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe('the overlays together', () => {
-  it('give every region its own DNS label', () => {
-    const labels = REGIONS.map((region) => find(rendered[region]!, 'Service', 'frontend').metadata.annotations?.[DNS_LABEL_ANNOTATION]);
-    expect(new Set(labels).size).toBe(REGIONS.length);
+  it('give every region its own DNS label, the one in libs/regions/regions.json', () => {
+    const labels = REGION_NAMES.map((region) => find(rendered[region]!, 'Service', 'frontend').metadata.annotations?.[DNS_LABEL_ANNOTATION]);
+    expect(labels).toEqual(REGIONS.map((region) => region.dnsLabel));
   });
 
   it('use current kustomize idioms only', () => {
@@ -186,15 +255,15 @@ describe('the overlays together', () => {
     expect(readYaml(`${k8sDir}base/kustomization.yaml`)).toMatchObject({ namespace: 'kubeonazure', labels: expect.any(Array) });
   });
 
-  it('keep each overlay thin: region settings, its DNS label and shared components, nothing else', () => {
-    for (const region of REGIONS) {
+  it('keep each overlay thin: REGION and shared components, nothing else, nothing repeated between regions', () => {
+    for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
-      expect(Object.keys(overlay).sort()).toEqual(['apiVersion', 'components', 'configMapGenerator', 'kind', 'patches', 'resources']);
+      expect(Object.keys(overlay).sort()).toEqual(['apiVersion', 'components', 'configMapGenerator', 'kind', 'resources']);
       expect(overlay.resources).toEqual(['../../base']);
+      expect(overlay.components[0]).toBe('../../components/region-dns-label');
       expect(overlay.components.at(-1)).toBe('../../components/images');
-      const patchFiles = readdirSync(`${k8sDir}overlays/${region}`).filter((name) => name !== 'kustomization.yaml');
-      expect(patchFiles).toEqual(['service-dns-label.yaml']);
-      expect(readFileSync(`${k8sDir}overlays/${region}/service-dns-label.yaml`, 'utf8')).toContain(`kubeonazure-${region}`);
+      expect(overlay.configMapGenerator).toEqual([{ name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] }]);
+      expect(readdirSync(`${k8sDir}overlays/${region}`)).toEqual(['kustomization.yaml']);
     }
   });
 });

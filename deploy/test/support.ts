@@ -6,15 +6,6 @@ import { parse, parseAllDocuments } from 'yaml';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const k8sDir = `${repoRoot}deploy/k8s/`;
 
-export const REGIONS = ['westus', 'uksouth', 'southeastasia'] as const;
-export type Region = (typeof REGIONS)[number];
-export const WRITE_REGION: Region = 'westus';
-export const DISPLAY_NAMES: Record<Region, string> = {
-  westus: 'West US',
-  uksouth: 'UK South',
-  southeastasia: 'Southeast Asia',
-};
-
 /** A rendered Kubernetes object, typed loosely: the tests read paths the model classes validated. */
 export interface K8sObject {
   apiVersion: string;
@@ -30,12 +21,17 @@ export function run(command: string, args: string[], env: Record<string, string 
 // kubectl embeds kustomize; a standalone kustomize (`go install sigs.k8s.io/kustomize/kustomize/v5`) does too.
 const KUSTOMIZE = run('kubectl', ['version', '--client']).status === 0 ? ['kubectl', 'kustomize'] : ['kustomize', 'build'];
 
-/** `kubectl kustomize deploy/k8s/overlays/<region>`, parsed. */
-export function renderOverlay(region: Region): K8sObject[] {
+/** `kubectl kustomize <dir>`, parsed. */
+export function render(dir: string): K8sObject[] {
   const [command, ...args] = KUSTOMIZE as [string, string];
-  const result = run(command, [...args, `${k8sDir}overlays/${region}`]);
-  if (result.status !== 0) throw new Error(`${KUSTOMIZE.join(' ')} overlays/${region} failed: ${result.error?.message ?? result.stderr}`);
+  const result = run(command, [...args, dir]);
+  if (result.status !== 0) throw new Error(`${KUSTOMIZE.join(' ')} ${dir} failed: ${result.error?.message ?? result.stderr}`);
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as K8sObject);
+}
+
+/** `kubectl kustomize deploy/k8s/overlays/<region>`, parsed. */
+export function renderOverlay(region: string): K8sObject[] {
+  return render(`${k8sDir}overlays/${region}`);
 }
 
 export function readYaml(path: string): any {

@@ -1,5 +1,5 @@
-import { mergeConfig } from 'vitest/config';
 import { projectConfig } from '../../vitest.shared.ts';
 
-// The integration tests run the built CLI (dist/cli.js) as a child process, so build it first.
-export default mergeConfig(projectConfig('globe'), { test: { globalSetup: ['./test/build-cli.ts'] } });
+// The integration tests run the built CLI (dist/cli.js) as a child process: Nx builds it first
+// (globe:test dependsOn build), and the cluster kit (clusters:kit) for the tests against real clusters.
+export default projectConfig('globe');

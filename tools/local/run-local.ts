@@ -1,6 +1,7 @@
 // `npm start`: the whole system on one machine — the development database, the streamer
 // replaying the shipped sample into it, and the frontend reading it at http://localhost:8080.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase } from '@kubeonazure/dev-db';
 
@@ -43,9 +44,11 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await Promise.all(
-    [...children.values()].map(
-      (child) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
-    ),
+    [...children.values()].map((child) => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      return exited;
+    }),
   );
   await database.stop();
   process.exit(code);
@@ -62,5 +65,6 @@ start('streamer', {
   REGION: 'westus',
   PORT: '9464',
 });
-start('frontend', { PORT: frontendPort, REGION: process.env.REGION ?? 'local' });
+// Both apps' ops ports default to 9464; on one machine the frontend's moves.
+start('frontend', { PORT: frontendPort, OPS_PORT: '9465', REGION: process.env.REGION ?? 'local' });
 console.log(`frontend: http://localhost:${frontendPort}  (Ctrl-C stops everything)`);

@@ -80,12 +80,12 @@ async function rssBytes(pid: number): Promise<number> {
   return Number(kb) * 1024;
 }
 
-async function sseClients(origin: string): Promise<number> {
-  const metrics = await (await fetch(`${origin}/metrics`)).text();
+async function sseClients(opsOrigin: string): Promise<number> {
+  const metrics = await (await fetch(`${opsOrigin}/metrics`)).text();
   return Number(/^frontend_sse_clients (\d+)$/m.exec(metrics)?.[1] ?? 0);
 }
 
-async function openIdleStreams(origin: string, count: number): Promise<ClientRequest[]> {
+async function openIdleStreams(origin: string, opsOrigin: string, count: number): Promise<ClientRequest[]> {
   const requests: ClientRequest[] = [];
   for (let i = 0; i < count; i += 1) {
     const req = request(`${origin}/events`, { agent: false }, (res) => res.resume());
@@ -93,7 +93,7 @@ async function openIdleStreams(origin: string, count: number): Promise<ClientReq
     req.end();
     requests.push(req);
   }
-  for (let i = 0; i < 300 && (await sseClients(origin)) < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 300 && (await sseClients(opsOrigin)) < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
   return requests;
 }
 
@@ -112,8 +112,9 @@ try {
     await collection.insertMany(Array.from({ length: 1000 }, (_, k) => makeTweet(from + k, newest)), { ordered: false });
   }
 
-  const [frontendPort, barePort] = [await freePort(), await freePort()];
+  const [frontendPort, opsPort, barePort] = [await freePort(), await freePort(), await freePort()];
   const frontendOrigin = `http://127.0.0.1:${frontendPort}`;
+  const opsOrigin = `http://127.0.0.1:${opsPort}`;
   const bareOrigin = `http://127.0.0.1:${barePort}`;
   const frontend = start('dist/server.js', {
     MONGO_URL: db.url,
@@ -121,6 +122,9 @@ try {
     REGION: 'local',
     HOST: '127.0.0.1',
     PORT: String(frontendPort),
+    OPS_PORT: String(opsPort),
+    // Every idle client below comes from 127.0.0.1.
+    MAX_STREAMS_PER_CLIENT: String(SSE_CLIENTS),
     LOG_LEVEL: 'warn',
     // FerretDB (the dev database) sorts in memory: one read of 100,000 tweets takes many seconds,
     // where Cosmos DB and MongoDB use the { created_at, _id } index. Let the poller's reads finish.
@@ -170,8 +174,8 @@ try {
   );
 
   const before = await rssBytes(frontend.pid!);
-  const streams = await openIdleStreams(frontendOrigin, SSE_CLIENTS);
-  const open = await sseClients(frontendOrigin);
+  const streams = await openIdleStreams(frontendOrigin, opsOrigin, SSE_CLIENTS);
+  const open = await sseClients(opsOrigin);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const added = (await rssBytes(frontend.pid!)) - before;
   console.log(`${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`);

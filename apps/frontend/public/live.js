@@ -58,23 +58,66 @@ function updateFreshness(createdAt) {
   newest.title = `${createdAt.slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-// The browser reconnects by itself after a dropped stream (sending Last-Event-ID), but gives up
-// when the server answers with an error (503 while the database is down): then retry here,
-// from the last tweet received.
-function listen(since) {
-  const source = new EventSource(since ? `/events?since=${encodeURIComponent(since)}` : '/events');
-  source.addEventListener('open', () => showStatus('live', 'Live'));
-  source.addEventListener('tweet', (event) => {
-    since = event.lastEventId;
-    addCard(JSON.parse(event.data));
-    refreshTimes();
-  });
-  source.addEventListener('error', () => {
-    showStatus('reconnecting', 'Reconnecting…');
-    if (source.readyState === EventSource.CLOSED) setTimeout(() => listen(since), 5000);
-  });
+// The stream is read with fetch, not EventSource: EventSource hides the status and headers of a
+// refused stream, and a 503 (the database is down, or this pod or address has its maximum of streams
+// open) says in Retry-After when to come back. A stream the server ends (its maximum age, a rollout)
+// is resumed after its `retry:` delay from the last tweet received, maybe on another pod.
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The events of a text/event-stream body: { id, event, data, retry } (comments skipped). */
+async function* serverSentEvents(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, '\n');
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const event = {};
+      for (const line of buffer.slice(0, end).split('\n')) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        event[field] = field === 'data' && event.data !== undefined ? `${event.data}\n${text}` : text;
+      }
+      buffer = buffer.slice(end + 2);
+      yield event;
+    }
+  }
 }
 
-if (feed && feed.hasAttribute('data-live') && 'EventSource' in window) listen(feed.dataset.since);
+async function listen(since) {
+  let retryMs = 3000;
+  for (;;) {
+    let waitMs = retryMs;
+    try {
+      const response = await fetch(since ? `/events?since=${encodeURIComponent(since)}` : '/events', { cache: 'no-store' });
+      if (response.ok && response.body) {
+        showStatus('live', 'Live');
+        for await (const event of serverSentEvents(response.body)) {
+          if (event.retry) retryMs = Number(event.retry) || retryMs;
+          if (event.event !== 'tweet' || !event.data) continue;
+          since = event.id;
+          addCard(JSON.parse(event.data));
+          refreshTimes();
+        }
+        waitMs = retryMs;
+      } else {
+        await response.body?.cancel();
+        const retryAfter = Number(response.headers.get('retry-after'));
+        waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 5000;
+      }
+    } catch {
+      waitMs = 5000;
+    }
+    // Up to a fifth more, so that the clients of a restarted pod do not all come back at once.
+    waitMs *= 1 + Math.random() / 5;
+    showStatus('reconnecting', `Reconnecting in ${Math.ceil(waitMs / 1000)} s…`);
+    await sleep(waitMs);
+  }
+}
+
+if (feed?.hasAttribute('data-live') && 'fetch' in window) void listen(feed.dataset.since);
 
 setInterval(refreshTimes, 5000);

@@ -15,11 +15,13 @@ import type { ServedRegion } from './regions.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
-import metricsRoute from './routes/metrics.js';
 import pages from './routes/pages.js';
 
 export interface AppOptions {
-  config: Pick<Config, 'region' | 'pollIntervalMs' | 'readTimeoutMs' | 'rateLimitPerMinute'>;
+  config: Pick<
+    Config,
+    'region' | 'pollIntervalMs' | 'readTimeoutMs' | 'rateLimitPerMinute' | 'maxStreams' | 'maxStreamsPerClient' | 'streamMaxAgeMs'
+  >;
   repository: TweetRepository;
   /** Interval of the comment lines that keep idle event streams open. */
   heartbeatMs?: number;
@@ -51,14 +53,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(view, { region: config.region });
 
   await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
-  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs });
+  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(metrics);
   await fastify.register(errors);
 
   await fastify.register(pages);
   await fastify.register(api);
-  await fastify.register(events, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+  await fastify.register(events, {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxStreams: config.maxStreams,
+    maxStreamsPerClient: config.maxStreamsPerClient,
+    maxAgeMs: config.streamMaxAgeMs,
+  });
   await fastify.register(health);
-  await fastify.register(metricsRoute);
   return fastify;
+}
+
+/**
+ * The ops listener (OPS_PORT): `/metrics` of `app`, on a port the Service does not expose, so that
+ * process and route details, and the cost of collecting them, stay inside the cluster.
+ */
+export async function buildOpsApp(app: FastifyInstance): Promise<FastifyInstance> {
+  const ops = Fastify({ logger: false });
+  ops.get('/metrics', async (_request, reply) => {
+    reply.type(app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+  return ops;
 }

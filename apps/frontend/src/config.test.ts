@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REGIONS } from '@kubeonazure/regions';
 import { ConfigError } from '@kubeonazure/service-kit';
 import { parseConfig } from './config.js';
 
@@ -25,6 +26,7 @@ describe('parseConfig', () => {
       collection: 'tweets',
       host: '0.0.0.0',
       port: 8080,
+      opsPort: 9464,
       pollIntervalMs: 1000,
       readTimeoutMs: 2000,
       logLevel: 'info',
@@ -39,13 +41,28 @@ describe('parseConfig', () => {
       MONGO_DB: 'db',
       MONGO_COLLECTION: 'c',
       PORT: '3000',
+      OPS_PORT: '9100',
       POLL_INTERVAL_MS: '250',
       READ_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '50',
+      MAX_STREAMS: '500',
+      MAX_STREAMS_PER_CLIENT: '4',
+      STREAM_MAX_AGE_MS: '60000',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ database: 'db', collection: 'c', port: 3000, pollIntervalMs: 250, readTimeoutMs: 5000, rateLimitPerMinute: 50, logLevel: 'warn' });
+    expect(config).toMatchObject({
+      database: 'db', collection: 'c', port: 3000, opsPort: 9100, pollIntervalMs: 250, readTimeoutMs: 5000,
+      rateLimitPerMinute: 50, maxStreams: 500, maxStreamsPerClient: 4, streamMaxAgeMs: 60_000, logLevel: 'warn',
+    });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
+  });
+
+  it('takes the read tag from the region list, one for every region', () => {
+    for (const region of REGIONS) expect(parseConfig({ ...minimal, REGION: region.name }).region.displayName).toBe(region.displayName);
+  });
+
+  it('takes the connection string as `az ... -o tsv` prints it, with a trailing newline', () => {
+    expect(parseConfig({ ...minimal, MONGO_URL: ` ${secretUrl}\n` }).mongoUrl).toBe(secretUrl);
   });
 
   it('has no read tag for local development', () => {
@@ -59,6 +76,9 @@ describe('parseConfig', () => {
     [{ ...minimal, REGION: 'mars' }, 'REGION'],
     [{ ...minimal, PORT: 'eighty' }, 'PORT'],
     [{ ...minimal, PORT: '70000' }, 'PORT'],
+    [{ ...minimal, OPS_PORT: '0' }, 'OPS_PORT'],
+    [{ ...minimal, PORT: '9464' }, 'OPS_PORT'],
+    [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
     [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -77,7 +97,4 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...minimal, PORT: '' }).port).toBe(8080);
   });
 
-  it('trims the newline that `az ... -o tsv` leaves on a secret', () => {
-    expect(parseConfig({ ...minimal, MONGO_URL: `${secretUrl}\n` }).mongoUrl).toBe(secretUrl);
-  });
 });

@@ -74,5 +74,5 @@ function webUrl(value: string): string | null {
 const X_ESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
 
 function pushText(segments: Segment[], text: string): void {
-  if (text) segments.push({ kind: 'text', text: text.replace(/&(?:amp|lt|gt);/g, (escape) => X_ESCAPES[escape] ?? escape) });
+  if (text) segments.push({ kind: 'text', text: text.replace(/&(?:amp|lt|gt);/g, (entity) => X_ESCAPES[entity] ?? entity) });
 }

@@ -1,7 +1,7 @@
 import { createLogger, loadConfig, onShutdown } from '@kubeonazure/service-kit';
 import { createClient, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
-import { buildApp } from './app.js';
+import { buildApp, buildOpsApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
@@ -20,21 +20,32 @@ function readerClient(config: Config): MongoClient {
 const config = loadConfig(parseConfig);
 const log = createLogger({ service: 'frontend', region: config.region.name, level: config.logLevel });
 const client = readerClient(config);
-const repository = TweetRepository.fromClient(client, { database: config.database, collection: config.collection });
+// maxTimeMS: the database stops a read when the frontend stops waiting for it.
+const repository = TweetRepository.fromClient(client, {
+  database: config.database,
+  collection: config.collection,
+  maxTimeMS: config.readTimeoutMs,
+});
 const app = await buildApp({ config, repository, logger: log });
+const ops = await buildOpsApp(app);
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
 onShutdown({ graceMs: config.shutdownGraceMs, log }, async () => {
-  await app.close();
+  await Promise.all([app.close(), ops.close()]);
   await client.close();
 });
 
-try {
-  await app.listen({ host: config.host, port: config.port });
-} catch (error) {
-  // e.g. EADDRINUSE: one line, not a stack trace.
-  process.stderr.write(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`);
-  await client.close();
-  process.exit(1);
+for (const [server, port] of [
+  [app, config.port],
+  [ops, config.opsPort],
+] as const) {
+  try {
+    await server.listen({ host: config.host, port });
+  } catch (error) {
+    // e.g. EADDRINUSE: one line, not a stack trace.
+    process.stderr.write(`cannot listen on ${config.host}:${port}: ${(error as Error).message}\n`);
+    await client.close();
+    process.exit(1);
+  }
 }
-log.info({ readRegion: config.region.displayName }, 'frontend ready');
+log.info({ readRegion: config.region.displayName, opsPort: config.opsPort }, 'frontend ready');

@@ -145,3 +145,25 @@ describe('the page in a real browser', () => {
     }
   });
 });
+
+describe('live updates when the pod has no stream to spare', () => {
+  it('waits as long as the 503 Retry-After says before trying again', async () => {
+    const full = await startTestApp(testMongoUrl(), { config: { maxStreams: 1 } });
+    const fullOrigin = await full.app.listen({ host: '127.0.0.1', port: 0 });
+    const held = new AbortController();
+    try {
+      const taken = await fetch(`${fullOrigin}/events`, { signal: held.signal });
+      expect(taken.status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(fullOrigin);
+      const status = page.locator('#live-status[data-state="reconnecting"]');
+      await status.waitFor();
+      // The server says 30 s; the page adds up to a fifth so that refused clients do not return together.
+      expect(await status.textContent()).toMatch(/^Reconnecting in (3[0-6]) s…$/);
+      await page.close();
+    } finally {
+      held.abort();
+      await full.close();
+    }
+  });
+});

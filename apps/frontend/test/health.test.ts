@@ -41,7 +41,7 @@ describe('health and metrics with the database up', () => {
   it('/metrics has the request histogram by route, SSE clients and poller lag', async () => {
     await t.app.inject('/');
     await eventually(() => t.app.feed.lastSuccessAt ?? undefined);
-    const response = await t.app.inject('/metrics');
+    const response = await t.ops.inject('/metrics');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/",status_code="200"\} \d+/);
@@ -102,4 +102,16 @@ describe('database outage', () => {
     }, 30_000);
     expect([...recovered.body.matchAll(/<article class="tweet"/g)]).toHaveLength(5);
   }, 120_000);
+});
+
+describe('the public port', () => {
+  it('does not serve /metrics: it is on the ops listener only', async () => {
+    const t = await startTestApp(testMongoUrl());
+    try {
+      expect((await t.app.inject('/metrics')).statusCode).toBe(404);
+      expect((await t.ops.inject('/metrics')).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -43,7 +43,7 @@ describe('GET /', () => {
       urls: [{ url: 'https://t.co/abc', expanded_url: 'https://learn.microsoft.com/azure/aks/', display_url: 'learn.microsoft.com/azure/aks/', start: 33, end: 49 }],
       rule_tags: ['azure', 'kubernetes'],
       referenced_type: 'retweeted',
-      created_at: new Date(Date.now() - 3 * 60_000 + 500),
+      created_at: new Date(Date.now() - 150_000),
     });
     const card = await renderAlone(tweet);
     expect(card).toContain('<img class="avatar" src="https://pbs.twimg.com/profile_images/1/ada.jpg" alt="Avatar of Ada"');

@@ -1,20 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { REGIONS } from '@kubeonazure/regions';
+import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
-// The built entry point run with plain `node`, as the container image runs it.
+// The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
-
-beforeAll(async () => {
-  await promisify(execFile)(tsc, ['-p', `${appDir}../../libs/tweet-model/tsconfig.lib.json`]);
-  await promisify(execFile)(tsc, ['-p', `${appDir}tsconfig.app.json`]);
-}, 120_000);
 
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
@@ -57,21 +53,53 @@ describe('starting while the database is down', () => {
   let db: DevDatabase;
   afterAll(() => db?.stop());
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart; SIGTERM exits 0', async () => {
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
-    const server = runServer({ MONGO_URL: db.url, HOST: '127.0.0.1', PORT: String(port), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
+    // The connection string as `az ... -o tsv` gives it, with its newline.
+    const server = runServer({ MONGO_URL: `${db.url}\n`, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
     try {
       await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
       await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+      expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
+      expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
   }, 60_000);
+});
+
+describe('against a Cosmos-shaped account (the write region primary, each read region a tagged secondary)', () => {
+  let set: CosmosReplicaSet;
+  beforeAll(async () => {
+    set = await startCosmosReplicaSet(testMongoUrl(), {
+      members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
+    });
+  });
+  afterAll(() => set?.close());
+
+  const finds = () => set.members.map((member) => member.commands('find').length);
+
+  it.each(REGIONS.map((region) => [region.name, region.displayName] as const))('REGION=%s reads from its own member', async (region, displayName) => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const server = runServer({ MONGO_URL: set.url, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: region, POLL_INTERVAL_MS: '100' });
+    const own = set.members.findIndex((member) => member.tags.region === displayName);
+    try {
+      await eventually(async () => ((await status(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined));
+      // Once the driver knows the members (its first reads may go wherever is known first), every poll is local.
+      const before = finds();
+      await eventually(() => (finds()[own]! >= before[own]! + 10 ? true : undefined));
+      const after = finds();
+      expect(after.filter((_, index) => index !== own)).toEqual(before.filter((_, index) => index !== own));
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
 });

@@ -16,7 +16,6 @@ function random(): number {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 const adjectives = ['quiet', 'brave', 'sunny', 'lucky', 'rapid', 'tiny', 'cosmic', 'gentle', 'clever', 'misty'];
 const animals = ['otter', 'whale', 'falcon', 'panda', 'gecko', 'lynx', 'heron', 'koala', 'badger', 'marmot'];

@@ -61,7 +61,11 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     source: e.STREAMER_SOURCE ?? (e.X_BEARER_TOKEN ? 'stream' : 'replay'),
     x: { bearerToken: e.X_BEARER_TOKEN ?? null, baseUrl: e.X_API_BASE_URL, track: e.TRACK },
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP, timestamps: e.REPLAY_TIMESTAMPS },
-    stream: { stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS, backfillMinutes: e.STREAM_BACKFILL_MINUTES, gapFillMaxPosts: e.GAP_FILL_MAX_POSTS },
+    stream: {
+      stallTimeoutMs: e.STREAM_STALL_TIMEOUT_MS,
+      backfillMinutes: e.STREAM_BACKFILL_MINUTES,
+      gapFillMaxPosts: e.GAP_FILL_MAX_POSTS,
+    },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
     lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
     pipeline: {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
+import { vi } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../src/config.js';
 import type { App } from '../src/app.js';
@@ -37,12 +38,14 @@ export function captureLogger(): { logger: Logger; lines: () => Record<string, u
 }
 
 /** Polls until `check` holds; fails after `timeoutMs` (a bound, not a timing assertion). */
+/** Polls `check` with vitest's `vi.waitFor` until it holds; `what` names it in the timeout error. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await check())) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
 }
 
 export async function metric(app: App, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -204,6 +204,24 @@ describe('gap fill', () => {
     });
   });
 
+  it('fills a gap whose fill failed from its start at the next connect', async () => {
+    const missed = streamMessage('missed before the start #docker');
+    const streamed = streamMessage('streamed #docker');
+    api.searchPosts.push(missed, streamed);
+    // The fill at start meets an exhausted rate-limit window (429).
+    api.searchRemaining = 0;
+    const windowReset = waitFor(() => api.searchTooManyRequests === 1, 'the 429').then(() => (api.searchRemaining = 450));
+    api.streamScripts.push({ steps: [windowReset, frame(streamed)], then: 'reset' }, { steps: [KEEP_ALIVE], then: 'hang' });
+    const { app: running, storedTexts } = await startStreaming();
+    await waitFor(() => searchRequests().length === 2, 'the gap fill after the reconnect');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(searchRequests().map(({ query }) => query.get('since_id'))).toEqual([null, null]);
+    expect((await storedTexts()).sort()).toEqual(['missed before the start #docker', 'streamed #docker']);
+    expect(await metric(running, 'streamer_gap_fills_total', { result: 'failed' })).toBe(1);
+  });
+
   it('asks X for backfill_minutes when configured', async () => {
     api.streamScripts.push({ steps: [KEEP_ALIVE], then: 'hang' });
     await startStreaming({ STREAM_BACKFILL_MINUTES: '2' });

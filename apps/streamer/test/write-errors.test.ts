@@ -84,7 +84,7 @@ describe('partly failed bulk inserts', () => {
     proxy.failNextInsert([1, 2], COSMOS_ERRORS.timeLimit);
     const insertsBefore = proxy.sent('insert').length;
     const four = posts(4);
-    const { app, stored, ids } = await start(four);
+    const { app, lines, stored, ids } = await start(four);
     await stored(4);
 
     const [first, retry, ...more] = proxy.sent('insert').slice(insertsBefore);
@@ -94,6 +94,10 @@ describe('partly failed bulk inserts', () => {
     expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
     expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(0);
     expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(1);
+    expect(lines().filter((line) => String(line.msg).startsWith('database writes'))).toMatchObject([
+      { msg: 'database writes fail; holding the posts and retrying', level: 40, code: 50, holding: 2, reason: COSMOS_ERRORS.timeLimit.errmsg },
+      { msg: 'database writes succeed again', attempts: 2 },
+    ]);
   });
 
   it('skips and counts a post the database refuses, and goes on with the others', async () => {

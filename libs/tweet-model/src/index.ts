@@ -13,4 +13,11 @@ export { mapXMessage, mapXSearchPage, type MappedMessage, type RejectedPost, typ
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
-export { IncompleteInsertError, MAX_INSERT_BATCH, MAX_PAGE_SIZE, TweetRepository, type UnstoredPost } from './repository.js';
+export {
+  IncompleteInsertError,
+  MAX_INSERT_BATCH,
+  MAX_PAGE_SIZE,
+  TweetRepository,
+  type RepositoryOptions,
+  type UnstoredPost,
+} from './repository.js';

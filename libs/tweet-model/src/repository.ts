@@ -37,18 +37,26 @@ export class IncompleteInsertError extends Error {
 const NEWEST_FIRST = { created_at: -1, _id: -1 } as const;
 const OLDEST_FIRST = { created_at: 1, _id: 1 } as const;
 
+export interface RepositoryOptions extends ThrottleRetryOptions {
+  /**
+   * The server's own deadline for every read (`maxTimeMS`): a caller that gives up on a slow read does
+   * not leave it running (and costing request units) on the server.
+   */
+  maxTimeMS?: number;
+}
+
 export class TweetRepository {
   constructor(
     private readonly collection: Collection<TweetDocument>,
-    private readonly options: ThrottleRetryOptions = {},
+    private readonly options: RepositoryOptions = {},
   ) {}
 
   static fromClient(
     client: MongoClient,
-    options: { database?: string; collection?: string } & ThrottleRetryOptions = {},
+    options: { database?: string; collection?: string } & RepositoryOptions = {},
   ): TweetRepository {
-    const { database = DEFAULT_DATABASE, collection = DEFAULT_COLLECTION, ...retry } = options;
-    return new TweetRepository(client.db(database).collection<TweetDocument>(collection), retry);
+    const { database = DEFAULT_DATABASE, collection = DEFAULT_COLLECTION, ...rest } = options;
+    return new TweetRepository(client.db(database).collection<TweetDocument>(collection), rest);
   }
 
   /**
@@ -134,10 +142,6 @@ export class TweetRepository {
     return this.find(cursor ? beyond(cursor, '$gt') : {}, limit);
   }
 
-  count(): Promise<number> {
-    return this.retry(() => this.collection.countDocuments({}));
-  }
-
   async newest(): Promise<TweetDocument | null> {
     return (await this.find({}, 1))[0] ?? null;
   }
@@ -151,7 +155,11 @@ export class TweetRepository {
   }
 
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
-    return this.retry(() => this.collection.find(filter).sort(NEWEST_FIRST).limit(limit).toArray());
+    return this.retry(() => this.collection.find(filter, this.readOptions()).sort(NEWEST_FIRST).limit(limit).toArray());
+  }
+
+  private readOptions(): { maxTimeMS?: number } {
+    return this.options.maxTimeMS ? { maxTimeMS: this.options.maxTimeMS } : {};
   }
 
   private retry<T>(op: () => Promise<T>): Promise<T> {

@@ -35,7 +35,7 @@ describe('validateTweet', () => {
   });
 
   it('rejects an id that is not a decimal digit string, naming the field', () => {
-    expect(fieldOf({ ...valid, _id: 1861234567890123456 })).toBe('_id');
+    expect(fieldOf({ ...valid, _id: Number('1861234567890123456') })).toBe('_id');
     expect(fieldOf({ ...valid, _id: '-5' })).toBe('_id');
     expect(fieldOf({ ...valid, _id: '' })).toBe('_id');
     expect(fieldOf({ ...valid, author_id: '12 3' })).toBe('author_id');

@@ -3,7 +3,7 @@ import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, TweetRepository } from '../src/index.js';
-import { tweet } from './fixtures.js';
+import { tweet } from '../src/testing/tweets.js';
 
 const database = `test_connection_${randomBytes(4).toString('hex')}`;
 let writer: MongoClient;
@@ -27,7 +27,6 @@ describe('connect', () => {
 
     await TweetRepository.fromClient(writer, { database }).insertNew([tweet()]);
     const readSide = TweetRepository.fromClient(reader, { database });
-    expect(await readSide.count()).toBe(1);
     expect((await readSide.latest({ limit: 5 })).tweets.map((t) => t._id)).toEqual([tweet()._id]);
   });
 });

@@ -9,7 +9,7 @@ const projects: Project[] = [
 ];
 
 describe('tagViolations', () => {
-  it('lets apps and tools use libraries, and libraries each other', () => {
+  it('lets apps and tools use libraries, tools each other, and libraries each other', () => {
     expect(
       tagViolations(projects, [
         { source: 'frontend', target: 'tweet-model' },

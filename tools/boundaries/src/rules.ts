@@ -1,9 +1,12 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
-/** Who may depend on whom, by the project's `type:` tag: apps and tools use libraries, libraries only libraries. */
+/**
+ * Who may depend on whom, by the project's `type:` tag: apps use libraries, libraries only libraries,
+ * tools libraries and other tools (globe's tests start tools/clusters). Nothing depends on an app.
+ */
 export const ALLOWED: Record<string, readonly string[]> = {
   'type:app': ['type:lib'],
-  'type:tool': ['type:lib'],
+  'type:tool': ['type:lib', 'type:tool'],
   'type:lib': ['type:lib'],
 };
 

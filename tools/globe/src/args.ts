@@ -7,10 +7,11 @@ export const USAGE = `globe: roll out to every region and see every region at on
 Usage: globe <command> [options]
 
 Commands:
-  secrets                 create or update acr-pull, cosmos-db (and x-api in the write region) in every region
-                          from ACR_NAME or IMAGE_REGISTRY, ACR_USERNAME, ACR_PASSWORD, COSMOS_CONNECTION_STRING
-                          and optionally X_BEARER_TOKEN
-  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure:<app>-<tag>
+  secrets                 create or update, in every region, cosmos-db-read (COSMOS_READ_CONNECTION_STRING),
+                          cosmos-db-write in the write region (COSMOS_WRITE_CONNECTION_STRING), x-api when
+                          X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD are set
+                          (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none)
+  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure/<app>:<tag>
                           (registry from IMAGE_REGISTRY or ACR_NAME when set, else the overlay's),
                           wait for every Deployment; the write region first
   status                  one table across regions: deployments, FQDN, /healthz, newest tweet age

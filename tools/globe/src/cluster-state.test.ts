@@ -8,14 +8,14 @@ describe('readDeployments', () => {
       items: [
         {
           metadata: { name: 'frontend' },
-          spec: { replicas: 3, template: { spec: { containers: [{ image: 'r.io/kubeonazure:frontend-1a2b3c4' }] } } },
+          spec: { replicas: 3, template: { spec: { containers: [{ image: 'r.io/kubeonazure/frontend:1a2b3c4' }] } } },
           status: { readyReplicas: 2 },
         },
         { metadata: { name: 'streamer' }, spec: { replicas: 1, template: { spec: { containers: [{ image: 'busybox' }] } } }, status: {} },
       ],
     };
     expect(readDeployments(JSON.stringify(list))).toEqual([
-      { name: 'frontend', ready: 2, desired: 3, tags: ['frontend-1a2b3c4'] },
+      { name: 'frontend', ready: 2, desired: 3, tags: ['1a2b3c4'] },
       { name: 'streamer', ready: 0, desired: 1, tags: ['latest'] },
     ]);
   });

@@ -8,7 +8,7 @@ export interface DeploymentState {
   name: string;
   ready: number;
   desired: number;
-  /** The tag of each container image, e.g. `frontend-1a2b3c4`. */
+  /** The tag of each container image, e.g. `1a2b3c4`. */
   tags: string[];
 }
 

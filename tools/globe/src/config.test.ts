@@ -7,13 +7,11 @@ const file: ConfigFile = {
   imageName: 'kubeonazure',
   frontendService: 'frontend',
   contextPrefix: 'kubeonazure',
-  writeRegion: 'westus',
-  regions: ['uksouth', 'westus', 'southeastasia'],
   contexts: {},
 };
 
 describe('resolveConfig', () => {
-  it('puts the write region first and names contexts <prefix>-<region>', () => {
+  it('takes the regions from @kubeonazure/regions, the write region first, and names contexts <prefix>-<region>', () => {
     const config = resolveConfig(file, {}, '/repo/tools/globe');
     expect(config.regions).toEqual([
       { name: 'westus', context: 'kubeonazure-westus', role: 'write' },
@@ -34,17 +32,23 @@ describe('resolveConfig', () => {
       { contextPrefix: 'prod', contexts: ['westus=aks-california'] },
       '/',
     );
-    expect(config.regions.map((region) => region.context)).toEqual(['aks-california', 'aks-london', 'prod-southeastasia']);
+    expect(config.regions.map((region) => region.context)).toEqual([
+      'aks-california',
+      'aks-london',
+      'prod-southeastasia',
+    ]);
   });
 
   it('takes healthz URL overrides per region', () => {
     const config = resolveConfig(file, { healthzUrls: ['uksouth=http://127.0.0.1:8080/healthz'] }, '/');
-    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe('http://127.0.0.1:8080/healthz');
+    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe(
+      'http://127.0.0.1:8080/healthz',
+    );
     expect(config.regions.find((region) => region.name === 'westus')).not.toHaveProperty('healthzUrl');
   });
 
   it.each([
-    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: uksouth, westus, southeastasia)'],
+    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: westus, uksouth, southeastasia)'],
     [{ regions: ' , ' }, '--regions needs at least one region'],
     [{ contexts: ['eastus=x'] }, 'unknown region eastus'],
     [{ contexts: ['westus'] }, '--context expects region=value, got westus'],
@@ -66,21 +70,30 @@ describe('parseConfigFile', () => {
   });
 
   it('names the offending field', () => {
-    expect(() => parseConfigFile({ ...file, regions: ['West US'] }, 'c.json')).toThrow(/^invalid config c\.json: regions\.0: /);
+    expect(() => parseConfigFile({ ...file, namespace: 'Kube Azure' }, 'c.json')).toThrow(
+      /^invalid config c\.json: namespace: /,
+    );
     expect(() => parseConfigFile({ ...file, extra: 1 }, 'c.json')).toThrow(/invalid config c\.json: \(root\): /);
   });
 
-  it('requires the write region among the regions', () => {
-    expect(() => parseConfigFile({ ...file, writeRegion: 'eastus' }, 'c.json')).toThrow(
-      'invalid config c.json: writeRegion eastus is not one of regions',
+  it('refuses a region list of its own: the regions are @kubeonazure/regions', () => {
+    expect(() => parseConfigFile({ ...file, regions: ['westus'] }, 'c.json')).toThrow(
+      /invalid config c\.json: \(root\): /,
     );
   });
 });
 
 describe('registryFromEnv', () => {
-  it('prefers IMAGE_REGISTRY, then derives from ACR_NAME', () => {
-    expect(registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'x' })).toBe('ghcr.io/me');
-    expect(registryFromEnv({ ACR_NAME: 'myacr' })).toBe('myacr.azurecr.io');
+  it('builds the registry host as the image targets do: one rule, lower-cased', () => {
+    expect(registryFromEnv({ IMAGE_REGISTRY: 'GHCR.io/me' })).toBe('ghcr.io/me');
+    expect(registryFromEnv({ ACR_NAME: 'MyAcr1' })).toBe('myacr1.azurecr.io');
     expect(registryFromEnv({ ACR_NAME: '' })).toBeUndefined();
+  });
+
+  it('refuses both at once, or an ACR name Azure would not accept, in one line', () => {
+    expect(() => registryFromEnv({ IMAGE_REGISTRY: 'ghcr.io/me', ACR_NAME: 'myacr1' })).toThrow(
+      'set either IMAGE_REGISTRY or ACR_NAME, not both',
+    );
+    expect(() => registryFromEnv({ ACR_NAME: 'my-acr' })).toThrow('ACR_NAME must be 5-50 letters or digits: my-acr');
   });
 });

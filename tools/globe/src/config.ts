@@ -1,16 +1,19 @@
 import path from 'node:path';
+import { REGIONS } from '@kubeonazure/regions';
 import { z } from 'zod';
 import { GlobeError } from './errors.js';
+import { registryFromEnv as imageRegistryFromEnv, RegistryError } from '@kubeonazure/image-refs';
 
-/** The file format (tools/globe/globe.config.json). Paths in it are relative to the file. */
+/**
+ * The file format (tools/globe/globe.config.json). Paths in it are relative to the file. The
+ * regions are not in it: they are the one list in @kubeonazure/regions.
+ */
 const configFileSchema = z.strictObject({
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
   overlays: z.string().min(1),
   imageName: z.string().min(1),
   frontendService: z.string().min(1),
   contextPrefix: z.string().min(1),
-  writeRegion: z.string().min(1),
-  regions: z.array(z.string().regex(/^[a-z0-9]+$/)).min(1),
   contexts: z.record(z.string(), z.string().min(1)).default({}),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -52,16 +55,13 @@ export function parseConfigFile(json: unknown, source: string): ConfigFile {
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
     throw new GlobeError(`invalid config ${source}: ${where}: ${issue?.message ?? 'invalid'}`);
   }
-  const file = result.data;
-  if (!file.regions.includes(file.writeRegion)) {
-    throw new GlobeError(`invalid config ${source}: writeRegion ${file.writeRegion} is not one of regions`);
-  }
-  return file;
+  return result.data;
 }
 
 /** Applies the command-line overrides to the config file; `configDir` anchors relative paths. */
 export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, configDir: string): GlobeConfig {
-  const known = file.regions;
+  // The write region comes first in REGIONS.
+  const known = REGIONS.map((region) => region.name);
   const selected = overrides.regions === undefined ? known : splitList(overrides.regions);
   for (const name of selected) requireKnownRegion(name, known);
 
@@ -71,18 +71,15 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, conf
   for (const [name, url] of Object.entries(healthzUrls)) requireHttpUrl(name, url);
 
   const prefix = overrides.contextPrefix ?? file.contextPrefix;
-  const ordered = [file.writeRegion, ...known.filter((name) => name !== file.writeRegion)];
-  const regions = ordered
-    .filter((name) => selected.includes(name))
-    .map((name): Region => {
-      const healthzUrl = healthzUrls[name];
-      return {
-        name,
-        context: contexts[name] ?? `${prefix}-${name}`,
-        role: name === file.writeRegion ? 'write' : 'read',
-        ...(healthzUrl === undefined ? {} : { healthzUrl }),
-      };
-    });
+  const regions = REGIONS.filter((region) => selected.includes(region.name)).map(({ name, role }): Region => {
+    const healthzUrl = healthzUrls[name];
+    return {
+      name,
+      context: contexts[name] ?? `${prefix}-${name}`,
+      role,
+      ...(healthzUrl === undefined ? {} : { healthzUrl }),
+    };
+  });
   return {
     namespace: file.namespace,
     overlaysDir: path.resolve(configDir, file.overlays),
@@ -130,7 +127,10 @@ function requireHttpUrl(region: string, url: string): void {
 
 /** The container registry from the environment, as the image targets read it: IMAGE_REGISTRY or `<ACR_NAME>.azurecr.io`. */
 export function registryFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.IMAGE_REGISTRY !== undefined && env.IMAGE_REGISTRY !== '') return env.IMAGE_REGISTRY;
-  if (env.ACR_NAME !== undefined && env.ACR_NAME !== '') return `${env.ACR_NAME}.azurecr.io`;
-  return undefined;
+  try {
+    return imageRegistryFromEnv(env)?.host;
+  } catch (error) {
+    if (error instanceof RegistryError) throw new GlobeError(error.message);
+    throw error;
+  }
 }

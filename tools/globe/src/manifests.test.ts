@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import { pinImage, pinImageTags, splitImage } from './manifests.js';
+import { parse } from 'yaml';
+import { pinnedOverlay, pinningKustomization, splitImage } from './manifests.js';
 
 const rendered = `apiVersion: v1
 kind: Namespace
@@ -20,7 +20,7 @@ spec:
         image: busybox:1.37
       containers:
       - name: frontend
-        image: kubeonazure.azurecr.io/kubeonazure:frontend
+        image: kubeonazure.azurecr.io/kubeonazure/frontend:0ld0ld0
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -31,53 +31,75 @@ spec:
     spec:
       containers:
       - name: streamer
-        image: kubeonazure.azurecr.io/kubeonazure:streamer-0ld0ld0@sha256:abc
+        image: kubeonazure.azurecr.io/kubeonazure/streamer:0ld0ld0@sha256:abc
 `;
 
-describe('pinImageTags', () => {
-  it('pins every app image to <app>-<tag> and lists the Deployments', () => {
-    const pinned = pinImageTags(rendered, { imageName: 'kubeonazure', tag: '1a2b3c4' });
-    expect(pinned.images).toEqual([
-      'kubeonazure.azurecr.io/kubeonazure:frontend-1a2b3c4',
-      'kubeonazure.azurecr.io/kubeonazure:streamer-1a2b3c4',
-    ]);
-    expect(pinned.deployments).toEqual([
-      { kind: 'Deployment', name: 'frontend', namespace: 'kubeonazure' },
-      { kind: 'Deployment', name: 'streamer', namespace: undefined },
-    ]);
-    const objects = parseAllDocuments(pinned.manifest).map((document) => document.toJS());
-    expect(objects.map((object) => object.kind)).toEqual(['Namespace', 'Deployment', 'Deployment']);
-    expect(objects[1].spec.template.spec.initContainers[0].image).toBe('busybox:1.37');
-    expect(objects[1].spec.template.spec.containers[0].image).toBe('kubeonazure.azurecr.io/kubeonazure:frontend-1a2b3c4');
+describe('pinningKustomization', () => {
+  const read = (pin: { imageName: string; tag: string; registry?: string }) =>
+    parse(pinningKustomization('../../overlays/westus', rendered, pin));
+
+  it('renders the overlay with each app repository pinned to the tag through kustomize images, sidecars untouched', () => {
+    expect(read({ imageName: 'kubeonazure', tag: '1a2b3c4' })).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['../../overlays/westus'],
+      images: [
+        { name: 'kubeonazure.azurecr.io/kubeonazure/frontend', newTag: '1a2b3c4' },
+        { name: 'kubeonazure.azurecr.io/kubeonazure/streamer', newTag: '1a2b3c4' },
+      ],
+    });
   });
 
-  it('moves the images to another registry when one is given', () => {
-    const pinned = pinImageTags(rendered, { imageName: 'kubeonazure', tag: 'v2', registry: 'myacr.azurecr.io' });
-    expect(pinned.images).toEqual(['myacr.azurecr.io/kubeonazure:frontend-v2', 'myacr.azurecr.io/kubeonazure:streamer-v2']);
+  it('moves each app to its repository in another registry when one is given', () => {
+    expect(read({ imageName: 'kubeonazure', tag: 'v2', registry: 'myacr.azurecr.io' }).images).toEqual([
+      {
+        name: 'kubeonazure.azurecr.io/kubeonazure/frontend',
+        newName: 'myacr.azurecr.io/kubeonazure/frontend',
+        newTag: 'v2',
+      },
+      {
+        name: 'kubeonazure.azurecr.io/kubeonazure/streamer',
+        newName: 'myacr.azurecr.io/kubeonazure/streamer',
+        newTag: 'v2',
+      },
+    ]);
   });
 
-  it('refuses an overlay without the app image, rather than applying old tags', () => {
-    expect(() => pinImageTags(rendered, { imageName: 'other', tag: 'v2' })).toThrow(
-      'rendered overlay has no container image named other:<app>',
+  it('refuses an overlay without the app images, rather than applying old tags', () => {
+    expect(() => pinningKustomization('x', rendered, { imageName: 'other', tag: 'v2' })).toThrow(
+      'rendered overlay has no container image named <registry>/other/<app>',
     );
   });
 
   it('refuses output that is not YAML', () => {
-    expect(() => pinImageTags('a: [unclosed', { imageName: 'kubeonazure', tag: 'v2' })).toThrow(/^rendered overlay is not valid YAML/);
+    expect(() => pinningKustomization('x', 'a: [unclosed', { imageName: 'kubeonazure', tag: 'v2' })).toThrow(
+      /^rendered overlay is not valid YAML/,
+    );
   });
 });
 
-describe('pinImage', () => {
-  const pin = { imageName: 'kubeonazure', tag: 'abc' };
+describe('pinnedOverlay', () => {
+  const pinned = rendered
+    .replace('kubeonazure/frontend:0ld0ld0', 'kubeonazure/frontend:1a2b3c4')
+    .replace('kubeonazure/streamer:0ld0ld0@sha256:abc', 'kubeonazure/streamer:1a2b3c4');
 
-  it('handles registries with ports and leaves other images alone', () => {
-    expect(pinImage('localhost:5000/kubeonazure:frontend', pin)).toBe('localhost:5000/kubeonazure:frontend-abc');
-    expect(pinImage('kubeonazure:streamer', pin)).toBe('kubeonazure:streamer-abc');
-    expect(pinImage('example.io/not-kubeonazure:frontend', pin)).toBeNull();
+  it('lists the Deployments and the pinned app images of the rendered pinning kustomization', () => {
+    const overlay = pinnedOverlay(pinned, { imageName: 'kubeonazure', tag: '1a2b3c4' });
+    expect(overlay.manifest).toBe(pinned);
+    expect(overlay.images).toEqual([
+      'kubeonazure.azurecr.io/kubeonazure/frontend:1a2b3c4',
+      'kubeonazure.azurecr.io/kubeonazure/streamer:1a2b3c4',
+    ]);
+    expect(overlay.deployments).toEqual([
+      { kind: 'Deployment', name: 'frontend', namespace: 'kubeonazure' },
+      { kind: 'Deployment', name: 'streamer', namespace: undefined },
+    ]);
   });
 
-  it('needs the <app> tag to know which app an image is', () => {
-    expect(() => pinImage('example.io/kubeonazure', pin)).toThrow('image example.io/kubeonazure has no <app> tag');
+  it('refuses an app image that kustomize did not pin', () => {
+    expect(() => pinnedOverlay(rendered, { imageName: 'kubeonazure', tag: '1a2b3c4' })).toThrow(
+      'image kubeonazure.azurecr.io/kubeonazure/frontend:0ld0ld0 was not pinned to 1a2b3c4',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { type App, APPS, imageRepository } from '@kubeonazure/image-refs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { GlobeError } from './errors.js';
 import { isRecord, record } from './objects.js';
@@ -13,12 +14,12 @@ export interface PinnedOverlay {
   manifest: string;
   /** The Deployments in it, in manifest order: what the rollout waits for. */
   deployments: Workload[];
-  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure:frontend-1a2b3c4`. */
+  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure/frontend:1a2b3c4`. */
   images: string[];
 }
 
 export interface ImagePin {
-  /** The image repository name (without registry) to pin, e.g. `kubeonazure`. */
+  /** The path under the registry that holds one repository per app, e.g. `kubeonazure`. */
   imageName: string;
   tag: string;
   /** Replaces the overlay's registry, e.g. `myacr.azurecr.io`; the overlay's is kept when absent. */
@@ -26,21 +27,42 @@ export interface ImagePin {
 }
 
 /**
- * Sets the tag of every `<registry>/<imageName>:<app>[-<anything>]` container image in a rendered
- * overlay to `<app>-<tag>` (the convention `<registry>/kubeonazure:<app>-<git short sha>`).
- * Rewriting the rendered output keeps the overlays in git untouched and needs no kustomize binary;
- * the kustomize `images` transformer cannot do it, because both apps share one image name.
+ * A kustomization that renders the overlay at `overlay` (relative to where the kustomization is
+ * written) with every app image of `rendered` (that overlay, rendered once) pinned to `pin.tag`, and
+ * moved to `pin.registry` when given, through kustomize's own `images` field: each app has its own
+ * repository, so no rendered YAML is rewritten.
  */
-export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
-  const objects = parseAllDocuments(rendered).map((document) => {
-    const problem = document.errors[0];
-    if (problem !== undefined) throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
-    return document.toJS() as unknown;
+export function pinningKustomization(overlay: string, rendered: string, pin: ImagePin): string {
+  const repositories = new Map<string, App>();
+  for (const object of parseManifest(rendered)) {
+    for (const container of podContainers(object)) {
+      if (typeof container.image !== 'string') continue;
+      const { repository } = splitImage(container.image);
+      const app = appOf(repository, pin.imageName);
+      if (app !== undefined) repositories.set(repository, app);
+    }
+  }
+  if (repositories.size === 0) {
+    throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
+  }
+  const images = [...repositories].map(([name, app]) => ({
+    name,
+    ...(pin.registry === undefined ? {} : { newName: imageRepository(pin.registry, app) }),
+    newTag: pin.tag,
+  }));
+  return stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [overlay],
+    images,
   });
+}
+
+/** The Deployments and app images of a pinned overlay, rendered from `pinningKustomization`. */
+export function pinnedOverlay(manifest: string, pin: ImagePin): PinnedOverlay {
   const images: string[] = [];
   const deployments: Workload[] = [];
-  for (const object of objects) {
-    if (!isRecord(object)) continue;
+  for (const object of parseManifest(manifest)) {
     const metadata = record(object.metadata);
     if (object.kind === 'Deployment' && typeof metadata.name === 'string') {
       deployments.push({
@@ -51,30 +73,29 @@ export function pinImageTags(rendered: string, pin: ImagePin): PinnedOverlay {
     }
     for (const container of podContainers(object)) {
       if (typeof container.image !== 'string') continue;
-      const pinned = pinImage(container.image, pin);
-      if (pinned === null) continue;
-      container.image = pinned;
-      images.push(pinned);
+      const { repository, tag } = splitImage(container.image);
+      if (appOf(repository, pin.imageName) === undefined) continue;
+      if (tag !== pin.tag) throw new GlobeError(`image ${container.image} was not pinned to ${pin.tag}`);
+      images.push(container.image);
     }
   }
-  if (images.length === 0) throw new GlobeError(`rendered overlay has no container image named ${pin.imageName}:<app>`);
-  return {
-    manifest: objects.filter((object) => object !== null).map((object) => stringify(object)).join('---\n'),
-    deployments,
-    images: [...new Set(images)],
-  };
+  return { manifest, deployments, images: [...new Set(images)] };
 }
 
-/** `<registry>/<imageName>:<app>-<tag>` for an image of `imageName`, or null for any other image (sidecars). */
-export function pinImage(image: string, { imageName, tag, registry }: ImagePin): string | null {
-  const { repository, tag: current } = splitImage(image);
-  const slash = repository.lastIndexOf('/');
-  if (repository.slice(slash + 1) !== imageName) return null;
-  const app = current?.split('-')[0];
-  if (app === undefined || app === '') {
-    throw new GlobeError(`image ${image} has no <app> tag; expected ${imageName}:<app> or ${imageName}:<app>-<tag>`);
-  }
-  return `${registry === undefined ? repository : `${registry}/${imageName}`}:${app}-${tag}`;
+/** The app whose repository `<registry>/<imageName>/<app>` is, or undefined for any other image (sidecars). */
+function appOf(repository: string, imageName: string): App | undefined {
+  const parts = repository.split('/');
+  return parts.at(-2) === imageName ? APPS.find((candidate) => candidate === parts.at(-1)) : undefined;
+}
+
+function parseManifest(rendered: string): Record<string, unknown>[] {
+  return parseAllDocuments(rendered).flatMap((document) => {
+    const problem = document.errors[0];
+    if (problem !== undefined)
+      throw new GlobeError(`rendered overlay is not valid YAML: ${problem.message.split('\n')[0]}`);
+    const object = document.toJS() as unknown;
+    return isRecord(object) ? [object] : [];
+  });
 }
 
 /** Splits `registry[:port]/path/name[:tag][@digest]`; a digest is dropped. */
@@ -90,5 +111,7 @@ export function splitImage(image: string): { repository: string; tag: string | u
 /** The containers and init containers of a workload's pod template. */
 function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
   const podSpec = record(record(record(object.spec).template).spec);
-  return [podSpec.containers, podSpec.initContainers].flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []));
+  return [podSpec.containers, podSpec.initContainers].flatMap((list) =>
+    Array.isArray(list) ? list.filter(isRecord) : [],
+  );
 }

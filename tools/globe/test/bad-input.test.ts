@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGlobe } from './run-globe.ts';
 
@@ -33,9 +36,14 @@ describe('bad input', () => {
   });
 
   it('a missing environment variable', async () => {
-    const env = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr', COSMOS_CONNECTION_STRING: 'mongodb://secret@host/' };
-    const run = await expectOneLineError(['secrets'], 'missing environment variable ACR_PASSWORD', { env });
-    expect(run.stderr).not.toContain('mongodb://secret@host/');
+    const secret = ['mongodb://', 'secret', '@host/'].join('');
+    const env = { COSMOS_READ_CONNECTION_STRING: secret, ACR_USERNAME: 'myacr' };
+    const run = await expectOneLineError(
+      ['secrets'],
+      'missing environment variables COSMOS_WRITE_CONNECTION_STRING, ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD',
+      { env },
+    );
+    expect(run.stderr).not.toContain(secret);
   });
 
   it('kubectl not installed', async () => {
@@ -68,12 +76,10 @@ describe('bad input', () => {
       imageName: 'kubeonazure',
       frontendService: 'frontend',
       contextPrefix: 'kubeonazure',
-      writeRegion: 'westus',
-      regions: ['westus'],
     };
     writeFileSync(config, JSON.stringify(file));
     await expectOneLineError(
-      ['rollout', '--tag', 'abc', '--config', config],
+      ['rollout', '--tag', 'abc', '--regions', 'westus', '--config', config],
       `no overlay for region westus: ${path.join(dir, 'missing-overlays', 'westus')} does not exist`,
     );
   });
@@ -83,5 +89,15 @@ describe('bad input', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: globe <command> [options]');
     expect(run.calls).toEqual([]);
+  });
+
+  it('`npx globe` (the workspace bin) prints its own errors as one line, no npm or Nx noise', async () => {
+    const workspace = fileURLToPath(new URL('../../../', import.meta.url));
+    const npx = promisify(execFile)('npx', ['globe', 'deploy'], { cwd: workspace });
+    const failed = await npx.then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 2, stdout: '', stderr: 'globe: unknown command deploy (expected secrets, rollout or status; see --help)\n' });
   });
 });

@@ -1,156 +1,140 @@
-import { existsSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { NODE } from '@kubeonazure/clusters';
+import { useClusters } from '@kubeonazure/clusters/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import type { KubectlCall } from './fake-kubectl/scenario.ts';
-import { contextOf, runGlobe, writeTestConfig } from './run-globe.ts';
+import { parse, stringify } from 'yaml';
+import { contextOf, runGlobe } from './run-globe.ts';
 
-const { dir, config } = writeTestConfig();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const realKubectl = '/usr/bin/kubectl';
+// Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready.
+const clusters = useClusters();
+const run = promisify(execFile);
+const k8sDir = fileURLToPath(new URL('../../../deploy/k8s', import.meta.url));
 
-const rollout = (...args: string[]) => ['rollout', '--config', config, '--tag', '1a2b3c4', ...args];
-/** The mutating calls (apply, rollout status) as `<context> <verb> [deployment]`. */
-const clusterCalls = (calls: KubectlCall[]) =>
-  calls
-    .filter((call) => contextOf(call) !== undefined)
-    .map((call) => {
-      const verb = call.args.includes('apply') ? 'apply' : 'rollout status';
-      const deployment = call.args.find((arg) => arg.startsWith('deployment/'));
-      return [contextOf(call), verb, deployment].filter(Boolean).join(' ');
-    });
+interface LiveDeployment {
+  metadata: { name: string; generation: number };
+  spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+  status: { readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
+}
 
-/** A full rollout: the write region's Deployments (streamer only there), then each read region. */
-const everyRegion = [
-  'kubeonazure-westus apply',
-  'kubeonazure-westus rollout status deployment/frontend',
-  'kubeonazure-westus rollout status deployment/streamer',
-  'kubeonazure-uksouth apply',
-  'kubeonazure-uksouth rollout status deployment/frontend',
-  'kubeonazure-southeastasia apply',
-  'kubeonazure-southeastasia rollout status deployment/frontend',
-];
+async function liveDeployments(region: string): Promise<LiveDeployment[]> {
+  const set = clusters();
+  const { stdout } = await run(set.kubectl, [
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    `kubeonazure-${region}`,
+    '--namespace',
+    'kubeonazure',
+    'get',
+    'deployments',
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(stdout) as { items: LiveDeployment[] }).items;
+}
+/** `name=image` of every live Deployment's containers in a region. */
+const liveImages = async (region: string) =>
+  (await liveDeployments(region)).flatMap((deployment) =>
+    deployment.spec.template.spec.containers.map((container) => `${deployment.metadata.name}=${container.image}`),
+  );
+/** An image pinned to `tag`, whichever way the overlay names it (`:<app>-<tag>` or `:<tag>`). */
+const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+[:-]${tag}$`));
+
+/** A copy of deploy/k8s whose uksouth frontend asks for more CPU than the fake node has: its rollout cannot complete. */
+function overlaysWithUnschedulableUksouth(): { dir: string; config: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'globe-overlays-'));
+  cpSync(k8sDir, path.join(dir, 'k8s'), { recursive: true });
+  const kustomization = path.join(dir, 'k8s/overlays/uksouth/kustomization.yaml');
+  const overlay = parse(readFileSync(kustomization, 'utf8'));
+  overlay.patches = [
+    ...(overlay.patches ?? []),
+    {
+      target: { kind: 'Deployment', name: 'frontend' },
+      // The limit too: the API server rejects a request above the limit.
+      patch: stringify(
+        ['requests', 'limits'].map((kind) => ({
+          op: 'replace',
+          path: `/spec/template/spec/containers/0/resources/${kind}/cpu`,
+          value: `${Number(NODE.cpu) * 2}`,
+        })),
+      ),
+    },
+  ];
+  writeFileSync(kustomization, stringify(overlay));
+  const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8'));
+  const config = path.join(dir, 'globe.config.json');
+  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'k8s/overlays' }));
+  return { dir, config };
+}
+const unschedulable = overlaysWithUnschedulableUksouth();
+afterAll(() => rmSync(unschedulable.dir, { recursive: true, force: true }));
 
 describe('globe rollout', () => {
-  it('applies the write region first, waits for each Deployment, then the read regions in order', async () => {
-    const run = await runGlobe(rollout('--timeout', '90s'));
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(clusterCalls(run.calls)).toEqual(everyRegion);
-    const wait = run.calls.find((call) => call.args.includes('rollout'));
-    expect(wait?.args).toEqual([
-      '--context',
-      'kubeonazure-westus',
-      '--namespace',
-      'kubeonazure',
-      'rollout',
-      'status',
-      'deployment/frontend',
-      '--timeout=90s',
-    ]);
-    expect(run.stdout).toContain('  westus         applied, every Deployment ready');
-    expect(run.stdout).toContain('  southeastasia  applied, every Deployment ready');
+  it('rolls out the write region first, then each read region, every Deployment really ready with the images pinned', async () => {
+    const globe = await runGlobe(['rollout', '--tag', 'first1', '--timeout', '60s'], { clusters: clusters() });
+    expect(globe.stderr).toBe('');
+    expect(globe.code).toBe(0);
+    const applies = globe.calls.filter((call) => call.args.includes('apply')).map(contextOf);
+    expect(applies).toEqual(['kubeonazure-westus', 'kubeonazure-uksouth', 'kubeonazure-southeastasia']);
+    expect(globe.stdout).toMatch(/southeastasia +applied, every Deployment ready/);
+
+    // Every region runs a frontend and a streamer (only the ingest lease holder streams).
+    for (const region of ['westus', 'uksouth', 'southeastasia'])
+      expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
+    for (const region of ['westus', 'uksouth', 'southeastasia']) {
+      for (const deployment of await liveDeployments(region)) {
+        expect(deployment.status.readyReplicas, `${region} ${deployment.metadata.name}`).toBeGreaterThanOrEqual(1);
+        expect(deployment.status.updatedReplicas).toBe(deployment.status.readyReplicas);
+      }
+    }
   });
 
-  it('renders every overlay before applying anything, and applies them with the images pinned to the tag', async () => {
-    const run = await runGlobe(rollout());
-    const firstApply = run.calls.findIndex((call) => call.args.includes('apply'));
-    const renders = run.calls.flatMap((call, index) => (call.args[0] === 'kustomize' ? [index] : []));
-    expect(renders).toHaveLength(3);
-    expect(Math.max(...renders)).toBeLessThan(firstApply);
-
-    const westus = run.calls.find((call) => call.args.includes('apply') && contextOf(call) === 'kubeonazure-westus');
-    const images = parseAllDocuments(westus?.stdin ?? '')
-      .map((document) => document.toJS())
-      .filter((object) => object.kind === 'Deployment')
-      .map((object) => object.spec.template.spec.containers[0].image);
-    expect(images).toEqual(['example.azurecr.io/kubeonazure:frontend-1a2b3c4', 'example.azurecr.io/kubeonazure:streamer-1a2b3c4']);
-  });
-
-  it('moves the images to the registry from ACR_NAME', async () => {
-    const run = await runGlobe(rollout('--regions', 'uksouth'), { env: { ACR_NAME: 'myacr' } });
-    const apply = run.calls.find((call) => call.args.includes('apply'));
-    expect(apply?.stdin).toContain('image: myacr.azurecr.io/kubeonazure:frontend-1a2b3c4');
-    expect(apply?.stdin).not.toContain('example.azurecr.io');
-  });
-
-  it('stops at the first failed region and says which regions got what', async () => {
-    const run = await runGlobe(rollout(), { scenario: { failRollout: ['kubeonazure-uksouth'] } });
-    expect(run.code).toBe(1);
-    expect(clusterCalls(run.calls)).toEqual(everyRegion.slice(0, 5));
-    expect(run.stdout).toContain('rollout of 1a2b3c4:\n');
-    expect(run.stdout).toContain('  westus         applied, every Deployment ready\n');
-    expect(run.stdout).toContain(
-      '  uksouth        FAILED: kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/frontend --timeout=5m failed: error: deployment "frontend" exceeded its progress deadline\n',
-    );
-    expect(run.stdout).toContain('  southeastasia  not attempted\n');
-  });
-
-  it('leaves the read regions alone when the write region fails', async () => {
-    const run = await runGlobe(rollout(), { scenario: { failRollout: ['kubeonazure-westus'] } });
-    expect(run.code).toBe(1);
-    expect(run.calls.filter((call) => contextOf(call) !== undefined && contextOf(call) !== 'kubeonazure-westus')).toEqual([]);
-    expect(run.stdout).toMatch(/uksouth +not attempted/);
-  });
-
-  it('goes on past a failed region with --continue-on-error', async () => {
-    const run = await runGlobe(rollout('--continue-on-error'), { scenario: { unreachable: ['kubeonazure-uksouth'] } });
-    expect(run.code).toBe(1);
-    expect(clusterCalls(run.calls)).toContain('kubeonazure-southeastasia rollout status deployment/frontend');
-    expect(run.stdout).toMatch(/uksouth +FAILED: kubectl --context kubeonazure-uksouth apply -f - failed: Unable to connect to the server/);
-    expect(run.stdout).toMatch(/southeastasia +applied, every Deployment ready/);
-  });
-
-  it('with --parallel rolls the read regions out together, after the write region', async () => {
-    // uksouth's rollout only completes once southeastasia has been started: true only in parallel.
-    const scenario = { rolloutWaitsFor: { 'kubeonazure-uksouth': 'kubeonazure-southeastasia' } };
-    const run = await runGlobe(rollout('--parallel'), { scenario });
-    expect(run.code).toBe(0);
-    const contexts = clusterCalls(run.calls).map((call) => call.split(' ')[0]);
-    expect(contexts.slice(0, 3)).toEqual(['kubeonazure-westus', 'kubeonazure-westus', 'kubeonazure-westus']);
-    expect(contexts.slice(3).sort()).toEqual([
-      'kubeonazure-southeastasia',
-      'kubeonazure-southeastasia',
-      'kubeonazure-uksouth',
-      'kubeonazure-uksouth',
-    ]);
-  });
-
-  it('--dry-run prints every kubectl command and runs none against a cluster', async () => {
-    const run = await runGlobe(rollout('--dry-run', '--regions', 'westus'));
-    expect(run.code).toBe(0);
-    expect(run.calls.map((call) => call.args.slice(0, 2).join(' '))).toEqual(['config get-contexts', `kustomize ${dir}/overlays/westus`]);
-    expect(run.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
+  it('--dry-run prints every kubectl command and changes nothing on the servers', async () => {
+    const before = await Promise.all(['westus', 'uksouth'].map(liveDeployments));
+    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', 'westus,uksouth'], {
+      clusters: clusters(),
+    });
+    expect(globe.code).toBe(0);
+    expect(globe.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
-      `$ kubectl kustomize ${dir}/overlays/westus`,
-      '$ kubectl --context kubeonazure-westus apply -f -  < overlay westus with example.azurecr.io/kubeonazure:frontend-1a2b3c4, example.azurecr.io/kubeonazure:streamer-1a2b3c4',
+      `$ kubectl kustomize ${k8sDir}/overlays/westus`,
+      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/westus$/),
+      `$ kubectl kustomize ${k8sDir}/overlays/uksouth`,
+      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/uksouth$/),
+      expect.stringMatching(/^\$ kubectl --context kubeonazure-westus apply -f - {2}< overlay westus with .*dry2/),
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
+      expect.stringMatching(/^\$ kubectl --context kubeonazure-uksouth apply -f - {2}< overlay uksouth with .*dry2/),
+      '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
+      '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
     ]);
-    expect(run.stdout).toContain('dry run: nothing was applied');
+    expect(globe.stdout).toContain('dry run: nothing was applied');
+    expect(globe.calls.filter((call) => contextOf(call) !== undefined)).toEqual([]);
+    const generations = (list: LiveDeployment[][]) =>
+      list.map((items) => items.map((item) => `${item.metadata.name}@${item.metadata.generation}`));
+    expect(generations(await Promise.all(['westus', 'uksouth'].map(liveDeployments)))).toEqual(generations(before));
   });
 
-  // Needs a real kubectl (with its built-in kustomize) to render the overlays; skipped without one.
-  it.skipIf(!existsSync(realKubectl))('pins the images of the real overlays in deploy/k8s (rendered by the real kubectl)', async () => {
-    const run = await runGlobe(['rollout', '--tag', 'f00ba47'], { scenario: { realKubectl } });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const applied = (context: string) => {
-      const apply = run.calls.find((call) => call.args.includes('apply') && contextOf(call) === context);
-      return parseAllDocuments(apply?.stdin ?? '').map((document) => document.toJS());
-    };
-    const images = (context: string) =>
-      applied(context)
-        .filter((object) => object.kind === 'Deployment')
-        .map((object) => `${object.metadata.name}=${object.spec.template.spec.containers[0].image}`);
-    // Every region runs a frontend and a streamer (only the ingest lease holder streams).
-    for (const context of ['kubeonazure-westus', 'kubeonazure-uksouth']) {
-      expect(images(context)).toEqual([
-        expect.stringMatching(/^frontend=.+\/kubeonazure:frontend-f00ba47$/),
-        expect.stringMatching(/^streamer=.+\/kubeonazure:streamer-f00ba47$/),
-      ]);
-    }
-    expect(applied('kubeonazure-uksouth').find((object) => object.kind === 'Service')?.metadata.annotations).toMatchObject({
-      'service.beta.kubernetes.io/azure-dns-label-name': expect.stringContaining('uksouth'),
+  it('stops at a region whose rollout cannot complete, leaves the next region untouched, and exits 1', async () => {
+    const globe = await runGlobe(['rollout', '--config', unschedulable.config, '--tag', 'third3', '--timeout', '8s'], {
+      clusters: clusters(),
     });
+    expect(globe.code).toBe(1);
+    expect(globe.stdout).toContain('rollout of third3:\n');
+    expect(globe.stdout).toMatch(/ {2}westus +applied, every Deployment ready\n/);
+    expect(globe.stdout).toMatch(
+      / {2}uksouth +FAILED: kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment\/frontend --timeout=8s failed: error: timed out waiting for the condition\n/,
+    );
+    expect(globe.stdout).toMatch(/ {2}southeastasia +not attempted\n/);
+    expect(globe.calls.some((call) => contextOf(call) === 'kubeonazure-southeastasia')).toBe(false);
+
+    // The write region has the new release; the region after the failed one keeps the last one.
+    expect(await liveImages('westus')).toEqual([pinnedTo('frontend', 'third3'), pinnedTo('streamer', 'third3')]);
+    expect(await liveImages('southeastasia')).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
   });
 });

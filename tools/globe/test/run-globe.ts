@@ -3,10 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ClusterSet } from '@kubeonazure/clusters';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fakeKubectlDir = fileURLToPath(new URL('./fake-kubectl', import.meta.url));
+const recordingKubectlDir = fileURLToPath(new URL('./recording-kubectl', import.meta.url));
 /** Only node's own folder: neither a real kubectl nor anything else from the machine is reachable. */
 const nodeDir = path.dirname(process.execPath);
 
@@ -19,23 +22,38 @@ export interface GlobeRun {
 }
 
 export interface RunOptions {
+  /** Run against these real clusters: the kit's kubectl (behind a recorder) and their kubeconfig. */
+  clusters?: ClusterSet;
+  /** For the fake kubectl, when no clusters are given. */
   scenario?: Scenario;
   env?: Record<string, string>;
   /** Leave the fake kubectl off PATH (kubectl not installed). */
   withoutKubectl?: boolean;
 }
 
-/** Runs the built CLI as a child process with the fake kubectl first on PATH. */
+/** Runs the built CLI as a child process with the real (recorded) or the fake kubectl first on PATH. */
 export async function runGlobe(args: string[], options: RunOptions = {}): Promise<GlobeRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-test-'));
   const log = path.join(dir, 'kubectl.log');
   writeFileSync(log, '');
   try {
+    const kubectl =
+      options.clusters === undefined
+        ? {
+            PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+            FAKE_KUBECTL_LOG: log,
+            FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}),
+          }
+        : {
+            PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,
+            KUBECTL_LOG: log,
+            REAL_KUBECTL: options.clusters.kubectl,
+            KUBECONFIG: options.clusters.kubeconfig,
+          };
     const env = {
-      PATH: options.withoutKubectl === true ? nodeDir : `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+      ...kubectl,
+      ...(options.withoutKubectl === true ? { PATH: nodeDir } : {}),
       HOME: dir,
-      FAKE_KUBECTL_LOG: log,
-      FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}),
       ...options.env,
     };
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,8 +84,8 @@ export function contextOf(call: KubectlCall): string | undefined {
  */
 export function writeTestConfig(): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-config-'));
-  const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8')) as { regions: string[] };
-  for (const region of shipped.regions) mkdirSync(path.join(dir, 'overlays', region), { recursive: true });
+  const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8')) as object;
+  for (const region of REGION_NAMES) mkdirSync(path.join(dir, 'overlays', region), { recursive: true });
   const config = path.join(dir, 'globe.config.json');
   writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays' }));
   return { dir, config };

@@ -1,117 +1,177 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { useClusters } from '@kubeonazure/clusters/testing';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import { contextOf, runGlobe } from './run-globe.ts';
+import { runGlobe } from './run-globe.ts';
 
+// Against one real API server per region (tools/clusters).
+const clusters = useClusters();
+const run = promisify(execFile);
+
+// Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
+const cosmos = (user: string) =>
+  ['mongodb://', user, ':C0smosKey==', '@kubeonazure.mongo.cosmos.azure.com:10255/?ssl=true&retryWrites=false'].join(
+    '',
+  );
 const values = {
-  ACR_PASSWORD: 'acr-Pa55word/with+chars',
-  // Assembled here so that the repository's secret scan, rightly, finds no credential in this file.
-  COSMOS_CONNECTION_STRING: ['mongodb://kubeonazure:', 'C0smosKey==', '@kubeonazure.mongo.cosmos.azure.com:10255/?ssl=true&retryWrites=false'].join(''),
-  X_BEARER_TOKEN: 'AAAAAAAAAAAAAAAAAAAAAxBearerToken%2Fsecret',
+  COSMOS_READ_CONNECTION_STRING: cosmos('reader'),
+  COSMOS_WRITE_CONNECTION_STRING: cosmos('writer'),
+  X_BEARER_TOKEN: ['AAAAAAAAAAAAAAAAAAAAA', 'xBearerToken%2Fsecret'].join(''),
+  ACR_PASSWORD: ['acr-Pa55word', '/with+chars'].join(''),
 };
-const env = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr', ...values };
+const pullRoute = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr' };
 
-/** The Secrets (and Namespace) one apply call sent to kubectl on stdin. */
-function appliedObjects(stdin: string) {
-  return parseAllDocuments(stdin).map((document) => document.toJS());
+interface LiveSecret {
+  metadata: { name: string; resourceVersion: string };
+  type: string;
+  data: Record<string, string>;
 }
-const decode = (base64: string) => Buffer.from(base64, 'base64').toString();
+
+async function liveSecrets(region: string): Promise<LiveSecret[]> {
+  const set = clusters();
+  const { stdout } = await run(set.kubectl, [
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    `kubeonazure-${region}`,
+    '--namespace',
+    'kubeonazure',
+    'get',
+    'secrets',
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(stdout) as { items: LiveSecret[] }).items;
+}
+const decoded = (secret: LiveSecret | undefined, key: string) =>
+  Buffer.from(secret?.data[key] ?? '', 'base64').toString();
 
 describe('globe secrets', () => {
-  it('renders each secret once, then applies namespace and secrets to every region, write region first', async () => {
-    const run = await runGlobe(['secrets'], { env });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const renders = run.calls.filter((call) => call.args[0] === 'create');
-    expect(renders.map((call) => call.args.slice(0, 4).join(' '))).toEqual([
-      'create namespace kubeonazure --namespace',
-      'create secret docker-registry acr-pull',
-      'create secret generic cosmos-db',
-      'create secret generic x-api',
-    ]);
-    for (const call of renders) expect(call.args).toEqual(expect.arrayContaining(['--dry-run=client', '--output=yaml']));
-
-    const applies = run.calls.filter((call) => call.args.includes('apply'));
-    expect(applies.map((call) => [contextOf(call), ...call.args.slice(2)])).toEqual([
-      ['kubeonazure-westus', 'apply', '-f', '-'],
-      ['kubeonazure-uksouth', 'apply', '-f', '-'],
-      ['kubeonazure-southeastasia', 'apply', '-f', '-'],
-    ]);
-    const names = applies.map((call) => appliedObjects(call.stdin).map((object) => `${object.kind}/${object.metadata.name}`));
-    expect(names).toEqual([
-      ['Namespace/kubeonazure', 'Secret/acr-pull', 'Secret/cosmos-db', 'Secret/x-api'],
-      ['Namespace/kubeonazure', 'Secret/acr-pull', 'Secret/cosmos-db'],
-      ['Namespace/kubeonazure', 'Secret/acr-pull', 'Secret/cosmos-db'],
-    ]);
-    expect(run.stdout).toMatch(/southeastasia +namespace and secrets applied/);
-  });
-
-  it('gets the values to kubectl intact, through stdin only, and never prints them', async () => {
-    const run = await runGlobe(['secrets'], { env });
-    const cosmosRender = run.calls.find((call) => call.args.includes('cosmos-db'));
-    expect(cosmosRender?.args).toContain('--from-file=connection-string=/dev/stdin');
-    expect(cosmosRender?.stdin).toBe(values.COSMOS_CONNECTION_STRING);
-    for (const value of Object.values(values)) {
-      expect(run.calls.flatMap((call) => call.args).some((arg) => arg.includes(value))).toBe(false);
+  it('by default (--attach-acr clusters) creates the Cosmos DB secrets from the environment, no pull secret', async () => {
+    const { ACR_PASSWORD: _password, ...env } = values;
+    const globe = await runGlobe(['secrets'], { clusters: clusters(), env });
+    expect(globe.stderr).toBe('');
+    expect(globe.code).toBe(0);
+    expect(globe.stdout).toContain('no acr-pull secret (clusters created with --attach-acr need none)');
+    for (const region of ['westus', 'uksouth', 'southeastasia']) {
+      const secrets = await liveSecrets(region);
+      // Every region runs a streamer (only the ingest lease holder streams): every secret everywhere.
+      expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual(['cosmos-db-read', 'cosmos-db-write', 'x-api']);
+      const find = (name: string) => secrets.find((secret) => secret.metadata.name === name);
+      // The values read back from the API are the inputs, byte for byte.
+      expect(decoded(find('cosmos-db-read'), 'connection-string')).toBe(values.COSMOS_READ_CONNECTION_STRING);
+      expect(decoded(find('x-api'), 'bearer-token')).toBe(values.X_BEARER_TOKEN);
+      expect(decoded(find('cosmos-db-write'), 'connection-string')).toBe(values.COSMOS_WRITE_CONNECTION_STRING);
     }
+    expect(globe.stdout).toMatch(/southeastasia +namespace and secrets applied/);
+  });
 
-    const westus = appliedObjects(run.calls.find((call) => call.args.includes('apply'))?.stdin ?? '');
-    const secret = (name: string) => westus.find((object) => object.metadata.name === name).data;
-    expect(decode(secret('cosmos-db')['connection-string'])).toBe(values.COSMOS_CONNECTION_STRING);
-    expect(decode(secret('x-api')['bearer-token'])).toBe(values.X_BEARER_TOKEN);
-    const registryAuth = JSON.parse(decode(secret('acr-pull')['.dockerconfigjson'])).auths['myacr.azurecr.io'];
-    expect(registryAuth).toMatchObject({ username: 'myacr', password: values.ACR_PASSWORD });
+  it('leaves the namespace labels the overlay set (Pod Security restricted) as they are', async () => {
+    const set = clusters();
+    const namespaceFile = new URL('../../../deploy/k8s/base/namespace.yaml', import.meta.url).pathname;
+    await run(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      'kubeonazure-uksouth',
+      'apply',
+      '-f',
+      namespaceFile,
+    ]);
+    const { ACR_PASSWORD: _password, ...env } = values;
+    expect((await runGlobe(['secrets', '--regions', 'uksouth'], { clusters: set, env })).code).toBe(0);
+    const { stdout } = await run(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      'kubeonazure-uksouth',
+      'get',
+      'namespace',
+      'kubeonazure',
+      '-o',
+      'json',
+    ]);
+    expect(JSON.parse(stdout).metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+
+  it('on the pull-secret route adds acr-pull; never puts a value on argv or prints it; a second run changes nothing', async () => {
+    const env = { ...values, ...pullRoute };
+    const first = await runGlobe(['secrets'], { clusters: clusters(), env });
+    expect(first.code).toBe(0);
+    const before = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
+    const pull = before[1]?.find((secret) => secret.metadata.name === 'acr-pull');
+    expect(pull?.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(JSON.parse(decoded(pull, '.dockerconfigjson')).auths['myacr.azurecr.io']).toMatchObject({
+      username: 'myacr',
+      password: values.ACR_PASSWORD,
+    });
+
+    const second = await runGlobe(['secrets'], { clusters: clusters(), env });
+    expect(second.code).toBe(0);
+    const after = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
+    const versions = (list: LiveSecret[][]) =>
+      list.map((secrets) => secrets.map((secret) => `${secret.metadata.name}@${secret.metadata.resourceVersion}`));
+    expect(versions(after)).toEqual(versions(before));
 
     for (const value of Object.values(values)) {
-      expect(run.stdout).not.toContain(value);
-      expect(run.stderr).not.toContain(value);
+      for (const globe of [first, second]) {
+        expect(globe.calls.flatMap((call) => call.args).some((arg) => arg.includes(value))).toBe(false);
+        expect(globe.stdout + globe.stderr).not.toContain(value);
+      }
     }
   });
 
-  it('--dry-run prints the commands with the values redacted and changes nothing', async () => {
-    const run = await runGlobe(['secrets', '--dry-run'], { env });
-    expect(run.code).toBe(0);
-    expect(run.calls.map((call) => call.args.join(' '))).toEqual(['config get-contexts -o name']);
-    expect(run.stdout).toContain(
-      '$ kubectl create secret generic cosmos-db --from-file=connection-string=/dev/stdin --namespace kubeonazure --dry-run=client --output=yaml  < $COSMOS_CONNECTION_STRING',
-    );
-    expect(run.stdout).toContain(
-      '$ kubectl create secret docker-registry acr-pull --from-file=.dockerconfigjson=/dev/stdin --namespace kubeonazure --dry-run=client --output=yaml  < docker config for myacr.azurecr.io from ACR_USERNAME, ACR_PASSWORD',
-    );
-    expect(run.stdout).toContain('$ kubectl --context kubeonazure-westus apply -f -  < namespace kubeonazure, secrets acr-pull, cosmos-db, x-api');
-    expect(run.stdout).toContain('$ kubectl --context kubeonazure-uksouth apply -f -  < namespace kubeonazure, secrets acr-pull, cosmos-db');
-    for (const value of Object.values(values)) expect(run.stdout).not.toContain(value);
-  });
-
-  it('skips x-api without X_BEARER_TOKEN (the streamer can replay instead)', async () => {
-    const { X_BEARER_TOKEN: _token, ...withoutToken } = env;
-    const run = await runGlobe(['secrets', '--regions', 'westus'], { env: withoutToken });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('X_BEARER_TOKEN is not set: skipping the x-api secret');
-    expect(run.calls.some((call) => call.args.includes('x-api'))).toBe(false);
+  it('--dry-run prints the commands with the values redacted and changes nothing on the servers', async () => {
+    const before = await liveSecrets('westus');
+    const globe = await runGlobe(['secrets', '--dry-run'], {
+      clusters: clusters(),
+      env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+    });
+    expect(globe.code).toBe(0);
+    expect(globe.stdout).toContain('$ kubectl --context kubeonazure-westus create namespace kubeonazure\n');
+    const apply = (context: string) =>
+      `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
+    expect(globe.stdout).toContain(`${apply('kubeonazure-westus')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
+    expect(globe.stdout).toContain(`${apply('kubeonazure-uksouth')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
+    expect(globe.calls.filter((call) => call.args.includes('apply') || call.args.includes('create'))).toEqual([]);
+    expect(await liveSecrets('westus')).toEqual(before);
+    for (const value of [...Object.values(values), cosmos('rotated')]) expect(globe.stdout).not.toContain(value);
   });
 
   it('stops at a region it cannot reach and reports the rest', async () => {
-    const run = await runGlobe(['secrets'], { env, scenario: { unreachable: ['kubeonazure-uksouth'] } });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/westus +namespace and secrets applied/);
-    expect(run.stdout).toMatch(/uksouth +FAILED: kubectl --context kubeonazure-uksouth apply -f - failed: Unable to connect to the server/);
-    expect(run.stdout).toMatch(/southeastasia +not attempted/);
-    expect(run.calls.some((call) => contextOf(call) === 'kubeonazure-southeastasia')).toBe(false);
-    for (const value of Object.values(values)) expect(run.stdout + run.stderr).not.toContain(value);
-  });
-
-  it('redacts a value that kubectl quotes back in an error', async () => {
-    const run = await runGlobe(['secrets'], { env, scenario: { createEchoesInput: true } });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^globe: kubectl create secret docker-registry acr-pull .* failed: error: error reading \/dev\/stdin: invalid value "\*\*\*"\n$/);
-    for (const value of Object.values(values)) expect(run.stdout + run.stderr).not.toContain(value);
-    expect(run.calls.some((call) => call.args.includes('apply'))).toBe(false);
+    const uksouth = clusters().cluster('uksouth');
+    await uksouth.stop();
+    try {
+      const globe = await runGlobe(['secrets'], {
+        clusters: clusters(),
+        env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+      });
+      expect({ code: globe.code, stderr: globe.stderr }).toEqual({ code: 1, stderr: '' });
+      expect(globe.stdout).toMatch(/westus +namespace and secrets applied/);
+      expect(globe.stdout).toMatch(
+        /uksouth +FAILED: kubectl --context kubeonazure-uksouth create namespace kubeonazure failed: The connection to the server 127\.0\.0\.1:\d+ was refused/,
+      );
+      expect(globe.stdout).toMatch(/southeastasia +not attempted/);
+      const southeastasia = await liveSecrets('southeastasia');
+      expect(
+        decoded(
+          southeastasia.find((secret) => secret.metadata.name === 'cosmos-db-read'),
+          'connection-string',
+        ),
+      ).toBe(values.COSMOS_READ_CONNECTION_STRING);
+      expect(globe.stdout + globe.stderr).not.toContain(cosmos('rotated'));
+    } finally {
+      await uksouth.start();
+    }
   });
 
   it('names the missing variables before touching any cluster', async () => {
-    const run = await runGlobe(['secrets'], { env: { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr', ACR_PASSWORD: values.ACR_PASSWORD } });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe('globe: missing environment variable COSMOS_CONNECTION_STRING\n');
-    expect(run.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
+    const globe = await runGlobe(['secrets'], {
+      clusters: clusters(),
+      env: { COSMOS_READ_CONNECTION_STRING: values.COSMOS_READ_CONNECTION_STRING },
+    });
+    expect(globe.code).toBe(2);
+    expect(globe.stderr).toBe('globe: missing environment variable COSMOS_WRITE_CONNECTION_STRING\n');
+    expect(globe.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
   });
 });

@@ -10,6 +10,17 @@ import { FANOUT_LIMIT } from '../plugins/app/feed.js';
 /** A client that reads slower than this is dropped (it reconnects and resumes by Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const RECONNECT_MS = 3000;
+/** When a client over the stream limits should try again. */
+const FULL_RETRY_AFTER_SECONDS = 30;
+
+export interface EventsOptions {
+  heartbeatMs: number;
+  /** Open streams per pod and per client address; beyond, 503 with Retry-After. */
+  maxStreams: number;
+  maxStreamsPerClient: number;
+  /** Each stream ends after this long (up to a tenth more, so reconnects spread): the browser resumes it, maybe on a new pod. */
+  maxAgeMs: number;
+}
 
 interface Event {
   tweetId: string;
@@ -18,6 +29,7 @@ interface Event {
 
 interface Client {
   res: ServerResponse;
+  address: string;
   /** Events broadcast while the client's resume query runs; null once it is live. */
   pending: Event[] | null;
 }
@@ -31,10 +43,12 @@ const querystring = jsonSchema(Query, 'input');
  * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
  * tweet's cursor and whose data is `{ html, createdAt }`, the card rendered (and escaped) by
  * the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
- * sends `?since=` its newest tweet) and first gets what it missed.
+ * sends `?since=` its newest tweet) and first gets what it missed. Streams are capped per pod and
+ * per client address, and end after `maxAgeMs`.
  */
-export default async function events(fastify: FastifyInstance, options: { heartbeatMs: number }) {
+export default async function events(fastify: FastifyInstance, options: EventsOptions) {
   const clients = new Set<Client>();
+  const perAddress = new Map<string, number>();
 
   async function render(tweets: TweetDocument[]): Promise<Event[]> {
     const now = new Date();
@@ -53,8 +67,17 @@ export default async function events(fastify: FastifyInstance, options: { heartb
     if (client.res.writableLength > MAX_BUFFERED_BYTES) client.res.destroy();
   }
 
+  function add(client: Client): void {
+    clients.add(client);
+    perAddress.set(client.address, (perAddress.get(client.address) ?? 0) + 1);
+    fastify.metrics.sseClients.set(clients.size);
+  }
+
   function remove(client: Client): void {
-    clients.delete(client);
+    if (!clients.delete(client)) return;
+    const left = (perAddress.get(client.address) ?? 1) - 1;
+    if (left > 0) perAddress.set(client.address, left);
+    else perAddress.delete(client.address);
     fastify.metrics.sseClients.set(clients.size);
   }
 
@@ -81,6 +104,7 @@ export default async function events(fastify: FastifyInstance, options: { heartb
     clearInterval(heartbeat);
     for (const client of clients) client.res.end();
     clients.clear();
+    perAddress.clear();
     fastify.metrics.sseClients.set(0);
   });
 
@@ -90,15 +114,25 @@ export default async function events(fastify: FastifyInstance, options: { heartb
       ? parseCursor(lastEventId, 'Last-Event-ID')
       : parseCursor(request.query.since, 'since');
 
-    const client: Client = { res: reply.raw, pending: [] };
-    clients.add(client);
-    fastify.metrics.sseClients.set(clients.size);
-    reply.raw.on('close', () => remove(client));
+    if (clients.size >= options.maxStreams || (perAddress.get(request.ip) ?? 0) >= options.maxStreamsPerClient) {
+      fastify.metrics.sseRejected.inc();
+      reply.code(503).header('retry-after', FULL_RETRY_AFTER_SECONDS);
+      return { statusCode: 503, error: 'Service Unavailable', message: 'Too many open event streams; try again later.' };
+    }
+
+    const client: Client = { res: reply.raw, address: request.ip, pending: [] };
+    add(client);
+    const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
+    reply.raw.on('close', () => {
+      clearTimeout(maxAge);
+      remove(client);
+    });
 
     let missed: Event[];
     try {
       missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
     } catch (error) {
+      clearTimeout(maxAge);
       remove(client);
       throw error;
     }

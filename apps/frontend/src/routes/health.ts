@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { DatabaseUnavailableError } from '../plugins/app/tweets.js';
 
 /**
- * `/healthz`: Traffic Manager and the readiness probe. 200 only when a read of the local replica
- * succeeds right now (within the read timeout); anything else is 503 with the reason.
+ * `/healthz`: Traffic Manager and the readiness probe. 200 only while the poller's reads of the
+ * local replica succeed (see Feed.health); anything else is 503 with the reason. No query of its own.
  * `/livez`: the liveness probe; the process answers, nothing more (a database outage must not
  * get every pod restarted).
  */
@@ -12,19 +11,18 @@ export default async function health(fastify: FastifyInstance) {
 
   fastify.get('/healthz', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    try {
-      const newest = await fastify.tweets.newest();
-      return {
-        status: 'ok',
-        region,
-        newestTweetAt: newest ? newest.created_at.toISOString() : null,
-        newestTweetAgeSeconds: newest ? Math.max(0, Math.round((Date.now() - newest.created_at.getTime()) / 1000)) : null,
-      };
-    } catch (error) {
-      if (!(error instanceof DatabaseUnavailableError)) throw error;
-      request.log.warn({ reason: error.message }, 'healthz: database unavailable');
-      return reply.code(503).send({ status: 'unavailable', region, reason: error.message });
+    const health = await fastify.feed.health();
+    if (!health.ok) {
+      request.log.warn({ reason: health.reason }, 'healthz: database unavailable');
+      return reply.code(503).send({ status: 'unavailable', region, reason: health.reason });
     }
+    const { newest } = health;
+    return {
+      status: 'ok',
+      region,
+      newestTweetAt: newest ? newest.created_at.toISOString() : null,
+      newestTweetAgeSeconds: newest ? Math.max(0, Math.round((Date.now() - newest.created_at.getTime()) / 1000)) : null,
+    };
   });
 
   fastify.get('/livez', async (_request, reply) => {

@@ -38,7 +38,12 @@ export default async function pages(fastify: FastifyInstance) {
     });
   }
 
-  fastify.get<{ Querystring: z.output<typeof Query> }>('/', { schema: { querystring }, config: { html: true } }, async (request, reply) => {
+  // The newest page costs nothing (served from memory); an older one is a query, so it is rate limited.
+  const olderPagesOnly = { allowList: (request: { query: unknown }) => !(request.query as { before?: string }).before };
+  fastify.get<{ Querystring: z.output<typeof Query> }>(
+    '/',
+    { schema: { querystring }, config: { html: true, rateLimit: olderPagesOnly } },
+    async (request, reply) => {
     reply.type('text/html; charset=utf-8');
     const before = parseCursor(request.query.before, 'before');
     if (before) {

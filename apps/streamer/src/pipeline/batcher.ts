@@ -103,14 +103,15 @@ export class Batcher {
       this.holding = pending.length;
       const endTimer = this.metrics.batchSeconds.startTimer();
       try {
-        this.stored(await this.repository.insertNew(pending), attempt);
+        this.count(await this.repository.insertNew(pending));
         endTimer();
+        this.recovered(attempt);
         this.holding = 0;
         return;
       } catch (error) {
         let failure: unknown = error;
         if (error instanceof IncompleteInsertError) {
-          this.stored(error, attempt);
+          this.count(error);
           const refused = error.unstored.filter((post) => isRefusedDocument(post.error.code));
           if (refused.length > 0) this.refused(refused.map((post) => post.tweet._id), refused[0]!.error);
           const left = error.unstored.filter((post) => !isRefusedDocument(post.error.code));
@@ -131,11 +132,10 @@ export class Batcher {
     this.holding = pending.length;
   }
 
-  private stored({ inserted, duplicates }: { inserted: number; duplicates: number }, attempt: number): void {
+  private count({ inserted, duplicates }: { inserted: number; duplicates: number }): void {
     this.metrics.stored.inc(inserted);
     this.metrics.duplicates.inc(duplicates);
     this.log.debug({ inserted, duplicates, queued: this.queue.size }, 'batch stored');
-    this.recovered(attempt);
   }
 
   private recovered(attempt: number): void {
@@ -168,5 +168,7 @@ export class Batcher {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

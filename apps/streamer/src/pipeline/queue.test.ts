@@ -11,7 +11,7 @@ describe('BoundedQueue', () => {
 
   it('hands items out oldest first, at most the number asked for', () => {
     const queue = new BoundedQueue<number>(5);
-    [1, 2, 3].forEach((n) => queue.offer(n));
+    for (const n of [1, 2, 3]) queue.offer(n);
     expect(queue.take(2)).toEqual([1, 2]);
     expect(queue.take(5)).toEqual([3]);
     expect(queue.take(5)).toEqual([]);

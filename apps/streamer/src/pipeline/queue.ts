@@ -33,7 +33,7 @@ export class BoundedQueue<T> {
   /** Removes and returns up to `max` items, oldest first. */
   take(max: number): T[] {
     const taken = this.items.splice(0, max);
-    if (taken.length > 0) this.roomWaiters.splice(0).forEach((resolve) => resolve());
+    if (taken.length > 0) for (const resolve of this.roomWaiters.splice(0)) resolve();
     return taken;
   }
 
@@ -67,6 +67,6 @@ export class BoundedQueue<T> {
     if (this.sizeWaiters.length === 0) return;
     const ready = this.sizeWaiters.filter((waiter) => waiter.size <= this.items.length);
     this.sizeWaiters = this.sizeWaiters.filter((waiter) => waiter.size > this.items.length);
-    ready.forEach((waiter) => waiter.resolve());
+    for (const waiter of ready) waiter.resolve();
   }
 }

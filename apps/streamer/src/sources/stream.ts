@@ -32,10 +32,11 @@ export class StreamSource implements Source {
   private rulesSynced = false;
   /** The id of the newest post this process took from the stream. */
   private newestSeen: string | null = null;
-  /** Where the oldest gap not yet filled starts (`id` null: nothing was stored); null when none is open. */
-  private gapSince: { id: string | null } | null = null;
+  /** Where the oldest gap not yet handed to a fill starts (`id` null: nothing was stored); null when none. */
+  private gapSince: GapStart | null = null;
+  /** The start of the gap the next, not yet started, fill covers. */
+  private queuedSince: GapStart | null = null;
   private filling: Promise<void> = Promise.resolve();
-  private fillQueued = false;
   connected = false;
 
   constructor(
@@ -127,7 +128,7 @@ export class StreamSource implements Source {
   }
 
   /** The newest post stored or received: where the gap after it starts; null when neither can be known. */
-  private async gapStart(): Promise<{ id: string | null } | null> {
+  private async gapStart(): Promise<GapStart | null> {
     try {
       return { id: newer(await this.newestStoredId(), this.newestSeen) };
     } catch (error) {
@@ -136,17 +137,22 @@ export class StreamSource implements Source {
     }
   }
 
-  /** One gap fill at a time; connects while one runs are covered by one more after it. */
+  /** One gap fill at a time: connects while one runs are covered by one more after it, from the oldest start. */
   private scheduleGapFill(): void {
-    if (this.fillQueued) return;
-    this.fillQueued = true;
+    const since = this.gapSince;
+    this.gapSince = null;
+    if (!since) return;
+    if (this.queuedSince) {
+      this.queuedSince = olderStart(this.queuedSince, since);
+      return;
+    }
+    this.queuedSince = since;
     this.filling = this.filling.then(async () => {
-      this.fillQueued = false;
-      const since = this.gapSince;
-      if (!since) return;
-      const result = await this.gapFill.fill(since.id, this.stopping.signal);
-      // A failed fill keeps its start: the next connect fills from there.
-      if (result !== 'failed' && this.gapSince === since) this.gapSince = null;
+      const start = this.queuedSince ?? since;
+      this.queuedSince = null;
+      const result = await this.gapFill.fill(start.id, this.stopping.signal);
+      // A failed fill hands its start on: the next connect fills from there.
+      if (result === 'failed') this.gapSince = this.gapSince ? olderStart(this.gapSince, start) : start;
     });
   }
 
@@ -181,6 +187,16 @@ export class StreamSource implements Source {
     );
     this.rulesSynced = true;
   }
+}
+
+/** Where a gap starts: after the post `id`, or (null) at the beginning, when nothing was stored. */
+interface GapStart {
+  id: string | null;
+}
+
+function olderStart(a: GapStart, b: GapStart): GapStart {
+  if (a.id === null || b.id === null) return { id: null };
+  return BigInt(a.id) <= BigInt(b.id) ? a : b;
 }
 
 /** The newer of two post ids (X ids grow with time; compared as numbers, they exceed 2^53). */

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
-import { pinImageTags, type PinnedOverlay } from '../manifests.js';
+import { type PinnedOverlay, pinnedOverlay, pinningKustomization } from '../manifests.js';
 import { forEachRegion, formatOutcomes, reporter, type RegionRunOptions } from '../regions.js';
 
 export interface RolloutOptions extends RegionRunOptions {
@@ -27,11 +28,21 @@ export async function rollout(
   say: (line: string) => void,
 ): Promise<number> {
   const overlays = new Map<string, PinnedOverlay>();
-  for (const region of config.regions) {
-    const dir = overlayDir(config, region);
-    if (!existsSync(dir)) throw new GlobeError(`no overlay for region ${region.name}: ${dir} does not exist`);
-    const rendered = await kubectl.run(['kustomize', dir], { readOnly: true });
-    overlays.set(region.name, pinImageTags(rendered, { imageName: config.imageName, tag: options.tag, registry: options.registry }));
+  const pinRoot = mkdtempSync(path.join(tmpdir(), 'globe-rollout-'));
+  try {
+    for (const region of config.regions) {
+      const dir = overlayDir(config, region);
+      if (!existsSync(dir)) throw new GlobeError(`no overlay for region ${region.name}: ${dir} does not exist`);
+      const rendered = await kubectl.run(['kustomize', dir], { readOnly: true });
+      const pin = { imageName: config.imageName, tag: options.tag, registry: options.registry };
+      // The overlay again, through a kustomization that pins its images (kustomize's `images` field).
+      const pinDir = path.join(pinRoot, region.name);
+      mkdirSync(pinDir);
+      writeFileSync(path.join(pinDir, 'kustomization.yaml'), pinningKustomization(path.relative(pinDir, dir), rendered, pin));
+      overlays.set(region.name, pinnedOverlay(await kubectl.run(['kustomize', pinDir], { readOnly: true }), pin));
+    }
+  } finally {
+    rmSync(pinRoot, { recursive: true, force: true });
   }
 
   const outcomes = await forEachRegion(config.regions, options, async (region) => {

@@ -2,7 +2,7 @@ import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { mergeNewest, PAGE_SIZE } from '../../paging.js';
-import type { TweetReader } from './tweets.js';
+import { DatabaseUnavailableError, type TweetReader } from './tweets.js';
 
 /** Most tweets fanned out per poll; a bigger burst shows its newest ones live, the rest by paging. */
 export const FANOUT_LIMIT = 100;
@@ -15,6 +15,8 @@ type Listener = (tweets: TweetDocument[]) => void;
  * every `intervalMs`, and:
  * - keeps the newest page, which `/` serves without a query of its own;
  * - hands new tweets (newest first) to its listeners, the event streams.
+ * - is `/healthz`: its last read says whether the local replica is readable, so probes (Traffic
+ *   Manager's, from many locations, and the kubelet's) cost no query of their own.
  * When a read fails the page is forgotten, so nothing stale is served as fresh; the next good
  * read rebuilds it and fans out what arrived meanwhile.
  */
@@ -26,14 +28,31 @@ export class Feed {
   private loading: Promise<TweetDocument[]> | undefined;
   private stopped = false;
   private readonly listeners = new Set<Listener>();
+  private firstPoll: Promise<void> | undefined;
   lastSuccessAt: Date | null = null;
+  /** Why the last poll failed; null after a good one. */
+  lastError: string | null = 'not read yet';
   errors = 0;
 
   constructor(
     private readonly reader: TweetReader,
     private readonly intervalMs: number,
+    private readonly readTimeoutMs: number,
     private readonly log: FastifyBaseLogger,
   ) {}
+
+  /**
+   * Whether the local replica is readable, from the poller's last read (waiting for the first one):
+   * healthy while that read succeeded and is recent (a poll that hangs counts as failed once it is
+   * later than an interval plus the read timeout, with room for one slow read).
+   */
+  async health(): Promise<{ ok: true; newest: TweetDocument | null } | { ok: false; reason: string }> {
+    await this.firstPoll;
+    const ageMs = this.lastSuccessAt ? Date.now() - this.lastSuccessAt.getTime() : Infinity;
+    if (this.page === null || this.lastError !== null) return { ok: false, reason: this.lastError ?? 'not read yet' };
+    if (ageMs > this.intervalMs + 2 * this.readTimeoutMs) return { ok: false, reason: `no successful read for ${Math.round(ageMs)} ms` };
+    return { ok: true, newest: this.page[0] ?? null };
+  }
 
   /** The newest page (newest first), or null while the database cannot be read. */
   newestPage(): TweetDocument[] | null {
@@ -64,10 +83,10 @@ export class Feed {
   start(): void {
     const loop = async () => {
       await this.tick();
-      if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.intervalMs);
     };
     this.stopped = false;
-    void loop();
+    this.firstPoll = loop();
   }
 
   /** Stops polling. A poll in progress is abandoned: closing the database ends it with an error nobody hears. */
@@ -86,12 +105,14 @@ export class Feed {
       if (fresh.length > 0 || this.page === null) this.page = mergeNewest(fresh, page, PAGE_SIZE);
       if (this.cursor === null && page[0]) this.cursor = encodeCursor(page[0]);
       this.lastSuccessAt = new Date();
+      this.lastError = null;
       // The first read only fills the page: those tweets are already on every page served so far.
       if (this.primed && fresh.length > 0) for (const listener of this.listeners) listener(fresh);
       this.primed = true;
     } catch (error) {
       if (this.stopped) return;
       this.errors += 1;
+      this.lastError = error instanceof DatabaseUnavailableError ? error.message : 'database read failed';
       if (this.page !== null) this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
       this.page = null;
     }
@@ -105,8 +126,8 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async (fastify: FastifyInstance, options: { pollIntervalMs: number }) => {
-    const feed = new Feed(fastify.tweets, options.pollIntervalMs, fastify.log);
+  async (fastify: FastifyInstance, options: { pollIntervalMs: number; readTimeoutMs: number }) => {
+    const feed = new Feed(fastify.tweets, options.pollIntervalMs, options.readTimeoutMs, fastify.log);
     fastify.decorate('feed', feed);
     fastify.addHook('onReady', async () => feed.start());
     fastify.addHook('preClose', async () => feed.stop());

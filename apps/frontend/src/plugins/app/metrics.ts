@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export interface Metrics {
   registry: Registry;
   sseClients: Gauge;
+  sseRejected: Counter;
 }
 
 declare module 'fastify' {
@@ -29,6 +30,11 @@ export default fp(
     const sseClients = new Gauge({
       name: 'frontend_sse_clients',
       help: 'Open server-sent event streams.',
+      registers: [registry],
+    });
+    const sseRejected = new Counter({
+      name: 'frontend_sse_rejected_total',
+      help: 'Event streams refused with 503: the pod or the client address had its maximum open.',
       registers: [registry],
     });
     new Gauge({
@@ -68,7 +74,7 @@ export default fp(
       done();
     });
 
-    fastify.decorate('metrics', { registry, sseClients });
+    fastify.decorate('metrics', { registry, sseClients, sseRejected });
   },
   { name: 'metrics', dependencies: ['feed'] },
 );

@@ -2,34 +2,41 @@ import type { TweetRepository } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { MongoError } from 'mongodb';
+import { TtlCache } from '../../ttl-cache.js';
 
 /** The database could not be read (down, unreachable or too slow): pages answer 503. */
 export class DatabaseUnavailableError extends Error {
   readonly statusCode = 503;
 }
 
+/** How long an older page (`before=`) is reused: anyone can page, and each one is a query. */
+const OLDER_PAGE_TTL_MS = 5000;
+const OLDER_PAGES_KEPT = 1000;
+
+type Page = Awaited<ReturnType<TweetRepository['latest']>>;
+
 /**
- * Reads through the repository with a deadline. While the database is down the driver waits
- * up to its server selection timeout (30 s) before failing; visitors, probes and the poller
- * get an answer after `timeoutMs` instead. Driver errors become DatabaseUnavailableError,
- * naming only the error class (driver messages can carry host names).
+ * Reads through the repository with a deadline. While the database is down the driver waits up to
+ * its server selection timeout (10 s) before failing; visitors, probes and the poller get an answer
+ * after `timeoutMs` instead, and the repository sends the same deadline with every read as
+ * `maxTimeMS`, so the server abandons it too. Driver errors become DatabaseUnavailableError, naming
+ * only the error class (driver messages can carry host names). Older pages are cached briefly by cursor.
  */
 export class TweetReader {
+  private readonly olderPages = new TtlCache<Page>(OLDER_PAGE_TTL_MS, OLDER_PAGES_KEPT);
+
   constructor(
     private readonly repository: TweetRepository,
     private readonly timeoutMs: number,
   ) {}
 
-  latest(query: Parameters<TweetRepository['latest']>[0]) {
-    return this.read(() => this.repository.latest(query));
+  latest(query: Parameters<TweetRepository['latest']>[0]): Promise<Page> {
+    const read = () => this.read(() => this.repository.latest(query));
+    return query.before ? this.olderPages.get(`${query.limit} ${query.before}`, read) : read();
   }
 
   newerThan(cursor: string | null, limit: number) {
     return this.read(() => this.repository.newerThan(cursor, limit));
-  }
-
-  newest() {
-    return this.read(() => this.repository.newest());
   }
 
   private async read<T>(operation: () => Promise<T>): Promise<T> {

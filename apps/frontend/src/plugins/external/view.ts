@@ -1,6 +1,7 @@
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance } from 'fastify';
+import { REGIONS } from '@kubeonazure/regions';
 import fp from 'fastify-plugin';
 import { VIEWS_DIR } from '../../paths.js';
 import type { ServedRegion } from '../../regions.js';
@@ -15,7 +16,8 @@ export default fp(
       engine: { eta: new Eta({ views: VIEWS_DIR, cache: true }) },
       root: VIEWS_DIR,
       production: true,
-      defaultContext: { region: options.region },
+      // `regions` (the Azure display names of every region) for the footer, from the one region list.
+      defaultContext: { region: options.region, regions: REGIONS.map((region) => region.displayName) },
     });
   },
   { name: 'view' },

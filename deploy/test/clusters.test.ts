@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { useClusters } from '@kubeonazure/clusters/testing';
+import { REGIONS } from '@kubeonazure/regions';
+import { describe, expect, it, vi } from 'vitest';
+import { k8sDir } from './support.ts';
+
+// Every overlay against a real API server of its own region (tools/clusters): server-side apply
+// and field validation, defaulting and the Pod Security admission, none of which an offline
+// schema check sees.
+const clusters = useClusters();
+const exec = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The kit's kubectl in one region's context; resolves with the exit code instead of throwing. */
+async function kubectl(region: string, ...args: string[]): Promise<Result> {
+  const set = clusters();
+  try {
+    const { stdout, stderr } = await exec(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      `kubeonazure-${region}`,
+      ...args,
+    ]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const err = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+/** The generation of every object of the overlay that has one: it moves only when a spec changes. */
+async function generations(region: string, overlay: string): Promise<string[]> {
+  const live = await kubectl(region, 'get', '-k', overlay, '-o', 'json');
+  expect(live.stderr).toBe('');
+  const items = (
+    JSON.parse(live.stdout) as { items: { kind: string; metadata: { name: string; generation?: number } }[] }
+  ).items;
+  return items.map((item) => `${item.kind}/${item.metadata.name}@${item.metadata.generation ?? '-'}`);
+}
+
+describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) => {
+  const overlay = `${k8sDir}overlays/${region}`;
+
+  it('passes --dry-run=server once its Namespace exists, then applies server-side and every Deployment rolls out', async () => {
+    // The fact that orders a first apply: nothing namespaced validates before the namespace exists.
+    const early = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toMatch(/namespaces "kubeonazure" not found/);
+
+    const namespace = await kubectl(region, 'apply', '--server-side', '-f', `${k8sDir}base/namespace.yaml`);
+    expect(namespace.stderr).toBe('');
+    const dryRun = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
+    expect(dryRun.stderr).toBe('');
+    expect(dryRun.code).toBe(0);
+
+    const apply = await kubectl(region, 'apply', '--server-side', '-k', overlay);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('deployment.apps/frontend serverside-applied');
+
+    // Pod Security admitted every pod the ReplicaSets made: kwok only makes existing pods Ready.
+    const deployments = region === 'westus' ? ['frontend', 'streamer'] : ['frontend'];
+    for (const deployment of deployments) {
+      const rollout = await kubectl(
+        region,
+        '--namespace',
+        'kubeonazure',
+        'rollout',
+        'status',
+        `deployment/${deployment}`,
+        '--timeout=60s',
+      );
+      expect(rollout.stdout).toContain('successfully rolled out');
+    }
+    const refused = await kubectl(
+      region,
+      '--namespace',
+      'kubeonazure',
+      'get',
+      'events',
+      '--field-selector',
+      'reason=FailedCreate',
+      '-o',
+      'name',
+    );
+    expect(refused.stdout).toBe('');
+  });
+
+  it('enforces Pod Security "restricted" there: a pod without runAsNonRoot is rejected by the same cluster', async () => {
+    // Admission asks for the namespace's service account first; the controller-manager makes it.
+    await vi.waitFor(async () =>
+      expect((await kubectl(region, '--namespace', 'kubeonazure', 'get', 'serviceaccount', 'default')).code).toBe(0),
+    );
+    const pod = await kubectl(
+      region,
+      '--namespace',
+      'kubeonazure',
+      'run',
+      'root-pod',
+      '--image=example.invalid/any:1',
+      '--restart=Never',
+      '--dry-run=server',
+    );
+    expect(pod.code).not.toBe(0);
+    expect(pod.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(pod.stderr).toMatch(/runAsNonRoot != true/);
+  });
+
+  it('a second apply is a no-op: no drift from defaulting, no spec changed', async () => {
+    const before = await generations(region, overlay);
+    const again = await kubectl(region, 'apply', '--server-side', '-k', overlay);
+    expect(again.code).toBe(0);
+    // kubectl diff exits 0 only when the server's dry-run of the apply equals the live objects.
+    const diff = await kubectl(region, 'diff', '--server-side', '-k', overlay);
+    expect(diff.stdout).toBe('');
+    expect(diff.code).toBe(0);
+    expect(await generations(region, overlay)).toEqual(before);
+  });
+});

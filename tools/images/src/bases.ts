@@ -1,0 +1,250 @@
+/**
+ * Local stand-ins for the three images the Dockerfile names, for engines that cannot pull from a
+ * public registry: the BuildKit Dockerfile frontend (built from the Go module proxy), a Node build
+ * image (Debian bookworm minbase + our Node 24 + npm) and a distroless-like runtime image (our Node
+ * 24, its shared libraries, a non-root user, no shell). Each is created only when missing: importing
+ * again would give it a new ID and throw away every build's layer cache.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cacheDir, dockerClient } from './engine.js';
+
+/** The npm that the build image carries (the npm registry's `npm` package). */
+export const NPM_VERSION = '11.21.2';
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const NONROOT = 65532;
+
+export interface BaseImages {
+  /** The `# syntax=` frontend, e.g. `docker/dockerfile:1.20`. */
+  frontend: string;
+  /** The default of `ARG BUILD_IMAGE`. */
+  build: string;
+  /** The default of `ARG RUNTIME_IMAGE`. */
+  runtime: string;
+}
+
+/** The base images a Dockerfile names: its syntax line and the defaults of BUILD_IMAGE and RUNTIME_IMAGE. */
+export function baseImagesOf(dockerfile: string): BaseImages {
+  const syntax = /^# syntax=(\S+)$/m.exec(dockerfile)?.[1];
+  const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(dockerfile)?.[1];
+  const [frontend, build, runtime] = [syntax, arg('BUILD_IMAGE'), arg('RUNTIME_IMAGE')];
+  if (!frontend || !build || !runtime)
+    throw new Error('the Dockerfile must name its syntax, BUILD_IMAGE and RUNTIME_IMAGE');
+  return { frontend, build, runtime };
+}
+
+/** The shared libraries `ldd` lists for a binary, as absolute paths (the vDSO has none). */
+export function sharedLibraries(lddOutput: string): string[] {
+  return lddOutput
+    .split('\n')
+    .map((line) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line)?.[1])
+    .filter((path): path is string => path !== undefined);
+}
+
+/** passwd and group of the runtime image: root and the distroless `nonroot` user, 65532. */
+export function accounts(): { passwd: string; group: string } {
+  return {
+    passwd: `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${NONROOT}:${NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n`,
+    group: `root:x:0:\nnonroot:x:${NONROOT}:\n`,
+  };
+}
+
+/** Copies a file to `dest`, creating its directory. */
+function copyInto(source: string, dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(source, dest);
+}
+
+function sh(program: string, args: string[], options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(program, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (result.status !== 0) {
+    const detail = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new Error(
+      `${program} ${args.slice(0, 3).join(' ')} failed (exit ${result.status ?? result.signal}): ${detail}`,
+    );
+  }
+  return String(result.stdout ?? '');
+}
+
+function imageExists(docker: string, env: NodeJS.ProcessEnv, name: string): boolean {
+  return spawnSync(docker, ['image', 'inspect', name], { env, stdio: 'ignore' }).status === 0;
+}
+
+/** A tarball of `dir` (as /), imported as image `name` with the given Dockerfile-style changes. */
+function importImage(docker: string, env: NodeJS.ProcessEnv, name: string, dir: string, changes: string[]): void {
+  const tarball = join(mkdtempSync(join(tmpdir(), 'kubeonazure-base-')), 'rootfs.tar');
+  try {
+    sh('tar', ['-cf', tarball, '--numeric-owner', '-C', dir, '.']);
+    sh(docker, ['import', ...changes.flatMap((change) => ['--change', change]), tarball, name], { env });
+  } finally {
+    rmSync(dirname(tarball), { recursive: true, force: true });
+  }
+}
+
+/** The dockerfile-frontend binary, built once from tools/dockerfile-frontend and cached by its go.mod/go.sum. */
+export function ensureFrontendBinary(moduleDir: string): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
+  const binary = join(cacheDir(), `dockerfile-frontend-${hash.digest('hex').slice(0, 12)}`);
+  if (existsSync(binary)) return binary;
+  mkdirSync(cacheDir(), { recursive: true });
+  sh(
+    'go',
+    [
+      'build',
+      '-trimpath',
+      '-ldflags',
+      '-s -w',
+      '-o',
+      `${binary}.tmp`,
+      'github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend',
+    ],
+    {
+      cwd: moduleDir,
+      env: { ...process.env, CGO_ENABLED: '0' },
+    },
+  );
+  renameSync(`${binary}.tmp`, binary);
+  return binary;
+}
+
+/** A Debian bookworm minbase root filesystem from debootstrap, cached as a directory. */
+function ensureBookworm(): string {
+  const rootfs = join(cacheDir(), 'bookworm-minbase');
+  if (existsSync(join(rootfs, 'etc/debian_version'))) return rootfs;
+  const staging = `${rootfs}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  sh('debootstrap', [
+    '--variant=minbase',
+    'bookworm',
+    staging,
+    process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+  ]);
+  // No package lists or caches in the image; apt is there for nothing else.
+  rmSync(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
+  rmSync(join(staging, 'var/lib/apt/lists'), { recursive: true, force: true });
+  renameSync(staging, rootfs);
+  return rootfs;
+}
+
+/** npm from its npm package, unpacked into `<dir>/lib/node_modules/npm`. */
+function unpackNpm(prefix: string): void {
+  const packs = mkdtempSync(join(tmpdir(), 'kubeonazure-npm-'));
+  try {
+    const file = sh('npm', ['pack', `npm@${NPM_VERSION}`, '--pack-destination', packs, '--silent'], { cwd: packs })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const target = join(prefix, 'lib/node_modules/npm');
+    mkdirSync(target, { recursive: true });
+    sh('tar', ['-xzf', join(packs, file), '--strip-components=1', '--no-same-owner', '-C', target]);
+  } finally {
+    rmSync(packs, { recursive: true, force: true });
+  }
+  mkdirSync(join(prefix, 'bin'), { recursive: true });
+  symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(prefix, 'bin/npm'));
+  symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(prefix, 'bin/npx'));
+}
+
+function buildImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): void {
+  const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-build-image-'));
+  try {
+    sh('cp', ['-a', `${ensureBookworm()}/.`, stage]);
+    copyInto(node, join(stage, 'usr/local/bin/node'));
+    unpackNpm(join(stage, 'usr/local'));
+    copyInto(CA_BUNDLE, join(stage, CA_BUNDLE));
+    importImage(docker, env, name, stage, [
+      'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin',
+      // RUN steps reach the package registry through the machine's own CA bundle (proxies included).
+      `ENV NODE_EXTRA_CA_CERTS=${CA_BUNDLE}`,
+      'CMD ["node"]',
+    ]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function runtimeImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): void {
+  const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-runtime-image-'));
+  try {
+    // Node where distroless puts it, with exactly the libraries it links against, and nothing else.
+    copyInto(node, join(stage, 'nodejs/bin/node'));
+    for (const library of sharedLibraries(sh('ldd', [node]))) {
+      copyInto(realpathSync(library), join(stage, library));
+    }
+    const { passwd, group } = accounts();
+    copyInto(CA_BUNDLE, join(stage, CA_BUNDLE));
+    writeFileSync(join(stage, 'etc/passwd'), passwd);
+    writeFileSync(join(stage, 'etc/group'), group);
+    mkdirSync(join(stage, 'tmp'));
+    chmodSync(join(stage, 'tmp'), 0o1777);
+    mkdirSync(join(stage, 'home/nonroot'), { recursive: true });
+    chownSync(join(stage, 'home/nonroot'), NONROOT, NONROOT);
+    importImage(docker, env, name, stage, [
+      `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
+      `USER ${NONROOT}:${NONROOT}`,
+      'WORKDIR /home/nonroot',
+      'ENTRYPOINT ["/nodejs/bin/node"]',
+    ]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function frontendImage(docker: string, env: NodeJS.ProcessEnv, name: string, moduleDir: string): void {
+  const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-frontend-image-'));
+  try {
+    copyInto(ensureFrontendBinary(moduleDir), join(stage, 'bin/dockerfile-frontend'));
+    // The labels BuildKit reads from a frontend image (as docker/dockerfile's own Dockerfile sets them).
+    importImage(docker, env, name, stage, [
+      'LABEL moby.buildkit.frontend.network.none="true"',
+      'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"',
+      'ENTRYPOINT ["/bin/dockerfile-frontend"]',
+    ]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates the stand-ins that the engine at `dockerHost` lacks, named as the Dockerfile names them.
+ * Returns the names it created (empty when all three existed).
+ */
+export function ensureBaseImages(root: string, dockerHost: string): string[] {
+  const env = { ...process.env, DOCKER_HOST: dockerHost };
+  const docker = dockerClient();
+  const bases = baseImagesOf(readFileSync(join(root, 'tools/images/Dockerfile'), 'utf8'));
+  const node = realpathSync(join(root, 'node_modules/node/bin/node'));
+  const makers: [string, () => void][] = [
+    [bases.frontend, () => frontendImage(docker, env, bases.frontend, join(root, 'tools/dockerfile-frontend'))],
+    [bases.build, () => buildImage(docker, env, bases.build, node)],
+    [bases.runtime, () => runtimeImage(docker, env, bases.runtime, node)],
+  ];
+  const created: string[] = [];
+  for (const [name, make] of makers) {
+    if (imageExists(docker, env, name)) continue;
+    make();
+    created.push(name);
+  }
+  return created;
+}
