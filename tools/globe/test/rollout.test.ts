@@ -83,9 +83,9 @@ describe('globe rollout', () => {
     expect(applies).toEqual(['kubeonazure-westus', 'kubeonazure-uksouth', 'kubeonazure-southeastasia']);
     expect(globe.stdout).toMatch(/southeastasia +applied, every Deployment ready/);
 
-    expect(await liveImages('westus')).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
-    for (const region of ['uksouth', 'southeastasia'])
-      expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1')]);
+    // Every region runs a frontend and a streamer (only the ingest lease holder streams).
+    for (const region of ['westus', 'uksouth', 'southeastasia'])
+      expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
     for (const region of ['westus', 'uksouth', 'southeastasia']) {
       for (const deployment of await liveDeployments(region)) {
         expect(deployment.status.readyReplicas, `${region} ${deployment.metadata.name}`).toBeGreaterThanOrEqual(1);
@@ -111,6 +111,7 @@ describe('globe rollout', () => {
       '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
       expect.stringMatching(/^\$ kubectl --context kubeonazure-uksouth apply -f - {2}< overlay uksouth with .*dry2/),
       '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
+      '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
     ]);
     expect(globe.stdout).toContain('dry run: nothing was applied');
     expect(globe.calls.filter((call) => contextOf(call) !== undefined)).toEqual([]);
@@ -134,6 +135,6 @@ describe('globe rollout', () => {
 
     // The write region has the new release; the region after the failed one keeps the last one.
     expect(await liveImages('westus')).toEqual([pinnedTo('frontend', 'third3'), pinnedTo('streamer', 'third3')]);
-    expect(await liveImages('southeastasia')).toEqual([pinnedTo('frontend', 'first1')]);
+    expect(await liveImages('southeastasia')).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
   });
 });
