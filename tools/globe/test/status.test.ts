@@ -52,10 +52,10 @@ describe('globe status', () => {
         /^westus \(write\) +kubeonazure-westus +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/,
       ),
       expect.stringMatching(
-        /^uksouth +kubeonazure-uksouth +yes +(\d)\/\1 \S*live123 +- +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/,
+        /^uksouth +kubeonazure-uksouth +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/,
       ),
       expect.stringMatching(
-        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +- +\S+ +200 +40s ago$/,
+        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +\S+ +200 +40s ago$/,
       ),
       '',
     ]);
@@ -77,14 +77,15 @@ describe('globe status', () => {
         ['southeastasia', true],
       ]);
       expect(report.regions[1].error).toMatch(new RegExp(`${down.server.replace('https://', '')}.*refused`));
-      expect(report.regions[2].deployments).toEqual([
-        {
-          name: 'frontend',
+      // Every region runs a frontend and a streamer (only the ingest lease holder streams).
+      expect(report.regions[2].deployments).toEqual(
+        ['frontend', 'streamer'].map((name) => ({
+          name,
           ready: expect.any(Number),
           desired: expect.any(Number),
           tags: [expect.stringMatching(/live123$/)],
-        },
-      ]);
+        })),
+      );
       expect(report.regions[2].healthz).toMatchObject({ status: 200, ok: true, newestTweetAgeSeconds: 40 });
       expect(uksouth.requests()).toBe(1);
 
@@ -111,7 +112,7 @@ describe('globe status', () => {
       );
       expect(globe.code).toBe(1);
       expect(globe.stdout).toMatch(
-        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +\S+ +503 +-$/m,
+        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +\S+ +503 +-$/m,
       );
       expect(globe.stdout).toContain('southeastasia: database unreachable');
     } finally {
