@@ -13,10 +13,7 @@ const names = (plan: ReturnType<typeof secretsFromEnv>) => plan.specs.map((spec)
 describe('secretsFromEnv', () => {
   it('by default (clusters with --attach-acr) builds the Cosmos DB secrets and no pull secret', () => {
     const plan = secretsFromEnv(env);
-    expect(names(plan)).toEqual([
-      'cosmos-db-read',
-      'cosmos-db-write',
-    ]);
+    expect(names(plan)).toEqual(['cosmos-db-read', 'cosmos-db-write']);
     expect(plan.notes).toEqual([
       'X_BEARER_TOKEN is not set: skipping the x-api secret',
       'ACR_USERNAME/ACR_PASSWORD are not set: no acr-pull secret (clusters created with --attach-acr need none)',
