@@ -256,6 +256,7 @@ export class RegionSet {
           ...this.commonEnv(app),
           HOST: '127.0.0.1',
           PORT: String(app.frontendPort),
+          OPS_PORT: String(await freePort()),
           POLL_INTERVAL_MS: '500',
           READ_TIMEOUT_MS: '1500',
           RATE_LIMIT_PER_MINUTE: '100000',
