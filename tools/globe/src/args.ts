@@ -8,7 +8,7 @@ Usage: globe <command> [options]
 
 Commands:
   secrets                 create or update, in every region, cosmos-db-read (COSMOS_READ_CONNECTION_STRING),
-                          cosmos-db-write in the write region (COSMOS_WRITE_CONNECTION_STRING), x-api when
+                          cosmos-db-write (COSMOS_WRITE_CONNECTION_STRING), x-api when
                           X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD are set
                           (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none)
   rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure/<app>:<tag>

@@ -25,7 +25,7 @@ describe('secretsFromEnv', () => {
 
   it('adds x-api for every region when X_BEARER_TOKEN is set', () => {
     const plan = secretsFromEnv({ ...env, X_BEARER_TOKEN: 'token' });
-    expect(names(plan)).toContainEqual('x-api');
+    expect(names(plan)).toContain('x-api');
     const xApi = plan.specs.find((spec) => spec.name === 'x-api');
     expect(xApi?.data).toEqual({ 'bearer-token': 'token' });
   });

@@ -24,9 +24,9 @@ export interface SecretPlan {
 }
 
 /**
- * The Secrets from the environment: `cosmos-db-read` (every region), `cosmos-db-write` (every
- * region: each runs a streamer, and whichever holds the ingest lease writes), `x-api` when X_BEARER_TOKEN is set (every region; the pods reference it as
- * optional) and the registry pull secret `acr-pull` only on the pull-secret route, when
+ * The Secrets from the environment, the same in every region: `cosmos-db-read` (the frontends),
+ * `cosmos-db-write` (the streamer: every region runs one that may take the ingest lease), `x-api`
+ * when X_BEARER_TOKEN is set (the pods reference it as optional) and the registry pull secret `acr-pull` only on the pull-secret route, when
  * ACR_USERNAME and ACR_PASSWORD are set. The default route is clusters created with
  * `--attach-acr`, which pull from ACR with the cluster's identity and need no pull secret.
  * Throws one line naming every missing variable.
