@@ -121,14 +121,20 @@ export class FakeXApi {
     const url = new URL(request.url ?? '/', this.baseUrl);
     let raw = '';
     for await (const chunk of request) raw += String(chunk);
-    this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.searchParams, body: raw ? JSON.parse(raw) : undefined });
+    this.requests.push({
+      method: request.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      body: raw ? JSON.parse(raw) : undefined,
+    });
     if (request.headers.authorization !== `Bearer ${this.token}`) {
       return json(response, 401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
     }
     const route = `${request.method} ${url.pathname}`;
     if (route === 'GET /2/tweets/search/stream') return this.stream(request, response);
     if (route === 'GET /2/tweets/search/stream/rules') return this.listRules(response);
-    if (route === 'POST /2/tweets/search/stream/rules') return this.changeRules(response, JSON.parse(raw) as RuleChange);
+    if (route === 'POST /2/tweets/search/stream/rules')
+      return this.changeRules(response, JSON.parse(raw) as RuleChange);
     if (route === 'GET /2/tweets/search/recent') return this.search(url.searchParams, response);
     json(response, 404, { title: 'Not Found Error', type: 'about:blank', status: 404 });
   }
@@ -179,10 +185,11 @@ export class FakeXApi {
     const sent = new Date().toISOString();
     if (change.delete) {
       const deleted = change.delete.ids.filter((id) => this.rules.delete(id)).length;
-      return json(response, 200, { meta: { sent, summary: { deleted, not_deleted: change.delete.ids.length - deleted } } });
+      json(response, 200, { meta: { sent, summary: { deleted, not_deleted: change.delete.ids.length - deleted } } });
+      return;
     }
     const added = (change.add ?? []).map((rule) => ({ ...rule, id: String(this.nextRuleId++) }));
-    added.forEach((rule) => this.rules.set(rule.id, rule));
+    for (const rule of added) this.rules.set(rule.id, rule);
     json(response, 201, {
       data: added,
       meta: { sent, summary: { created: added.length, not_created: 0, valid: added.length, invalid: 0 } },
@@ -197,7 +204,8 @@ export class FakeXApi {
     });
     if (this.searchRemaining <= 0) {
       this.searchTooManyRequests++;
-      return json(response, 429, { title: 'Too Many Requests', type: 'about:blank', status: 429 }, rateHeaders());
+      json(response, 429, { title: 'Too Many Requests', type: 'about:blank', status: 429 }, rateHeaders());
+      return;
     }
     this.searchRemaining--;
     const sinceId = BigInt(query.get('since_id') ?? '0');
@@ -207,7 +215,10 @@ export class FakeXApi {
     const offset = Number(query.get('next_token')?.replace('page-', '') ?? 0);
     const page = matching.slice(offset, offset + this.searchPageSize);
     const nextOffset = offset + this.searchPageSize;
-    if (page.length === 0) return json(response, 200, { meta: { result_count: 0 } }, rateHeaders());
+    if (page.length === 0) {
+      json(response, 200, { meta: { result_count: 0 } }, rateHeaders());
+      return;
+    }
     json(
       response,
       200,

@@ -20,6 +20,15 @@ afterAll(async () => {
 });
 
 describe('connect', () => {
+  it('hands the client to beforeConnect before it connects, so its first topology events are seen', async () => {
+    const events: string[] = [];
+    const client = await connect(testMongoUrl(), { role: 'writer' }, (created) =>
+      created.on('topologyOpening', () => events.push('topologyOpening')),
+    );
+    await client.close();
+    expect(events).toEqual(['topologyOpening']);
+  });
+
   it('gives a writer and a regional reader that the database accepts', async () => {
     expect(writer.readPreference.mode).toBe('primary');
     expect(reader.readPreference.mode).toBe('nearest');

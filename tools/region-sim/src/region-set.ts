@@ -31,8 +31,6 @@ export interface RegionSetOptions {
 interface RegionApps {
   region: Region;
   frontendPort: number;
-  /** The frontend's /metrics listener: each needs its own on one machine. */
-  frontendOpsPort: number;
   streamerPort: number;
   frontend: Child | null;
   streamer: Child | null;
@@ -102,7 +100,6 @@ export class RegionSet {
         REGIONS.map(async (region) => ({
           region,
           frontendPort: await freePort(),
-          frontendOpsPort: await freePort(),
           streamerPort: await freePort(),
           frontend: null,
           streamer: null,
@@ -259,7 +256,7 @@ export class RegionSet {
           ...this.commonEnv(app),
           HOST: '127.0.0.1',
           PORT: String(app.frontendPort),
-          OPS_PORT: String(app.frontendOpsPort),
+          OPS_PORT: String(await freePort()),
           POLL_INTERVAL_MS: '500',
           READ_TIMEOUT_MS: '1500',
           RATE_LIMIT_PER_MINUTE: '100000',

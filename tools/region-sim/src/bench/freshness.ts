@@ -89,11 +89,12 @@ async function rssOfSet(): Promise<Record<string, number>> {
       }
     }
   }
+  // FerretDB's own arguments name PostgreSQL: ask about it first.
   const kind = (args: string) =>
-    /postgres/.test(args)
-      ? 'postgresql'
-      : /ferretdb/.test(args)
-        ? 'ferretdb'
+    /ferretdb/.test(args)
+      ? 'ferretdb'
+      : /postgres/.test(args)
+        ? 'postgresql'
         : /haproxy/.test(args)
           ? 'haproxy'
           : /server\.js/.test(args)

@@ -1,0 +1,46 @@
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { REGIONS } from '@kubeonazure/regions';
+import { connect } from '@kubeonazure/tweet-model';
+import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
+import type { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchWriteRegion, type WriteRegionWatch } from '../src/lease/write-region.js';
+
+// The real driver against the account as Cosmos DB presents it (West US primary, the read regions
+// tagged secondaries): a streamer knows from the topology whether it runs next to the primary.
+let set: CosmosReplicaSet;
+const clients: MongoClient[] = [];
+
+beforeAll(async () => {
+  set = await startCosmosReplicaSet(testMongoUrl(), {
+    members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await set?.close();
+});
+
+async function watching(displayName: string | null, url = set.url): Promise<WriteRegionWatch> {
+  let watch: WriteRegionWatch = () => false;
+  const client = await connect(url, { role: 'writer' }, (created) => {
+    watch = watchWriteRegion(created, displayName);
+  });
+  clients.push(client);
+  await client.db('admin').command({ ping: 1 });
+  return watch;
+}
+
+describe('watchWriteRegion', () => {
+  it('is true only for the streamer in the region of the primary', async () => {
+    expect((await watching('West US'))()).toBe(true);
+    expect((await watching('UK South'))()).toBe(false);
+    expect((await watching('Southeast Asia'))()).toBe(false);
+  });
+
+  it('counts a streamer without a region, or on a single server, as in the write region', async () => {
+    expect((await watching(null))()).toBe(true);
+    expect((await watching('UK South', testMongoUrl()))()).toBe(true);
+  });
+});
