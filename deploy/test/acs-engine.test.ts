@@ -4,13 +4,16 @@ import { REGION_NAMES } from '@kubeonazure/regions';
 import { repoRoot } from './support.ts';
 
 const dir = `${repoRoot}deploy/acs-engine/`;
-const apimodels = Object.fromEntries(REGION_NAMES.map((region) => [region, JSON.parse(readFileSync(`${dir}${region}.json`, 'utf8'))]));
+const apimodels = Object.fromEntries(
+  REGION_NAMES.map((region) => [region, JSON.parse(readFileSync(`${dir}${region}.json`, 'utf8'))]),
+);
 
 /** Every string in a JSON document with its path, to look for credentials wherever they hide. */
 function strings(value: unknown, path = ''): [string, string][] {
   if (typeof value === 'string') return [[path, value]];
   if (Array.isArray(value)) return value.flatMap((item, index) => strings(item, `${path}[${index}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => strings(item, path ? `${path}.${key}` : key));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => strings(item, path ? `${path}.${key}` : key));
   return [];
 }
 
@@ -25,7 +28,12 @@ describe.each(REGION_NAMES)('acs-engine/%s.json', (region) => {
     expect(properties.masterProfile).toMatchObject({ count: 1, vmSize: 'Standard_D2_v2' });
     expect(properties.masterProfile.dnsPrefix).toMatch(/^[a-z][a-z0-9-]{1,43}[a-z0-9]$/);
     expect(properties.agentPoolProfiles).toEqual([
-      expect.objectContaining({ count: 2, vmSize: 'Standard_D2_v2', osType: 'Linux', availabilityProfile: 'AvailabilitySet' }),
+      expect.objectContaining({
+        count: 2,
+        vmSize: 'Standard_D2_v2',
+        osType: 'Linux',
+        availabilityProfile: 'AvailabilitySet',
+      }),
     ]);
   });
 
@@ -35,14 +43,20 @@ describe.each(REGION_NAMES)('acs-engine/%s.json', (region) => {
     expect(properties.servicePrincipalProfile).toEqual({ clientId: '', secret: '' });
     for (const [path, value] of strings(model)) {
       if (/key|secret|password|clientid|token|cert/i.test(path)) expect(value, path).toBe('');
-      expect(value, path).not.toMatch(/ssh-(rsa|ed25519)|BEGIN [A-Z ]*PRIVATE KEY|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
+      expect(value, path).not.toMatch(
+        /ssh-(rsa|ed25519)|BEGIN [A-Z ]*PRIVATE KEY|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
+      );
     }
   });
 });
 
 describe('acs-engine apimodels together', () => {
   it('exist for exactly the three regions, each with a unique dnsPrefix', () => {
-    expect(readdirSync(dir).filter((name) => name.endsWith('.json')).sort()).toEqual(REGION_NAMES.map((region) => `${region}.json`).sort());
+    expect(
+      readdirSync(dir)
+        .filter((name) => name.endsWith('.json'))
+        .sort(),
+    ).toEqual(REGION_NAMES.map((region) => `${region}.json`).sort());
     const prefixes = REGION_NAMES.map((region) => apimodels[region].properties.masterProfile.dnsPrefix);
     expect(new Set(prefixes).size).toBe(REGION_NAMES.length);
   });

@@ -64,7 +64,10 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(registry).toContain('--sku Premium');
     expect(flagValues(registry!, '--location')).toEqual(['westus']);
     expect(registry).toContain('--admin-enabled false');
-    expect(creating('acr replication').map((line) => flagValues(line, '--location')[0])).toEqual(['uksouth', 'southeastasia']);
+    expect(creating('acr replication').map((line) => flagValues(line, '--location')[0])).toEqual([
+      'uksouth',
+      'southeastasia',
+    ]);
   });
 
   it('creates Cosmos DB for MongoDB >= 5.0 with westus=0 uksouth=1 southeastasia=2 and automatic failover', () => {
@@ -72,7 +75,9 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(flagValues(account!, '--kind')).toEqual(['MongoDB']);
     expect(Number(flagValues(account!, '--server-version')[0])).toBeGreaterThanOrEqual(5);
     expect(account).toContain('--enable-automatic-failover true');
-    const locations = [...account!.matchAll(/--locations regionName=(\w+) failoverPriority=(\d)/g)].map(([, region, priority]) => `${region}=${priority}`);
+    const locations = [...account!.matchAll(/--locations regionName=(\w+) failoverPriority=(\d)/g)].map(
+      ([, region, priority]) => `${region}=${priority}`,
+    );
     expect(locations).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
   });
 
@@ -107,7 +112,12 @@ describe('deploy/azure/create-backing-services.sh', () => {
   });
 
   it('takes every name from the environment', () => {
-    const custom = run(BASH, [BACKING], { DRY_RUN: '1', PREFIX: 'contoso', ACR_NAME: 'contosoreg', COSMOS_ACCOUNT: 'contoso-db' });
+    const custom = run(BASH, [BACKING], {
+      DRY_RUN: '1',
+      PREFIX: 'contoso',
+      ACR_NAME: 'contosoreg',
+      COSMOS_ACCOUNT: 'contoso-db',
+    });
     expect(custom.status).toBe(0);
     expect(custom.stdout).toContain('az group create --name contoso-backing');
     expect(custom.stdout).toContain('az acr create --name contosoreg');
@@ -126,7 +136,9 @@ describe('deploy/azure/create-backing-services.sh', () => {
   it('says in one line that the Azure CLI is missing when not in a dry run', () => {
     const missing = run(BASH, [BACKING], { PATH: scratch });
     expect(missing.status).toBe(1);
-    expect(missing.stderr.trim().split('\n')).toEqual(['the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands']);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      'the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands',
+    ]);
   });
 
   it('is idempotent: a re-run over existing resources creates nothing again', () => {
@@ -134,13 +146,21 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(run(BASH, [BACKING], { PATH: `${first.bin}:${process.env.PATH}` }).status).toBe(0);
     const firstCalls = readFileSync(first.log, 'utf8').trim().split('\n');
     expect(firstCalls.filter((call) => call.includes(' create '))).toEqual(
-      lines.map(whatRuns).filter((line) => line.includes(' create ')).map((line) => line.replace(/^az /, '').replace(/'/g, '')),
+      lines
+        .map(whatRuns)
+        .filter((line) => line.includes(' create '))
+        .map((line) => line.replace(/^az /, '').replace(/'/g, '')),
     );
 
     const second = fakeAz();
     const everything = 'kubeonazureacr uksouth southeastasia kubeonazure-cosmos kubeonazure tweets westus';
-    expect(run(BASH, [BACKING], { PATH: `${second.bin}:${process.env.PATH}`, FAKE_AZ_EXISTING: everything }).status).toBe(0);
-    const secondCreates = readFileSync(second.log, 'utf8').trim().split('\n').filter((call) => call.includes(' create '));
+    expect(
+      run(BASH, [BACKING], { PATH: `${second.bin}:${process.env.PATH}`, FAKE_AZ_EXISTING: everything }).status,
+    ).toBe(0);
+    const secondCreates = readFileSync(second.log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((call) => call.includes(' create '));
     // Resource groups are declared with az group create, which is itself idempotent.
     expect(secondCreates.every((call) => call.startsWith('group create '))).toBe(true);
   });
@@ -163,7 +183,9 @@ describe('deploy/aks/create-clusters.sh', () => {
       expect(flagValues(updates[index]!, '--name')).toEqual([`kubeonazure-${region}`]);
       expect(flagValues(updates[index]!, '--attach-acr')).toEqual(['contosoreg']);
     }
-    const contexts = lines.filter((line) => line.startsWith('az aks get-credentials ')).map((line) => flagValues(line, '--context')[0]);
+    const contexts = lines
+      .filter((line) => line.startsWith('az aks get-credentials '))
+      .map((line) => flagValues(line, '--context')[0]);
     expect(contexts).toEqual(REGION_NAMES.map((region) => `kubeonazure-${region}`));
   });
 
@@ -175,7 +197,10 @@ describe('deploy/aks/create-clusters.sh', () => {
     const calls = readFileSync(az.log, 'utf8').trim().split('\n');
     expect(calls.filter((call) => call.startsWith('aks create '))).toEqual([]);
     expect(calls.filter((call) => call.startsWith('aks update '))).toEqual(
-      REGION_NAMES.map((region) => `aks update --name kubeonazure-${region} --resource-group kubeonazure-${region} --attach-acr kubeonazureacr`),
+      REGION_NAMES.map(
+        (region) =>
+          `aks update --name kubeonazure-${region} --resource-group kubeonazure-${region} --attach-acr kubeonazureacr`,
+      ),
     );
   });
 
@@ -195,7 +220,10 @@ describe('deploy/aks/create-clusters.sh', () => {
 
 describe('deploy/lib/az.sh', () => {
   it('reads the regions of libs/regions/regions.json, write region first', () => {
-    const result = run(BASH, ['-c', `DRY_RUN=1 source '${repoRoot}deploy/lib/az.sh' && printf '%s\\n' "\${REGIONS[@]}"`]);
+    const result = run(BASH, [
+      '-c',
+      `DRY_RUN=1 source '${repoRoot}deploy/lib/az.sh' && printf '%s\\n' "\${REGIONS[@]}"`,
+    ]);
     expect(result.stderr).toBe('');
     const list = result.stdout.trim().split('\n');
     expect(list).toEqual([...REGION_NAMES]);

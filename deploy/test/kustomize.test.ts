@@ -37,7 +37,12 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
 /** The registry named once, in components/images. */
 function configuredImages(): Map<string, string> {
   const { images } = readYaml(`${k8sDir}components/images/kustomization.yaml`);
-  return new Map(images.map((image: { name: string; newName: string; newTag: string }) => [image.name, `${image.newName}:${image.newTag}`]));
+  return new Map(
+    images.map((image: { name: string; newName: string; newTag: string }) => [
+      image.name,
+      `${image.newName}:${image.newTag}`,
+    ]),
+  );
 }
 
 function kustomizationFiles(dir = k8sDir): string[] {
@@ -67,7 +72,9 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
   });
 
   it('puts everything in the kubeonazure namespace and embeds no Secret', () => {
-    expect(find(objects, 'Namespace', 'kubeonazure').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(objects, 'Namespace', 'kubeonazure').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(
+      'restricted',
+    );
     for (const object of objects.filter((object) => object.kind !== 'Namespace')) {
       expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe('kubeonazure');
     }
@@ -75,9 +82,16 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
   });
 
   it('configures the region through the generated settings ConfigMap', () => {
-    const settings = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('settings-'));
+    const settings = objects.find(
+      (object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('settings-'),
+    );
     // REGION only: the frontend derives the read tag from it (@kubeonazure/regions).
-    expect(settings?.data).toEqual({ REGION: region, MONGO_DB: 'kubeonazure', MONGO_COLLECTION: 'tweets', LOG_LEVEL: 'info' });
+    expect(settings?.data).toEqual({
+      REGION: region,
+      MONGO_DB: 'kubeonazure',
+      MONGO_COLLECTION: 'tweets',
+      LOG_LEVEL: 'info',
+    });
     for (const deployment of deployments) {
       const refs = deployment.spec.template.spec.containers[0].envFrom.map((source: any) => source.configMapRef.name);
       expect(refs).toContain(settings!.metadata.name);
@@ -122,7 +136,9 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
 
   it('gives the frontend the read-only connection string and never the read-write one', () => {
     const frontend = find(objects, 'Deployment', 'frontend');
-    expect(frontend.spec.template.spec.containers.flatMap(secretRefs)).toEqual(['MONGO_URL<-cosmos-db-read/connection-string']);
+    expect(frontend.spec.template.spec.containers.flatMap(secretRefs)).toEqual([
+      'MONGO_URL<-cosmos-db-read/connection-string',
+    ]);
     const everything = JSON.stringify(objects.filter((object) => object.metadata.name !== 'streamer'));
     expect(everything).not.toContain('cosmos-db-write');
   });
@@ -131,7 +147,10 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.strategy.type).toBe('RollingUpdate');
     const [container] = frontend.spec.template.spec.containers;
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }, { name: 'ops', containerPort: 9464 }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8080 },
+      { name: 'ops', containerPort: 9464 },
+    ]);
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
     // The default (1 s) is below a read's deadline: a slow database would fail every probe.
@@ -197,7 +216,10 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     // A database outage makes every pod unready; drains must still be able to evict them.
     expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     const [spread] = frontend.spec.template.spec.topologySpreadConstraints;
-    expect(spread).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: frontend.spec.template.metadata.labels } });
+    expect(spread).toMatchObject({
+      topologyKey: 'kubernetes.io/hostname',
+      labelSelector: { matchLabels: frontend.spec.template.metadata.labels },
+    });
   });
 
   it('runs exactly one streamer, replaced not rolled, streaming only with the ingest lease', () => {
@@ -211,12 +233,17 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(container.ports).toEqual([{ name: 'ops', containerPort: 9464 }]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'ops' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
-    const streamerSettings = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('streamer-'));
+    const streamerSettings = objects.find(
+      (object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('streamer-'),
+    );
     const drainSeconds = Number(streamerSettings?.data.SHUTDOWN_GRACE_MS) / 1000;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
     expect(streamerSettings?.data.LEASE).toBe('true');
     // The X secret is in every region, and optional: a region without it still starts (and says why it cannot stream).
-    expect(secretRefs(container)).toEqual(['MONGO_URL<-cosmos-db-write/connection-string', 'X_BEARER_TOKEN<-x-api/bearer-token (optional)']);
+    expect(secretRefs(container)).toEqual([
+      'MONGO_URL<-cosmos-db-write/connection-string',
+      'X_BEARER_TOKEN<-x-api/bearer-token (optional)',
+    ]);
   });
 });
 
@@ -231,7 +258,8 @@ describe('components/acr-pull-secret', () => {
       );
       const deployments = render(dir).filter((object) => object.kind === 'Deployment');
       expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['frontend', 'streamer']);
-      for (const deployment of deployments) expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
+      for (const deployment of deployments)
+        expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -240,7 +268,9 @@ describe('components/acr-pull-secret', () => {
 
 describe('the overlays together', () => {
   it('give every region its own DNS label, the one in libs/regions/regions.json', () => {
-    const labels = REGION_NAMES.map((region) => find(rendered[region]!, 'Service', 'frontend').metadata.annotations?.[DNS_LABEL_ANNOTATION]);
+    const labels = REGION_NAMES.map(
+      (region) => find(rendered[region]!, 'Service', 'frontend').metadata.annotations?.[DNS_LABEL_ANNOTATION],
+    );
     expect(labels).toEqual(REGIONS.map((region) => region.dnsLabel));
   });
 
@@ -253,17 +283,28 @@ describe('the overlays together', () => {
         expect(kustomization, `${file} uses ${deprecated}`).not.toHaveProperty(deprecated);
       }
     }
-    expect(readYaml(`${k8sDir}base/kustomization.yaml`)).toMatchObject({ namespace: 'kubeonazure', labels: expect.any(Array) });
+    expect(readYaml(`${k8sDir}base/kustomization.yaml`)).toMatchObject({
+      namespace: 'kubeonazure',
+      labels: expect.any(Array),
+    });
   });
 
   it('keep each overlay thin: REGION and shared components, nothing else, nothing repeated between regions', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
-      expect(Object.keys(overlay).sort()).toEqual(['apiVersion', 'components', 'configMapGenerator', 'kind', 'resources']);
+      expect(Object.keys(overlay).sort()).toEqual([
+        'apiVersion',
+        'components',
+        'configMapGenerator',
+        'kind',
+        'resources',
+      ]);
       expect(overlay.resources).toEqual(['../../base']);
       expect(overlay.components[0]).toBe('../../components/region-dns-label');
       expect(overlay.components.at(-1)).toBe('../../components/images');
-      expect(overlay.configMapGenerator).toEqual([{ name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] }]);
+      expect(overlay.configMapGenerator).toEqual([
+        { name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] },
+      ]);
       expect(readdirSync(`${k8sDir}overlays/${region}`)).toEqual(['kustomization.yaml']);
     }
   });

@@ -19,7 +19,9 @@ interface Finding {
   messages: { ruleId: string; message: string }[];
 }
 
-const tracked = run('git', ['ls-files', '-z']).stdout.split('\0').filter((path) => path && existsSync(`${repoRoot}${path}`));
+const tracked = run('git', ['ls-files', '-z'])
+  .stdout.split('\0')
+  .filter((path) => path && existsSync(`${repoRoot}${path}`));
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-secrets-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -35,10 +37,15 @@ function secretlint(files: string[]): Finding[] {
 describe('the repository-wide secret check', () => {
   it('catches a Cosmos DB connection string with an account key, without printing the key', () => {
     // Built at run time, so no credential-shaped literal is ever committed.
-    const key = encodeURIComponent(Buffer.from(Array.from({ length: 64 }, (_, index) => (index * 37 + 11) % 256)).toString('base64'));
+    const key = encodeURIComponent(
+      Buffer.from(Array.from({ length: 64 }, (_, index) => (index * 37 + 11) % 256)).toString('base64'),
+    );
     const account = 'contoso-cosmos';
     const file = join(scratch, 'leaked.env');
-    writeFileSync(file, `MONGO_URL=mongodb://${account}:${key}@${account}.mongo.cosmos.azure.com:10255/?ssl=true&replicaSet=globaldb&retrywrites=false\n`);
+    writeFileSync(
+      file,
+      `MONGO_URL=mongodb://${account}:${key}@${account}.mongo.cosmos.azure.com:10255/?ssl=true&replicaSet=globaldb&retrywrites=false\n`,
+    );
     const findings = secretlint([file]);
     expect(findings).toHaveLength(1);
     expect(findings[0]!.messages[0]!.ruleId).toMatch(/database-connection-string/);
@@ -48,7 +55,10 @@ describe('the repository-wide secret check', () => {
   it('lets fake credentials for loopback and reserved example hosts through', () => {
     const password = ['s3cr3t', 'password'].join('-');
     const file = join(scratch, 'fixtures.ts');
-    writeFileSync(file, `mongodb://reader:${password}@db.example:10255/\nmongodb://reader:${password}@127.0.0.1:27017/\n`);
+    writeFileSync(
+      file,
+      `mongodb://reader:${password}@db.example:10255/\nmongodb://reader:${password}@127.0.0.1:27017/\n`,
+    );
     expect(secretlint([file])).toEqual([]);
   });
 });
@@ -58,7 +68,9 @@ describe('Kubernetes secrets in the repository', () => {
     const yamlFiles = tracked.filter((path) => /\.ya?ml$/.test(path));
     expect(yamlFiles.length).toBeGreaterThan(5);
     for (const path of yamlFiles) {
-      const kinds = parseAllDocuments(readFileSync(`${repoRoot}${path}`, 'utf8')).map((document) => document.toJS()?.kind);
+      const kinds = parseAllDocuments(readFileSync(`${repoRoot}${path}`, 'utf8')).map(
+        (document) => document.toJS()?.kind,
+      );
       expect(kinds, path).not.toContain('Secret');
     }
   });

@@ -14,18 +14,25 @@ export interface K8sObject {
   [field: string]: any;
 }
 
-export function run(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): SpawnSyncReturns<string> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd = repoRoot,
+): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 }
 
 // kubectl embeds kustomize; a standalone kustomize (`go install sigs.k8s.io/kustomize/kustomize/v5`) does too.
-const KUSTOMIZE = run('kubectl', ['version', '--client']).status === 0 ? ['kubectl', 'kustomize'] : ['kustomize', 'build'];
+const KUSTOMIZE =
+  run('kubectl', ['version', '--client']).status === 0 ? ['kubectl', 'kustomize'] : ['kustomize', 'build'];
 
 /** `kubectl kustomize <dir>`, parsed. */
 export function render(dir: string): K8sObject[] {
   const [command, ...args] = KUSTOMIZE as [string, string];
   const result = run(command, [...args, dir]);
-  if (result.status !== 0) throw new Error(`${KUSTOMIZE.join(' ')} ${dir} failed: ${result.error?.message ?? result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${KUSTOMIZE.join(' ')} ${dir} failed: ${result.error?.message ?? result.stderr}`);
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as K8sObject);
 }
 

@@ -39,10 +39,27 @@ function makeTweet(i: number, newest: number): TweetDocument {
     name: `User ${i % 500}`,
     avatar_url: null,
     lang: 'en',
-    metrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, bookmark_count: 0, impression_count: 0 },
-    hashtags: [{ tag: 'Kubernetes', ...tag('#Kubernetes') }, { tag: 'Azure', ...tag('#Azure') }],
+    metrics: {
+      retweet_count: 0,
+      reply_count: 0,
+      like_count: 0,
+      quote_count: 0,
+      bookmark_count: 0,
+      impression_count: 0,
+    },
+    hashtags: [
+      { tag: 'Kubernetes', ...tag('#Kubernetes') },
+      { tag: 'Azure', ...tag('#Azure') },
+    ],
     mentions: [{ username: `user${i % 500}`, ...tag(`@user${i % 500}`) }],
-    urls: [{ url: `https://t.co/b${i}`, expanded_url: `https://example.com/posts/${i}`, display_url: `example.com/posts/${i}`, ...tag(`https://t.co/b${i}`) }],
+    urls: [
+      {
+        url: `https://t.co/b${i}`,
+        expanded_url: `https://example.com/posts/${i}`,
+        display_url: `example.com/posts/${i}`,
+        ...tag(`https://t.co/b${i}`),
+      },
+    ],
     rule_tags: ['kubernetes', 'azure'],
     referenced_type: i % 7 === 0 ? 'retweeted' : null,
     ingested_at: new Date(),
@@ -50,7 +67,11 @@ function makeTweet(i: number, newest: number): TweetDocument {
 }
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { cwd: appRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    cwd: appRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM' && code !== null) console.error(`${script} exited with ${code}`);
   });
@@ -59,7 +80,10 @@ function start(script: string, env: Record<string, string>): ChildProcess {
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 100; i += 1) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -72,7 +96,13 @@ const BROWSER = { 'accept-encoding': 'gzip, deflate, br, zstd' };
 async function load(url: string, headers: Record<string, string> = BROWSER) {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 async function rssBytes(pid: number): Promise<number> {
@@ -93,7 +123,8 @@ async function openIdleStreams(origin: string, opsOrigin: string, count: number)
     req.end();
     requests.push(req);
   }
-  for (let i = 0; i < 300 && (await sseClients(opsOrigin)) < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 300 && (await sseClients(opsOrigin)) < count; i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   return requests;
 }
 
@@ -109,7 +140,10 @@ try {
   await collection.createIndex({ created_at: -1, _id: -1 });
   const newest = Date.now();
   for (let from = 0; from < TWEETS; from += 1000) {
-    await collection.insertMany(Array.from({ length: 1000 }, (_, k) => makeTweet(from + k, newest)), { ordered: false });
+    await collection.insertMany(
+      Array.from({ length: 1000 }, (_, k) => makeTweet(from + k, newest)),
+      { ordered: false },
+    );
   }
 
   const [frontendPort, opsPort, barePort] = [await freePort(), await freePort(), await freePort()];
@@ -141,10 +175,15 @@ try {
   let cards = 0;
   while (cards !== 20) {
     if (Date.now() - started > 300_000) throw new Error(`/ did not show 20 tweets in 5 minutes (last: ${cards})`);
-    const page = await fetch(frontendOrigin).then((r) => r.text(), () => '');
+    const page = await fetch(frontendOrigin).then(
+      (r) => r.text(),
+      () => '',
+    );
     cards = page.match(/<article class="tweet"/g)?.length ?? 0;
   }
-  console.log(`/ ready after ${((Date.now() - started) / 1000).toFixed(1)} s (FerretDB sorts 100,000 documents per read)`);
+  console.log(
+    `/ ready after ${((Date.now() - started) / 1000).toFixed(1)} s (FerretDB sorts 100,000 documents per read)`,
+  );
 
   console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
   // The machine is shared and its load drifts: measure in pairs (limit, then ours) and take
@@ -156,7 +195,13 @@ try {
     pairs.push({ limit, ours, ratio: ours.rps / limit.rps });
   }
   const plain = await load(frontendOrigin, {});
-  const row = (r: Awaited<ReturnType<typeof load>>) => ({ 'req/s': Math.round(r.rps), p50: ms(r.p50), p99: ms(r.p99), 'non-2xx': r.non2xx, errors: r.errors });
+  const row = (r: Awaited<ReturnType<typeof load>>) => ({
+    'req/s': Math.round(r.rps),
+    p50: ms(r.p50),
+    p99: ms(r.p99),
+    'non-2xx': r.non2xx,
+    errors: r.errors,
+  });
   console.table(
     Object.fromEntries([
       ...pairs.flatMap((pair, i) => [
@@ -178,11 +223,16 @@ try {
   const open = await sseClients(opsOrigin);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const added = (await rssBytes(frontend.pid!)) - before;
-  console.log(`${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`);
+  console.log(
+    `${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+  );
   for (const stream of streams) stream.destroy();
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await writer.db(database).dropDatabase().catch(() => undefined);
+  await writer
+    .db(database)
+    .dropDatabase()
+    .catch(() => undefined);
   await writer.close();
   await db.stop();
 }

@@ -5,7 +5,12 @@ const status = document.getElementById('live-status');
 const MAX_CARDS = 100;
 
 // Same steps as src/relative-time.ts.
-const UNITS = [[60, 1, 's'], [3600, 60, 'min'], [86400, 3600, 'h'], [7 * 86400, 86400, 'd']];
+const UNITS = [
+  [60, 1, 's'],
+  [3600, 60, 'min'],
+  [86400, 3600, 'h'],
+  [7 * 86400, 86400, 'd'],
+];
 function relativeTime(date, now) {
   const seconds = Math.max(0, Math.floor((now - date) / 1000));
   for (const [limit, size, suffix] of UNITS) {
@@ -92,7 +97,9 @@ async function listen(since) {
   for (;;) {
     let waitMs = retryMs;
     try {
-      const response = await fetch(since ? `/events?since=${encodeURIComponent(since)}` : '/events', { cache: 'no-store' });
+      const response = await fetch(since ? `/events?since=${encodeURIComponent(since)}` : '/events', {
+        cache: 'no-store',
+      });
       if (response.ok && response.body) {
         showStatus('live', 'Live');
         for await (const event of serverSentEvents(response.body)) {

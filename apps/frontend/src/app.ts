@@ -20,7 +20,13 @@ import pages from './routes/pages.js';
 export interface AppOptions {
   config: Pick<
     Config,
-    'region' | 'pollIntervalMs' | 'readTimeoutMs' | 'rateLimitPerMinute' | 'maxStreams' | 'maxStreamsPerClient' | 'streamMaxAgeMs'
+    | 'region'
+    | 'pollIntervalMs'
+    | 'readTimeoutMs'
+    | 'rateLimitPerMinute'
+    | 'maxStreams'
+    | 'maxStreamsPerClient'
+    | 'streamMaxAgeMs'
   >;
   repository: TweetRepository;
   /** Interval of the comment lines that keep idle event streams open. */

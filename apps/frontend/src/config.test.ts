@@ -51,14 +51,24 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
-      database: 'db', collection: 'c', port: 3000, opsPort: 9100, pollIntervalMs: 250, readTimeoutMs: 5000,
-      rateLimitPerMinute: 50, maxStreams: 500, maxStreamsPerClient: 4, streamMaxAgeMs: 60_000, logLevel: 'warn',
+      database: 'db',
+      collection: 'c',
+      port: 3000,
+      opsPort: 9100,
+      pollIntervalMs: 250,
+      readTimeoutMs: 5000,
+      rateLimitPerMinute: 50,
+      maxStreams: 500,
+      maxStreamsPerClient: 4,
+      streamMaxAgeMs: 60_000,
+      logLevel: 'warn',
     });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
   });
 
   it('takes the read tag from the region list, one for every region', () => {
-    for (const region of REGIONS) expect(parseConfig({ ...minimal, REGION: region.name }).region.displayName).toBe(region.displayName);
+    for (const region of REGIONS)
+      expect(parseConfig({ ...minimal, REGION: region.name }).region.displayName).toBe(region.displayName);
   });
 
   it('takes the connection string as `az ... -o tsv` prints it, with a trailing newline', () => {
@@ -96,5 +106,4 @@ describe('parseConfig', () => {
   it('treats empty variables as unset', () => {
     expect(parseConfig({ ...minimal, PORT: '' }).port).toBe(8080);
   });
-
 });

@@ -1,4 +1,14 @@
-import { ConfigError, integer, logLevel, mongoUrl, nonEmpty, oneOf, parseEnv, type Env, type LogLevel } from '@kubeonazure/service-kit';
+import {
+  ConfigError,
+  integer,
+  logLevel,
+  mongoUrl,
+  nonEmpty,
+  oneOf,
+  parseEnv,
+  type Env,
+  type LogLevel,
+} from '@kubeonazure/service-kit';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 import { SERVED_REGION_NAMES, servedRegion, type ServedRegion } from './regions.js';
 

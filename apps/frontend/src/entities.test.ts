@@ -5,7 +5,9 @@ const none = { hashtags: [], mentions: [], urls: [] };
 
 describe('linkEntities', () => {
   it('returns plain text when there are no entities', () => {
-    expect(linkEntities({ ...none, text: 'hello <b>world</b>' })).toEqual([{ kind: 'text', text: 'hello <b>world</b>' }]);
+    expect(linkEntities({ ...none, text: 'hello <b>world</b>' })).toEqual([
+      { kind: 'text', text: 'hello <b>world</b>' },
+    ]);
   });
 
   it('links hashtags, mentions and URLs in order', () => {
@@ -14,14 +16,26 @@ describe('linkEntities', () => {
       text,
       hashtags: [{ tag: 'Kubernetes', start: 0, end: 11 }],
       mentions: [{ username: 'azure', start: 26, end: 32 }],
-      urls: [{ url: 'https://t.co/abc', expanded_url: 'https://azure.microsoft.com/en-us/products/kubernetes-service', display_url: 'azure.microsoft.com/en-us/product…', start: 33, end: 49 }],
+      urls: [
+        {
+          url: 'https://t.co/abc',
+          expanded_url: 'https://azure.microsoft.com/en-us/products/kubernetes-service',
+          display_url: 'azure.microsoft.com/en-us/product…',
+          start: 33,
+          end: 49,
+        },
+      ],
     });
     expect(segments).toEqual([
       { kind: 'hashtag', text: '#Kubernetes', href: 'https://x.com/hashtag/Kubernetes' },
       { kind: 'text', text: ' on Azure with ' },
       { kind: 'mention', text: '@azure', href: 'https://x.com/azure' },
       { kind: 'text', text: ' ' },
-      { kind: 'url', text: 'azure.microsoft.com/en-us/product…', href: 'https://azure.microsoft.com/en-us/products/kubernetes-service' },
+      {
+        kind: 'url',
+        text: 'azure.microsoft.com/en-us/product…',
+        href: 'https://azure.microsoft.com/en-us/products/kubernetes-service',
+      },
     ]);
   });
 
@@ -44,14 +58,19 @@ describe('linkEntities', () => {
     const segments = linkEntities({
       ...none,
       text: '#aks',
-      hashtags: [{ tag: 'aks', start: 0, end: 4 }, { tag: 'aks', start: 2, end: 9 }],
+      hashtags: [
+        { tag: 'aks', start: 0, end: 4 },
+        { tag: 'aks', start: 2, end: 9 },
+      ],
       mentions: [{ username: 'aks', start: 0, end: 4 }],
     });
     expect(segments.filter((s) => s.kind !== 'text')).toHaveLength(1);
   });
 
   it("undoes X's own HTML escaping once, leaving the escaping to the template", () => {
-    expect(linkEntities({ ...none, text: 'AKS &amp; EKS &lt;3 &amp;lt;b&amp;gt;' })).toEqual([{ kind: 'text', text: 'AKS & EKS <3 &lt;b&gt;' }]);
+    expect(linkEntities({ ...none, text: 'AKS &amp; EKS &lt;3 &amp;lt;b&amp;gt;' })).toEqual([
+      { kind: 'text', text: 'AKS & EKS <3 &lt;b&gt;' },
+    ]);
   });
 
   it('never turns a non-web URL into a link', () => {

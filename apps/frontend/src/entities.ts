@@ -55,7 +55,9 @@ function candidateSpans(tweet: Linkable): Span[] {
   }));
   const urls = tweet.urls.flatMap(({ url, expanded_url, display_url, start, end }) => {
     const href = webUrl(expanded_url) ?? webUrl(url);
-    return href ? [{ start, end, expected: url, segment: { kind: 'url' as const, text: display_url || url, href } }] : [];
+    return href
+      ? [{ start, end, expected: url, segment: { kind: 'url' as const, text: display_url || url, href } }]
+      : [];
   });
   return [...hashtags, ...mentions, ...urls];
 }
@@ -74,5 +76,6 @@ function webUrl(value: string): string | null {
 const X_ESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
 
 function pushText(segments: Segment[], text: string): void {
-  if (text) segments.push({ kind: 'text', text: text.replace(/&(?:amp|lt|gt);/g, (entity) => X_ESCAPES[entity] ?? entity) });
+  if (text)
+    segments.push({ kind: 'text', text: text.replace(/&(?:amp|lt|gt);/g, (entity) => X_ESCAPES[entity] ?? entity) });
 }

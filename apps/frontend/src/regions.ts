@@ -20,7 +20,8 @@ export const SERVED_REGION_NAMES: [string, ...string[]] = [LOCAL, ...REGION_NAME
 /** The region behind a REGION value; `local` is development on a laptop, with no read tag. */
 export function servedRegion(name: string): ServedRegion {
   const region = findRegion(name);
-  if (region === undefined) return { name: LOCAL, displayName: null, city: 'Local development', label: 'Local development' };
+  if (region === undefined)
+    return { name: LOCAL, displayName: null, city: 'Local development', label: 'Local development' };
   return {
     name: region.name,
     displayName: region.displayName,

@@ -23,7 +23,12 @@ describe('GET /api/tweets', () => {
     expect(body.tweets).toHaveLength(20);
     expect(body.tweets.map((tweet: { id: string }) => tweet.id)).toEqual(seeded.slice(0, 20).map((tweet) => tweet._id));
     const [first] = body.tweets;
-    expect(first).toMatchObject({ id: seeded[0]!._id, created_at: seeded[0]!.created_at.toISOString(), username: seeded[0]!.username, rule_tags: ['kubernetes'] });
+    expect(first).toMatchObject({
+      id: seeded[0]!._id,
+      created_at: seeded[0]!.created_at.toISOString(),
+      username: seeded[0]!.username,
+      rule_tags: ['kubernetes'],
+    });
     expect(first).not.toHaveProperty('_id');
     expect(first).not.toHaveProperty('ingested_at');
     expect(typeof body.nextCursor).toBe('string');
@@ -70,7 +75,9 @@ describe('GET /api/tweets', () => {
   });
 
   it('is rate limited per client address', async () => {
-    const own = await startTestApp(testMongoUrl(), { config: { region: t.app.region, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 3 } });
+    const own = await startTestApp(testMongoUrl(), {
+      config: { region: t.app.region, pollIntervalMs: 100, readTimeoutMs: 1500, rateLimitPerMinute: 3 },
+    });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i += 1) statuses.push((await own.app.inject('/api/tweets?limit=1')).statusCode);

@@ -13,8 +13,10 @@ let origin: string;
 let browser: Browser;
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-const ADA = 'Three regions, one replica set: reads stay local with #CosmosDB read preference tags. Notes from @AzureSupport https://t.co/aks1';
-const GRACE = 'RT @kubernetesio: Kubernetes v1.35 is out. Rolling updates now respect #PodDisruptionBudgets even harder.';
+const ADA =
+  'Three regions, one replica set: reads stay local with #CosmosDB read preference tags. Notes from @AzureSupport https://t.co/aks1';
+const GRACE =
+  'RT @kubernetesio: Kubernetes v1.35 is out. Rolling updates now respect #PodDisruptionBudgets even harder.';
 const LIVE = 'This one arrived through server-sent events #SSE';
 const seeded = [
   makeTweet({
@@ -23,7 +25,14 @@ const seeded = [
     text: ADA,
     hashtags: [{ tag: 'CosmosDB', ...span(ADA, '#CosmosDB') }],
     mentions: [{ username: 'AzureSupport', ...span(ADA, '@AzureSupport') }],
-    urls: [{ url: 'https://t.co/aks1', expanded_url: 'https://learn.microsoft.com/azure/cosmos-db/mongodb/', display_url: 'learn.microsoft.com/azure/cosmos-d…', ...span(ADA, 'https://t.co/aks1') }],
+    urls: [
+      {
+        url: 'https://t.co/aks1',
+        expanded_url: 'https://learn.microsoft.com/azure/cosmos-db/mongodb/',
+        display_url: 'learn.microsoft.com/azure/cosmos-d…',
+        ...span(ADA, 'https://t.co/aks1'),
+      },
+    ],
     rule_tags: ['azure', 'kubernetes'],
     created_at: minutesAgo(0.2),
   }),
@@ -62,7 +71,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 afterAll(async () => {
@@ -75,13 +91,19 @@ describe('the page in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const problems: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console ${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.exposeFunction('reportCspViolation', (directive: string, blocked: string) => problems.push(`CSP violation: ${directive} ${blocked}`));
+    await page.exposeFunction('reportCspViolation', (directive: string, blocked: string) =>
+      problems.push(`CSP violation: ${directive} ${blocked}`),
+    );
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { reportCspViolation(d: string, b: string): void }).reportCspViolation(event.violatedDirective, event.blockedURI);
+        (window as unknown as { reportCspViolation(d: string, b: string): void }).reportCspViolation(
+          event.violatedDirective,
+          event.blockedURI,
+        );
       });
     });
 
@@ -90,8 +112,14 @@ describe('the page in a real browser', () => {
     expect(await page.locator('.region-name').textContent()).toBe('London · UK South');
     const names = await page.locator('.tweet .name').allTextContents();
     expect(names).toEqual(['Ada Lovelace', 'Grace Hopper', 'Linus', 'Margaret Hamilton']);
-    expect(await page.locator('.tweet').nth(2).locator('.text').textContent()).toContain('<script>alert("xss")</script>');
-    expect(await page.locator('.tweet').first().locator('.text a').allTextContents()).toEqual(['#CosmosDB', '@AzureSupport', 'learn.microsoft.com/azure/cosmos-d…']);
+    expect(await page.locator('.tweet').nth(2).locator('.text').textContent()).toContain(
+      '<script>alert("xss")</script>',
+    );
+    expect(await page.locator('.tweet').first().locator('.text a').allTextContents()).toEqual([
+      '#CosmosDB',
+      '@AzureSupport',
+      'learn.microsoft.com/azure/cosmos-d…',
+    ]);
     await page.locator('#live-status[data-state="live"]').waitFor();
 
     const live = makeTweet({
@@ -115,7 +143,11 @@ describe('the page in a real browser', () => {
     console.log(`screenshot: ${screenshot}`);
 
     // The same page on a phone.
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
     await phone.goto(origin);
     const phoneShot = `${SCREENSHOTS}frontend-phone.png`;
     await phone.screenshot({ path: phoneShot });

@@ -64,7 +64,10 @@ describe('GET /events', () => {
 
   it('resumes from Last-Event-ID: first what the client missed, oldest first, then live', async () => {
     const lastSeen = seeded[0]!;
-    const missed = [makeTweet({ created_at: new Date(Date.now() - 2000) }), makeTweet({ created_at: new Date(Date.now() - 1000) })];
+    const missed = [
+      makeTweet({ created_at: new Date(Date.now() - 2000) }),
+      makeTweet({ created_at: new Date(Date.now() - 1000) }),
+    ];
     await t.repository.insertNew(missed);
 
     const stream = await open('/events', { 'last-event-id': encodeCursor(lastSeen) });

@@ -26,7 +26,12 @@ describe('health and metrics with the database up', () => {
   it('/healthz reports null times for an empty replica', async () => {
     const empty = await startTestApp(testMongoUrl());
     try {
-      expect((await empty.app.inject('/healthz')).json()).toEqual({ status: 'ok', region: 'uksouth', newestTweetAt: null, newestTweetAgeSeconds: null });
+      expect((await empty.app.inject('/healthz')).json()).toEqual({
+        status: 'ok',
+        region: 'uksouth',
+        newestTweetAt: null,
+        newestTweetAgeSeconds: null,
+      });
     } finally {
       await empty.close();
     }
@@ -44,7 +49,9 @@ describe('health and metrics with the database up', () => {
     const response = await t.ops.inject('/metrics');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
-    expect(response.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/",status_code="200"\} \d+/);
+    expect(response.body).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/",status_code="200"\} \d+/,
+    );
     expect(response.body).toMatch(/^frontend_sse_clients 0$/m);
     expect(response.body).toMatch(/^frontend_poller_lag_seconds \d/m);
     expect(response.body).toMatch(/^frontend_newest_tweet_age_seconds \d/m);
@@ -87,7 +94,11 @@ describe('database outage', () => {
 
     const health = await t.app.inject('/healthz');
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toEqual({ status: 'unavailable', region: 'uksouth', reason: expect.stringMatching(/^database read (timed out|failed)/) });
+    expect(health.json()).toEqual({
+      status: 'unavailable',
+      region: 'uksouth',
+      reason: expect.stringMatching(/^database read (timed out|failed)/),
+    });
     expect((await t.app.inject('/livez')).statusCode).toBe(200);
     const api = await t.app.inject('/api/tweets');
     expect(api.statusCode).toBe(503);

@@ -38,7 +38,11 @@ describe('reads', () => {
   it('every read tells the server its deadline (maxTimeMS = READ_TIMEOUT_MS)', async () => {
     const before = finds.length;
     const older = encodeURIComponent(encodeCursor(seeded[19]!));
-    for (const url of ['/', `/?before=${older}`, `/api/tweets?limit=5&before=${encodeURIComponent(encodeCursor(seeded[3]!))}`]) {
+    for (const url of [
+      '/',
+      `/?before=${older}`,
+      `/api/tweets?limit=5&before=${encodeURIComponent(encodeCursor(seeded[3]!))}`,
+    ]) {
       expect((await t.app.inject(url)).statusCode).toBe(200);
     }
     await eventually(() => (finds.length > before + 3 ? true : undefined));
@@ -80,7 +84,9 @@ describe('older pages', () => {
   it('are cached briefly by cursor: the same page asked 20 times is one query', async () => {
     const url = `/?before=${encodeURIComponent(encodeCursor(seeded[19]!))}`;
     const queries = await findsDuring(async () => {
-      const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => t.app.inject({ url, remoteAddress: `10.0.0.${i + 1}` })));
+      const pages = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => t.app.inject({ url, remoteAddress: `10.0.0.${i + 1}` })),
+      );
       expect(new Set(pages.map((page) => page.statusCode))).toEqual(new Set([200]));
       expect([...pages[0]!.body.matchAll(/<article class="tweet"/g)]).toHaveLength(20);
     });
@@ -95,8 +101,16 @@ describe('older pages', () => {
     }
     expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
     expect(statuses[30]).toBe(429);
-    expect((await t.app.inject({ url: `/?before=${encodeURIComponent(encodeCursor(seeded[0]!))}`, remoteAddress: '192.0.2.8' })).statusCode).toBe(200);
-    for (let i = 0; i < 40; i += 1) expect((await t.app.inject({ url: '/', remoteAddress: '192.0.2.7' })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          url: `/?before=${encodeURIComponent(encodeCursor(seeded[0]!))}`,
+          remoteAddress: '192.0.2.8',
+        })
+      ).statusCode,
+    ).toBe(200);
+    for (let i = 0; i < 40; i += 1)
+      expect((await t.app.inject({ url: '/', remoteAddress: '192.0.2.7' })).statusCode).toBe(200);
   });
 });
 
@@ -136,19 +150,26 @@ describe('event streams', () => {
     expect((await stream('127.0.0.1')).status).toBe(200);
     const perClient = await stream('127.0.0.1');
     expect(perClient).toMatchObject({ status: 503, retryAfter: '30' });
-    expect(JSON.parse(perClient.body)).toMatchObject({ statusCode: 503, message: 'Too many open event streams; try again later.' });
+    expect(JSON.parse(perClient.body)).toMatchObject({
+      statusCode: 503,
+      message: 'Too many open event streams; try again later.',
+    });
     expect((await stream('127.0.0.2')).status).toBe(200);
     expect(await stream('127.0.0.3')).toMatchObject({ status: 503, retryAfter: '30' });
     const metrics = (await t.ops.inject('/metrics')).body;
     expect(metrics).toMatch(/^frontend_sse_rejected_total 2$/m);
     for (const close of open.splice(0)) close();
-    await eventually(async () => (/^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined));
+    await eventually(async () =>
+      /^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
+    );
     expect((await stream('127.0.0.3')).status).toBe(200);
   });
 
   it('end after their maximum age, so clients reconnect (and spread over new pods)', async () => {
     for (const close of open.splice(0)) close();
-    await eventually(async () => (/^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined));
+    await eventually(async () =>
+      /^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
+    );
     const response = await fetch(`http://127.0.0.1:${port}/events`);
     const events = new EventReader(response.body!);
     expect(await events.next()).toEqual({ retry: '3000' });

@@ -40,25 +40,44 @@ describe('GET /', () => {
       avatar_url: 'https://pbs.twimg.com/profile_images/1/ada.jpg',
       mentions: [{ username: 'azure', start: 3, end: 9 }],
       hashtags: [{ tag: 'AKS', start: 11, end: 15 }],
-      urls: [{ url: 'https://t.co/abc', expanded_url: 'https://learn.microsoft.com/azure/aks/', display_url: 'learn.microsoft.com/azure/aks/', start: 33, end: 49 }],
+      urls: [
+        {
+          url: 'https://t.co/abc',
+          expanded_url: 'https://learn.microsoft.com/azure/aks/',
+          display_url: 'learn.microsoft.com/azure/aks/',
+          start: 33,
+          end: 49,
+        },
+      ],
       rule_tags: ['azure', 'kubernetes'],
       referenced_type: 'retweeted',
       created_at: new Date(Date.now() - 150_000),
     });
     const card = await renderAlone(tweet);
-    expect(card).toContain('<img class="avatar" src="https://pbs.twimg.com/profile_images/1/ada.jpg" alt="Avatar of Ada"');
+    expect(card).toContain(
+      '<img class="avatar" src="https://pbs.twimg.com/profile_images/1/ada.jpg" alt="Avatar of Ada"',
+    );
     expect(card).toContain('<span class="name">Ada</span> <span class="username">@ada</span>');
-    expect(card).toContain(`<time datetime="${tweet.created_at.toISOString()}" title="${tweet.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC" data-relative>2 min ago</time>`);
+    expect(card).toContain(
+      `<time datetime="${tweet.created_at.toISOString()}" title="${tweet.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC" data-relative>2 min ago</time>`,
+    );
     expect(card).toContain('<a class="mention" href="https://x.com/azure" rel="noopener nofollow ugc">@azure</a>');
     expect(card).toContain('<a class="hashtag" href="https://x.com/hashtag/AKS" rel="noopener nofollow ugc">#AKS</a>');
-    expect(card).toContain('<a class="url" href="https://learn.microsoft.com/azure/aks/" rel="noopener nofollow ugc">learn.microsoft.com/azure/aks/</a>');
+    expect(card).toContain(
+      '<a class="url" href="https://learn.microsoft.com/azure/aks/" rel="noopener nofollow ugc">learn.microsoft.com/azure/aks/</a>',
+    );
     expect(card).toContain('<li>azure</li>');
     expect(card).toContain('<p class="marker marker-retweet">Retweet</p>');
   });
 
   it('escapes everything user-supplied', async () => {
     const card = await renderAlone(
-      makeTweet({ text: '<script>alert(1)</script>', name: '<img src=x onerror=alert(2)>', username: 'x"onmouseover="alert(3)', rule_tags: ['<b>tag</b>'] }),
+      makeTweet({
+        text: '<script>alert(1)</script>',
+        name: '<img src=x onerror=alert(2)>',
+        username: 'x"onmouseover="alert(3)',
+        rule_tags: ['<b>tag</b>'],
+      }),
     );
     expect(card).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(card).toContain('&lt;img src=x onerror=alert(2)&gt;');
@@ -117,7 +136,10 @@ describe('GET /', () => {
   });
 
   it('serves the static assets with cache headers', async () => {
-    for (const [path, type] of [['/static/app.css', 'text/css'], ['/static/live.js', 'javascript']] as const) {
+    for (const [path, type] of [
+      ['/static/app.css', 'text/css'],
+      ['/static/live.js', 'javascript'],
+    ] as const) {
       const response = await t.app.inject(path);
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toContain(type);

@@ -13,7 +13,10 @@ import { eventually } from './support.js';
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [`${appDir}dist/server.js`], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
   child.stdout.resume();
@@ -30,7 +33,10 @@ async function freePort(): Promise<number> {
 }
 
 async function status(url: string): Promise<number | undefined> {
-  return fetch(url).then((response) => response.status, () => undefined);
+  return fetch(url).then(
+    (response) => response.status,
+    () => undefined,
+  );
 }
 
 describe('bad configuration', () => {
@@ -41,7 +47,10 @@ describe('bad configuration', () => {
   });
 
   it('exits 2 naming MONGO_URL, without echoing its password, when it does not parse', async () => {
-    const server = runServer({ MONGO_URL: 'mongodb://account:s3cret-key@127.0.0.1:1/?invalidOption=s3cret-key', REGION: 'uksouth' });
+    const server = runServer({
+      MONGO_URL: 'mongodb://account:s3cret-key@127.0.0.1:1/?invalidOption=s3cret-key',
+      REGION: 'uksouth',
+    });
     expect(await server.exited).toBe(2);
     const lines = server.stderr().trim().split('\n');
     expect(lines).toEqual([expect.stringContaining('MONGO_URL')]);
@@ -59,7 +68,14 @@ describe('starting while the database is down', () => {
     const [port, opsPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
     // The connection string as `az ... -o tsv` gives it, with its newline.
-    const server = runServer({ MONGO_URL: `${db.url}\n`, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: 'uksouth', READ_TIMEOUT_MS: '500' });
+    const server = runServer({
+      MONGO_URL: `${db.url}\n`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      REGION: 'uksouth',
+      READ_TIMEOUT_MS: '500',
+    });
     try {
       await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
@@ -86,20 +102,30 @@ describe('against a Cosmos-shaped account (the write region primary, each read r
 
   const finds = () => set.members.map((member) => member.commands('find').length);
 
-  it.each(REGIONS.map((region) => [region.name, region.displayName] as const))('REGION=%s reads from its own member', async (region, displayName) => {
-    const [port, opsPort] = [await freePort(), await freePort()];
-    const server = runServer({ MONGO_URL: set.url, HOST: '127.0.0.1', PORT: String(port), OPS_PORT: String(opsPort), REGION: region, POLL_INTERVAL_MS: '100' });
-    const own = set.members.findIndex((member) => member.tags.region === displayName);
-    try {
-      await eventually(async () => ((await status(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined));
-      // Once the driver knows the members (its first reads may go wherever is known first), every poll is local.
-      const before = finds();
-      await eventually(() => (finds()[own]! >= before[own]! + 10 ? true : undefined));
-      const after = finds();
-      expect(after.filter((_, index) => index !== own)).toEqual(before.filter((_, index) => index !== own));
-    } finally {
-      server.child.kill('SIGTERM');
-    }
-    expect(await server.exited).toBe(0);
-  });
+  it.each(REGIONS.map((region) => [region.name, region.displayName] as const))(
+    'REGION=%s reads from its own member',
+    async (region, displayName) => {
+      const [port, opsPort] = [await freePort(), await freePort()];
+      const server = runServer({
+        MONGO_URL: set.url,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        OPS_PORT: String(opsPort),
+        REGION: region,
+        POLL_INTERVAL_MS: '100',
+      });
+      const own = set.members.findIndex((member) => member.tags.region === displayName);
+      try {
+        await eventually(async () => ((await status(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined));
+        // Once the driver knows the members (its first reads may go wherever is known first), every poll is local.
+        const before = finds();
+        await eventually(() => (finds()[own]! >= before[own]! + 10 ? true : undefined));
+        const after = finds();
+        expect(after.filter((_, index) => index !== own)).toEqual(before.filter((_, index) => index !== own));
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      expect(await server.exited).toBe(0);
+    },
+  );
 });

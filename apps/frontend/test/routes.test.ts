@@ -11,7 +11,9 @@ afterAll(() => t?.close());
 
 describe('page routes', () => {
   it('sees every GET route of ours', () => {
-    expect([...t.app.htmlFlags.keys()]).toEqual(expect.arrayContaining(['/', '/api/tweets', '/events', '/healthz', '/livez']));
+    expect([...t.app.htmlFlags.keys()]).toEqual(
+      expect.arrayContaining(['/', '/api/tweets', '/events', '/healthz', '/livez']),
+    );
   });
 
   it('every route that answers a browser with a page is flagged html, so its errors are pages too', async () => {
@@ -26,7 +28,11 @@ describe('page routes', () => {
   });
 
   it('answers a bad query on a page route with a page', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/?before=not-a-cursor', headers: { accept: 'text/html' } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/?before=not-a-cursor',
+      headers: { accept: 'text/html' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
   });

@@ -46,7 +46,10 @@ export async function startTestApp(
     repository,
     async close() {
       await Promise.all([app.close(), ops.close()]);
-      await client.db(database).dropDatabase().catch(() => undefined);
+      await client
+        .db(database)
+        .dropDatabase()
+        .catch(() => undefined);
       await client.close();
     },
   };

@@ -36,7 +36,18 @@ if (!heapFlags) throw new Error(`--heap must be one of ${Object.keys(HEAP_FLAGS)
 
 /** Runs the pipeline in a process of its own, so the harness (database launcher, baseline) is not measured. */
 async function runPipeline(url: string, database: string): Promise<PipelineResult> {
-  const args = ['--url', url, '--database', database, '--n', String(n), '--batch', String(batchSize), '--queue', values.queue];
+  const args = [
+    '--url',
+    url,
+    '--database',
+    database,
+    '--n',
+    String(n),
+    '--batch',
+    String(batchSize),
+    '--queue',
+    values.queue,
+  ];
   const child = fork(new URL('./pipeline-process.js', import.meta.url), args, { execArgv: heapFlags });
   const result = once(child, 'message') as Promise<[PipelineResult]>;
   const [code] = (await once(child, 'exit')) as [number | null];

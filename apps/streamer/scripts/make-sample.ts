@@ -34,26 +34,70 @@ const users = Array.from({ length: 40 }, (_, i) => {
 // A post is built from parts so that entity offsets can be counted in code points, as X does.
 type Part = string | { hashtag: string } | { mention: string } | { url: string };
 const templates: Part[][] = [
-  ['Just shipped a multi-stage build that cut our image from 1.2 GB to 80 MB ', { hashtag: 'docker' }, ' ', { hashtag: 'devops' }],
-  ['Tip: use ', { hashtag: 'docker' }, ' compose watch for hot reload in dev ', { url: 'https://example.com/blog/compose-watch' }],
-  ['Anyone else seeing slow builds on ARM runners? ', { mention: 'sunny_otter_12' }, ' any ideas? ', { hashtag: 'docker' }],
+  [
+    'Just shipped a multi-stage build that cut our image from 1.2 GB to 80 MB ',
+    { hashtag: 'docker' },
+    ' ',
+    { hashtag: 'devops' },
+  ],
+  [
+    'Tip: use ',
+    { hashtag: 'docker' },
+    ' compose watch for hot reload in dev ',
+    { url: 'https://example.com/blog/compose-watch' },
+  ],
+  [
+    'Anyone else seeing slow builds on ARM runners? ',
+    { mention: 'sunny_otter_12' },
+    ' any ideas? ',
+    { hashtag: 'docker' },
+  ],
   ['🐳 Friday fun: how many containers are running on your laptop right now? ', { hashtag: 'docker' }],
   ['Distroless images + non-root user = happy security team 🔒 ', { hashtag: 'docker' }, ' ', { hashtag: 'security' }],
-  ['Wrote up how we cache node_modules between CI runs with BuildKit ', { url: 'https://example.com/posts/buildkit-cache' }, ' 🚀'],
-  ['Pinning base images by digest saved us from a surprise upgrade today. ', { hashtag: 'docker' }, ' ', { hashtag: 'sre' }],
+  [
+    'Wrote up how we cache node_modules between CI runs with BuildKit ',
+    { url: 'https://example.com/posts/buildkit-cache' },
+    ' 🚀',
+  ],
+  [
+    'Pinning base images by digest saved us from a surprise upgrade today. ',
+    { hashtag: 'docker' },
+    ' ',
+    { hashtag: 'sre' },
+  ],
   ['docker system prune just freed 43 GB 😅 ', { hashtag: 'docker' }],
-  ['Great talk by ', { mention: 'clever_heron_28' }, ' on container healthchecks vs readiness probes ', { hashtag: 'kubernetes' }, ' ', { hashtag: 'docker' }],
+  [
+    'Great talk by ',
+    { mention: 'clever_heron_28' },
+    ' on container healthchecks vs readiness probes ',
+    { hashtag: 'kubernetes' },
+    ' ',
+    { hashtag: 'docker' },
+  ],
   ['Learning docker this week. Volumes finally make sense! 🎉 ', { hashtag: '100DaysOfCode' }],
   ['أحب استخدام docker في مشاريعي اليومية 🐳 ', { hashtag: 'docker' }],
   ['אני לומד docker ו-kubernetes השבוע ', { hashtag: 'docker' }, ' ', { hashtag: 'devops' }],
-  ['Docker Desktop update fixed the file sharing slowness on my Mac 🙌 ', { url: 'https://example.com/notes/docker-desktop' }],
+  [
+    'Docker Desktop update fixed the file sharing slowness on my Mac 🙌 ',
+    { url: 'https://example.com/notes/docker-desktop' },
+  ],
   ['Hot take: your Dockerfile should fit on one screen. ', { hashtag: 'docker' }],
-  ['Running Postgres in docker for tests, dropping it after each run. Clean and fast. ', { hashtag: 'testing' }, ' ', { hashtag: 'docker' }],
+  [
+    'Running Postgres in docker for tests, dropping it after each run. Clean and fast. ',
+    { hashtag: 'testing' },
+    ' ',
+    { hashtag: 'docker' },
+  ],
   ['.dockerignore is the most underrated file in the repo 📦 ', { hashtag: 'docker' }],
   ['Docker-Container auf dem Raspberry Pi laufen super stabil ', { hashtag: 'docker' }, ' ', { hashtag: 'homelab' }],
   ['Mis contenedores docker arrancan en menos de un segundo ⚡ ', { hashtag: 'docker' }],
   ['Dockerのマルチステージビルド、便利すぎる 🐳 ', { hashtag: 'docker' }],
-  ['Finally moved our staging env to docker compose ', { mention: 'brave_whale_11' }, ' thanks for the help! ', { hashtag: 'docker' }],
+  [
+    'Finally moved our staging env to docker compose ',
+    { mention: 'brave_whale_11' },
+    ' thanks for the help! ',
+    { hashtag: 'docker' },
+  ],
 ];
 const langs: Record<number, string> = { 10: 'ar', 11: 'iw', 16: 'de', 17: 'es', 18: 'ja' };
 const longTail =
@@ -83,10 +127,18 @@ function render(parts: Part[]) {
       text += `@${part.mention}`;
       entities.mentions.push({ start, end: at(), username: part.mention });
     } else {
-      const short = `https://t.co/${Math.floor(random() * 36 ** 8).toString(36).padStart(8, '0')}`;
+      const short = `https://t.co/${Math.floor(random() * 36 ** 8)
+        .toString(36)
+        .padStart(8, '0')}`;
       text += short;
       const display = part.url.replace(/^https:\/\//, '');
-      entities.urls.push({ start, end: at(), url: short, expanded_url: part.url, display_url: display.length > 26 ? `${display.slice(0, 25)}…` : display });
+      entities.urls.push({
+        start,
+        end: at(),
+        url: short,
+        expanded_url: part.url,
+        display_url: display.length > 26 ? `${display.slice(0, 25)}…` : display,
+      });
     }
   }
   const compact = Object.fromEntries(Object.entries(entities).filter(([, list]) => list.length > 0));
@@ -101,7 +153,8 @@ function message(i: number): object {
   const kind = i % 23 === 5 ? 'retweet' : i % 31 === 9 ? 'long' : 'plain';
   const original = users[(i * 7 + 3) % users.length] as (typeof users)[number];
   if (kind === 'retweet') parts = ['RT ', { mention: original.username }, ': ', ...parts];
-  if (kind === 'long') parts = [...parts, longTail, { url: 'https://example.com/posts/smaller-images' }, ' ', { hashtag: 'docker' }];
+  if (kind === 'long')
+    parts = [...parts, longTail, { url: 'https://example.com/posts/smaller-images' }, ' ', { hashtag: 'docker' }];
   const { text, entities } = render(parts);
   const post: Record<string, unknown> = {
     id,

@@ -48,7 +48,9 @@ const abortableSleep: Sleep = (ms, signal) =>
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
-    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({ source: config.source });
+    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({
+      source: config.source,
+    });
   const sleep = dependencies.sleep ?? abortableSleep;
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
   let writeRegion: WriteRegionWatch = () => true;
@@ -103,7 +105,13 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   async function readiness(): Promise<Readiness> {
     const ping = client.db(config.mongo.database).command({ ping: 1 });
     const timeout = delay(PING_TIMEOUT_MS, false);
-    const database = await Promise.race([ping.then(() => true, () => false), timeout]);
+    const database = await Promise.race([
+      ping.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
     return { database, source: source.connected, writes: batcher.healthy };
   }
 
@@ -145,10 +153,20 @@ function createSource(
     const options = { track: config.x.track, intervalMs: config.search.intervalMs };
     return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
   }
-  const gapFill = new GapFill(client, { track: config.x.track, maxPosts: config.stream.gapFillMaxPosts }, intake, metrics, log);
+  const gapFill = new GapFill(
+    client,
+    { track: config.x.track, maxPosts: config.stream.gapFillMaxPosts },
+    intake,
+    metrics,
+    log,
+  );
   return new StreamSource(
     client,
-    { track: config.x.track, stallTimeoutMs: config.stream.stallTimeoutMs, backfillMinutes: config.stream.backfillMinutes },
+    {
+      track: config.x.track,
+      stallTimeoutMs: config.stream.stallTimeoutMs,
+      backfillMinutes: config.stream.backfillMinutes,
+    },
     intake,
     gapFill,
     () => repository.newestId(),

@@ -38,7 +38,11 @@ describe('parseConfig', () => {
   });
 
   it('reads the tracked terms, trimmed and without repeats, and a plain http base url', () => {
-    const config = parseConfig({ MONGO_URL, TRACK: ' docker , kubernetes,,docker', X_API_BASE_URL: 'http://127.0.0.1:8080/' });
+    const config = parseConfig({
+      MONGO_URL,
+      TRACK: ' docker , kubernetes,,docker',
+      X_API_BASE_URL: 'http://127.0.0.1:8080/',
+    });
     expect(config.x.track).toEqual(['docker', 'kubernetes']);
     expect(config.x.baseUrl).toBe('http://127.0.0.1:8080');
   });
@@ -78,7 +82,11 @@ describe('parseConfig', () => {
   });
 
   it('never repeats a secret value in its message', () => {
-    const error = configError({ MONGO_URL: 'mongodb+srv//user:s3cret@host', X_BEARER_TOKEN: 'AAAA-secret-token', PORT: 'x' });
+    const error = configError({
+      MONGO_URL: 'mongodb+srv//user:s3cret@host',
+      X_BEARER_TOKEN: 'AAAA-secret-token',
+      PORT: 'x',
+    });
     expect(error.message).not.toContain('s3cret');
     expect(error.message).not.toContain('AAAA-secret-token');
   });

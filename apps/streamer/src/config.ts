@@ -29,11 +29,21 @@ const env = {
   TRACK: z
     .string()
     .default('docker')
-    .transform((value) => [...new Set(value.split(',').map((term) => term.trim()).filter(Boolean))])
+    .transform((value) => [
+      ...new Set(
+        value
+          .split(',')
+          .map((term) => term.trim())
+          .filter(Boolean),
+      ),
+    ])
     .refine((terms) => terms.length > 0, { error: 'must name at least one term' }),
   STREAMER_SOURCE: oneOf(['stream', 'search', 'replay']).optional(),
   REPLAY_FILE: z.string().min(1).default(SAMPLE_FILE),
-  REPLAY_RATE: z.coerce.number({ error: 'must be a number >= 0' }).min(0, { error: 'must be a number >= 0' }).default(10),
+  REPLAY_RATE: z.coerce
+    .number({ error: 'must be a number >= 0' })
+    .min(0, { error: 'must be a number >= 0' })
+    .default(10),
   REPLAY_LOOP: boolean.default(false),
   REPLAY_TIMESTAMPS: oneOf(REPLAY_TIMESTAMPS).default('as-recorded'),
   REGION: oneOf(REGION_NAMES as [string, ...string[]]).optional(),

@@ -58,7 +58,15 @@ async function stop({ server, storedTotal }: Awaited<ReturnType<typeof start>>):
 }
 
 const storedIds = (database: string) =>
-  withMongo(url, async (client) => (await client.db(database).collection('tweets').find({}, { projection: { _id: 1 } }).toArray()).map((doc) => String(doc._id)));
+  withMongo(url, async (client) =>
+    (
+      await client
+        .db(database)
+        .collection('tweets')
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    ).map((doc) => String(doc._id)),
+  );
 
 /** Waits (bounded) until `n` posts are stored; what is missing then shows in the tally as lost. */
 const hasStored = (database: string, n: number) =>
@@ -80,8 +88,8 @@ describe('the built streamer', () => {
   it('stores the post X sends after an operational-disconnect notice', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((name) => streamMessage(`e2e notice ${name} #docker`));
     api.streamScripts.push(
-      { steps: [frame(a!), OPERATIONAL_DISCONNECT, frame(b!)], then: 'end' },
-      { steps: [frame(c!)], then: 'hang' },
+      { steps: [frame(a!), OPERATIONAL_DISCONNECT, frame(b!)], ending: 'end' },
+      { steps: [frame(c!)], ending: 'hang' },
     );
     const database = newDatabase();
     const running = await start(database);
@@ -98,7 +106,10 @@ describe('the built streamer', () => {
     const published = waitFor(() => searchRequests().length === 1, 'the gap fill at start')
       .catch(() => undefined)
       .then(() => api.searchPosts.push(a!, b!, c!, d!, e!));
-    api.streamScripts.push({ steps: [frame(a!), frame(b!), published], then: 'reset' }, { steps: [frame(e!)], then: 'hang' });
+    api.streamScripts.push(
+      { steps: [frame(a!), frame(b!), published], ending: 'reset' },
+      { steps: [frame(e!)], ending: 'hang' },
+    );
     const database = newDatabase();
     const running = await start(database);
     await hasStored(database, 5);
@@ -110,7 +121,7 @@ describe('the built streamer', () => {
 
   it('loses nothing across a stream-mode restart (a rollout with strategy Recreate)', async () => {
     const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) => streamMessage(`e2e rollout ${name} #docker`));
-    api.streamScripts.push({ steps: [frame(a!), frame(b!)], then: 'hang' });
+    api.streamScripts.push({ steps: [frame(a!), frame(b!)], ending: 'hang' });
     const database = newDatabase();
     const first = await start(database);
     await hasStored(database, 2);
@@ -118,12 +129,16 @@ describe('the built streamer', () => {
 
     // c and d are published between the two processes; e is streamed to the new one.
     api.searchPosts.push(a!, b!, c!, d!, e!);
-    api.streamScripts.push({ steps: [frame(e!)], then: 'hang' });
+    api.streamScripts.push({ steps: [frame(e!)], ending: 'hang' });
     const second = await start(database);
     await hasStored(database, 5);
     const storedBySecond = await stop(second);
 
-    expect(await tally(database, [a!, b!, c!, d!, e!], storedByFirst + storedBySecond)).toEqual({ lost: 0, twice: 0, stored: 5 });
+    expect(await tally(database, [a!, b!, c!, d!, e!], storedByFirst + storedBySecond)).toEqual({
+      lost: 0,
+      twice: 0,
+      stored: 5,
+    });
     expect(searchRequests().at(-1)?.query.get('since_id')).toBe(b!.data.id);
   });
 

@@ -33,13 +33,22 @@ export function captureLogger(): { logger: Logger; lines: () => Record<string, u
   });
   return {
     logger: pino({ level: 'debug' }, sink),
-    lines: () => raw.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 
 /** Polls until `check` holds; fails after `timeoutMs` (a bound, not a timing assertion). */
 /** Polls `check` with vitest's `vi.waitFor` until it holds; `what` names it in the timeout error. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   await vi.waitFor(
     async () => {
       if (!(await check())) throw new Error(`timed out waiting for ${what}`);
@@ -78,7 +87,10 @@ export async function withMongo<T>(url: string, use: (client: MongoClient) => Pr
 
 let postCounter = 0;
 /** A filtered-stream message for a made-up post; ids grow so they sort like real ones. */
-export function streamMessage(text = 'Shipping containers all day #docker', id?: string): Post & { matching_rules: object[] } {
+export function streamMessage(
+  text = 'Shipping containers all day #docker',
+  id?: string,
+): Post & { matching_rules: object[] } {
   const postId = id ?? String(1_995_000_000_000_000_000n + BigInt(++postCounter));
   const start = [...text].indexOf('#');
   return {
@@ -90,7 +102,16 @@ export function streamMessage(text = 'Shipping containers all day #docker', id?:
       lang: 'en',
       ...(start >= 0 ? { entities: { hashtags: [{ start, end: start + 7, tag: 'docker' }] } } : {}),
     },
-    includes: { users: [{ id: '4242', username: 'test_whale', name: 'Test Whale', profile_image_url: 'https://example.com/a_normal.png' }] },
+    includes: {
+      users: [
+        {
+          id: '4242',
+          username: 'test_whale',
+          name: 'Test Whale',
+          profile_image_url: 'https://example.com/a_normal.png',
+        },
+      ],
+    },
     matching_rules: [{ id: '1000', tag: 'docker' }],
   };
 }
@@ -111,7 +132,10 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
 export function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`${appDir}dist/server.js`], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [`${appDir}dist/server.js`], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
@@ -124,7 +148,9 @@ export function runServer(env: Record<string, string>) {
 export async function waitForPort(stdout: () => string): Promise<number> {
   let port = 0;
   await waitFor(() => {
-    const line = stdout().split('\n').find((text) => text.includes('ops endpoints listening'));
+    const line = stdout()
+      .split('\n')
+      .find((text) => text.includes('ops endpoints listening'));
     port = line ? (JSON.parse(line) as { port: number }).port : 0;
     return port > 0;
   }, 'the ops endpoints');

@@ -2,7 +2,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, frame, type StreamStep } from '@kubeonazure/fake-x-api';
-import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import {
+  captureLogger,
+  databaseName,
+  metric,
+  readyz,
+  recordingSleep,
+  streamMessage,
+  testConfig,
+  waitFor,
+  withMongo,
+} from './helpers.js';
 
 // A private database server: these tests stop it under the running streamer and bring it back.
 let db: DevDatabase;
@@ -33,20 +43,28 @@ function gate(): { open: () => void; opened: Promise<void> } {
 async function start(database: string, env: Record<string, string>) {
   const capture = captureLogger();
   app = await startApp(
-    testConfig(db.url, database, { X_BEARER_TOKEN: api.token, X_API_BASE_URL: api.baseUrl, BATCH_MAX_WAIT_MS: '20', ...env }),
+    testConfig(db.url, database, {
+      X_BEARER_TOKEN: api.token,
+      X_API_BASE_URL: api.baseUrl,
+      BATCH_MAX_WAIT_MS: '20',
+      ...env,
+    }),
     { logger: capture.logger, sleep: recordingSleep().sleep },
   );
   return { app, lines: capture.lines };
 }
 
-const count = (database: string) => withMongo(db.url, (client) => client.db(database).collection('tweets').countDocuments());
+const count = (database: string) =>
+  withMongo(db.url, (client) => client.db(database).collection('tweets').countDocuments());
 
 describe('database outage', () => {
-  it('holds the posts while the database is down and stores all of them once it is back', { timeout: 90_000 }, async () => {
+  it('holds the posts while the database is down and stores all of them once it is back', {
+    timeout: 90_000,
+  }, async () => {
     const before = Array.from({ length: 5 }, (_, i) => streamMessage(`before outage ${i} #docker`));
     const during = Array.from({ length: 5 }, (_, i) => streamMessage(`during outage ${i} #docker`));
     const outage = gate();
-    api.streamScripts.push({ steps: [...before.map(frame), outage.opened, ...during.map(frame)], then: 'hang' });
+    api.streamScripts.push({ steps: [...before.map(frame), outage.opened, ...during.map(frame)], ending: 'hang' });
     const database = databaseName('outage');
     const { app, lines } = await start(database, {});
     await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 5, 'the first posts stored');
@@ -54,14 +72,22 @@ describe('database outage', () => {
     await db.pause();
     outage.open();
     await waitFor(async () => (await metric(app, 'streamer_batch_failures_total')) >= 1, 'a failed batch', 60_000);
-    await waitFor(async () => (await metric(app, 'streamer_tweets_received_total')) === 10, 'the posts sent during the outage');
-    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: false, source: true, writes: false } });
+    await waitFor(
+      async () => (await metric(app, 'streamer_tweets_received_total')) === 10,
+      'the posts sent during the outage',
+    );
+    expect(await readyz(app)).toEqual({
+      status: 503,
+      body: { status: 'unavailable', database: false, source: true, writes: false },
+    });
 
     await db.restart();
     await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 10, 'all posts stored', 60_000);
     expect(await count(database)).toBe(10);
     expect(await metric(app, 'streamer_tweets_dropped_total')).toBe(0);
-    expect(lines().filter((line) => line.msg === 'database writes fail; holding the posts and retrying')).toMatchObject([{ level: 40 }]);
+    expect(lines().filter((line) => line.msg === 'database writes fail; holding the posts and retrying')).toMatchObject(
+      [{ level: 40 }],
+    );
     expect(lines().some((line) => line.msg === 'database writes succeed again')).toBe(true);
     expect((await readyz(app)).status).toBe(200);
   });
@@ -72,7 +98,7 @@ describe('database outage', () => {
     const outage = gate();
     const recovered = gate();
     const steps: StreamStep[] = [outage.opened, ...posts.map(frame), recovered.opened, frame(last)];
-    api.streamScripts.push({ steps, then: 'hang' });
+    api.streamScripts.push({ steps, ending: 'hang' });
     const database = databaseName('drops');
     const { app, lines } = await start(database, { QUEUE_CAPACITY: '3', BATCH_SIZE: '3' });
     await waitFor(() => api.streamConnections === 1, 'the stream connection');
@@ -82,15 +108,24 @@ describe('database outage', () => {
     await waitFor(async () => (await metric(app, 'streamer_tweets_received_total')) === 12, 'the flood received');
     const dropped = await metric(app, 'streamer_tweets_dropped_total');
     expect(dropped).toBeGreaterThan(0);
-    expect(lines().filter((line) => line.msg === 'queue full: dropping live stream posts until the database catches up')).toMatchObject([
-      { level: 50 },
-    ]);
+    expect(
+      lines().filter((line) => line.msg === 'queue full: dropping live stream posts until the database catches up'),
+    ).toMatchObject([{ level: 50 }]);
 
     await db.restart();
-    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 12 - dropped, 'the kept posts stored', 60_000);
+    await waitFor(
+      async () => (await metric(app, 'streamer_tweets_stored_total')) === 12 - dropped,
+      'the kept posts stored',
+      60_000,
+    );
     recovered.open();
-    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 13 - dropped, 'the next post stored');
+    await waitFor(
+      async () => (await metric(app, 'streamer_tweets_stored_total')) === 13 - dropped,
+      'the next post stored',
+    );
     expect(await count(database)).toBe(13 - dropped);
-    expect(lines().find((line) => line.msg === 'queue has room again; stream posts were dropped meanwhile')).toMatchObject({ dropped });
+    expect(
+      lines().find((line) => line.msg === 'queue has room again; stream posts were dropped meanwhile'),
+    ).toMatchObject({ dropped });
   });
 });

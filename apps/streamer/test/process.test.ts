@@ -35,7 +35,7 @@ describe('SIGTERM', () => {
   it('stops the source, flushes every queued post and exits 0', async () => {
     const api = await FakeXApi.start(SECRET);
     const posts = Array.from({ length: 50 }, (_, i) => streamMessage(`queued ${i} #docker`));
-    api.streamScripts.push({ steps: posts.map(frame), then: 'hang' });
+    api.streamScripts.push({ steps: posts.map(frame), ending: 'hang' });
     const server = runServer({
       MONGO_URL: url,
       MONGO_DB: database,
@@ -58,7 +58,11 @@ describe('SIGTERM', () => {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
       expect(await count()).toBe(50);
-      const logs = server.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+      const logs = server
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string });
       expect(logs.map((line) => line.msg)).toContain('queue flushed');
       expect(server.stdout() + server.stderr()).not.toContain(SECRET);
     } finally {

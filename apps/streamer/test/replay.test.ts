@@ -35,7 +35,10 @@ describe('replay', () => {
 
     const database = newDatabase();
     const { logger } = captureLogger();
-    const app = await startApp(testConfig(url, database, { REPLAY_RATE: '0', QUEUE_CAPACITY: '50', BATCH_SIZE: '40' }), { logger });
+    const app = await startApp(
+      testConfig(url, database, { REPLAY_RATE: '0', QUEUE_CAPACITY: '50', BATCH_SIZE: '40' }),
+      { logger },
+    );
     await app.sourceDone;
     expect(await app.stop(10_000)).toBe(0);
 
@@ -57,7 +60,10 @@ describe('replay', () => {
     const dir = await mkdtemp(join(tmpdir(), 'replay-'));
     const file = join(dir, 'mixed.jsonl');
     const good = [streamMessage('first #docker'), streamMessage('second #docker')];
-    await writeFile(file, [JSON.stringify(good[0]), '{"data": {"id": "1"', '', '{"unexpected": true}', JSON.stringify(good[1])].join('\n'));
+    await writeFile(
+      file,
+      [JSON.stringify(good[0]), '{"data": {"id": "1"', '', '{"unexpected": true}', JSON.stringify(good[1])].join('\n'),
+    );
 
     const database = newDatabase();
     const { logger, lines } = captureLogger();
@@ -74,7 +80,10 @@ describe('replay', () => {
 
       expect((await fetch(`${base}/livez`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok', database: true, source: true, writes: true }]);
+      expect([ready.status, await ready.json()]).toEqual([
+        200,
+        { status: 'ok', database: true, source: true, writes: true },
+      ]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('streamer_tweets_stored_total 2');
       expect(metrics).toContain('streamer_queue_depth 0');

@@ -19,7 +19,9 @@ afterAll(async () => {
 
 const INTERVAL_MS = 45_000;
 const posts = (from: number, to: number): Post[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => streamMessage(`search hit ${from + i} #docker`, String(1_996_000_000_000_000_000n + BigInt(from + i))));
+  Array.from({ length: to - from + 1 }, (_, i) =>
+    streamMessage(`search hit ${from + i} #docker`, String(1_996_000_000_000_000_000n + BigInt(from + i))),
+  );
 const id = (n: number) => String(1_996_000_000_000_000_000n + BigInt(n));
 
 it('pages with next_token under one since_id, moves since_id to the newest post, and respects rate limits', async () => {
@@ -75,7 +77,9 @@ it('pages with next_token under one since_id, moves since_id to the newest post,
   await nextPoll();
   await waitFor(() => polls.length > 0 && fake.searchTooManyRequests === 1, 'the 429 and the retry');
 
-  const requests = fake.requestsTo('/2/tweets/search/recent').map(({ query }) => [query.get('since_id'), query.get('next_token')]);
+  const requests = fake
+    .requestsTo('/2/tweets/search/recent')
+    .map(({ query }) => [query.get('since_id'), query.get('next_token')]);
   expect(requests).toEqual([
     [null, null],
     [id(25), null],
@@ -105,7 +109,12 @@ const oncePerRun = (ms: number, signal?: AbortSignal) =>
 async function startSearching(fake: FakeXApi, db: string) {
   const capture = captureLogger();
   const running = await startApp(
-    testConfig(url, db, { STREAMER_SOURCE: 'search', X_BEARER_TOKEN: fake.token, X_API_BASE_URL: fake.baseUrl, BATCH_MAX_WAIT_MS: '20' }),
+    testConfig(url, db, {
+      STREAMER_SOURCE: 'search',
+      X_BEARER_TOKEN: fake.token,
+      X_API_BASE_URL: fake.baseUrl,
+      BATCH_MAX_WAIT_MS: '20',
+    }),
     { logger: capture.logger, sleep: oncePerRun },
   );
   app = running;
@@ -117,7 +126,10 @@ it('resumes after a restart from the newest stored post: nothing published meanw
   const db = `${database}_restart`;
   api.searchPosts.push(...posts(101, 110));
   const first = await startSearching(api, db);
-  await waitFor(async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10, 'the newest page stored');
+  await waitFor(
+    async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10,
+    'the newest page stored',
+  );
   await first.running.stop(5_000);
 
   // 25 posts while the streamer was down: more than one page.
@@ -127,7 +139,9 @@ it('resumes after a restart from the newest stored post: nothing published meanw
   await second.running.stop(5_000);
   app = undefined;
 
-  const requests = api.requestsTo('/2/tweets/search/recent').map(({ query }) => [query.get('since_id'), query.get('next_token')]);
+  const requests = api
+    .requestsTo('/2/tweets/search/recent')
+    .map(({ query }) => [query.get('since_id'), query.get('next_token')]);
   expect(requests).toEqual([
     [null, null],
     [id(110), null],
@@ -153,7 +167,12 @@ it('skips and counts a post that does not fit, and stores the rest of its page',
   await waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === 4, 'the other posts stored');
   expect(lines().find((line) => line.msg === 'malformed message skipped')?.excerpt).toContain(id(203));
   await withMongo(url, async (client) => {
-    expect((await client.db(db).collection('tweets').distinct('_id')).sort()).toEqual([id(201), id(202), id(204), id(205)]);
+    expect((await client.db(db).collection('tweets').distinct('_id')).sort()).toEqual([
+      id(201),
+      id(202),
+      id(204),
+      id(205),
+    ]);
     await client.db(db).dropDatabase();
   });
 });

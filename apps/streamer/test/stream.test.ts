@@ -11,7 +11,16 @@ import {
   TOO_MANY_CONNECTIONS,
   type StreamScript,
 } from '@kubeonazure/fake-x-api';
-import { captureLogger, databaseName, metric, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import {
+  captureLogger,
+  databaseName,
+  metric,
+  recordingSleep,
+  streamMessage,
+  testConfig,
+  waitFor,
+  withMongo,
+} from './helpers.js';
 
 const url = testMongoUrl();
 const databases: string[] = [];
@@ -52,7 +61,8 @@ async function startStreaming(env: Record<string, string> = {}) {
       const docs = await client.db(database).collection('tweets').find().sort({ _id: 1 }).toArray();
       return docs.map((doc) => doc.text as string);
     });
-  const stored = (n: number) => waitFor(async () => (await metric(started, 'streamer_tweets_stored_total')) >= n, `${n} stored`);
+  const stored = (n: number) =>
+    waitFor(async () => (await metric(started, 'streamer_tweets_stored_total')) >= n, `${n} stored`);
   return { app: started, database, lines, delays: clock.delays, storedTexts, stored };
 }
 
@@ -72,7 +82,11 @@ describe('stream rules', () => {
       { delete: { ids: ['2'] } },
       { add: [{ value: 'kubernetes', tag: 'kubernetes' }] },
     ]);
-    expect(lines().find((line) => line.msg === 'stream rules synced')).toMatchObject({ added: ['kubernetes'], deleted: ['moby'], kept: 1 });
+    expect(lines().find((line) => line.msg === 'stream rules synced')).toMatchObject({
+      added: ['kubernetes'],
+      deleted: ['moby'],
+      kept: 1,
+    });
 
     const [connect] = api.requestsTo('/2/tweets/search/stream');
     expect(Object.fromEntries(connect?.query ?? [])).toEqual({
@@ -92,13 +106,26 @@ describe('stream wire format', () => {
     // Cut inside the four bytes of the whale emoji.
     const cut = splitBytes.indexOf(Buffer.from('🐳')) + 2;
     api.streamScripts.push({
-      steps: [KEEP_ALIVE, frame(whole), KEEP_ALIVE, splitBytes.subarray(0, cut), splitBytes.subarray(cut), 'this is not json\r\n', KEEP_ALIVE, frame(after)],
-      then: 'hang',
+      steps: [
+        KEEP_ALIVE,
+        frame(whole),
+        KEEP_ALIVE,
+        splitBytes.subarray(0, cut),
+        splitBytes.subarray(cut),
+        'this is not json\r\n',
+        KEEP_ALIVE,
+        frame(after),
+      ],
+      ending: 'hang',
     });
     const { app, storedTexts, stored, lines } = await startStreaming();
     await stored(3);
 
-    expect((await storedTexts()).sort()).toEqual(['after #docker', 'before #docker', 'whale 🐳 split across chunks #docker']);
+    expect((await storedTexts()).sort()).toEqual([
+      'after #docker',
+      'before #docker',
+      'whale 🐳 split across chunks #docker',
+    ]);
     expect(await metric(app, 'streamer_messages_malformed_total')).toBe(1);
     expect(await metric(app, 'streamer_tweets_received_total')).toBe(3);
     expect(lines().find((line) => line.msg === 'malformed message skipped')?.reason).toContain('not valid JSON');
@@ -109,11 +136,16 @@ describe('stream wire format', () => {
     const cFrame = frame(c!);
     api.streamScripts.push(
       // The connection drops in the middle of c.
-      { steps: [frame(a!), frame(b!), cFrame.slice(0, 40)], then: 'reset' },
-      { steps: [frame(b!), cFrame, frame(d!)], then: 'hang' },
+      { steps: [frame(a!), frame(b!), cFrame.slice(0, 40)], ending: 'reset' },
+      { steps: [frame(b!), cFrame, frame(d!)], ending: 'hang' },
     );
     const { app, storedTexts } = await startStreaming();
-    await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) + (await metric(app, 'streamer_tweets_duplicates_total')) >= 5, 'all deliveries written');
+    await waitFor(
+      async () =>
+        (await metric(app, 'streamer_tweets_stored_total')) + (await metric(app, 'streamer_tweets_duplicates_total')) >=
+        5,
+      'all deliveries written',
+    );
 
     expect(await storedTexts()).toEqual(['post a #docker', 'post b #docker', 'post c #docker', 'post d #docker']);
     expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(1);
@@ -126,8 +158,8 @@ describe('operational disconnect', () => {
   it('stores what X wrote on the connection after the notice, then reconnects', async () => {
     const [before, after] = ['before', 'after'].map((name) => streamMessage(`${name} the notice #docker`));
     api.streamScripts.push(
-      { steps: [frame(before!), OPERATIONAL_DISCONNECT, frame(after!)], then: 'end' },
-      { steps: [KEEP_ALIVE], then: 'hang' },
+      { steps: [frame(before!), OPERATIONAL_DISCONNECT, frame(after!)], ending: 'end' },
+      { steps: [KEEP_ALIVE], ending: 'hang' },
     );
     const { app: running, storedTexts } = await startStreaming();
     await waitFor(() => api.streamConnections === 2, 'the reconnect');
@@ -150,15 +182,21 @@ describe('gap fill', () => {
       api.searchPosts.push(a!, b!, c!, d!, e!);
     })();
     api.streamScripts.push(
-      { steps: [frame(a!), frame(b!), published], then: 'reset' },
-      { steps: [frame(e!)], then: 'hang' },
+      { steps: [frame(a!), frame(b!), published], ending: 'reset' },
+      { steps: [frame(e!)], ending: 'hang' },
     );
     const { app: running, storedTexts } = await startStreaming({ TRACK: 'docker,docker compose' });
     await waitFor(() => searchRequests().length === 2, 'the gap fill after the reconnect');
     await running.stop(5_000);
     app = undefined;
 
-    expect(await storedTexts()).toEqual(['gap a #docker', 'gap b #docker', 'gap c #docker', 'gap d #docker', 'gap e #docker']);
+    expect(await storedTexts()).toEqual([
+      'gap a #docker',
+      'gap b #docker',
+      'gap c #docker',
+      'gap d #docker',
+      'gap e #docker',
+    ]);
     const [atStart, afterReconnect] = searchRequests();
     expect(atStart?.query.get('since_id')).toBeNull();
     expect(afterReconnect?.query.get('since_id')).toBe(b!.data.id);
@@ -173,7 +211,7 @@ describe('gap fill', () => {
     const gap = [1, 2, 3, 4, 5].map((n) => streamMessage(`missed ${n} #docker`));
     api.searchPosts.push(stored, ...gap);
     api.searchPageSize = 2;
-    api.streamScripts.push({ steps: [KEEP_ALIVE], then: 'hang' });
+    api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
     const database = databaseName('stream');
     databases.push(database);
     await withMongo(url, async (client) => {
@@ -182,11 +220,19 @@ describe('gap fill', () => {
     });
     const { logger, lines } = captureLogger();
     app = await startApp(
-      testConfig(url, database, { X_BEARER_TOKEN: api.token, X_API_BASE_URL: api.baseUrl, BATCH_MAX_WAIT_MS: '20', GAP_FILL_MAX_POSTS: '3' }),
+      testConfig(url, database, {
+        X_BEARER_TOKEN: api.token,
+        X_API_BASE_URL: api.baseUrl,
+        BATCH_MAX_WAIT_MS: '20',
+        GAP_FILL_MAX_POSTS: '3',
+      }),
       { logger, sleep: recordingSleep().sleep },
     );
     const running = app;
-    await waitFor(async () => (await metric(running, 'streamer_gap_fills_total', { result: 'truncated' })) === 1, 'the gap fill');
+    await waitFor(
+      async () => (await metric(running, 'streamer_gap_fills_total', { result: 'truncated' })) === 1,
+      'the gap fill',
+    );
     await running.stop(5_000);
     app = undefined;
 
@@ -195,9 +241,16 @@ describe('gap fill', () => {
       [stored.data.id, 'page-2'],
     ]);
     const texts = await withMongo(url, (client) => client.db(database).collection('tweets').distinct('text'));
-    expect(texts.sort()).toEqual(['missed 3 #docker', 'missed 4 #docker', 'missed 5 #docker', 'stored before the start #docker']);
+    expect(texts.sort()).toEqual([
+      'missed 3 #docker',
+      'missed 4 #docker',
+      'missed 5 #docker',
+      'stored before the start #docker',
+    ]);
     expect(await metric(running, 'streamer_gap_fill_posts_total')).toBe(3);
-    expect(lines().find((line) => line.msg === 'gap fill stopped at GAP_FILL_MAX_POSTS; older posts of the gap are lost')).toMatchObject({
+    expect(
+      lines().find((line) => line.msg === 'gap fill stopped at GAP_FILL_MAX_POSTS; older posts of the gap are lost'),
+    ).toMatchObject({
       level: 40,
       sinceId: stored.data.id,
       posts: 3,
@@ -210,8 +263,13 @@ describe('gap fill', () => {
     api.searchPosts.push(missed, streamed);
     // The fill at start meets an exhausted rate-limit window (429).
     api.searchRemaining = 0;
-    const windowReset = waitFor(() => api.searchTooManyRequests === 1, 'the 429').then(() => (api.searchRemaining = 450));
-    api.streamScripts.push({ steps: [windowReset, frame(streamed)], then: 'reset' }, { steps: [KEEP_ALIVE], then: 'hang' });
+    const windowReset = waitFor(() => api.searchTooManyRequests === 1, 'the 429').then(
+      () => (api.searchRemaining = 450),
+    );
+    api.streamScripts.push(
+      { steps: [windowReset, frame(streamed)], ending: 'reset' },
+      { steps: [KEEP_ALIVE], ending: 'hang' },
+    );
     const { app: running, storedTexts } = await startStreaming();
     await waitFor(() => searchRequests().length === 2, 'the gap fill after the reconnect');
     await running.stop(5_000);
@@ -223,7 +281,7 @@ describe('gap fill', () => {
   });
 
   it('asks X for backfill_minutes when configured', async () => {
-    api.streamScripts.push({ steps: [KEEP_ALIVE], then: 'hang' });
+    api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
     await startStreaming({ STREAM_BACKFILL_MINUTES: '2' });
     await waitFor(() => api.streamConnections === 1, 'the stream connection');
     expect(api.requestsTo('/2/tweets/search/stream')[0]?.query.get('backfill_minutes')).toBe('2');
@@ -233,17 +291,17 @@ describe('gap fill', () => {
 describe('stream reconnects', () => {
   it('follows the reconnect policy for every kind of disconnect', async () => {
     const scripts: StreamScript[] = [
-      { steps: [frame(streamMessage('one #docker'))], then: 'reset' }, // healthy, then a network drop: at once
+      { steps: [frame(streamMessage('one #docker'))], ending: 'reset' }, // healthy, then a network drop: at once
       { refuse: true }, // the reconnect fails at the TCP level: +250 ms
       SERVICE_UNAVAILABLE, // HTTP error: 5 s
       SERVICE_UNAVAILABLE, // again: 10 s
       TOO_MANY_CONNECTIONS, // 429: 60 s
       TOO_MANY_CONNECTIONS, // again: 120 s
-      { steps: [frame(streamMessage('two #docker')), OPERATIONAL_DISCONNECT], then: 'hang' }, // data, then X says goodbye: at once
-      { steps: [KEEP_ALIVE], then: 'hang' }, // a keep-alive, then silence past the stall timeout: at once
-      { steps: [], then: 'end' }, // accepted, then closed without a byte: +250 ms
+      { steps: [frame(streamMessage('two #docker')), OPERATIONAL_DISCONNECT], ending: 'hang' }, // data, then X says goodbye: at once
+      { steps: [KEEP_ALIVE], ending: 'hang' }, // a keep-alive, then silence past the stall timeout: at once
+      { steps: [], ending: 'end' }, // accepted, then closed without a byte: +250 ms
       { silent: true }, // no response headers within the stall timeout: +250 ms more
-      { steps: [KEEP_ALIVE], then: 'hang' },
+      { steps: [KEEP_ALIVE], ending: 'hang' },
     ];
     api.streamScripts.push(...scripts);
     const { app, delays, lines } = await startStreaming({ STREAM_STALL_TIMEOUT_MS: '500' });
@@ -258,7 +316,11 @@ describe('stream reconnects', () => {
     expect(await reconnects('stall')).toBeGreaterThanOrEqual(2);
     expect(await metric(app, 'streamer_tweets_stored_total')).toBe(2);
     expect(lines().filter((line) => line.msg === 'X sent an error message in the stream')).toHaveLength(1);
-    expect(lines().filter((line) => line.msg === 'stream disconnected; reconnecting').slice(0, 3)).toMatchObject([
+    expect(
+      lines()
+        .filter((line) => line.msg === 'stream disconnected; reconnecting')
+        .slice(0, 3),
+    ).toMatchObject([
       { reason: 'network', delayMs: 0 },
       { reason: 'network', delayMs: 250 },
       { reason: 'http', delayMs: 5_000 },

@@ -3,7 +3,17 @@ import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { COSMOS_ERRORS, startCosmosProxy, type CosmosProxy, type ServerError } from '@kubeonazure/tweet-model/testing';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
-import { captureLogger, databaseName, metric, readyz, recordingSleep, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import {
+  captureLogger,
+  databaseName,
+  metric,
+  readyz,
+  recordingSleep,
+  streamMessage,
+  testConfig,
+  waitFor,
+  withMongo,
+} from './helpers.js';
 
 // The streamer writes to the real database through a wire-protocol proxy that answers with the
 // errors Cosmos DB gives (a read-only key, a full storage quota, a timeout, a refused document).
@@ -36,7 +46,7 @@ afterEach(async () => {
 async function start(posts: ReturnType<typeof streamMessage>[]) {
   const database = databaseName('writes');
   databases.push(database);
-  api.streamScripts.push({ steps: posts.map(frame), then: 'hang' });
+  api.streamScripts.push({ steps: posts.map(frame), ending: 'hang' });
   const capture = captureLogger();
   const config = testConfig(proxy.url, database, {
     X_BEARER_TOKEN: api.token,
@@ -47,8 +57,10 @@ async function start(posts: ReturnType<typeof streamMessage>[]) {
   });
   app = await startApp(config, { logger: capture.logger, sleep: recordingSleep().sleep });
   const running = app;
-  const stored = (n: number) => waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === n, `${n} stored`);
-  const ids = () => withMongo(url, async (client) => (await client.db(database).collection('tweets').distinct('_id')).sort());
+  const stored = (n: number) =>
+    waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === n, `${n} stored`);
+  const ids = () =>
+    withMongo(url, async (client) => (await client.db(database).collection('tweets').distinct('_id')).sort());
   return { app: running, lines: capture.lines, stored, ids };
 }
 
@@ -58,25 +70,40 @@ describe('permanent write errors', () => {
   it.each<[string, ServerError, RegExp]>([
     ['a read-only key', COSMOS_ERRORS.readOnlyKey, /not authorized to write/],
     ['a full storage quota', COSMOS_ERRORS.storageQuota, /storage quota exceeded/],
-  ])('%s: logged once at error, /readyz 503 and counted while writes fail; stored once they work', async (_, error, cause) => {
-    proxy.rejectNext('insert', Infinity, error);
-    const four = posts(4);
-    const { app, lines, stored, ids } = await start(four);
-    await waitFor(async () => (await metric(app, 'streamer_batch_failures_total', { kind: 'permanent' })) >= 3, 'three failed attempts');
+  ])(
+    '%s: logged once at error, /readyz 503 and counted while writes fail; stored once they work',
+    async (_, error, cause) => {
+      proxy.rejectNext('insert', Infinity, error);
+      const four = posts(4);
+      const { app, lines, stored, ids } = await start(four);
+      await waitFor(
+        async () => (await metric(app, 'streamer_batch_failures_total', { kind: 'permanent' })) >= 3,
+        'three failed attempts',
+      );
 
-    expect(await readyz(app)).toEqual({ status: 503, body: { status: 'unavailable', database: true, source: true, writes: false } });
-    const failures = lines().filter((line) => String(line.msg).startsWith('database writes fail'));
-    expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ level: 50, kind: 'permanent', code: 13, reason: expect.stringContaining(error.errmsg), holding: 4 });
-    expect(failures[0]?.cause).toMatch(cause);
+      expect(await readyz(app)).toEqual({
+        status: 503,
+        body: { status: 'unavailable', database: true, source: true, writes: false },
+      });
+      const failures = lines().filter((line) => String(line.msg).startsWith('database writes fail'));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({
+        level: 50,
+        kind: 'permanent',
+        code: 13,
+        reason: expect.stringContaining(error.errmsg),
+        holding: 4,
+      });
+      expect(failures[0]?.cause).toMatch(cause);
 
-    proxy.rejectNext('insert', 0);
-    await stored(4);
-    expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
-    expect((await readyz(app)).status).toBe(200);
-    expect(lines().find((line) => line.msg === 'database writes succeed again')).toMatchObject({ level: 30 });
-    expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(0);
-  });
+      proxy.rejectNext('insert', 0);
+      await stored(4);
+      expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
+      expect((await readyz(app)).status).toBe(200);
+      expect(lines().find((line) => line.msg === 'database writes succeed again')).toMatchObject({ level: 30 });
+      expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(0);
+    },
+  );
 });
 
 describe('partly failed bulk inserts', () => {
@@ -95,7 +122,13 @@ describe('partly failed bulk inserts', () => {
     expect(await metric(app, 'streamer_tweets_duplicates_total')).toBe(0);
     expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(1);
     expect(lines().filter((line) => String(line.msg).startsWith('database writes'))).toMatchObject([
-      { msg: 'database writes fail; holding the posts and retrying', level: 40, code: 50, holding: 2, reason: COSMOS_ERRORS.timeLimit.errmsg },
+      {
+        msg: 'database writes fail; holding the posts and retrying',
+        level: 40,
+        code: 50,
+        holding: 2,
+        reason: COSMOS_ERRORS.timeLimit.errmsg,
+      },
       { msg: 'database writes succeed again', attempts: 2 },
     ]);
   });
@@ -106,7 +139,12 @@ describe('partly failed bulk inserts', () => {
     const { app, lines, stored, ids } = await start(eight);
     await stored(7);
 
-    expect(await ids()).toEqual(eight.slice(1).map((post) => post.data.id).sort());
+    expect(await ids()).toEqual(
+      eight
+        .slice(1)
+        .map((post) => post.data.id)
+        .sort(),
+    );
     expect(await metric(app, 'streamer_tweets_rejected_total')).toBe(1);
     expect(lines().find((line) => line.msg === 'the database refused posts; they are skipped')).toMatchObject({
       level: 50,

@@ -39,7 +39,9 @@ export async function ensureFerretDbBinary(): Promise<string> {
   } catch (error) {
     const err = error as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === 'ENOENT') {
-      throw new Error('No database available: set MONGO_URL, start a Docker engine, or install Go >= 1.24 to build FerretDB');
+      throw new Error(
+        'No database available: set MONGO_URL, start a Docker engine, or install Go >= 1.24 to build FerretDB',
+      );
     }
     throw new Error(`building FerretDB failed: ${err.stderr?.trim().split('\n').slice(-5).join(' | ') ?? err.message}`);
   }
@@ -55,11 +57,9 @@ export async function startFerretDb(): Promise<DevDatabase> {
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const proc = spawn(
-      binary,
-      ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-url', `file:${dataDir}/`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const proc = spawn(binary, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-url', `file:${dataDir}/`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);

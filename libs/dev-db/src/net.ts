@@ -24,7 +24,8 @@ export async function waitUntilReachable(url: string, timeoutMs = 60_000): Promi
       await client.db('admin').command({ ping: 1 });
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`database did not become reachable within ${timeoutMs} ms`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`database did not become reachable within ${timeoutMs} ms`, { cause: error });
       await sleep(100);
     } finally {
       await client.close();

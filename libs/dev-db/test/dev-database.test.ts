@@ -26,7 +26,12 @@ describe('a private database', () => {
   it('keeps its url and data across pause and restart', async () => {
     database = await startDevDatabase({ preferEnv: false });
     expect(database.kind).not.toBe('external');
-    await withClient(database.url, (client) => client.db('devdb').collection('things').insertOne({ _id: 'kept' } as never));
+    await withClient(database.url, (client) =>
+      client
+        .db('devdb')
+        .collection('things')
+        .insertOne({ _id: 'kept' } as never),
+    );
 
     await database.pause();
     await expect(withClient(database.url, (client) => client.db('admin').command({ ping: 1 }))).rejects.toThrow();

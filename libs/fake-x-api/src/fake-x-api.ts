@@ -17,7 +17,7 @@ export type StreamScript =
   /** Answer the connect request with an HTTP error (e.g. 429 TooManyConnections, 503). */
   | { status: number; body: object }
   /** Accept, play the steps, then end the response, reset the socket, or keep it open silently. */
-  | { steps: StreamStep[]; then: 'end' | 'reset' | 'hang' }
+  | { steps: StreamStep[]; ending: 'end' | 'reset' | 'hang' }
   /** Reset the socket before any response: a network error. */
   | { refuse: true }
   /** Accept the request but never answer it. */
@@ -171,8 +171,8 @@ export class FakeXApi {
       }
       if (response.destroyed) return;
     }
-    if (script.then === 'end') response.end();
-    if (script.then === 'reset') request.socket.resetAndDestroy();
+    if (script.ending === 'end') response.end();
+    if (script.ending === 'reset') request.socket.resetAndDestroy();
   }
 
   private listRules(response: ServerResponse): void {

@@ -8,6 +8,7 @@ const shutdown = onShutdown({ graceMs: Number(process.env.GRACE_MS ?? 5000), log
   await delay(closeMs);
   log.info('closed');
 });
-if (process.env.FAIL_AFTER_MS) setTimeout(() => shutdown.fail(new Error('source failed')), Number(process.env.FAIL_AFTER_MS));
+if (process.env.FAIL_AFTER_MS)
+  setTimeout(() => shutdown.fail(new Error('source failed')), Number(process.env.FAIL_AFTER_MS));
 setInterval(() => undefined, 1000);
 log.info('ready');

@@ -7,7 +7,10 @@ const fixture = fileURLToPath(new URL('./fixture-service.ts', import.meta.url));
 
 /** Runs the fixture on the built kit (plain node, as in production) and collects its log lines. */
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [fixture], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fixture], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const lines = () =>

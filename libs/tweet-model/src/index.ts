@@ -9,7 +9,13 @@ export {
   type PublicTweet,
   type TweetDocument,
 } from './tweet.js';
-export { mapXMessage, mapXSearchPage, type MappedMessage, type RejectedPost, type XApiProblem } from './map-x-message.js';
+export {
+  mapXMessage,
+  mapXSearchPage,
+  type MappedMessage,
+  type RejectedPost,
+  type XApiProblem,
+} from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';

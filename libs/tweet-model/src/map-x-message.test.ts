@@ -18,7 +18,14 @@ function post(overrides: Record<string, unknown> = {}) {
     created_at: '2026-11-23T22:10:05.123Z',
     author_id: author.id,
     lang: 'en',
-    public_metrics: { retweet_count: 3, reply_count: 1, like_count: 10, quote_count: 0, bookmark_count: 2, impression_count: 500 },
+    public_metrics: {
+      retweet_count: 3,
+      reply_count: 1,
+      like_count: 10,
+      quote_count: 0,
+      bookmark_count: 2,
+      impression_count: 500,
+    },
     entities: {
       hashtags: [{ start: 8, end: 19, tag: 'kubernetes' }],
       mentions: [{ start: 43, end: 49, username: 'Azure', id: '17000457' }],
@@ -77,7 +84,14 @@ describe('mapXMessage', () => {
         name: 'Developers',
         avatar_url: 'https://pbs.twimg.com/profile_images/1683325380441128960/yRsRRjGO.jpg',
         lang: 'en',
-        metrics: { retweet_count: 3, reply_count: 1, like_count: 10, quote_count: 0, bookmark_count: 2, impression_count: 500 },
+        metrics: {
+          retweet_count: 3,
+          reply_count: 1,
+          like_count: 10,
+          quote_count: 0,
+          bookmark_count: 2,
+          impression_count: 500,
+        },
         hashtags: [{ tag: 'kubernetes', start: 8, end: 19 }],
         mentions: [{ username: 'Azure', start: 43, end: 49 }],
         urls: [
@@ -168,7 +182,9 @@ describe('mapXMessage', () => {
   it('removes only a trailing _normal size suffix from the avatar', () => {
     const avatar = (profile_image_url: string) =>
       mapTweet(message({ includes: { users: [{ ...author, profile_image_url }] } })).avatar_url;
-    expect(avatar('https://pbs.twimg.com/profile_images/1/a_normal.png')).toBe('https://pbs.twimg.com/profile_images/1/a.png');
+    expect(avatar('https://pbs.twimg.com/profile_images/1/a_normal.png')).toBe(
+      'https://pbs.twimg.com/profile_images/1/a.png',
+    );
     expect(avatar('https://pbs.twimg.com/profile_images/1/a_normal')).toBe('https://pbs.twimg.com/profile_images/1/a');
     expect(avatar('https://pbs.twimg.com/profile_images/1/a_normalized.png')).toBe(
       'https://pbs.twimg.com/profile_images/1/a_normalized.png',
@@ -244,7 +260,10 @@ describe('mapXSearchPage', () => {
 
   it('rejects only the post that does not fit, naming its field, and maps the others', () => {
     const bad = post({ id: '1861234567890123457', created_at: 5 });
-    const { tweets, rejected } = mapXSearchPage({ data: [post(), bad], includes: { users: [author, { name: 'no id' }] } });
+    const { tweets, rejected } = mapXSearchPage({
+      data: [post(), bad],
+      includes: { users: [author, { name: 'no id' }] },
+    });
     expect(tweets.map((t) => [t._id, t.username])).toEqual([['1861234567890123456', 'XDevelopers']]);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.post).toBe(bad);

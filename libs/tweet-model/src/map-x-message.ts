@@ -9,7 +9,12 @@ const xEntities = z.looseObject({
   mentions: z.array(z.looseObject({ ...span, username: z.string() })).optional(),
   urls: z
     .array(
-      z.looseObject({ ...span, url: z.string(), expanded_url: z.string().optional(), display_url: z.string().optional() }),
+      z.looseObject({
+        ...span,
+        url: z.string(),
+        expanded_url: z.string().optional(),
+        display_url: z.string().optional(),
+      }),
     )
     .optional(),
 });
@@ -31,11 +36,17 @@ const xUser = z.looseObject({
   profile_image_url: z.string().optional(),
 });
 const xIncludes = z.looseObject({ users: z.array(xUser).optional() }).optional();
-const xProblem = z.looseObject({ title: z.string().optional(), detail: z.string().optional(), type: z.string().optional() });
+const xProblem = z.looseObject({
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  type: z.string().optional(),
+});
 const xStreamMessage = z.looseObject({
   data: xPost.optional(),
   includes: xIncludes,
-  matching_rules: z.array(z.looseObject({ id: z.union([z.string(), z.number()]), tag: z.string().optional() })).optional(),
+  matching_rules: z
+    .array(z.looseObject({ id: z.union([z.string(), z.number()]), tag: z.string().optional() }))
+    .optional(),
   errors: z.array(xProblem).optional(),
 });
 // Posts and users are checked one by one (mapXSearchPage), so one that does not fit costs only itself.
@@ -91,10 +102,12 @@ export function mapXSearchPage(
   ingestedAt: Date = new Date(),
 ): { tweets: TweetDocument[]; rejected: RejectedPost[] } {
   const parsed = parseWire(xSearchPage, page);
-  const users = usersById((parsed.includes?.users ?? []).flatMap((user) => {
-    const result = xUser.safeParse(user);
-    return result.success ? [result.data] : [];
-  }));
+  const users = usersById(
+    (parsed.includes?.users ?? []).flatMap((user) => {
+      const result = xUser.safeParse(user);
+      return result.success ? [result.data] : [];
+    }),
+  );
   const tweets: TweetDocument[] = [];
   const rejected: RejectedPost[] = [];
   for (const post of parsed.data ?? []) {

@@ -28,7 +28,10 @@ export class IncompleteInsertError extends Error {
     readonly unstored: UnstoredPost[],
     options: { cause: unknown },
   ) {
-    super(`${unstored.length} posts not stored (${inserted} inserted, ${duplicates} duplicates): ${unstored[0]?.error.message}`, options);
+    super(
+      `${unstored.length} posts not stored (${inserted} inserted, ${duplicates} duplicates): ${unstored[0]?.error.message}`,
+      options,
+    );
   }
 }
 
@@ -82,7 +85,10 @@ export class TweetRepository {
       throw new RangeError(`insertNew accepts at most ${MAX_INSERT_BATCH} tweets per call, got ${tweets.length}`);
     }
     if (tweets.length === 0) return { inserted: 0, duplicates: 0 };
-    let pending: UnstoredPost[] = tweets.map((tweet) => ({ tweet: validateTweet(tweet), error: { code: undefined, message: '' } }));
+    let pending: UnstoredPost[] = tweets.map((tweet) => ({
+      tweet: validateTweet(tweet),
+      error: { code: undefined, message: '' },
+    }));
     let inserted = 0;
     let duplicates = 0;
     // Set once a bulk result said which writes failed: from then on, part of the work is known done.
@@ -91,7 +97,12 @@ export class TweetRepository {
     try {
       await this.retry(async () => {
         try {
-          inserted += (await this.collection.insertMany(pending.map(({ tweet }) => tweet), { ordered: false })).insertedCount;
+          inserted += (
+            await this.collection.insertMany(
+              pending.map(({ tweet }) => tweet),
+              { ordered: false },
+            )
+          ).insertedCount;
           pending = [];
         } catch (error) {
           // No write errors: the command failed as a whole (and is retried whole when throttled).
@@ -149,7 +160,11 @@ export class TweetRepository {
   /** The id of the newest stored post (where a search resumes with `since_id`); null when none is stored. */
   async newestId(): Promise<string | null> {
     const [newest] = await this.retry(() =>
-      this.collection.find({}, { projection: { _id: 1 } }).sort(NEWEST_FIRST).limit(1).toArray(),
+      this.collection
+        .find({}, { projection: { _id: 1 } })
+        .sort(NEWEST_FIRST)
+        .limit(1)
+        .toArray(),
     );
     return newest?._id ?? null;
   }

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { throttleDelayMs, withThrottleRetry } from './throttle.js';
 
 // Cosmos DB for MongoDB's throttling answer, as the driver surfaces it.
-const throttled = (errmsg = 'Error=16500, RetryAfterMs=12, Details=\'Response status code does not indicate success: TooManyRequests (429)\'') =>
-  new MongoServerError({ code: 16500, codeName: 'RequestRateTooLarge', errmsg, ok: 0 });
+const throttled = (
+  errmsg = "Error=16500, RetryAfterMs=12, Details='Response status code does not indicate success: TooManyRequests (429)'",
+) => new MongoServerError({ code: 16500, codeName: 'RequestRateTooLarge', errmsg, ok: 0 });
 
 // What the driver throws when writes of an unordered bulk write fail; the driver's WriteError and
 // BulkWriteResult classes are not exported, and the policy reads only the codes and the message.
@@ -40,7 +41,9 @@ describe('throttleDelayMs', () => {
   });
 
   it('is null for anything else', () => {
-    expect(throttleDelayMs(new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key RetryAfterMs=5' }))).toBeNull();
+    expect(
+      throttleDelayMs(new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key RetryAfterMs=5' })),
+    ).toBeNull();
     expect(throttleDelayMs(new MongoNetworkError('connection reset'))).toBeNull();
     expect(throttleDelayMs(new Error('Error=16500, RetryAfterMs=5'))).toBeNull();
     expect(throttleDelayMs(undefined)).toBeNull();

@@ -66,7 +66,9 @@ async function servedBy(client: MongoClient): Promise<string[]> {
   const before = set.members.map((member) => member.commands('find').length);
   const { tweets } = await TweetRepository.fromClient(client, { database }).latest({ limit: 5 });
   expect(tweets.map((t) => t._id)).toEqual([tweet()._id]);
-  return set.members.filter((member, index) => member.commands('find').length > before[index]!).map((member) => member.tags.region!);
+  return set.members
+    .filter((member, index) => member.commands('find').length > before[index]!)
+    .map((member) => member.tags.region!);
 }
 
 describe.each(REGIONS.map((region) => [region.displayName, region] as const))('a reader in %s', (displayName) => {

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connect, encodeCursor, InvalidCursorError, mapXMessage, TweetRepository, type TweetDocument } from '../src/index.js';
+import {
+  connect,
+  encodeCursor,
+  InvalidCursorError,
+  mapXMessage,
+  TweetRepository,
+  type TweetDocument,
+} from '../src/index.js';
 import { tweet } from '../src/testing/tweets.js';
 
 const database = `test_repository_${randomBytes(4).toString('hex')}`;
@@ -19,7 +26,11 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await client.db(database).collection('tweets').drop().catch(() => undefined);
+  await client
+    .db(database)
+    .collection('tweets')
+    .drop()
+    .catch(() => undefined);
   repository = TweetRepository.fromClient(client, { database });
   await repository.ensureIndexes();
 });
@@ -40,7 +51,10 @@ describe('ensureIndexes', () => {
 describe('insertNew', () => {
   it('stores a post once and keeps the first copy, with its ingested_at, when it is ingested again', async () => {
     const first = tweet({ ingested_at: new Date('2026-11-24T01:00:00Z') });
-    const again = tweet({ ingested_at: new Date('2026-11-24T02:00:00Z'), metrics: { ...first.metrics, like_count: 7 } });
+    const again = tweet({
+      ingested_at: new Date('2026-11-24T02:00:00Z'),
+      metrics: { ...first.metrics, like_count: 7 },
+    });
     expect(await repository.insertNew([first])).toEqual({ inserted: 1, duplicates: 0 });
     expect(await repository.insertNew([again])).toEqual({ inserted: 0, duplicates: 1 });
     expect(await storedCount()).toBe(1);
@@ -83,7 +97,9 @@ describe('insertNew', () => {
 describe('latest', () => {
   // 25 posts on 3 timestamps: ties that only the _id order can break.
   const times = [new Date('2026-11-23T10:00:00Z'), new Date('2026-11-23T11:00:00Z'), new Date('2026-11-23T12:00:00Z')];
-  const many = Array.from({ length: 25 }, (_, i) => tweet({ _id: String(1861234567890123000 + i * 7919), created_at: times[i % 3] }));
+  const many = Array.from({ length: 25 }, (_, i) =>
+    tweet({ _id: String(1861234567890123000 + i * 7919), created_at: times[i % 3] }),
+  );
   const newestFirst = [...many].sort(
     (a, b) => b.created_at.getTime() - a.created_at.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0),
   );
@@ -153,7 +169,16 @@ describe('mapped posts round-trip through the database unchanged', () => {
   const at = new Date('2026-11-24T01:00:00.000Z');
   const post = (id: string, fields: Record<string, unknown>) => ({
     data: { id, text: 'x', created_at: '2026-11-23T22:10:05.123Z', author_id: '2244994945', ...fields },
-    includes: { users: [{ id: '2244994945', username: 'XDevelopers', name: 'مطور 👩‍💻', profile_image_url: 'https://pbs.twimg.com/p/a_normal.jpg' }] },
+    includes: {
+      users: [
+        {
+          id: '2244994945',
+          username: 'XDevelopers',
+          name: 'مطور 👩‍💻',
+          profile_image_url: 'https://pbs.twimg.com/p/a_normal.jpg',
+        },
+      ],
+    },
     matching_rules: [{ id: '1', tag: 'docker' }],
   });
   const messages = [

@@ -4,7 +4,12 @@ import { MongoServerError, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, IncompleteInsertError, TweetRepository } from '../src/index.js';
 import { tweet } from '../src/testing/tweets.js';
-import { COSMOS_ERRORS, startCosmosProxy, THROTTLE_RETRY_AFTER_MS, type CosmosProxy } from '../src/testing/cosmos-proxy.js';
+import {
+  COSMOS_ERRORS,
+  startCosmosProxy,
+  THROTTLE_RETRY_AFTER_MS,
+  type CosmosProxy,
+} from '../src/testing/cosmos-proxy.js';
 
 // The repository against the real database behind a proxy that throttles like Cosmos DB (code 16500).
 const database = `test_throttling_${randomBytes(4).toString('hex')}`;
@@ -25,7 +30,11 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await client.db(database).collection('tweets').drop().catch(() => undefined);
+  await client
+    .db(database)
+    .collection('tweets')
+    .drop()
+    .catch(() => undefined);
   waits = [];
   const sleep = async (ms: number) => void waits.push(ms);
   repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep });

@@ -31,9 +31,13 @@ const dependencies: Dependency[] = Object.entries(graph.graph.dependencies).flat
 );
 
 const problems = tagViolations(projects, dependencies);
-const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '*.ts', '*.mts', '*.js'], {
-  encoding: 'utf8',
-})
+const files = execFileSync(
+  'git',
+  ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '*.ts', '*.mts', '*.js'],
+  {
+    encoding: 'utf8',
+  },
+)
   .split('\0')
   .filter(Boolean);
 const roots = projects.map((project) => project.root).filter((root) => root !== '.');

@@ -38,7 +38,8 @@ export function tagViolations(projects: readonly Project[], dependencies: readon
     const fromType = typeOf(from);
     const toType = typeOf(to);
     if (fromType === undefined || toType === undefined) continue;
-    if (!ALLOWED[fromType]?.includes(toType)) problems.push(`${source} (${fromType}) must not depend on ${target} (${toType})`);
+    if (!ALLOWED[fromType]?.includes(toType))
+      problems.push(`${source} (${fromType}) must not depend on ${target} (${toType})`);
   }
   return problems;
 }

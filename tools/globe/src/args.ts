@@ -85,7 +85,8 @@ const DURATION = /^(\d+(h|m|s))+$/;
 export function parseCommandLine(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
-  if (!isCommand(name)) throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
+  if (!isCommand(name))
+    throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
 
   const { values, positionals } = parse(rest, { ...commonOptions, ...commandOptions[name] });
   if (values.help === true) return { name: 'help' };

@@ -11,7 +11,11 @@ describe('readDeployments', () => {
           spec: { replicas: 3, template: { spec: { containers: [{ image: 'r.io/kubeonazure/frontend:1a2b3c4' }] } } },
           status: { readyReplicas: 2 },
         },
-        { metadata: { name: 'streamer' }, spec: { replicas: 1, template: { spec: { containers: [{ image: 'busybox' }] } } }, status: {} },
+        {
+          metadata: { name: 'streamer' },
+          spec: { replicas: 1, template: { spec: { containers: [{ image: 'busybox' }] } } },
+          status: {},
+        },
       ],
     };
     expect(readDeployments(JSON.stringify(list))).toEqual([
@@ -40,7 +44,12 @@ describe('frontendAddress', () => {
 
 describe('readHealthz', () => {
   it('reads the newest tweet age from a 200', () => {
-    const body = JSON.stringify({ status: 'ok', region: 'uksouth', newestTweetAt: '2026-01-01T00:00:00Z', newestTweetAgeSeconds: 42 });
+    const body = JSON.stringify({
+      status: 'ok',
+      region: 'uksouth',
+      newestTweetAt: '2026-01-01T00:00:00Z',
+      newestTweetAgeSeconds: 42,
+    });
     expect(readHealthz('u', 200, body)).toEqual({ url: 'u', status: 200, ok: true, newestTweetAgeSeconds: 42 });
   });
 
@@ -51,7 +60,19 @@ describe('readHealthz', () => {
 
   it('reports a 503 with its reason, and a body that is not JSON', () => {
     const body = JSON.stringify({ status: 'unavailable', region: 'uksouth', reason: 'database unreachable' });
-    expect(readHealthz('u', 503, body)).toEqual({ url: 'u', status: 503, ok: false, newestTweetAgeSeconds: null, error: 'database unreachable' });
-    expect(readHealthz('u', 502, '<html>')).toEqual({ url: 'u', status: 502, ok: false, newestTweetAgeSeconds: null, error: 'HTTP 502, body is not JSON' });
+    expect(readHealthz('u', 503, body)).toEqual({
+      url: 'u',
+      status: 503,
+      ok: false,
+      newestTweetAgeSeconds: null,
+      error: 'database unreachable',
+    });
+    expect(readHealthz('u', 502, '<html>')).toEqual({
+      url: 'u',
+      status: 502,
+      ok: false,
+      newestTweetAgeSeconds: null,
+      error: 'HTTP 502, body is not JSON',
+    });
   });
 });

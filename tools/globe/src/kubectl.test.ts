@@ -13,7 +13,11 @@ describe('redact', () => {
 
 describe('commandLine', () => {
   it('quotes only the words a shell would split or expand', () => {
-    expect(commandLine(['--context', 'kubeonazure-westus', 'apply', '-f', '-'])).toBe('kubectl --context kubeonazure-westus apply -f -');
-    expect(commandLine(['create', "--from-literal=k=it's & more"])).toBe(`kubectl create '--from-literal=k=it'\\''s & more'`);
+    expect(commandLine(['--context', 'kubeonazure-westus', 'apply', '-f', '-'])).toBe(
+      'kubectl --context kubeonazure-westus apply -f -',
+    );
+    expect(commandLine(['create', "--from-literal=k=it's & more"])).toBe(
+      `kubectl create '--from-literal=k=it'\\''s & more'`,
+    );
   });
 });

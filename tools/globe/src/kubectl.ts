@@ -69,7 +69,10 @@ export class Kubectl {
   /** The context names in the kubeconfig. */
   async contexts(): Promise<string[]> {
     const stdout = await this.run(['config', 'get-contexts', '-o', 'name'], { readOnly: true });
-    return stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    return stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
   }
 }
 
@@ -89,7 +92,9 @@ function spawnKubectl(args: string[], stdin: string | undefined): Promise<SpawnR
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'ENOENT'
-          ? new GlobeError('kubectl not found on PATH: install kubectl (https://kubernetes.io/docs/tasks/tools/) or fix PATH')
+          ? new GlobeError(
+              'kubectl not found on PATH: install kubectl (https://kubernetes.io/docs/tasks/tools/) or fix PATH',
+            )
           : new GlobeError(`kubectl could not be started: ${error.message}`),
       );
     });

@@ -39,11 +39,9 @@ describe('forEachRegion', () => {
 
   it('in parallel, starts the read regions only after the write region succeeded', async () => {
     const failed = steps(['westus']);
-    expect((await forEachRegion(regions, { parallel: true, continueOnError: false }, failed.step)).map((o) => o.state)).toEqual([
-      'failed',
-      'not attempted',
-      'not attempted',
-    ]);
+    expect(
+      (await forEachRegion(regions, { parallel: true, continueOnError: false }, failed.step)).map((o) => o.state),
+    ).toEqual(['failed', 'not attempted', 'not attempted']);
     const ok = steps([]);
     await forEachRegion(regions, { parallel: true, continueOnError: false }, ok.step);
     expect(ok.visited[0]).toBe('westus');

@@ -22,7 +22,9 @@ export async function forEachRegion(
   options: RegionRunOptions,
   step: (region: Region) => Promise<void>,
 ): Promise<Outcome[]> {
-  const outcomes = new Map<string, Outcome>(regions.map((region) => [region.name, { region: region.name, state: 'not attempted' }]));
+  const outcomes = new Map<string, Outcome>(
+    regions.map((region) => [region.name, { region: region.name, state: 'not attempted' }]),
+  );
   let stopped = false;
   const attempt = async (region: Region) => {
     if (stopped) return;
@@ -51,7 +53,12 @@ export function formatOutcomes(outcomes: Outcome[], doneText: string): string {
   const width = Math.max(...outcomes.map((outcome) => outcome.region.length));
   return outcomes
     .map((outcome) => {
-      const text = outcome.state === 'failed' ? `FAILED: ${outcome.reason}` : outcome.state === 'done' ? doneText : 'not attempted';
+      const text =
+        outcome.state === 'failed'
+          ? `FAILED: ${outcome.reason}`
+          : outcome.state === 'done'
+            ? doneText
+            : 'not attempted';
       return `  ${outcome.region.padEnd(width)}  ${text}`;
     })
     .join('\n');

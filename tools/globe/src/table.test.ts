@@ -3,9 +3,15 @@ import { formatAge, renderTable } from './table.js';
 
 describe('renderTable', () => {
   it('pads every column to its widest cell and trims line ends', () => {
-    expect(renderTable(['REGION', 'OK'], [['westus', 'yes'], ['southeastasia', '']])).toBe(
-      ['REGION         OK', 'westus         yes', 'southeastasia'].join('\n'),
-    );
+    expect(
+      renderTable(
+        ['REGION', 'OK'],
+        [
+          ['westus', 'yes'],
+          ['southeastasia', ''],
+        ],
+      ),
+    ).toBe(['REGION         OK', 'westus         yes', 'southeastasia'].join('\n'));
   });
 });
 

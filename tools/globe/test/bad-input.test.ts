@@ -11,7 +11,11 @@ const dir = mkdtempSync(path.join(tmpdir(), 'globe-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every bad input ends the same way: one line on stderr, a non-zero exit, no cluster touched. */
-async function expectOneLineError(args: string[], message: string | RegExp, options: Parameters<typeof runGlobe>[1] = {}) {
+async function expectOneLineError(
+  args: string[],
+  message: string | RegExp,
+  options: Parameters<typeof runGlobe>[1] = {},
+) {
   const run = await runGlobe(args, options);
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
@@ -23,7 +27,10 @@ async function expectOneLineError(args: string[], message: string | RegExp, opti
 
 describe('bad input', () => {
   it('an unknown region', async () => {
-    await expectOneLineError(['status', '--regions', 'westus,eastus'], 'unknown region eastus (configured: westus, uksouth, southeastasia)');
+    await expectOneLineError(
+      ['status', '--regions', 'westus,eastus'],
+      'unknown region eastus (configured: westus, uksouth, southeastasia)',
+    );
     await expectOneLineError(['rollout', '--tag', 'abc', '--context', 'eastus=x'], 'unknown region eastus');
   });
 
@@ -62,7 +69,10 @@ describe('bad input', () => {
   });
 
   it('a config file that is missing or invalid', async () => {
-    await expectOneLineError(['status', '--config', path.join(dir, 'none.json')], /^globe: cannot read config .*none\.json: file not found$/);
+    await expectOneLineError(
+      ['status', '--config', path.join(dir, 'none.json')],
+      /^globe: cannot read config .*none\.json: file not found$/,
+    );
     const invalid = path.join(dir, 'invalid.json');
     writeFileSync(invalid, JSON.stringify({ regions: ['westus'] }));
     await expectOneLineError(['status', '--config', invalid], /^globe: invalid config .*invalid\.json: namespace: /);
@@ -98,6 +108,10 @@ describe('bad input', () => {
       () => undefined,
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
-    expect(failed).toMatchObject({ code: 2, stdout: '', stderr: 'globe: unknown command deploy (expected secrets, rollout or status; see --help)\n' });
+    expect(failed).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'globe: unknown command deploy (expected secrets, rollout or status; see --help)\n',
+    });
   });
 });

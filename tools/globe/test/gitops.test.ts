@@ -39,20 +39,27 @@ describe('the Argo CD ApplicationSet agrees with the CLI', () => {
     );
   });
 
-  it.each(REGIONS)('points the $name Application at an existing overlay and its own cluster, in our namespace', (region) => {
-    const { spec, metadata } = applicationSet.spec.template;
-    const path = render(spec.source.path, region);
-    expect(path).toBe(`deploy/k8s/overlays/${region.name}`);
-    expect(existsSync(`${repoRoot}${path}/kustomization.yaml`)).toBe(true);
-    // The cluster is registered under the kube context name globe uses.
-    expect(render(spec.destination.name, region)).toBe(`kubeonazure-${region.name}`);
-    expect(spec.destination.namespace).toBe(config.namespace);
-    expect(render(metadata.labels['kubeonazure/region'], region)).toBe(region.name);
-    expect(render(metadata.labels['kubeonazure/role'], region)).toBe(region.role);
-  });
+  it.each(REGIONS)(
+    'points the $name Application at an existing overlay and its own cluster, in our namespace',
+    (region) => {
+      const { spec, metadata } = applicationSet.spec.template;
+      const path = render(spec.source.path, region);
+      expect(path).toBe(`deploy/k8s/overlays/${region.name}`);
+      expect(existsSync(`${repoRoot}${path}/kustomization.yaml`)).toBe(true);
+      // The cluster is registered under the kube context name globe uses.
+      expect(render(spec.destination.name, region)).toBe(`kubeonazure-${region.name}`);
+      expect(spec.destination.namespace).toBe(config.namespace);
+      expect(render(metadata.labels['kubeonazure/region'], region)).toBe(region.name);
+      expect(render(metadata.labels['kubeonazure/role'], region)).toBe(region.role);
+    },
+  );
 
   it('syncs the write region before the read regions', () => {
-    expect(applicationSet.spec.strategy.rollingSync.steps.map((step: { matchExpressions: unknown[] }) => step.matchExpressions)).toEqual([
+    expect(
+      applicationSet.spec.strategy.rollingSync.steps.map(
+        (step: { matchExpressions: unknown[] }) => step.matchExpressions,
+      ),
+    ).toEqual([
       [{ key: 'kubeonazure/role', operator: 'In', values: ['write'] }],
       [{ key: 'kubeonazure/role', operator: 'In', values: ['read'] }],
     ]);

@@ -56,7 +56,11 @@ describe('globe secrets', () => {
     for (const region of ['westus', 'uksouth', 'southeastasia']) {
       const secrets = await liveSecrets(region);
       // Every region runs a streamer that may take the ingest lease: each has the write key too.
-      expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual(['cosmos-db-read', 'cosmos-db-write', 'x-api']);
+      expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual([
+        'cosmos-db-read',
+        'cosmos-db-write',
+        'x-api',
+      ]);
       const find = (name: string) => secrets.find((secret) => secret.metadata.name === name);
       // The values read back from the API are the inputs, byte for byte.
       expect(decoded(find('cosmos-db-read'), 'connection-string')).toBe(values.COSMOS_READ_CONNECTION_STRING);
@@ -132,7 +136,9 @@ describe('globe secrets', () => {
     const apply = (context: string) =>
       `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
     expect(globe.stdout).toContain(`${apply('kubeonazure-westus')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
-    expect(globe.stdout).toContain(`${apply('kubeonazure-uksouth')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
+    expect(globe.stdout).toContain(
+      `${apply('kubeonazure-uksouth')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`,
+    );
     expect(globe.calls.filter((call) => call.args.includes('apply') || call.args.includes('create'))).toEqual([]);
     expect(await liveSecrets('westus')).toEqual(before);
     for (const value of [...Object.values(values), cosmos('rotated')]) expect(globe.stdout).not.toContain(value);

@@ -23,18 +23,23 @@ export default async function pages(fastify: FastifyInstance) {
   let rendered: { page: TweetDocument[]; body: Buffer; gzipped: Buffer; until: number } | null = null;
 
   /** `newest` feeds the freshness line: null when the replica is empty, undefined when unknown. */
-  async function render(tweets: TweetDocument[], options: { newest: TweetDocument | null | undefined; olderCursor: string | null; firstPage: boolean }) {
+  async function render(
+    tweets: TweetDocument[],
+    options: { newest: TweetDocument | null | undefined; olderCursor: string | null; firstPage: boolean },
+  ) {
     const now = new Date();
     return fastify.view('index', {
       title: `Tweets · ${fastify.region.label}`,
       cards: tweets.map((tweet) => toCard(tweet, now)),
       firstPage: options.firstPage,
       olderCursor: options.olderCursor,
-      newest: options.newest ? {
-        iso: options.newest.created_at.toISOString(),
-        utc: exactUtc(options.newest.created_at),
-        relative: relativeTime(options.newest.created_at, now),
-      } : options.newest,
+      newest: options.newest
+        ? {
+            iso: options.newest.created_at.toISOString(),
+            utc: exactUtc(options.newest.created_at),
+            relative: relativeTime(options.newest.created_at, now),
+          }
+        : options.newest,
     });
   }
 
@@ -44,25 +49,30 @@ export default async function pages(fastify: FastifyInstance) {
     '/',
     { schema: { querystring }, config: { html: true, rateLimit: olderPagesOnly } },
     async (request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    const before = parseCursor(request.query.before, 'before');
-    if (before) {
-      const { tweets, nextCursor } = await fastify.tweets.latest({ limit: PAGE_SIZE, before });
-      const newestPage = fastify.feed.newestPage();
-      return render(tweets, { newest: newestPage ? (newestPage[0] ?? null) : undefined, olderCursor: nextCursor, firstPage: false });
-    }
+      reply.type('text/html; charset=utf-8');
+      const before = parseCursor(request.query.before, 'before');
+      if (before) {
+        const { tweets, nextCursor } = await fastify.tweets.latest({ limit: PAGE_SIZE, before });
+        const newestPage = fastify.feed.newestPage();
+        return render(tweets, {
+          newest: newestPage ? (newestPage[0] ?? null) : undefined,
+          olderCursor: nextCursor,
+          firstPage: false,
+        });
+      }
 
-    const page = await fastify.feed.currentPage();
-    if (rendered?.page !== page || rendered.until < Date.now()) {
-      // A full page means older tweets exist (at worst the "Older" page says there are none).
-      const last = page.at(-1);
-      const olderCursor = page.length === PAGE_SIZE && last ? encodeCursor(last) : null;
-      const body = Buffer.from(await render(page, { newest: page[0] ?? null, olderCursor, firstPage: true }));
-      rendered = { page, body, gzipped: await compress(body), until: Date.now() + RENDERED_PAGE_TTL_MS };
-    }
-    reply.header('vary', 'accept-encoding');
-    if (!acceptsGzip(request.headers['accept-encoding'])) return rendered.body;
-    reply.header('content-encoding', 'gzip');
-    return rendered.gzipped;
-  });
+      const page = await fastify.feed.currentPage();
+      if (rendered?.page !== page || rendered.until < Date.now()) {
+        // A full page means older tweets exist (at worst the "Older" page says there are none).
+        const last = page.at(-1);
+        const olderCursor = page.length === PAGE_SIZE && last ? encodeCursor(last) : null;
+        const body = Buffer.from(await render(page, { newest: page[0] ?? null, olderCursor, firstPage: true }));
+        rendered = { page, body, gzipped: await compress(body), until: Date.now() + RENDERED_PAGE_TTL_MS };
+      }
+      reply.header('vary', 'accept-encoding');
+      if (!acceptsGzip(request.headers['accept-encoding'])) return rendered.body;
+      reply.header('content-encoding', 'gzip');
+      return rendered.gzipped;
+    },
+  );
 }

@@ -18,7 +18,8 @@ export function opsHandler(registry: Registry, readiness: () => Promise<Readines
   };
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { status: 'method not allowed' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendJson(response, 405, { status: 'method not allowed' });
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     switch (path) {
       case '/livez':

@@ -4,7 +4,13 @@ import { IncompleteInsertError, type TweetDocument, type TweetRepository } from 
 import type { Metrics } from '../ops/metrics.js';
 import type { Sleep } from '../sources/source.js';
 import type { BoundedQueue } from './queue.js';
-import { isRefusedDocument, permanentCause, writeErrorCode, writeFailureKind, type WriteFailureKind } from './write-errors.js';
+import {
+  isRefusedDocument,
+  permanentCause,
+  writeErrorCode,
+  writeFailureKind,
+  type WriteFailureKind,
+} from './write-errors.js';
 
 export interface BatcherOptions {
   /** Documents per insert, at most 1,000 (the repository's limit). */
@@ -71,7 +77,9 @@ export class Batcher {
     this.start();
     const deadline = setTimeout(() => this.abandoning.abort(), graceMs);
     // An insert in flight when the grace period ends is not waited for: closing the client ends it.
-    const abandoned = new Promise((resolve) => this.abandoning.signal.addEventListener('abort', resolve, { once: true }));
+    const abandoned = new Promise((resolve) =>
+      this.abandoning.signal.addEventListener('abort', resolve, { once: true }),
+    );
     await Promise.race([this.running, abandoned]);
     clearTimeout(deadline);
     return this.queue.size + this.holding;
@@ -113,7 +121,11 @@ export class Batcher {
         if (error instanceof IncompleteInsertError) {
           this.count(error);
           const refused = error.unstored.filter((post) => isRefusedDocument(post.error.code));
-          if (refused.length > 0) this.refused(refused.map((post) => post.tweet._id), refused[0]!.error);
+          if (refused.length > 0)
+            this.refused(
+              refused.map((post) => post.tweet._id),
+              refused[0]!.error,
+            );
           const left = error.unstored.filter((post) => !isRefusedDocument(post.error.code));
           pending = left.map((post) => post.tweet);
           if (left.length === 0) {
@@ -160,7 +172,10 @@ export class Batcher {
     if (known) {
       this.log.debug(details, 'database writes still fail');
     } else if (kind === 'permanent') {
-      this.log.error({ ...details, cause: permanentCause(error) ?? 'unknown' }, 'database writes fail and need an operator; holding the posts and retrying');
+      this.log.error(
+        { ...details, cause: permanentCause(error) ?? 'unknown' },
+        'database writes fail and need an operator; holding the posts and retrying',
+      );
     } else {
       this.log.warn(details, 'database writes fail; holding the posts and retrying');
     }

@@ -6,7 +6,15 @@ const server = (code: number, errmsg = 'failed') => new MongoServerError({ ok: 0
 
 describe('writeFailureKind', () => {
   it('counts the network, failovers, timeouts and exhausted throttling as transient', () => {
-    for (const error of [new MongoNetworkError('connection reset'), new MongoNetworkTimeoutError('timed out'), server(10107), server(11602), server(189), server(50), server(16500)]) {
+    for (const error of [
+      new MongoNetworkError('connection reset'),
+      new MongoNetworkTimeoutError('timed out'),
+      server(10107),
+      server(11602),
+      server(189),
+      server(50),
+      server(16500),
+    ]) {
       expect(writeFailureKind(error)).toBe('transient');
     }
   });
@@ -27,8 +35,14 @@ describe('isRefusedDocument', () => {
 
 describe('permanentCause', () => {
   it('tells a full storage quota from a read-only key and a wrong key', () => {
-    expect(permanentCause(server(13, "Error=13, Details='Forbidden (403); Substatus: 1021; Storage quota for 'Collection' exceeded.'"))).toMatch(/^storage quota exceeded/);
-    expect(permanentCause(server(13, 'not authorized on kubeonazure to execute command { insert: "tweets" }'))).toMatch(/read-only key/);
+    expect(
+      permanentCause(
+        server(13, "Error=13, Details='Forbidden (403); Substatus: 1021; Storage quota for 'Collection' exceeded.'"),
+      ),
+    ).toMatch(/^storage quota exceeded/);
+    expect(permanentCause(server(13, 'not authorized on kubeonazure to execute command { insert: "tweets" }'))).toMatch(
+      /read-only key/,
+    );
     expect(permanentCause(server(18, 'Authentication failed.'))).toMatch(/^authentication failed/);
     expect(permanentCause(new Error('other'))).toBeUndefined();
   });

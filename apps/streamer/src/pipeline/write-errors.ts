@@ -1,4 +1,10 @@
-import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoOperationTimeoutError, MongoServerSelectionError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoError,
+  MongoNetworkError,
+  MongoOperationTimeoutError,
+  MongoServerSelectionError,
+} from 'mongodb';
 
 /**
  * What a failed write means for the pipeline. Throttling is retried inside the repository; when it
@@ -47,11 +53,17 @@ export function writeErrorCode(error: unknown): number | undefined {
 
 export function writeFailureKind(error: unknown): WriteFailureKind {
   // insertMany wraps a failure of the driver (network, server selection) in a bulk write error.
-  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error) return writeFailureKind(error.errorResponse);
-  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError || error instanceof MongoOperationTimeoutError) {
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error)
+    return writeFailureKind(error.errorResponse);
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoOperationTimeoutError
+  ) {
     return 'transient';
   }
-  if (error instanceof MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'))) return 'transient';
+  if (error instanceof MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool')))
+    return 'transient';
   const code = writeErrorCode(error);
   return code !== undefined && TRANSIENT_CODES.has(code) ? 'transient' : 'permanent';
 }

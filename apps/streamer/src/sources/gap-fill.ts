@@ -47,7 +47,10 @@ export class GapFill {
       result = await this.page(sinceId, signal, (n) => (posts += n));
     } catch (error) {
       result = 'failed';
-      this.log.warn({ sinceId, posts, reason: error instanceof Error ? error.message : String(error) }, 'gap fill failed');
+      this.log.warn(
+        { sinceId, posts, reason: error instanceof Error ? error.message : String(error) },
+        'gap fill failed',
+      );
     }
     this.metrics.gapFills.inc({ result });
     if (result === 'truncated') {
@@ -58,7 +61,11 @@ export class GapFill {
     return result;
   }
 
-  private async page(sinceId: string | null, signal: AbortSignal | undefined, counted: (n: number) => void): Promise<GapFillResult> {
+  private async page(
+    sinceId: string | null,
+    signal: AbortSignal | undefined,
+    counted: (n: number) => void,
+  ): Promise<GapFillResult> {
     const query = { ...TWEET_QUERY, query: searchQuery(this.options.track), ...(sinceId ? { since_id: sinceId } : {}) };
     let left = this.options.maxPosts;
     let nextToken: string | undefined;
@@ -66,7 +73,11 @@ export class GapFill {
       if (signal?.aborted) return 'failed';
       const response = await this.client.get<SearchPage>(
         'tweets/search/recent',
-        { ...query, max_results: Math.min(Math.max(left, MIN_PAGE), MAX_PAGE), ...(nextToken ? { next_token: nextToken } : {}) },
+        {
+          ...query,
+          max_results: Math.min(Math.max(left, MIN_PAGE), MAX_PAGE),
+          ...(nextToken ? { next_token: nextToken } : {}),
+        },
         { fullResponse: true },
       );
       const data = response.data.data ?? [];

@@ -108,5 +108,8 @@ export function shiftLine(line: string, shiftMs: number): string {
   const message = parse(line);
   const createdAt = createdAtOf(line);
   if (message?.data === undefined || createdAt === null) return line;
-  return JSON.stringify({ ...message, data: { ...message.data, created_at: new Date(createdAt + shiftMs).toISOString() } });
+  return JSON.stringify({
+    ...message,
+    data: { ...message.data, created_at: new Date(createdAt + shiftMs).toISOString() },
+  });
 }

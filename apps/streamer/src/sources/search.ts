@@ -114,7 +114,10 @@ export class SearchSource implements Source {
       this.log.info({ sinceId: this.sinceId ?? null }, 'search resumes after the newest stored post');
       return true;
     } catch (error) {
-      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot read the newest stored post; search waits');
+      this.log.warn(
+        { reason: error instanceof Error ? error.message : String(error) },
+        'cannot read the newest stored post; search waits',
+      );
       return false;
     }
   }

@@ -107,12 +107,18 @@ export class StreamSource implements Source {
       const connecting = stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
       if (!(await this.settlesInTime(connecting))) {
         // No response headers in time (or stopping): give up on this attempt, close it should it still come.
-        connecting.then(() => stream.close(), () => undefined);
+        connecting.then(
+          () => stream.close(),
+          () => undefined,
+        );
         return 'stall';
       }
     } catch (error) {
       const failure = classify(error);
-      this.log.warn({ reason: failure, status: (error as { code?: unknown }).code, detail: errorText(error) }, 'stream connect failed');
+      this.log.warn(
+        { reason: failure, status: (error as { code?: unknown }).code, detail: errorText(error) },
+        'stream connect failed',
+      );
       return failure;
     }
     this.current = stream;
@@ -132,7 +138,10 @@ export class StreamSource implements Source {
     try {
       return { id: newer(await this.newestStoredId(), this.newestSeen) };
     } catch (error) {
-      this.log.warn({ reason: errorText(error) }, 'cannot read the newest stored post; the gap starts at the newest received');
+      this.log.warn(
+        { reason: errorText(error) },
+        'cannot read the newest stored post; the gap starts at the newest received',
+      );
       return this.newestSeen ? { id: this.newestSeen } : null;
     }
   }
@@ -182,7 +191,11 @@ export class StreamSource implements Source {
     }
     if (changes.add.length > 0) await this.client.updateStreamRules({ add: changes.add });
     this.log.info(
-      { added: changes.add.map((rule) => rule.value), deleted: changes.delete.map((rule) => rule.value), kept: changes.keep.length },
+      {
+        added: changes.add.map((rule) => rule.value),
+        deleted: changes.delete.map((rule) => rule.value),
+        kept: changes.keep.length,
+      },
       'stream rules synced',
     );
     this.rulesSynced = true;

@@ -49,7 +49,7 @@ export const COSMOS_ERRORS = {
     code: 13,
     codeName: 'Unauthorized',
     errmsg:
-      "Error=13, Details='Response status code does not indicate success: Forbidden (403); Substatus: 1021; Reason: (Message: {\"Errors\":[\"Storage quota for 'Collection' exceeded.\"]})'",
+      'Error=13, Details=\'Response status code does not indicate success: Forbidden (403); Substatus: 1021; Reason: (Message: {"Errors":["Storage quota for \'Collection\' exceeded."]})\'',
   },
   /** The primary moved (a failover): the write may succeed on the new one. */
   notWritablePrimary: { code: 10107, codeName: 'NotWritablePrimary', errmsg: 'not master' },
@@ -92,7 +92,8 @@ export async function startCosmosProxy(databaseUrl: string): Promise<CosmosProxy
 
   return {
     url: proxy.url,
-    rejectNext: (command, times, error = COSMOS_ERRORS.throttled) => void rejections.set(command, { left: times, error }),
+    rejectNext: (command, times, error = COSMOS_ERRORS.throttled) =>
+      void rejections.set(command, { left: times, error }),
     throttleNextInsert: (indexes) => {
       insertFailure = { indexes, error: COSMOS_ERRORS.throttled };
     },

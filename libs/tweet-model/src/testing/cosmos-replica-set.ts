@@ -45,7 +45,8 @@ export async function startCosmosReplicaSet(
   options: { members: CosmosMemberOptions[]; setName?: string },
 ): Promise<CosmosReplicaSet> {
   const setName = options.setName ?? 'globaldb';
-  if (options.members.filter((member) => member.primary).length !== 1) throw new Error('exactly one member is the primary');
+  if (options.members.filter((member) => member.primary).length !== 1)
+    throw new Error('exactly one member is the primary');
 
   const primaryIndex = options.members.findIndex((member) => member.primary);
   // Every member's hello lists all hosts, known once every proxy listens.
@@ -60,7 +61,10 @@ export async function startCosmosReplicaSet(
             logs[index]!.push(command);
             return undefined;
           }
-          return { rewriteReply: (reply) => asMember(reply, { ...member, me: hosts[index]!, primaryHost: hosts[primaryIndex]!, hosts, setName }) };
+          return {
+            rewriteReply: (reply) =>
+              asMember(reply, { ...member, me: hosts[index]!, primaryHost: hosts[primaryIndex]!, hosts, setName }),
+          };
         },
       });
       proxies.push(proxy);
@@ -122,4 +126,3 @@ function asMember(
     tags: member.tags,
   };
 }
-

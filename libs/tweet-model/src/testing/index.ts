@@ -1,6 +1,12 @@
 // Test support for the projects that talk to the database: wire-protocol stand-ins that make the real
 // development database answer as Cosmos DB does. Imported as `@kubeonazure/tweet-model/testing`.
-export { startWireProxy, type Handling, type WireProxy, type WireProxyOptions, type WireRequest } from './wire-proxy.js';
+export {
+  startWireProxy,
+  type Handling,
+  type WireProxy,
+  type WireProxyOptions,
+  type WireRequest,
+} from './wire-proxy.js';
 export {
   startCosmosReplicaSet,
   type CosmosMember,

@@ -13,7 +13,14 @@ export function tweet(overrides: Partial<TweetDocument> = {}): TweetDocument {
     name: 'Developers',
     avatar_url: 'https://pbs.twimg.com/profile_images/1/a.jpg',
     lang: 'en',
-    metrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, bookmark_count: 0, impression_count: 0 },
+    metrics: {
+      retweet_count: 0,
+      reply_count: 0,
+      like_count: 0,
+      quote_count: 0,
+      bookmark_count: 0,
+      impression_count: 0,
+    },
     hashtags: [{ tag: 'kubernetes', start: 8, end: 19 }],
     mentions: [],
     urls: [],
@@ -39,7 +46,14 @@ export function makeTweet(overrides: Partial<TweetDocument> = {}): TweetDocument
     name: `User ${sequence}`,
     avatar_url: null,
     lang: 'en',
-    metrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, bookmark_count: 0, impression_count: 0 },
+    metrics: {
+      retweet_count: 0,
+      reply_count: 0,
+      like_count: 0,
+      quote_count: 0,
+      bookmark_count: 0,
+      impression_count: 0,
+    },
     hashtags: [],
     mentions: [],
     urls: [],
@@ -53,5 +67,7 @@ export function makeTweet(overrides: Partial<TweetDocument> = {}): TweetDocument
 /** `count` tweets, one second apart, the last one `newestAgoMs` old; returned newest first. */
 export function makeTweets(count: number, newestAgoMs = 5000): TweetDocument[] {
   const newest = Date.now() - newestAgoMs;
-  return Array.from({ length: count }, (_, i) => makeTweet({ created_at: new Date(newest - (count - 1 - i) * 1000) })).reverse();
+  return Array.from({ length: count }, (_, i) =>
+    makeTweet({ created_at: new Date(newest - (count - 1 - i) * 1000) }),
+  ).reverse();
 }

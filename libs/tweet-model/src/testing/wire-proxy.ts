@@ -67,7 +67,8 @@ export async function startWireProxy(databaseUrl: string, options: WireProxyOpti
       const handling = request && options.onRequest?.(request);
       if (!request || !handling) return upstream.write(frame);
       const opCode = frame.readInt32LE(12);
-      if ('reply' in handling) return client.write(writeReply(opCode, handling.reply, request.requestId, request.requestId));
+      if ('reply' in handling)
+        return client.write(writeReply(opCode, handling.reply, request.requestId, request.requestId));
       if (handling.rewriteReply) rewrites.set(request.requestId, handling.rewriteReply);
       upstream.write(handling.forward ? writeOpMsg(handling.forward, request.requestId, 0) : frame);
     });
@@ -134,7 +135,8 @@ function readReply(frame: Buffer): Document | undefined {
   const opCode = frame.readInt32LE(12);
   if (opCode === OP_MSG) return readOpMsgBody(frame);
   // OP_REPLY: flags, cursor id, starting from, number returned, then the documents.
-  if (opCode === OP_REPLY) return BSON.deserialize(frame.subarray(HEADER + 20, HEADER + 20 + frame.readInt32LE(HEADER + 20)));
+  if (opCode === OP_REPLY)
+    return BSON.deserialize(frame.subarray(HEADER + 20, HEADER + 20 + frame.readInt32LE(HEADER + 20)));
   return undefined;
 }
 
@@ -173,7 +175,9 @@ function readOpMsgBody(frame: Buffer): Document {
 
 /** A reply in the form the request came in: OP_REPLY to an OP_QUERY, OP_MSG otherwise. */
 function writeReply(opCode: number, body: Document, requestId: number, responseTo: number): Buffer {
-  return opCode === OP_QUERY || opCode === OP_REPLY ? writeOpReply(body, requestId, responseTo) : writeOpMsg(body, requestId, responseTo);
+  return opCode === OP_QUERY || opCode === OP_REPLY
+    ? writeOpReply(body, requestId, responseTo)
+    : writeOpMsg(body, requestId, responseTo);
 }
 
 /** An OP_MSG with one body section; in a reply, `responseTo` is the requestId of the request it answers. */

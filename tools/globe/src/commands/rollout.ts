@@ -38,7 +38,10 @@ export async function rollout(
       // The overlay again, through a kustomization that pins its images (kustomize's `images` field).
       const pinDir = path.join(pinRoot, region.name);
       mkdirSync(pinDir);
-      writeFileSync(path.join(pinDir, 'kustomization.yaml'), pinningKustomization(path.relative(pinDir, dir), rendered, pin));
+      writeFileSync(
+        path.join(pinDir, 'kustomization.yaml'),
+        pinningKustomization(path.relative(pinDir, dir), rendered, pin),
+      );
       overlays.set(region.name, pinnedOverlay(await kubectl.run(['kustomize', pinDir], { readOnly: true }), pin));
     }
   } finally {

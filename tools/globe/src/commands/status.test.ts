@@ -11,7 +11,12 @@ const healthy: RegionStatus = {
     { name: 'frontend', ready: 2, desired: 2, tags: ['frontend-abc'] },
   ],
   fqdn: 'kubeonazure-westus.westus.cloudapp.azure.com',
-  healthz: { url: 'http://kubeonazure-westus.westus.cloudapp.azure.com/healthz', status: 200, ok: true, newestTweetAgeSeconds: 300 },
+  healthz: {
+    url: 'http://kubeonazure-westus.westus.cloudapp.azure.com/healthz',
+    status: 200,
+    ok: true,
+    newestTweetAgeSeconds: 300,
+  },
 };
 const unreachable: RegionStatus = {
   region: 'uksouth',
@@ -29,7 +34,9 @@ describe('isHealthy', () => {
     expect(isHealthy(healthy)).toBe(true);
     expect(isHealthy(unreachable)).toBe(false);
     expect(isHealthy({ ...healthy, deployments: [{ name: 'frontend', ready: 1, desired: 2, tags: [] }] })).toBe(false);
-    expect(isHealthy({ ...healthy, healthz: { url: 'u', status: 503, ok: false, newestTweetAgeSeconds: null } })).toBe(false);
+    expect(isHealthy({ ...healthy, healthz: { url: 'u', status: 503, ok: false, newestTweetAgeSeconds: null } })).toBe(
+      false,
+    );
     expect(isHealthy({ ...healthy, healthz: null })).toBe(false);
   });
 });
@@ -47,7 +54,10 @@ describe('statusTable', () => {
 
   it('shows a frontend without tweets yet, and one that does not answer', () => {
     const noTweets = { ...healthy, healthz: { url: 'u', status: 200, ok: true, newestTweetAgeSeconds: null } };
-    const silent = { ...healthy, healthz: { url: 'u', status: null, ok: false, newestTweetAgeSeconds: null, error: 'connect ECONNREFUSED' } };
+    const silent = {
+      ...healthy,
+      healthz: { url: 'u', status: null, ok: false, newestTweetAgeSeconds: null, error: 'connect ECONNREFUSED' },
+    };
     expect(statusTable([noTweets]).split('\n')[1]).toMatch(/ 200 +none$/);
     expect(statusTable([silent]).split('\n')[1]).toMatch(/ no answer +-$/);
     expect(statusTable([silent])).toContain('westus: connect ECONNREFUSED');

@@ -1,4 +1,10 @@
-import { frontendAddress, readDeployments, readHealthz, type DeploymentState, type HealthzReading } from '../cluster-state.js';
+import {
+  frontendAddress,
+  readDeployments,
+  readHealthz,
+  type DeploymentState,
+  type HealthzReading,
+} from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED } from '../errors.js';
 import { KubectlFailed, type Kubectl } from '../kubectl.js';
@@ -47,9 +53,12 @@ export async function status(
 
 async function regionStatus(config: GlobeConfig, region: Region, kubectl: Kubectl): Promise<RegionStatus> {
   const get = (...what: string[]) =>
-    kubectl.run(['--context', region.context, '--namespace', config.namespace, 'get', ...what, '--output=json', REQUEST_TIMEOUT], {
-      readOnly: true,
-    });
+    kubectl.run(
+      ['--context', region.context, '--namespace', config.namespace, 'get', ...what, '--output=json', REQUEST_TIMEOUT],
+      {
+        readOnly: true,
+      },
+    );
   const base = { region: region.name, role: region.role, context: region.context };
   let deployments: DeploymentState[];
   try {
@@ -81,7 +90,9 @@ async function askHealthz(url: string): Promise<HealthzReading> {
 
 /** The human table: one row per region, one column per Deployment name seen anywhere, then notes. */
 export function statusTable(regions: RegionStatus[]): string {
-  const names = [...new Set(regions.flatMap((region) => region.deployments.map((deployment) => deployment.name)))].sort();
+  const names = [
+    ...new Set(regions.flatMap((region) => region.deployments.map((deployment) => deployment.name))),
+  ].sort();
   const rows = regions.map((region) => [
     region.role === 'write' ? `${region.region} (write)` : region.region,
     region.context,
@@ -94,7 +105,15 @@ export function statusTable(regions: RegionStatus[]): string {
     region.healthz === null ? '-' : region.healthz.status === null ? 'no answer' : String(region.healthz.status),
     newestTweet(region.healthz),
   ]);
-  const headers = ['REGION', 'CONTEXT', 'REACHABLE', ...names.map((name) => name.toUpperCase()), 'FQDN', 'HEALTHZ', 'NEWEST TWEET'];
+  const headers = [
+    'REGION',
+    'CONTEXT',
+    'REACHABLE',
+    ...names.map((name) => name.toUpperCase()),
+    'FQDN',
+    'HEALTHZ',
+    'NEWEST TWEET',
+  ];
   const notes = regions.flatMap((region) => {
     const problem = region.error ?? region.healthz?.error;
     return problem === undefined ? [] : [`${region.region}: ${problem}`];

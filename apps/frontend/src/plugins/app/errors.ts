@@ -57,7 +57,12 @@ function respond(request: FastifyRequest, reply: FastifyReply, statusCode: numbe
   reply.code(statusCode);
   const error = STATUS_CODES[statusCode] ?? 'Error';
   if (wantsPage(request)) {
-    return reply.view('error', { title: error, statusCode, message, retry: statusCode === 503 ? RETRY_AFTER_SECONDS : null });
+    return reply.view('error', {
+      title: error,
+      statusCode,
+      message,
+      retry: statusCode === 503 ? RETRY_AFTER_SECONDS : null,
+    });
   }
   return reply.send({ statusCode, error, message });
 }

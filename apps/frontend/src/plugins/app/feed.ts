@@ -50,7 +50,8 @@ export class Feed {
     await this.firstPoll;
     const ageMs = this.lastSuccessAt ? Date.now() - this.lastSuccessAt.getTime() : Infinity;
     if (this.page === null || this.lastError !== null) return { ok: false, reason: this.lastError ?? 'not read yet' };
-    if (ageMs > this.intervalMs + 2 * this.readTimeoutMs) return { ok: false, reason: `no successful read for ${Math.round(ageMs)} ms` };
+    if (ageMs > this.intervalMs + 2 * this.readTimeoutMs)
+      return { ok: false, reason: `no successful read for ${Math.round(ageMs)} ms` };
     return { ok: true, newest: this.page[0] ?? null };
   }
 
@@ -113,7 +114,8 @@ export class Feed {
       if (this.stopped) return;
       this.errors += 1;
       this.lastError = error instanceof DatabaseUnavailableError ? error.message : 'database read failed';
-      if (this.page !== null) this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
+      if (this.page !== null)
+        this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
       this.page = null;
     }
   }

@@ -50,7 +50,8 @@ export class TweetReader {
     try {
       return await Promise.race([operation(), deadline]);
     } catch (error) {
-      if (error instanceof MongoError) throw new DatabaseUnavailableError(`database read failed (${error.name})`, { cause: error });
+      if (error instanceof MongoError)
+        throw new DatabaseUnavailableError(`database read failed (${error.name})`, { cause: error });
       throw error;
     } finally {
       clearTimeout(timer);
