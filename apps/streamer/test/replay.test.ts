@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -13,11 +13,13 @@ import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor
 
 const url = testMongoUrl();
 const databases: string[] = [];
+const scratch = await mkdtemp(join(tmpdir(), 'replay-'));
 
 afterAll(async () => {
   await withMongo(url, async (client) => {
     for (const name of databases) await client.db(name).dropDatabase();
   });
+  await rm(scratch, { recursive: true, force: true });
 });
 
 function newDatabase(): string {
@@ -57,7 +59,7 @@ describe('replay', () => {
   });
 
   it('counts, logs and skips malformed lines, and serves the ops endpoints', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'replay-'));
+    const dir = await mkdtemp(join(scratch, 'file-'));
     const file = join(dir, 'mixed.jsonl');
     const good = [streamMessage('first #docker'), streamMessage('second #docker')];
     await writeFile(
@@ -95,7 +97,7 @@ describe('replay', () => {
   });
 
   it('shifted to now: the backlog is already in the past, the rest arrives at its recorded spacing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'replay-'));
+    const dir = await mkdtemp(join(scratch, 'file-'));
     const file = join(dir, 'recorded.jsonl');
     const recordedAt = Date.parse('2020-01-01T00:00:00.000Z');
     const posts = Array.from({ length: SHIFT_BACKLOG + 3 }, (_, i) => {
