@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { NODE } from '@kubeonazure/clusters';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { contextOf, runGlobe } from './run-globe.ts';
+import { contextOf, liveObject, runGlobe } from './run-globe.ts';
 
 // Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready.
 const clusters = useClusters();
-const run = promisify(execFile);
 const k8sDir = fileURLToPath(new URL('../../../deploy/k8s', import.meta.url));
 
 interface LiveDeployment {
@@ -22,20 +19,7 @@ interface LiveDeployment {
 }
 
 async function liveDeployments(region: string): Promise<LiveDeployment[]> {
-  const set = clusters();
-  const { stdout } = await run(set.kubectl, [
-    '--kubeconfig',
-    set.kubeconfig,
-    '--context',
-    `kubeonazure-${region}`,
-    '--namespace',
-    'kubeonazure',
-    'get',
-    'deployments',
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(stdout) as { items: LiveDeployment[] }).items;
+  return (await liveObject<{ items: LiveDeployment[] }>(clusters(), region, 'deployments')).items;
 }
 /** `name=image` of every live Deployment's containers in a region. */
 const liveImages = async (region: string) =>

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { ClusterSet } from '@kubeonazure/clusters';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
@@ -89,4 +90,21 @@ export function writeTestConfig(): { dir: string; config: string } {
   const config = path.join(dir, 'globe.config.json');
   writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays' }));
   return { dir, config };
+}
+
+/** `kubectl get <what> -o json` in our namespace of a region's real cluster: what the API server holds. */
+export async function liveObject<T>(set: ClusterSet, region: string, ...what: string[]): Promise<T> {
+  const { stdout } = await promisify(execFile)(set.kubectl, [
+    '--kubeconfig',
+    set.kubeconfig,
+    '--context',
+    `kubeonazure-${region}`,
+    '--namespace',
+    'kubeonazure',
+    'get',
+    ...what,
+    '-o',
+    'json',
+  ]);
+  return JSON.parse(stdout) as T;
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { describe, expect, it } from 'vitest';
-import { runGlobe } from './run-globe.ts';
+import { liveObject, runGlobe } from './run-globe.ts';
 
 // Against one real API server per region (tools/clusters).
 const clusters = useClusters();
@@ -28,20 +28,7 @@ interface LiveSecret {
 }
 
 async function liveSecrets(region: string): Promise<LiveSecret[]> {
-  const set = clusters();
-  const { stdout } = await run(set.kubectl, [
-    '--kubeconfig',
-    set.kubeconfig,
-    '--context',
-    `kubeonazure-${region}`,
-    '--namespace',
-    'kubeonazure',
-    'get',
-    'secrets',
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(stdout) as { items: LiveSecret[] }).items;
+  return (await liveObject<{ items: LiveSecret[] }>(clusters(), region, 'secrets')).items;
 }
 const decoded = (secret: LiveSecret | undefined, key: string) =>
   Buffer.from(secret?.data[key] ?? '', 'base64').toString();
@@ -84,18 +71,13 @@ describe('globe secrets', () => {
     ]);
     const { ACR_PASSWORD: _password, ...env } = values;
     expect((await runGlobe(['secrets', '--regions', 'uksouth'], { clusters: set, env })).code).toBe(0);
-    const { stdout } = await run(set.kubectl, [
-      '--kubeconfig',
-      set.kubeconfig,
-      '--context',
-      'kubeonazure-uksouth',
-      'get',
+    const namespace = await liveObject<{ metadata: { labels: Record<string, string> } }>(
+      set,
+      'uksouth',
       'namespace',
       'kubeonazure',
-      '-o',
-      'json',
-    ]);
-    expect(JSON.parse(stdout).metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    );
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
 
   it('on the pull-secret route adds acr-pull; never puts a value on argv or prints it; a second run changes nothing', async () => {

@@ -2,6 +2,15 @@ import type { TweetDocument } from '../tweet.js';
 
 // The tweet fixtures every project's tests use, exported as `@kubeonazure/tweet-model/testing`.
 
+const NO_METRICS: TweetDocument['metrics'] = {
+  retweet_count: 0,
+  reply_count: 0,
+  like_count: 0,
+  quote_count: 0,
+  bookmark_count: 0,
+  impression_count: 0,
+};
+
 /** One fixed valid stored document; tests override what they are about. */
 export function tweet(overrides: Partial<TweetDocument> = {}): TweetDocument {
   return {
@@ -13,14 +22,7 @@ export function tweet(overrides: Partial<TweetDocument> = {}): TweetDocument {
     name: 'Developers',
     avatar_url: 'https://pbs.twimg.com/profile_images/1/a.jpg',
     lang: 'en',
-    metrics: {
-      retweet_count: 0,
-      reply_count: 0,
-      like_count: 0,
-      quote_count: 0,
-      bookmark_count: 0,
-      impression_count: 0,
-    },
+    metrics: { ...NO_METRICS },
     hashtags: [{ tag: 'kubernetes', start: 8, end: 19 }],
     mentions: [],
     urls: [],
@@ -46,14 +48,7 @@ export function makeTweet(overrides: Partial<TweetDocument> = {}): TweetDocument
     name: `User ${sequence}`,
     avatar_url: null,
     lang: 'en',
-    metrics: {
-      retweet_count: 0,
-      reply_count: 0,
-      like_count: 0,
-      quote_count: 0,
-      bookmark_count: 0,
-      impression_count: 0,
-    },
+    metrics: { ...NO_METRICS },
     hashtags: [],
     mentions: [],
     urls: [],
