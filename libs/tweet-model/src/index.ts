@@ -27,3 +27,10 @@ export {
   type RepositoryOptions,
   type UnstoredPost,
 } from './repository.js';
+export {
+  DEFAULT_LEASE_COLLECTION,
+  LEASE_NAME,
+  leaseDocumentSchema,
+  readLease,
+  type LeaseDocument,
+} from './lease.js';

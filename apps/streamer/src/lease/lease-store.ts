@@ -1,5 +1,6 @@
 import { MongoServerError, type Collection } from 'mongodb';
-import { claimFilter, claimUpdate, type LeaseDocument, type LeaseTerms } from './lease.js';
+import type { LeaseDocument } from '@kubeonazure/tweet-model';
+import { claimFilter, claimUpdate, type LeaseTerms } from './lease.js';
 
 const DUPLICATE_KEY = 11000;
 

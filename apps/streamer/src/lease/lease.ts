@@ -1,3 +1,5 @@
+import type { LeaseDocument } from '@kubeonazure/tweet-model';
+
 /**
  * The ingest lease: every region runs a streamer, and only the holder of one lease document streams
  * (the X API allows one stream connection per app). Pure rules here; lease-store.ts does the I/O.
@@ -31,14 +33,6 @@ export function validUntil(requestedAt: number, terms: LeaseTerms): number {
 /** Whether the holder may (still) stream at `now`. */
 export function mayStream(claimValidUntil: number | null, now: number): boolean {
   return claimValidUntil !== null && now < claimValidUntil;
-}
-
-export interface LeaseDocument {
-  _id: string;
-  holder: string;
-  region: string | null;
-  expiresAt: Date;
-  renewedAt: Date;
 }
 
 /**

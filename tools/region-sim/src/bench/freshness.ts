@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION, readLease, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { RegionSet } from '../region-set.js';
 
 // FerretDB answers every page query with a full scan: a steady 20/s keeps the data to a few thousand posts.
@@ -148,9 +149,9 @@ try {
   const failoverDoneAt = Date.now();
   let leaseAt = 0;
   const writer = set.writerClient();
-  const leases = writer.db('kubeonazure').collection<{ _id: string; region: string | null; expiresAt: Date }>('leases');
+  const leases = writer.db(DEFAULT_DATABASE).collection<LeaseDocument>(DEFAULT_LEASE_COLLECTION);
   while (Date.now() - lostAt < 90_000) {
-    const lease = await leases.findOne({ _id: 'ingest' }).catch(() => null);
+    const lease = await readLease(leases).catch(() => null);
     if (lease?.region === 'uksouth' && lease.expiresAt.getTime() > Date.now()) {
       leaseAt = Date.now();
       break;
