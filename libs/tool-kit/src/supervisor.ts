@@ -34,9 +34,17 @@ const TAIL_CHARS = 2_000;
 
 /** Every child still running, so that an exiting parent (Ctrl-C, a crashed test) leaves none behind. */
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
+let cleanupRegistered = false;
+
+function track(child: ChildProcess): void {
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    process.once('exit', () => {
+      for (const orphan of running) orphan.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+}
 
 /**
  * A child process that is stopped by its PID (the signal, then SIGKILL after a grace) and remembers
@@ -76,7 +84,7 @@ export class Supervised {
         });
       }
     }
-    running.add(this.#child);
+    track(this.#child);
     this.exited = new Promise((resolve) => {
       const settle = (exit: Exit) => {
         if (this.#exit !== undefined) return;
