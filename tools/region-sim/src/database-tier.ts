@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { accountViews, REPLICA_SET, WireFront } from '@kubeonazure/cosmos-wire-front';
-import { freePort } from '@kubeonazure/dev-db';
+import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
 import { FerretDbProcess } from './ferretdb.js';
 import { FERRETDB_DATABASE, PgNode } from './postgres.js';
