@@ -51,6 +51,10 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['status', '--help'])).toEqual({ name: 'help' });
   });
 
+  it('answers version', () => {
+    expect(parseCommandLine(['--version'])).toEqual({ name: 'version' });
+  });
+
   it.each([
     [['deploy'], 'unknown command deploy (expected secrets, rollout or status; see --help)'],
     [['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)'],

@@ -5,6 +5,7 @@ import { GlobeError } from './errors.js';
 export const USAGE = `globe: roll out to every region and see every region at once
 
 Usage: globe <command> [options]
+       globe --version         the commit this CLI runs from (git rev-parse --short HEAD, -dirty with uncommitted changes)
 
 Commands:
   secrets                 create or update, in every region, cosmos-db-read (COSMOS_READ_CONNECTION_STRING),
@@ -42,6 +43,7 @@ export interface CommonOptions {
 
 export type Command =
   | { name: 'help' }
+  | { name: 'version' }
   | { name: 'secrets'; common: CommonOptions; dryRun: boolean }
   | {
       name: 'rollout';
@@ -77,7 +79,7 @@ const commandOptions = {
   },
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
-/** An image tag as Docker accepts it; `<app>-` is put in front of it. */
+/** An image tag as Docker accepts it, given as is to every app's repository `<registry>/<imageName>/<app>`. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/;
 /** A Go duration as `kubectl rollout status --timeout` accepts it, e.g. 90s, 5m, 1h30m. */
 const DURATION = /^(\d+(h|m|s))+$/;
@@ -85,6 +87,7 @@ const DURATION = /^(\d+(h|m|s))+$/;
 export function parseCommandLine(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
     throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
 
