@@ -132,12 +132,12 @@ function isCommand(name: string): name is keyof typeof commandOptions {
   return Object.hasOwn(commandOptions, name);
 }
 
-/** node:util parseArgs with its multi-sentence errors cut to the first sentence. */
+/** node:util parseArgs with its multi-sentence (some multi-line) errors cut to the first sentence. */
 function parse(args: string[], options: ParseArgsOptionsConfig) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
+    const message = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
     throw new GlobeError(`${message} (see --help)`);
   }
 }
