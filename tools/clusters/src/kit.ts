@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { withHeartbeat } from './progress.js';
+import { withHeartbeat } from '@kubeonazure/tool-kit';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,5 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { strictArgs } from '@kubeonazure/tool-kit';
 import type { ConfigOverrides } from './config.js';
 import { GlobeError } from './errors.js';
 
@@ -91,7 +92,7 @@ export function parseCommandLine(argv: string[]): Command {
   if (!isCommand(name))
     throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
 
-  const { values, positionals } = parse(rest, { ...commonOptions, ...commandOptions[name] });
+  const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
   if (positionals.length > 0) throw new GlobeError(`unexpected argument ${positionals[0]} (see --help)`);
 
@@ -132,20 +133,14 @@ function isCommand(name: string): name is keyof typeof commandOptions {
   return Object.hasOwn(commandOptions, name);
 }
 
-/** node:util parseArgs with its multi-sentence (some multi-line) errors cut to the first sentence. */
-function parse(args: string[], options: ParseArgsOptionsConfig) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new GlobeError(`${message} (see --help)`);
-  }
-}
-
 function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
 function listValue(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function usageError(message: string): GlobeError {
+  return new GlobeError(`${message} (see --help)`);
 }

@@ -24,7 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { withHeartbeat } from '@kubeonazure/clusters/progress';
+import { withHeartbeat } from '@kubeonazure/tool-kit';
 import { cacheDir, dockerClient } from './engine.js';
 
 /** The npm that the build image carries (the npm registry's `npm` package). */

@@ -1,5 +1,6 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
 import { REGION_NAMES } from '@kubeonazure/regions';
+import { strictArgs } from '@kubeonazure/tool-kit';
 
 /** Exit codes: 1 the command failed, 2 bad input or setup (nothing was done). */
 export const EXIT_FAILED = 1;
@@ -68,7 +69,11 @@ export function parseCommandLine(argv: string[]): Command {
   if (!Object.hasOwn(OPTIONS, name))
     throw new UsageError(`unknown command ${name} (expected ${Object.keys(OPTIONS).join(', ')}; see --help)`);
   const command = name as keyof typeof OPTIONS;
-  const { values, positionals } = parse(args, { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = strictArgs(
+    args,
+    { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } },
+    usageError,
+  );
   if (values.help === true) return { name: 'help' };
 
   const expected = POSITIONALS[command];
@@ -101,16 +106,6 @@ export function parseCommandLine(argv: string[]): Command {
   }
 }
 
-/** node:util parseArgs with its multi-sentence (some multi-line) errors cut to the first sentence. */
-function parse(args: string[], options: ParseArgsOptionsConfig) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(`${message} (see --help)`);
-  }
-}
-
 function region(name: string | undefined): string {
   if (name === undefined || !REGION_NAMES.includes(name))
     throw new UsageError(`unknown region ${name} (expected ${REGION_NAMES.join(', ')})`);
@@ -123,4 +118,8 @@ function optionalNumber<K extends string>(option: string, value: unknown, key: K
   if (value.trim() === '' || !Number.isFinite(number) || number < 0)
     throw new UsageError(`--${option} needs a number >= 0, not ${value}`);
   return { [key]: number } as Partial<Record<K, number>>;
+}
+
+function usageError(message: string): UsageError {
+  return new UsageError(`${message} (see --help)`);
 }
