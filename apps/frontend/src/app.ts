@@ -5,8 +5,9 @@ import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
 import feed from './plugins/app/feed.js';
 import metrics from './plugins/app/metrics.js';
+import securityHeaders from './plugins/app/security-headers.js';
 import tweets from './plugins/app/tweets.js';
-import helmet from './plugins/external/helmet.js';
+import accepts from './plugins/external/accepts.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import serveStatic from './plugins/external/static.js';
 import underPressure from './plugins/external/under-pressure.js';
@@ -52,7 +53,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   fastify.decorate('region', config.region);
 
-  await fastify.register(helmet);
+  await fastify.register(securityHeaders);
+  await fastify.register(accepts);
   await fastify.register(rateLimit, { perMinute: config.rateLimitPerMinute });
   await fastify.register(underPressure);
   await fastify.register(serveStatic);

@@ -135,6 +135,18 @@ describe('GET /', () => {
     expect(withoutTimes(gunzipSync(gzipped.rawPayload).toString())).toBe(withoutTimes(plain.body));
   });
 
+  it.each([
+    ['br;q=1.0, gzip;q=0.8, *;q=0.1', 'gzip'],
+    ['*', 'gzip'],
+    ['gzip;q=0', undefined],
+    ['br, *;q=0', undefined],
+    ['identity', undefined],
+  ])('answers Accept-Encoding %s with content-encoding %s', async (acceptEncoding, encoding) => {
+    const response = await t.app.inject({ url: '/', headers: { 'accept-encoding': acceptEncoding } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-encoding']).toBe(encoding);
+  });
+
   it('serves the static assets with cache headers', async () => {
     for (const [path, type] of [
       ['/static/app.css', 'text/css'],

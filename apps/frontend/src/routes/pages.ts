@@ -3,7 +3,6 @@ import { gzip } from 'node:zlib';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { acceptsGzip } from '../accepts-gzip.js';
 import { jsonSchema } from '../json-schema.js';
 import { toCard } from '../cards.js';
 import { PAGE_SIZE, parseCursor } from '../paging.js';
@@ -70,7 +69,8 @@ export default async function pages(fastify: FastifyInstance) {
         rendered = { page, body, gzipped: await compress(body), until: Date.now() + RENDERED_PAGE_TTL_MS };
       }
       reply.header('vary', 'accept-encoding');
-      if (!acceptsGzip(request.headers['accept-encoding'])) return rendered.body;
+      // Browsers all take gzip; curl and load tools only when asked.
+      if (request.encoding(['gzip', 'identity']) !== 'gzip') return rendered.body;
       reply.header('content-encoding', 'gzip');
       return rendered.gzipped;
     },
