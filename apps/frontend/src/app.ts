@@ -10,8 +10,10 @@ import tweets from './plugins/app/tweets.js';
 import accepts from './plugins/external/accepts.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import serveStatic from './plugins/external/static.js';
+import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
 import view from './plugins/external/view.js';
+import zod from './plugins/external/zod.js';
 import type { ServedRegion } from './regions.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
@@ -59,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(underPressure);
   await fastify.register(serveStatic);
   await fastify.register(view, { region: config.region });
+  await fastify.register(zod);
+  await fastify.register(swagger);
 
   await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });

@@ -1,9 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jsonSchema } from '../json-schema.js';
 import { toCard } from '../cards.js';
 import { PAGE_SIZE, parseCursor } from '../paging.js';
 import { exactUtc, relativeTime } from '../relative-time.js';
@@ -14,9 +13,8 @@ const RENDERED_PAGE_TTL_MS = 1000;
 const compress = promisify(gzip);
 
 const Query = z.object({ before: z.string().max(200).optional() });
-const querystring = jsonSchema(Query, 'input');
 
-export default async function pages(fastify: FastifyInstance) {
+const pages: FastifyPluginAsyncZod = async (fastify) => {
   // The newest page as sent, plain and gzipped once per render: a request then costs no
   // rendering, no UTF-8 encoding and no compression, and browsers get a tenth of the bytes.
   let rendered: { page: TweetDocument[]; body: Buffer; gzipped: Buffer; until: number } | null = null;
@@ -44,9 +42,9 @@ export default async function pages(fastify: FastifyInstance) {
 
   // The newest page costs nothing (served from memory); an older one is a query, so it is rate limited.
   const olderPagesOnly = { allowList: (request: { query: unknown }) => !(request.query as { before?: string }).before };
-  fastify.get<{ Querystring: z.output<typeof Query> }>(
+  fastify.get(
     '/',
-    { schema: { querystring }, config: { html: true, rateLimit: olderPagesOnly } },
+    { schema: { querystring: Query }, config: { html: true, rateLimit: olderPagesOnly } },
     async (request, reply) => {
       reply.type('text/html; charset=utf-8');
       const before = parseCursor(request.query.before, 'before');
@@ -75,4 +73,6 @@ export default async function pages(fastify: FastifyInstance) {
       return rendered.gzipped;
     },
   );
-}
+};
+
+export default pages;
