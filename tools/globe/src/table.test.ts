@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, renderTable } from './table.js';
+import { renderTable } from './table.js';
 
 describe('renderTable', () => {
   it('pads every column to its widest cell and trims line ends', () => {
@@ -12,20 +12,5 @@ describe('renderTable', () => {
         ],
       ),
     ).toBe(['REGION         OK', 'westus         yes', 'southeastasia'].join('\n'));
-  });
-});
-
-describe('formatAge', () => {
-  it.each([
-    [0, '0s'],
-    [42.9, '42s'],
-    [119, '119s'],
-    [120, '2m'],
-    [7199, '119m'],
-    [7200, '2h'],
-    [48 * 3600, '2d'],
-    [-5, '0s'],
-  ])('%d seconds -> %s', (seconds, text) => {
-    expect(formatAge(seconds)).toBe(text);
   });
 });
