@@ -1,11 +1,11 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { exactUtc, relativeTime } from '@kubeonazure/relative-time';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCard } from '../cards.js';
 import { PAGE_SIZE, parseCursor } from '../paging.js';
-import { exactUtc, relativeTime } from '@kubeonazure/relative-time';
 
 /** How long the rendered newest page is reused: relative times stay within a second of true. */
 const RENDERED_PAGE_TTL_MS = 1000;
