@@ -8,7 +8,7 @@ export const VIEWS_DIR = fileURLToPath(new URL('views/', appRoot));
 export const PUBLIC_DIR = fileURLToPath(new URL('public/', appRoot));
 /**
  * The built @kubeonazure/relative-time (plain JavaScript, no imports), which the page's script
- * imports too. Resolved by `require`'s rules, so tests, which see the library's TypeScript source,
- * still serve the built file.
+ * imports too. `/browser` is that file under every condition: tests, which import the library's
+ * TypeScript source, still serve what the browser can run.
  */
-export const RELATIVE_TIME_MODULE = createRequire(import.meta.url).resolve('@kubeonazure/relative-time');
+export const RELATIVE_TIME_MODULE = createRequire(import.meta.url).resolve('@kubeonazure/relative-time/browser');
