@@ -1,4 +1,5 @@
 import { ago } from '@kubeonazure/relative-time';
+import { renderTable } from '@kubeonazure/tool-kit';
 import {
   frontendAddress,
   readDeployments,
@@ -9,7 +10,6 @@ import {
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED } from '../errors.js';
 import { KubectlFailed, type Kubectl } from '../kubectl.js';
-import { renderTable } from '../table.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;
