@@ -8,6 +8,7 @@ import { LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
 import { databaseName, waitFor } from './helpers.js';
+import { startStallProxy } from './stall-proxy.js';
 
 // The lease on the real database: claims by conditional update, two keepers racing for one lease.
 const client = new MongoClient(testMongoUrl());
@@ -16,6 +17,7 @@ const terms = leaseTerms(900);
 const log = pino({ level: 'silent' });
 let store: LeaseStore;
 let name = 0;
+let names = 0;
 
 /** A source that records when it ran, on the shared timeline of the test. */
 class RecordingSource implements Source {
@@ -166,5 +168,191 @@ describe('LeasedSource', () => {
     await Promise.all([runA, runB]);
     // a ran once and never again after waking; b's period began after a's claim had lapsed on a's own clock.
     expect(periods.map((period) => period.who)).toEqual(['a', 'b']);
+  });
+});
+
+// Issue 17: the situations production brings (hung, late and refused claims, releases, failovers).
+describe('the lease under failures', () => {
+  const periodsOf = () => [] as { who: string; from: number; to: number | null }[];
+  type Periods = ReturnType<typeof periodsOf>;
+  const neverOverlap = (periods: Periods) => {
+    const sorted = [...periods].sort((a, b) => a.from - b.from);
+    for (const [index, period] of sorted.entries()) {
+      const next = sorted[index + 1];
+      if (next) expect(next.from).toBeGreaterThanOrEqual(period.to ?? Number.POSITIVE_INFINITY);
+    }
+  };
+  /** The keeper's view of the write region, switchable as a failover switches it. */
+  const region = (inWriteRegion: boolean, primarySince = Number.NEGATIVE_INFINITY) => {
+    const view = { inWriteRegion, primarySince };
+    return {
+      view,
+      promote(here: boolean) {
+        view.inWriteRegion = here;
+        view.primarySince = Date.now();
+      },
+    };
+  };
+  const keeper = (
+    store: LeaseStore,
+    periods: Periods,
+    who: string,
+    where: ReturnType<typeof region>,
+    keeperTerms = terms,
+  ) =>
+    new LeasedSource(
+      store,
+      () => new RecordingSource(periods, who),
+      keeperTerms,
+      {
+        holder: who,
+        region: who,
+        inWriteRegion: () => where.view.inWriteRegion,
+        writeRegion: () => where.view,
+      } as never,
+      log,
+      realSleep,
+    );
+
+  it('a release keeps the standby grace: the write region takes the lease first', async () => {
+    const graceStore = newStore();
+    expect(await graceStore.claim('a', 'uksouth', new Date())).toBe(true);
+    await graceStore.release('a');
+    expect(await graceStore.claim('standby', 'southeastasia', new Date(), terms.ttlMs)).toBe(false);
+    expect(await graceStore.claim('writer', 'westus', new Date(), 0)).toBe(true);
+  });
+
+  it('stops a holder whose claim hangs when its validity ends, before anyone else can stream', async () => {
+    const proxy = await startStallProxy(testMongoUrl());
+    const stalling = new MongoClient(proxy.url);
+    try {
+      const name = `ingest-hung-${++names}`;
+      const viaProxy = new LeaseStore(stalling.db(database).collection<LeaseDocument>('leases'), name, terms);
+      const direct = new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), name, terms);
+      const periods = periodsOf();
+      const a = keeper(viaProxy, periods, 'a', region(true));
+      const runA = a.run();
+      await waitFor(() => a.holding, 'a holds the lease');
+      proxy.stall();
+      const b = keeper(direct, periods, 'b', region(true));
+      const runB = b.run();
+      await waitFor(() => b.holding, 'b takes over', terms.ttlMs * 10);
+      neverOverlap(periods);
+      a.stop();
+      b.stop();
+      proxy.resume();
+      await Promise.all([runA, runB]);
+    } finally {
+      proxy.resume();
+      await stalling.close(true);
+      await proxy.close();
+    }
+  });
+
+  it('treats a claim answered after its own validity as lost (a pause between request and answer)', async () => {
+    // Every claim's answer comes a ttl after its request, on the keeper's clock.
+    let offset = 0;
+    const periods = periodsOf();
+    let claims = 0;
+    const pausing = newStore();
+    const claim = pausing.claim.bind(pausing);
+    pausing.claim = async (...args: Parameters<LeaseStore['claim']>) => {
+      const answer = await claim(...args);
+      claims++;
+      offset += terms.ttlMs;
+      return answer;
+    };
+    const late = new LeasedSource(
+      pausing,
+      () => new RecordingSource(periods, 'late'),
+      terms,
+      {
+        holder: 'late',
+        region: 'westus',
+        inWriteRegion: () => true,
+        writeRegion: () => ({ inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY }),
+      } as never,
+      log,
+      realSleep,
+      () => undefined,
+      () => Date.now() + offset,
+    );
+    const run = late.run();
+    await waitFor(() => claims >= 3, 'three claims');
+    late.stop();
+    await run;
+    expect(periods).toEqual([]);
+  });
+
+  it('stops at once when a claim is refused, not only when its validity ends', async () => {
+    const slow = leaseTerms(3_000);
+    const refusing = new LeaseStore(
+      client.db(database).collection<LeaseDocument>('leases'),
+      `ingest-refused-${++names}`,
+      slow,
+    );
+    const periods = periodsOf();
+    const a = keeper(refusing, periods, 'a', region(true), slow);
+    const run = a.run();
+    await waitFor(() => a.holding, 'a holds the lease');
+    // Someone else's claim landed (as after a failover that lost a's renewals): a's next claim is refused.
+    const takenAt = Date.now();
+    await client
+      .db(database)
+      .collection<LeaseDocument>('leases')
+      .updateOne(
+        { _id: `ingest-refused-${names}` },
+        { $set: { holder: 'intruder', expiresAt: new Date(takenAt + 60_000) } },
+      );
+    await waitFor(() => !a.holding, 'a stops', slow.ttlMs * 2);
+    expect(periods[0]!.to! - takenAt).toBeLessThan(slow.ttlMs / 2);
+    a.stop();
+    await run;
+  });
+
+  it('survives a failover that lost renewals: never two at once, held in the new write region within two ttls', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const west = region(true);
+    const uk = region(false);
+    const a = keeper(shared, periods, 'a', west);
+    const runA = a.run();
+    await waitFor(() => a.holding, 'a holds the lease');
+    const b = keeper(shared, periods, 'b', uk);
+    const runB = b.run();
+    // The promoted region's copy of the lease lacks a's last renewals: it has expired there.
+    await client
+      .db(database)
+      .collection<LeaseDocument>('leases')
+      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - terms.ttlMs) } });
+    const promotedAt = Date.now();
+    west.promote(false);
+    uk.promote(true);
+    await waitFor(() => b.holding, 'the new write region holds the lease', terms.ttlMs * 2);
+    expect(Date.now() - promotedAt).toBeLessThan(terms.ttlMs * 2 + terms.renewEveryMs);
+    await delay(terms.ttlMs);
+    expect([a.holding, b.holding]).toEqual([false, true]);
+    neverOverlap(periods);
+    a.stop();
+    b.stop();
+    await Promise.all([runA, runB]);
+  });
+
+  it('hands the lease back to the write region when its streamer waits, within two ttls', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const a = keeper(shared, periods, 'a', region(false));
+    const runA = a.run();
+    await waitFor(() => a.holding, 'the read region holds the lease', terms.ttlMs * 3);
+    const startedAt = Date.now();
+    const b = keeper(shared, periods, 'b', region(true));
+    const runB = b.run();
+    await waitFor(() => b.holding, 'the write region holds the lease', terms.ttlMs * 2);
+    expect(Date.now() - startedAt).toBeLessThan(terms.ttlMs * 2 + terms.renewEveryMs);
+    expect(a.holding).toBe(false);
+    neverOverlap(periods);
+    a.stop();
+    b.stop();
+    await Promise.all([runA, runB]);
   });
 });
