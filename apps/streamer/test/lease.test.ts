@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { leaseTerms, type LeaseDocument } from '../src/lease/lease.js';
+import { leaseTerms, type ClaimOutcome, type LeaseDocument } from '../src/lease/lease.js';
 import { LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
@@ -44,6 +44,9 @@ class RecordingSource implements Source {
   }
 }
 
+/** A single server: every streamer is in the write region, and there is no failover to wait out. */
+const everywhere = { inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY };
+
 const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 beforeAll(async () => {
@@ -54,8 +57,13 @@ afterAll(async () => {
   await client.close();
 });
 
-function newStore(): LeaseStore {
-  return new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), `ingest-${++name}`, terms);
+/** Whether a claim got the lease. */
+async function got(claim: Promise<ClaimOutcome>): Promise<boolean> {
+  return (await claim).kind === 'claimed';
+}
+
+function newStore(storeTerms = terms): LeaseStore {
+  return new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), `ingest-${++name}`, storeTerms);
 }
 
 describe('LeaseStore', () => {
@@ -65,31 +73,31 @@ describe('LeaseStore', () => {
 
   it('gives a free lease to the first claimant, refuses a live one, renews for its holder', async () => {
     const now = new Date();
-    expect(await store.claim('a', 'westus', now)).toBe(true);
-    expect(await store.claim('b', 'uksouth', new Date(now.getTime() + 100))).toBe(false);
-    expect(await store.claim('a', 'westus', new Date(now.getTime() + 200))).toBe(true);
+    expect(await got(store.claim('a', 'westus', now))).toBe(true);
+    expect((await store.claim('b', 'uksouth', new Date(now.getTime() + 100))).kind).toBe('refused');
+    expect(await got(store.claim('a', 'westus', new Date(now.getTime() + 200)))).toBe(true);
     expect((await store.read())?.holder).toBe('a');
   });
 
   it('hands an expired lease to the next claimant, and the old holder cannot renew it', async () => {
     const later = new Date(Date.now() + terms.ttlMs + 1_000);
-    expect(await store.claim('b', 'uksouth', later)).toBe(true);
-    expect(await store.claim('a', 'westus', new Date(later.getTime() + 1))).toBe(false);
+    expect(await got(store.claim('b', 'uksouth', later))).toBe(true);
+    expect(await got(store.claim('a', 'westus', new Date(later.getTime() + 1)))).toBe(false);
     expect((await store.read())?.region).toBe('uksouth');
   });
 
   it('gives an expired lease to a standby only a grace after its expiry', async () => {
     const graceStore = newStore();
     const now = Date.now();
-    expect(await graceStore.claim('a', 'westus', new Date(now))).toBe(true);
+    expect(await got(graceStore.claim('a', 'westus', new Date(now)))).toBe(true);
     const justExpired = new Date(now + terms.ttlMs + 10);
-    expect(await graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs)).toBe(false);
-    expect(await graceStore.claim('writer', 'westus', justExpired, 0)).toBe(true);
+    expect(await got(graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs))).toBe(false);
+    expect(await got(graceStore.claim('writer', 'westus', justExpired, 0))).toBe(true);
   });
 
-  it('is free again at once after its holder releases it', async () => {
+  it('is free again at once for the write region after its holder releases it', async () => {
     await store.release('b');
-    expect(await store.claim('c', 'southeastasia')).toBe(true);
+    expect(await got(store.claim('c', 'southeastasia'))).toBe(true);
   });
 });
 
@@ -102,7 +110,7 @@ describe('LeasedSource', () => {
         shared,
         () => new RecordingSource(periods, who),
         terms,
-        { holder: who, region: who, inWriteRegion: () => true },
+        { holder: who, region: who, writeRegion: () => everywhere },
         log,
         realSleep,
       );
@@ -140,7 +148,7 @@ describe('LeasedSource', () => {
       shared,
       () => new RecordingSource(periods, 'a'),
       terms,
-      { holder: 'a', region: 'westus', inWriteRegion: () => true },
+      { holder: 'a', region: 'westus', writeRegion: () => everywhere },
       log,
       pausingSleep,
     );
@@ -148,7 +156,7 @@ describe('LeasedSource', () => {
       shared,
       () => new RecordingSource(periods, 'b'),
       terms,
-      { holder: 'b', region: 'uksouth', inWriteRegion: () => true },
+      { holder: 'b', region: 'uksouth', writeRegion: () => everywhere },
       log,
       realSleep,
     );
@@ -204,22 +212,17 @@ describe('the lease under failures', () => {
       store,
       () => new RecordingSource(periods, who),
       keeperTerms,
-      {
-        holder: who,
-        region: who,
-        inWriteRegion: () => where.view.inWriteRegion,
-        writeRegion: () => where.view,
-      } as never,
+      { holder: who, region: who, writeRegion: () => where.view },
       log,
       realSleep,
     );
 
   it('a release keeps the standby grace: the write region takes the lease first', async () => {
     const graceStore = newStore();
-    expect(await graceStore.claim('a', 'uksouth', new Date())).toBe(true);
+    expect(await got(graceStore.claim('a', 'uksouth', new Date()))).toBe(true);
     await graceStore.release('a');
-    expect(await graceStore.claim('standby', 'southeastasia', new Date(), terms.ttlMs)).toBe(false);
-    expect(await graceStore.claim('writer', 'westus', new Date(), 0)).toBe(true);
+    expect(await got(graceStore.claim('standby', 'southeastasia', new Date(), terms.ttlMs))).toBe(false);
+    expect(await got(graceStore.claim('writer', 'westus', new Date(), 0))).toBe(true);
   });
 
   it('stops a holder whose claim hangs when its validity ends, before anyone else can stream', async () => {
@@ -238,10 +241,11 @@ describe('the lease under failures', () => {
       const runB = b.run();
       await waitFor(() => b.holding, 'b takes over', terms.ttlMs * 10);
       neverOverlap(periods);
+      // Every claim, and the release, is bounded: a ends while the path is still stalled.
       a.stop();
+      await runA;
       b.stop();
-      proxy.resume();
-      await Promise.all([runA, runB]);
+      await runB;
     } finally {
       proxy.resume();
       await stalling.close(true);
@@ -266,15 +270,10 @@ describe('the lease under failures', () => {
       pausing,
       () => new RecordingSource(periods, 'late'),
       terms,
-      {
-        holder: 'late',
-        region: 'westus',
-        inWriteRegion: () => true,
-        writeRegion: () => ({ inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY }),
-      } as never,
+      { holder: 'late', region: 'westus', writeRegion: () => everywhere },
       log,
       realSleep,
-      () => undefined,
+      {},
       () => Date.now() + offset,
     );
     const run = late.run();
@@ -311,26 +310,26 @@ describe('the lease under failures', () => {
   });
 
   it('survives a failover that lost renewals: never two at once, held in the new write region within two ttls', async () => {
-    const shared = newStore();
+    // A longer ttl: the bound of two ttls leaves room for a loaded machine's latencies.
+    const slow = leaseTerms(1_500);
+    const shared = newStore(slow);
     const periods = periodsOf();
     const west = region(true);
     const uk = region(false);
-    const a = keeper(shared, periods, 'a', west);
+    const a = keeper(shared, periods, 'a', west, slow);
     const runA = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
-    const b = keeper(shared, periods, 'b', uk);
+    const b = keeper(shared, periods, 'b', uk, slow);
     const runB = b.run();
     // The promoted region's copy of the lease lacks a's last renewals: it has expired there.
     await client
       .db(database)
       .collection<LeaseDocument>('leases')
-      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - terms.ttlMs) } });
-    const promotedAt = Date.now();
+      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - slow.ttlMs) } });
     west.promote(false);
     uk.promote(true);
-    await waitFor(() => b.holding, 'the new write region holds the lease', terms.ttlMs * 2);
-    expect(Date.now() - promotedAt).toBeLessThan(terms.ttlMs * 2 + terms.renewEveryMs);
-    await delay(terms.ttlMs);
+    await waitFor(() => b.holding, 'the new write region holds the lease', slow.ttlMs * 2);
+    await delay(slow.ttlMs);
     expect([a.holding, b.holding]).toEqual([false, true]);
     neverOverlap(periods);
     a.stop();
@@ -339,16 +338,15 @@ describe('the lease under failures', () => {
   });
 
   it('hands the lease back to the write region when its streamer waits, within two ttls', async () => {
-    const shared = newStore();
+    const slow = leaseTerms(1_500);
+    const shared = newStore(slow);
     const periods = periodsOf();
-    const a = keeper(shared, periods, 'a', region(false));
+    const a = keeper(shared, periods, 'a', region(false), slow);
     const runA = a.run();
-    await waitFor(() => a.holding, 'the read region holds the lease', terms.ttlMs * 3);
-    const startedAt = Date.now();
-    const b = keeper(shared, periods, 'b', region(true));
+    await waitFor(() => a.holding, 'the read region holds the lease', slow.ttlMs * 3);
+    const b = keeper(shared, periods, 'b', region(true), slow);
     const runB = b.run();
-    await waitFor(() => b.holding, 'the write region holds the lease', terms.ttlMs * 2);
-    expect(Date.now() - startedAt).toBeLessThan(terms.ttlMs * 2 + terms.renewEveryMs);
+    await waitFor(() => b.holding, 'the write region holds the lease', slow.ttlMs * 2);
     expect(a.holding).toBe(false);
     neverOverlap(periods);
     a.stop();
