@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { leaseTerms, type ClaimOutcome, type LeaseDocument } from '../src/lease/lease.js';
+import { leaseTerms, type ClaimOutcome, type LeaseDocument, type LeaseTerms } from '../src/lease/lease.js';
 import { LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
@@ -13,7 +13,8 @@ import { startStallProxy } from './stall-proxy.js';
 // The lease on the real database: claims by conditional update, two keepers racing for one lease.
 const client = new MongoClient(testMongoUrl());
 const database = databaseName('lease');
-const terms = leaseTerms(900);
+// Claims are bounded by a fifth of the ttl: 300 ms leaves room for a loaded test machine.
+const terms = leaseTerms(1_500);
 const log = pino({ level: 'silent' });
 let store: LeaseStore;
 let name = 0;
@@ -44,13 +45,46 @@ class RecordingSource implements Source {
   }
 }
 
-/** A single server: every streamer is in the write region, and there is no failover to wait out. */
-const everywhere = { inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY };
-
 const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
+
+type Periods = { who: string; from: number; to: number | null }[];
+
+/** The keeper's view of the write region, switchable as a failover switches it. */
+function region(inWriteRegion: boolean, primarySince = Number.NEGATIVE_INFINITY) {
+  const view = { inWriteRegion, primarySince };
+  return {
+    view,
+    promote(here: boolean) {
+      view.inWriteRegion = here;
+      view.primarySince = Date.now();
+    },
+  };
+}
+
+/** A keeper named `who` whose sources record their periods. */
+function keeper(
+  store: LeaseStore,
+  periods: Periods,
+  who: string,
+  options: { where?: ReturnType<typeof region>; terms?: LeaseTerms; sleep?: Sleep; clock?: () => number } = {},
+): LeasedSource {
+  const where = options.where ?? region(true);
+  return new LeasedSource(
+    store,
+    () => new RecordingSource(periods, who),
+    options.terms ?? terms,
+    { holder: who, region: who, writeRegion: () => where.view },
+    log,
+    options.sleep ?? realSleep,
+    {},
+    options.clock,
+  );
+}
 
 beforeAll(async () => {
   await client.connect();
+  // As in production (and region-sim): the collection exists before the first claim.
+  await client.db(database).createCollection('leases');
 });
 afterAll(async () => {
   await client.db(database).dropDatabase();
@@ -104,18 +138,9 @@ describe('LeaseStore', () => {
 describe('LeasedSource', () => {
   it('runs exactly one source among two keepers, and hands over when the holder stops', async () => {
     const shared = newStore();
-    const periods: { who: string; from: number; to: number | null }[] = [];
-    const keeper = (who: string) =>
-      new LeasedSource(
-        shared,
-        () => new RecordingSource(periods, who),
-        terms,
-        { holder: who, region: who, writeRegion: () => everywhere },
-        log,
-        realSleep,
-      );
-    const a = keeper('a');
-    const b = keeper('b');
+    const periods: Periods = [];
+    const a = keeper(shared, periods, 'a');
+    const b = keeper(shared, periods, 'b');
     const runA = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
     const runB = b.run();
@@ -144,22 +169,8 @@ describe('LeasedSource', () => {
       }
       await realSleep(ms, signal);
     };
-    const sleeper = new LeasedSource(
-      shared,
-      () => new RecordingSource(periods, 'a'),
-      terms,
-      { holder: 'a', region: 'westus', writeRegion: () => everywhere },
-      log,
-      pausingSleep,
-    );
-    const other = new LeasedSource(
-      shared,
-      () => new RecordingSource(periods, 'b'),
-      terms,
-      { holder: 'b', region: 'uksouth', writeRegion: () => everywhere },
-      log,
-      realSleep,
-    );
+    const sleeper = keeper(shared, periods, 'a', { sleep: pausingSleep });
+    const other = keeper(shared, periods, 'b');
     const runA = sleeper.run();
     await waitFor(() => sleeper.holding, 'a holds the lease');
     const claimedAt = Date.now();
@@ -181,8 +192,7 @@ describe('LeasedSource', () => {
 
 // Issue 17: the situations production brings (hung, late and refused claims, releases, failovers).
 describe('the lease under failures', () => {
-  const periodsOf = () => [] as { who: string; from: number; to: number | null }[];
-  type Periods = ReturnType<typeof periodsOf>;
+  const periodsOf = (): Periods => [];
   const neverOverlap = (periods: Periods) => {
     const sorted = [...periods].sort((a, b) => a.from - b.from);
     for (const [index, period] of sorted.entries()) {
@@ -190,33 +200,6 @@ describe('the lease under failures', () => {
       if (next) expect(next.from).toBeGreaterThanOrEqual(period.to ?? Number.POSITIVE_INFINITY);
     }
   };
-  /** The keeper's view of the write region, switchable as a failover switches it. */
-  const region = (inWriteRegion: boolean, primarySince = Number.NEGATIVE_INFINITY) => {
-    const view = { inWriteRegion, primarySince };
-    return {
-      view,
-      promote(here: boolean) {
-        view.inWriteRegion = here;
-        view.primarySince = Date.now();
-      },
-    };
-  };
-  const keeper = (
-    store: LeaseStore,
-    periods: Periods,
-    who: string,
-    where: ReturnType<typeof region>,
-    keeperTerms = terms,
-  ) =>
-    new LeasedSource(
-      store,
-      () => new RecordingSource(periods, who),
-      keeperTerms,
-      { holder: who, region: who, writeRegion: () => where.view },
-      log,
-      realSleep,
-    );
-
   it('a release keeps the standby grace: the write region takes the lease first', async () => {
     const graceStore = newStore();
     expect(await got(graceStore.claim('a', 'uksouth', new Date()))).toBe(true);
@@ -233,11 +216,11 @@ describe('the lease under failures', () => {
       const viaProxy = new LeaseStore(stalling.db(database).collection<LeaseDocument>('leases'), name, terms);
       const direct = new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), name, terms);
       const periods = periodsOf();
-      const a = keeper(viaProxy, periods, 'a', region(true));
+      const a = keeper(viaProxy, periods, 'a');
       const runA = a.run();
       await waitFor(() => a.holding, 'a holds the lease');
       proxy.stall();
-      const b = keeper(direct, periods, 'b', region(true));
+      const b = keeper(direct, periods, 'b');
       const runB = b.run();
       await waitFor(() => b.holding, 'b takes over', terms.ttlMs * 10);
       neverOverlap(periods);
@@ -266,16 +249,7 @@ describe('the lease under failures', () => {
       offset += terms.ttlMs;
       return answer;
     };
-    const late = new LeasedSource(
-      pausing,
-      () => new RecordingSource(periods, 'late'),
-      terms,
-      { holder: 'late', region: 'westus', writeRegion: () => everywhere },
-      log,
-      realSleep,
-      {},
-      () => Date.now() + offset,
-    );
+    const late = keeper(pausing, periods, 'late', { clock: () => Date.now() + offset });
     const run = late.run();
     await waitFor(() => claims >= 3, 'three claims');
     late.stop();
@@ -291,7 +265,7 @@ describe('the lease under failures', () => {
       slow,
     );
     const periods = periodsOf();
-    const a = keeper(refusing, periods, 'a', region(true), slow);
+    const a = keeper(refusing, periods, 'a', { terms: slow });
     const run = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
     // Someone else's claim landed (as after a failover that lost a's renewals): a's next claim is refused.
@@ -310,26 +284,24 @@ describe('the lease under failures', () => {
   });
 
   it('survives a failover that lost renewals: never two at once, held in the new write region within two ttls', async () => {
-    // A longer ttl: the bound of two ttls leaves room for a loaded machine's latencies.
-    const slow = leaseTerms(1_500);
-    const shared = newStore(slow);
+    const shared = newStore();
     const periods = periodsOf();
     const west = region(true);
     const uk = region(false);
-    const a = keeper(shared, periods, 'a', west, slow);
+    const a = keeper(shared, periods, 'a', { where: west });
     const runA = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
-    const b = keeper(shared, periods, 'b', uk, slow);
+    const b = keeper(shared, periods, 'b', { where: uk });
     const runB = b.run();
     // The promoted region's copy of the lease lacks a's last renewals: it has expired there.
     await client
       .db(database)
       .collection<LeaseDocument>('leases')
-      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - slow.ttlMs) } });
+      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - terms.ttlMs) } });
     west.promote(false);
     uk.promote(true);
-    await waitFor(() => b.holding, 'the new write region holds the lease', slow.ttlMs * 2);
-    await delay(slow.ttlMs);
+    await waitFor(() => b.holding, 'the new write region holds the lease', terms.ttlMs * 2);
+    await delay(terms.ttlMs);
     expect([a.holding, b.holding]).toEqual([false, true]);
     neverOverlap(periods);
     a.stop();
@@ -338,15 +310,14 @@ describe('the lease under failures', () => {
   });
 
   it('hands the lease back to the write region when its streamer waits, within two ttls', async () => {
-    const slow = leaseTerms(1_500);
-    const shared = newStore(slow);
+    const shared = newStore();
     const periods = periodsOf();
-    const a = keeper(shared, periods, 'a', region(false), slow);
+    const a = keeper(shared, periods, 'a', { where: region(false) });
     const runA = a.run();
-    await waitFor(() => a.holding, 'the read region holds the lease', slow.ttlMs * 3);
-    const b = keeper(shared, periods, 'b', region(true), slow);
+    await waitFor(() => a.holding, 'the read region holds the lease', terms.ttlMs * 3);
+    const b = keeper(shared, periods, 'b', { where: region(true) });
     const runB = b.run();
-    await waitFor(() => b.holding, 'the write region holds the lease', slow.ttlMs * 2);
+    await waitFor(() => b.holding, 'the write region holds the lease', terms.ttlMs * 2);
     expect(a.holding).toBe(false);
     neverOverlap(periods);
     a.stop();
