@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { startApp, type App } from '../src/app.js';
-import { captureLogger, databaseName, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
 
 // Two real streamers with LEASE=true on one database and the loopback X API, which (as X) counts a
 // dropped stream connection for a while and refuses a second one with 429 TooManyConnections.
@@ -74,5 +74,9 @@ describe('a lease handover', () => {
       .filter((line) => line.msg === 'stream disconnected; reconnecting')
       .map((line) => line.delayMs as number);
     expect(Math.max(...waits)).toBeLessThan(60_000);
+    // The holder's view of the lease's timing: its validity end ahead of now, and the database's clock next to its own.
+    expect(await metric(next, 'streamer_ingest_lease_valid_until_seconds')).toBeGreaterThan(Date.now() / 1000);
+    expect(Math.abs(await metric(next, 'streamer_database_clock_offset_seconds'))).toBeLessThan(1);
+    expect(await metric(next, 'streamer_reconnects_total', { reason: 'too-many-connections' })).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { leaseTerms, type ClaimOutcome, type LeaseDocument, type LeaseTerms } from '../src/lease/lease.js';
-import { LeaseStore } from '../src/lease/lease-store.js';
+import { databaseClockOffsetMs, LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
 import { databaseName, waitFor } from './helpers.js';
@@ -132,6 +132,16 @@ describe('LeaseStore', () => {
   it('is free again at once for the write region after its holder releases it', async () => {
     await store.release('b');
     expect(await got(store.claim('c', 'southeastasia'))).toBe(true);
+  });
+});
+
+describe('databaseClockOffsetMs', () => {
+  it("measures how far the database's clock is ahead of the holder's", async () => {
+    const db = client.db(database);
+    expect(Math.abs((await databaseClockOffsetMs(db, 1_000))!)).toBeLessThan(1_000);
+    // A holder whose clock runs a minute ahead sees the database a minute behind.
+    const ahead = await databaseClockOffsetMs(db, 1_000, () => Date.now() + 60_000);
+    expect(Math.abs(ahead! + 60_000)).toBeLessThan(1_000);
   });
 });
 
