@@ -72,7 +72,7 @@ export class LeasedSource implements Source {
     } finally {
       const held = this.inner !== null;
       await this.stopInner();
-      if (held) await this.store.release(this.identity.holder, new Date(this.clock())).catch(() => undefined);
+      if (held) await this.release();
     }
   }
 
@@ -94,7 +94,11 @@ export class LeasedSource implements Source {
         this.log.warn({ err: error }, 'ingest lease claim failed');
         return { kind: 'failed' };
       });
-    if (this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted) {
+      // Stopping: a lease just taken is given up at once rather than left to expire.
+      if (outcome.kind === 'claimed' && !this.inner) await this.release();
+      return;
+    }
     const until = validUntil(sentAt, this.terms);
     const now = this.clock();
     const handBack =
@@ -119,14 +123,19 @@ export class LeasedSource implements Source {
       case 'hand-back':
         this.log.info('a streamer in the write region waits for the ingest lease; handing it over');
         await this.stopInner();
-        await this.store.release(this.identity.holder, new Date(this.clock())).catch((error: unknown) => {
-          this.log.warn({ err: error }, 'ingest lease release failed; it expires instead');
-        });
+        await this.release();
         return;
       case 'keep':
       case 'wait':
         return;
     }
+  }
+
+  /** Gives the lease up once the source has stopped (and closed its X connection). */
+  private async release(): Promise<void> {
+    await this.store.release(this.identity.holder, new Date(this.clock())).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'ingest lease release failed; it expires instead');
+    });
   }
 
   /** Names this write-region streamer as waiting, so a holder elsewhere hands the lease over. */
