@@ -53,7 +53,11 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     });
   const sleep = dependencies.sleep ?? abortableSleep;
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  let writeRegion: WriteRegionWatch = () => ({ inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY });
+  let writeRegion: WriteRegionWatch = () => ({
+    inWriteRegion: true,
+    primaryRegion: null,
+    primarySince: Number.NEGATIVE_INFINITY,
+  });
   const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
     writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
   });

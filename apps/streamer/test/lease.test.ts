@@ -49,13 +49,18 @@ const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal 
 
 type Periods = { who: string; from: number; to: number | null }[];
 
-/** The keeper's view of the write region, switchable as a failover switches it. */
-function region(inWriteRegion: boolean, primarySince = Number.NEGATIVE_INFINITY) {
-  const view = { inWriteRegion, primarySince };
+/**
+ * The keeper's view of the write region, switchable as a failover switches it; by default a single
+ * server's (no failover to wait out).
+ */
+function region(inWriteRegion: boolean, primaryRegion: string | null = null) {
+  const view = { inWriteRegion, primaryRegion, primarySince: Number.NEGATIVE_INFINITY };
   return {
     view,
-    promote(here: boolean) {
+    /** The driver sees a new primary region now. */
+    promote(here: boolean, primary: string) {
       view.inWriteRegion = here;
+      view.primaryRegion = primary;
       view.primarySince = Date.now();
     },
   };
@@ -127,6 +132,19 @@ describe('LeaseStore', () => {
     const justExpired = new Date(now + terms.ttlMs + 10);
     expect(await got(graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs))).toBe(false);
     expect(await got(graceStore.claim('writer', 'westus', justExpired, 0))).toBe(true);
+  });
+
+  it('after a promotion, takes over at once only a lease written under the current write region', async () => {
+    const promoted = newStore();
+    const start = Date.now();
+    expect(await got(promoted.claim('a', 'westus', new Date(start), 0, { primary: 'West US' }))).toBe(true);
+    const expired = new Date(start + terms.ttlMs + 10);
+    // UK South was just promoted: the document, from West US's time, may lack renewals.
+    const early = { primary: 'UK South', writtenUnder: 'UK South' };
+    expect((await promoted.claim('b', 'uksouth', expired, 0, early)).kind).toBe('refused');
+    // A ttl after the promotion any expired lease may be taken, and it records the write region.
+    const claimed = await promoted.claim('b', 'uksouth', expired, 0, { primary: 'UK South' });
+    expect(claimed).toMatchObject({ kind: 'claimed', lease: { holder: 'b', primary: 'UK South' } });
   });
 
   it('is free again at once for the write region after its holder releases it', async () => {
@@ -218,6 +236,25 @@ describe('the lease under failures', () => {
     expect(await got(graceStore.claim('writer', 'westus', new Date(), 0))).toBe(true);
   });
 
+  it('lets a restarted write-region streamer take a released lease written under the same primary at once', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const old = keeper(shared, periods, 'old', { where: region(true, 'West US') });
+    const runOld = old.run();
+    await waitFor(() => old.holding, 'the old pod holds the lease');
+    old.stop();
+    await runOld;
+    // The new pod has just seen the primary for the first time.
+    const fresh = region(true, 'West US');
+    fresh.view.primarySince = Date.now();
+    const next = keeper(shared, periods, 'new', { where: fresh });
+    const runNext = next.run();
+    await waitFor(() => next.holding, 'the new pod holds the lease', terms.ttlMs / 2);
+    next.stop();
+    await runNext;
+    neverOverlap(periods);
+  });
+
   it('stops a holder whose claim hangs when its validity ends, before anyone else can stream', async () => {
     const proxy = await startStallProxy(testMongoUrl());
     const stalling = new MongoClient(proxy.url);
@@ -296,8 +333,8 @@ describe('the lease under failures', () => {
   it('survives a failover that lost renewals: never two at once, held in the new write region within two ttls', async () => {
     const shared = newStore();
     const periods = periodsOf();
-    const west = region(true);
-    const uk = region(false);
+    const west = region(true, 'West US');
+    const uk = region(false, 'West US');
     const a = keeper(shared, periods, 'a', { where: west });
     const runA = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
@@ -308,8 +345,8 @@ describe('the lease under failures', () => {
       .db(database)
       .collection<LeaseDocument>('leases')
       .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - terms.ttlMs) } });
-    west.promote(false);
-    uk.promote(true);
+    west.promote(false, 'UK South');
+    uk.promote(true, 'UK South');
     await waitFor(() => b.holding, 'the new write region holds the lease', terms.ttlMs * 2);
     await delay(terms.ttlMs);
     expect([a.holding, b.holding]).toEqual([false, true]);

@@ -25,12 +25,19 @@ export class LeaseStore {
    * on the server, a deadline on the client). Someone else's live lease makes the upsert collide with
    * the existing `_id`, which is the answer "refused"; an error or the deadline throws.
    */
-  async claim(holder: string, region: string | null, now = new Date(), standbyGraceMs = 0): Promise<ClaimOutcome> {
+  async claim(
+    holder: string,
+    region: string | null,
+    now = new Date(),
+    standbyGraceMs = 0,
+    /** The write region the claimant sees (recorded), and whether an expired lease must have been written under it. */
+    scope: { primary?: string | null; writtenUnder?: string } = {},
+  ): Promise<ClaimOutcome> {
     try {
       const lease = await this.bounded(
         this.collection.findOneAndUpdate(
-          claimFilter(this.name, holder, now, standbyGraceMs),
-          claimUpdate(holder, region, now, this.terms),
+          claimFilter(this.name, holder, now, standbyGraceMs, scope.writtenUnder),
+          claimUpdate(holder, region, now, this.terms, scope.primary ?? null),
           { upsert: true, returnDocument: 'after', maxTimeMS: this.terms.claimTimeoutMs },
         ),
       );

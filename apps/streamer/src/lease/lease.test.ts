@@ -7,8 +7,8 @@ import {
   handsBack,
   leaseTerms,
   mayStream,
-  mayTakeOver,
   releaseUpdate,
+  takeoverScope,
   validUntil,
   type LeaseDocument,
 } from './lease.js';
@@ -47,17 +47,27 @@ describe('the ingest lease rules', () => {
     expect(claimFilter('ingest', 'a', now, 15_000)).toMatchObject({
       $or: [{ holder: 'a' }, { expiresAt: { $lte: new Date(5_000) } }],
     });
+    expect(claimFilter('ingest', 'a', now, 0, 'UK South')).toMatchObject({
+      $or: [{ holder: 'a' }, { expiresAt: { $lte: now }, primary: 'UK South' }],
+    });
+    expect(claimUpdate('a', 'uksouth', now, terms, 'UK South').$set.primary).toBe('UK South');
   });
 
   it('releases as of now, so the standby grace still counts from the release', () => {
     expect(releaseUpdate(new Date(7_000))).toEqual({ $set: { expiresAt: new Date(7_000) } });
   });
 
-  it('takes over only after seeing the write region for a ttl (a promoted copy may lack renewals)', () => {
-    expect(mayTakeOver(10_000, Number.NEGATIVE_INFINITY, terms)).toBe(true);
-    expect(mayTakeOver(10_000, 0, terms)).toBe(false);
-    expect(mayTakeOver(15_000, 0, terms)).toBe(true);
-    expect(mayTakeOver(1_000, Number.POSITIVE_INFINITY, terms)).toBe(false);
+  it('takes over a lease from an earlier write region only after seeing the current one for a ttl', () => {
+    const since = (primarySince: number, primaryRegion: string | null = 'UK South') => ({
+      primaryRegion,
+      primarySince,
+    });
+    expect(takeoverScope(10_000, since(Number.NEGATIVE_INFINITY, null), terms)).toEqual({});
+    expect(takeoverScope(15_000, since(0), terms)).toEqual({});
+    // A promoted copy may lack renewals: until a ttl has passed, only a lease written under this primary.
+    expect(takeoverScope(10_000, since(0), terms)).toEqual({ writtenUnder: 'UK South' });
+    // No primary known yet: nothing.
+    expect(takeoverScope(1_000, since(Number.POSITIVE_INFINITY, null), terms)).toBeNull();
   });
 
   it('hands the lease back outside the write region to a fresh candidate other than itself', () => {

@@ -23,11 +23,14 @@
  * - Liveness: a healthy holder renews every `renewEveryMs`, each claim bounded by `claimTimeoutMs`;
  *   2 × (renewEveryMs + claimTimeoutMs) <= ttl - safety, so one lost renewal does not end the lease.
  * - Failover: replication is asynchronous (Cosmos DB's RPO is above 0), so the promoted primary may
- *   hold an older document, on which the holder's claim has already expired. A streamer that does not
- *   hold the lease therefore takes it over only once it has seen the same write region for one ttl
- *   (`mayTakeOver`): every claim acknowledged by the old primary was sent before the promotion, so its
- *   validity ends within a ttl of it. The holder itself may renew: a document that no longer names it
- *   refuses it, and it stops.
+ *   hold an older document, on which the holder's claim has already expired. Every claim records the
+ *   write region it was written under (`primary`, the driver's view; a write succeeds only on the
+ *   primary). A streamer that does not hold the lease takes over an expired document written under
+ *   the current write region at once, and any other only once it has seen the current write region for
+ *   one ttl (`takeoverScope`): a claim acknowledged by the old primary was sent before the promotion,
+ *   so its validity ends within a ttl of it. The holder itself may renew: a document that no longer
+ *   names it refuses it, and it stops. Not covered: a failback to the old write region within one ttl
+ *   that also lost writes (Cosmos DB fails back by an operator's hand, minutes later).
  * - Return to the write region: a release keeps the standby grace (`expiresAt` = now, not the epoch),
  *   and a write-region streamer that is refused names itself `candidate`; a holder outside the write
  *   region hands the lease over when it sees a candidate (`handsBack`).
@@ -74,16 +77,26 @@ export interface LeaseDocument {
   region: string | null;
   expiresAt: Date;
   renewedAt: Date;
+  /** The write region (display name) the claim was written under; null on a single server. */
+  primary?: string | null;
   candidate?: LeaseCandidate;
 }
 
 /**
- * Matches the lease only while `holder` has it or it has expired (at least `standbyGraceMs` ago): the
- * condition of every claim. Streamers outside the write region claim with a grace of one ttl, so when
- * the holder is lost the write region's streamer (the one next to the primary) takes over first.
+ * Matches the lease only while `holder` has it or it has expired (at least `standbyGraceMs` ago) and,
+ * with `writtenUnder`, was written under that write region: the condition of every claim. Streamers
+ * outside the write region claim with a grace of one ttl, so when the holder is lost the write region's
+ * streamer (the one next to the primary) takes over first.
  */
-export function claimFilter(name: string, holder: string, now: Date, standbyGraceMs = 0): Record<string, unknown> {
-  return { _id: name, $or: [{ holder }, { expiresAt: { $lte: new Date(now.getTime() - standbyGraceMs) } }] };
+export function claimFilter(
+  name: string,
+  holder: string,
+  now: Date,
+  standbyGraceMs = 0,
+  writtenUnder?: string,
+): Record<string, unknown> {
+  const expired = { expiresAt: { $lte: new Date(now.getTime() - standbyGraceMs) } };
+  return { _id: name, $or: [{ holder }, writtenUnder === undefined ? expired : { ...expired, primary: writtenUnder }] };
 }
 
 export function claimUpdate(
@@ -91,8 +104,9 @@ export function claimUpdate(
   region: string | null,
   now: Date,
   terms: LeaseTerms,
+  primary: string | null = null,
 ): { $set: Omit<LeaseDocument, '_id' | 'candidate'> } {
-  return { $set: { holder, region, expiresAt: new Date(now.getTime() + terms.ttlMs), renewedAt: now } };
+  return { $set: { holder, region, expiresAt: new Date(now.getTime() + terms.ttlMs), renewedAt: now, primary } };
 }
 
 /** A release: expired now, so the write region may claim at once and the others only a grace later. */
@@ -111,11 +125,17 @@ export function candidateUpdate(
 }
 
 /**
- * Whether a streamer that does not hold the lease may try to take it over: only once it has seen the
- * current write region for a ttl (from `primarySince`; -Infinity on a single server, which has no failover).
+ * Which expired leases a streamer that does not hold the lease may take over: any, once it has seen the
+ * current write region for a ttl (`primarySince`: -Infinity on a single server, which has no failover);
+ * before that only one written under the current write region; none while no primary is known.
  */
-export function mayTakeOver(now: number, primarySince: number, terms: LeaseTerms): boolean {
-  return now - primarySince >= terms.ttlMs;
+export function takeoverScope(
+  now: number,
+  view: { primaryRegion: string | null; primarySince: number },
+  terms: LeaseTerms,
+): { writtenUnder?: string } | null {
+  if (now - view.primarySince >= terms.ttlMs) return {};
+  return view.primaryRegion === null ? null : { writtenUnder: view.primaryRegion };
 }
 
 /** Whether the holder, outside the write region, hands the lease to a write-region streamer waiting for it. */

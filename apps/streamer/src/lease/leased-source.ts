@@ -3,7 +3,7 @@ import type { Sleep, Source } from '../sources/source.js';
 import {
   afterClaim,
   handsBack,
-  mayTakeOver,
+  takeoverScope,
   validUntil,
   type ClaimOutcome,
   type LeaseAction,
@@ -85,11 +85,11 @@ export class LeasedSource implements Source {
     const { holder, region } = this.identity;
     const view = this.identity.writeRegion();
     const sentAt = this.clock();
-    // Also no candidacy before then: a holder that handed over now would leave nobody streaming.
-    if (!this.inner && !mayTakeOver(sentAt, view.primarySince, this.terms)) return;
+    const scope = this.inner ? {} : takeoverScope(sentAt, view, this.terms);
+    if (scope === null) return;
     const grace = view.inWriteRegion ? 0 : this.terms.ttlMs;
     const outcome = await this.store
-      .claim(holder, region, new Date(sentAt), grace)
+      .claim(holder, region, new Date(sentAt), grace, { ...scope, primary: view.primaryRegion })
       .catch((error: unknown): ClaimOutcome => {
         this.log.warn({ err: error }, 'ingest lease claim failed');
         return { kind: 'failed' };

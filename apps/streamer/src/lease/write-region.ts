@@ -8,6 +8,8 @@ import type { MongoClient } from 'mongodb';
 export interface WriteRegionView {
   /** Whether the streamer's own region is the write region. */
   inWriteRegion: boolean;
+  /** The write region's display name; null while no primary is known, and on a single server. */
+  primaryRegion: string | null;
   /**
    * Since when (own clock, ms) the driver has seen the current write region; -Infinity where there is no
    * failover (a single server, or no region of our own), so nothing waits for one.
@@ -29,7 +31,7 @@ export function watchWriteRegion(
   displayName: string | null,
   clock: () => number = Date.now,
 ): WriteRegionWatch {
-  const always: WriteRegionView = { inWriteRegion: true, primarySince: Number.NEGATIVE_INFINITY };
+  const always: WriteRegionView = { inWriteRegion: true, primaryRegion: null, primarySince: Number.NEGATIVE_INFINITY };
   if (displayName === null) return () => always;
   /** The primary's region now (null while there is none), and the last one seen. */
   let primaryRegion: string | null = null;
@@ -46,5 +48,5 @@ export function watchWriteRegion(
     // A single server (a development database) has no regions to defer to.
     replicaSet = event.newDescription.type !== 'Single';
   });
-  return () => (replicaSet ? { inWriteRegion: primaryRegion === displayName, primarySince } : always);
+  return () => (replicaSet ? { inWriteRegion: primaryRegion === displayName, primaryRegion, primarySince } : always);
 }
