@@ -80,7 +80,10 @@ export class LeasedSource implements Source {
     this.stopping.abort();
   }
 
-  /** One claim (or, before a takeover is allowed, none) and what follows from its answer. */
+  /**
+   * One claim (none while the driver knows no primary) and what follows from its answer. Not holding,
+   * the claim may take over only what `takeoverScope` allows (see the failover point in lease.ts).
+   */
   private async round(): Promise<void> {
     const { holder, region } = this.identity;
     const view = this.identity.writeRegion();
