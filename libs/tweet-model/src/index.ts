@@ -30,7 +30,9 @@ export {
 export {
   DEFAULT_LEASE_COLLECTION,
   LEASE_NAME,
+  leaseCandidateSchema,
   leaseDocumentSchema,
   readLease,
+  type LeaseCandidate,
   type LeaseDocument,
 } from './lease.js';

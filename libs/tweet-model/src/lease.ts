@@ -11,6 +11,15 @@ export const DEFAULT_LEASE_COLLECTION = 'leases';
 /** The one lease document's `_id`: the ingest of the app's X stream. */
 export const LEASE_NAME = 'ingest';
 
+/** A write-region streamer waiting for the lease (set by it while refused, fresh until `until`). */
+export const leaseCandidateSchema = z.object({
+  holder: z.string(),
+  region: z.string().nullable(),
+  until: z.date(),
+});
+
+export type LeaseCandidate = z.infer<typeof leaseCandidateSchema>;
+
 export const leaseDocumentSchema = z.object({
   _id: z.string(),
   /** Who holds it: unique per streamer process. */
@@ -20,6 +29,9 @@ export const leaseDocumentSchema = z.object({
   /** Claim time + ttl; anyone may claim it from then on. */
   expiresAt: z.date(),
   renewedAt: z.date(),
+  /** The write region (display name) the claim was written under; null on a single server. */
+  primary: z.string().nullable().optional(),
+  candidate: leaseCandidateSchema.optional(),
 });
 
 export type LeaseDocument = z.infer<typeof leaseDocumentSchema>;

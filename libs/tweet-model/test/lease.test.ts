@@ -26,6 +26,8 @@ const lease: LeaseDocument = {
   region: 'westus',
   expiresAt: new Date('2026-12-02T10:00:15.000Z'),
   renewedAt: new Date('2026-12-02T10:00:00.000Z'),
+  primary: 'West US',
+  candidate: { holder: 'westus-pod-2-def', region: 'westus', until: new Date('2026-12-02T10:00:20.000Z') },
 };
 
 describe('readLease', () => {
