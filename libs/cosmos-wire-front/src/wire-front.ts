@@ -17,7 +17,8 @@ export interface WireFrontOptions {
 /**
  * One Cosmos DB member's MongoDB wire front on 127.0.0.1, in front of a real database. It answers the
  * handshake (`hello`, `isMaster`) as a member of the account's replica set would, answers with the
- * errors a test scripts (`errors`), and passes everything else through, byte for byte. The handshake
+ * errors a test scripts (`errors`), holds requests while stalled, and passes everything else through,
+ * byte for byte. The handshake
  * itself also goes to the database, so a front whose database is gone is unreachable, and the limits
  * it reports are the database's.
  */
@@ -26,6 +27,9 @@ export class WireFront {
   /** Errors to answer with instead of the database. */
   readonly errors = new ScriptedErrors();
   private readonly sockets = new Set<Socket>();
+  /** Per open connection: delivers the requests held while stalled. */
+  private readonly pending = new Set<() => void>();
+  private stalled = false;
   private readonly log: Document[] | null;
   private server: Server | undefined;
   private listenPort: number;
@@ -84,6 +88,19 @@ export class WireFront {
     return this.log.filter((command) => name === undefined || Object.keys(command)[0] === name);
   }
 
+  /**
+   * Holds every request from now on, on every connection, new ones too: unanswered, the connection
+   * open, as a frozen server or a cut network path leaves them. `resume` delivers them in order.
+   */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const deliver of this.pending) deliver();
+  }
+
   /** Listens (again, on the same port once it had one). */
   async start(): Promise<void> {
     if (this.server) return;
@@ -128,7 +145,26 @@ export class WireFront {
     client.setNoDelay(true);
     database.setNoDelay(true);
     this.sockets.add(client).add(database);
+
+    // requestId of a forwarded request -> how to rewrite its reply.
+    const rewrites = new Map<number, (reply: Document) => Document>();
+    const request = (frame: Buffer) => {
+      const command = readRequest(frame);
+      const handling = command && this.handle(command);
+      if (!command || !handling) return void database.write(frame);
+      if ('reply' in handling)
+        return void client.write(encodeReply(command.opCode, handling.reply, command.requestId, command.requestId));
+      if (handling.rewriteReply) rewrites.set(command.requestId, handling.rewriteReply);
+      database.write(handling.forward ? encodeOpMsg(handling.forward, command.requestId, 0) : frame);
+    };
+    // Requests that came while stalled, delivered by `resume`.
+    const held: Buffer[] = [];
+    const deliver = () => {
+      for (const frame of held.splice(0)) request(frame);
+    };
+    this.pending.add(deliver);
     const close = () => {
+      this.pending.delete(deliver);
       client.destroy();
       database.destroy();
       this.sockets.delete(client);
@@ -136,18 +172,7 @@ export class WireFront {
     };
     client.on('error', close).on('close', close);
     database.on('error', close).on('close', close);
-
-    // requestId of a forwarded request -> how to rewrite its reply.
-    const rewrites = new Map<number, (reply: Document) => Document>();
-    relay(client, (frame) => {
-      const request = readRequest(frame);
-      const handling = request && this.handle(request);
-      if (!request || !handling) return void database.write(frame);
-      if ('reply' in handling)
-        return void client.write(encodeReply(request.opCode, handling.reply, request.requestId, request.requestId));
-      if (handling.rewriteReply) rewrites.set(request.requestId, handling.rewriteReply);
-      database.write(handling.forward ? encodeOpMsg(handling.forward, request.requestId, 0) : frame);
-    });
+    relay(client, (frame) => (this.stalled ? void held.push(frame) : request(frame)));
     relay(database, (frame) => {
       const responseTo = frame.readInt32LE(8);
       const rewrite = rewrites.get(responseTo);

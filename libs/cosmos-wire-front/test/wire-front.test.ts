@@ -76,6 +76,25 @@ describe('a front without a view', () => {
     expect(await (await client(front.url)).db(database).command({ ping: 1 })).toMatchObject({ ok: 1 });
   });
 
+  it('holds requests while stalled, the connection open, and delivers them on resume', async () => {
+    const db = (await client(front.url)).db(database);
+    front.stall();
+    let answered = false;
+    const find = db
+      .collection('docs')
+      .findOne({ _id: 'a' as never })
+      .finally(() => {
+        answered = true;
+      });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered).toBe(false);
+    } finally {
+      front.resume();
+    }
+    expect(await find).toEqual({ _id: 'a', n: 1 });
+  });
+
   it('does not record unless asked to', async () => {
     const quiet = await WireFront.start(testMongoUrl());
     try {
