@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, getText, RegionSet } from '../src/region-set.js';
+import { secondsToDegraded } from '../src/traffic.js';
 
 // The region-loss drills on the whole set: real PostgreSQL replication, FerretDB, the wire fronts,
 // the built frontends and streamers, HAProxy. Probes every 2 s (Traffic Manager's rules otherwise),
@@ -31,9 +32,8 @@ const healthStatus = async (region: string) => (await health(region))?.status ??
 /** Which region's frontend answered the visitors at `location` (the page's body class says). */
 const servedBy = async (location: string) =>
   /<body class="region-([a-z]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
-/** How long Traffic Manager's rules allow before an endpoint is out: failures × interval, plus a timeout. */
-const probeBudgetMs = () =>
-  (set.probe.toleratedFailures * set.probe.intervalSeconds + set.probe.timeoutSeconds + 2) * 1000;
+/** How long Traffic Manager's rules allow before an endpoint is out (tolerated failures + 1), plus 2 s of slack. */
+const probeBudgetMs = () => (secondsToDegraded(set.probe) + 2) * 1000;
 
 describe('drill 3: lag shows where it is, and only there', () => {
   it('with 800 ms of lag in Southeast Asia its /healthz and page are behind; the others are not', async () => {
