@@ -1,6 +1,6 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { accountViews, REPLICA_SET, WireFront } from '@kubeonazure/cosmos-wire-front';
+import { accountViews, REPLICA_SET, WireFront, type WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
 import { FerretDbProcess } from './ferretdb.js';
@@ -17,6 +17,15 @@ export interface RegionDatabase {
   lagMs: number;
 }
 
+/**
+ * A fault a region's wire front brings (`npm run regions -- fault <region> ...`): a request-unit budget,
+ * added latency, a stall, refused connections; `clear` takes them all away.
+ */
+export type Fault =
+  | { kind: 'throttle'; requestUnitsPerSecond: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'stall' | 'refuse' | 'clear' };
+
 /** The account's state as the fronts tell it. */
 export interface TierStatus {
   writeRegion: string;
@@ -28,6 +37,7 @@ export interface TierStatus {
     ferretdb: boolean;
     lagMs: number;
     front: string;
+    faults: WireFaults;
   }[];
 }
 
@@ -175,6 +185,23 @@ export class DatabaseTier {
     this.publishViews();
   }
 
+  /** Brings `fault` at the region's wire front, or takes its faults away (`clear`). */
+  async fault(name: string, fault: Fault): Promise<void> {
+    const { front } = this.get(name);
+    switch (fault.kind) {
+      case 'throttle':
+        return front.throttle(fault.requestUnitsPerSecond);
+      case 'latency':
+        return front.delay(fault.ms);
+      case 'stall':
+        return front.stall();
+      case 'refuse':
+        return front.refuse();
+      case 'clear':
+        return front.clear();
+    }
+  }
+
   /** Cross-region lag for a standby: recovery_min_apply_delay, applied by a reload. */
   async lag(name: string, ms: number): Promise<void> {
     const entry = this.get(name);
@@ -193,6 +220,7 @@ export class DatabaseTier {
         ferretdb: entry.ferretdb.running,
         lagMs: entry.region.name === this.writeRegionName ? 0 : entry.lagMs,
         front: entry.front.address,
+        faults: entry.front.faults,
       })),
     };
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { REGIONS, type Region } from '@kubeonazure/regions';
 import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
@@ -15,7 +16,7 @@ import {
   TweetRepository,
   type LeaseDocument,
 } from '@kubeonazure/tweet-model';
-import { DatabaseTier } from './database-tier.js';
+import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
@@ -48,6 +49,8 @@ export interface RegionStatus {
   newestPostAgeSeconds: number | null;
   streaming: boolean;
   url: string;
+  /** What `fault` set at the region's database front. */
+  faults: WireFaults | null;
 }
 
 export interface Status {
@@ -166,6 +169,11 @@ export class RegionSet {
     await this.tier.lag(name, ms);
   }
 
+  /** A fault at the region's wire front (its database's address), or `clear`. */
+  async fault(name: string, fault: Fault): Promise<void> {
+    await this.tier.fault(name, fault);
+  }
+
   async status(): Promise<Status> {
     const tier = this.tier.status();
     const lease = await this.readLease();
@@ -183,6 +191,7 @@ export class RegionSet {
           newestPostAgeSeconds: (health?.body.newestTweetAgeSeconds as number | null | undefined) ?? null,
           streaming: /^streamer_ingest_lease_held 1$/m.test(metrics ?? ''),
           url: this.frontendUrl(app.region.name),
+          faults: db?.faults ?? null,
         };
       }),
     );
