@@ -20,7 +20,8 @@ Commands:
   status [--json]         per region: role, database, lag, /healthz, newest-post age, lease holder
   outage <region> [--all] the region loses its database (--all: its frontend and streamer too)
   restore <region>        the region gets them back (a former write region returns as a standby)
-  failover <region>       the region becomes the write region
+  failover <region>       the region becomes the write region (forced: without its write region for
+                          10 s the set fails over by itself, to the next in the region list's order)
   lag <region> <ms>       whole milliseconds of replication lag for one region
   fault <region> <fault>  a fault at the region's database front, as Cosmos DB brings them:
     throttle <RU/s>       a request-unit budget per second; beyond it commands get 16500 (RetryAfterMs)

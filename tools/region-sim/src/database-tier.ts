@@ -15,6 +15,8 @@ export interface RegionDatabase {
   front: WireFront;
   /** recovery_min_apply_delay while this region is a standby. */
   lagMs: number;
+  /** Its PostgreSQL was stopped by a failover away from it while it ran (fenced), not by an outage. */
+  fenced: boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export class DatabaseTier {
           ferretdb: entry.ferretdb,
           front,
           lagMs: 0,
+          fenced: false,
         });
       }
       // Every front's view lists every front, known once all listen; nothing connects before this.
@@ -147,6 +150,7 @@ export class DatabaseTier {
    */
   async restore(name: string): Promise<string> {
     const entry = this.get(name);
+    entry.fenced = false;
     if (entry.postgres.running) return 'running';
     if (name === this.writeRegionName) {
       await entry.postgres.start();
@@ -172,7 +176,10 @@ export class DatabaseTier {
     const old = this.writeRegion;
     if (target === old) return;
     if (!target.postgres.running) throw new Error(`${name}'s database is down; restore it first`);
-    if (old.postgres.running) await old.postgres.stop();
+    if (old.postgres.running) {
+      await old.postgres.stop();
+      old.fenced = true;
+    }
     await target.postgres.setApplyDelay(0);
     await target.postgres.promote();
     this.writeRegionName = name;
@@ -185,9 +192,13 @@ export class DatabaseTier {
     this.publishViews();
   }
 
-  /** Brings `fault` at the region's wire front, or takes its faults away (`clear`). */
+  /**
+   * Brings `fault` at the region's wire front, or takes its faults away (`clear`): a write region
+   * fenced by a failover meanwhile then rejoins as a read region.
+   */
   async fault(name: string, fault: Fault): Promise<void> {
-    const { front } = this.get(name);
+    const entry = this.get(name);
+    const { front } = entry;
     switch (fault.kind) {
       case 'throttle':
         return front.throttle(fault.requestUnitsPerSecond);
@@ -198,7 +209,9 @@ export class DatabaseTier {
       case 'refuse':
         return front.refuse();
       case 'clear':
-        return front.clear();
+        await front.clear();
+        if (entry.fenced) await this.restore(name);
+        return;
     }
   }
 

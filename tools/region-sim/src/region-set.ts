@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
-import { REGIONS, type Region } from '@kubeonazure/regions';
+import { REGION_NAMES, REGIONS, type Region } from '@kubeonazure/regions';
 import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import {
   DEFAULT_COLLECTION,
@@ -16,6 +16,7 @@ import {
   TweetRepository,
   type LeaseDocument,
 } from '@kubeonazure/tweet-model';
+import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
@@ -29,6 +30,8 @@ export interface RegionSetOptions {
   probeIntervalSeconds?: number;
   /** The streamers' lease ttl. */
   leaseTtlMs?: number;
+  /** How long the write region may be unreachable before the set fails over by itself (auto-failover.ts). */
+  failoverWindowMs?: number;
   logLevel?: string;
 }
 
@@ -68,6 +71,7 @@ export interface Status {
  */
 export class RegionSet {
   private haproxy: Supervised | null = null;
+  private autoFailover: AutoFailover | null = null;
   private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
 
@@ -88,6 +92,7 @@ export class RegionSet {
       // The streamer's own default: outside the write region a standby waits a ttl past expiry, which leaves
       // the new write region's streamer (its driver learns the new primary within a 10 s heartbeat) time to claim first.
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      failoverWindowMs: options.failoverWindowMs ?? DETECTION_WINDOW_MS,
       logLevel: options.logLevel ?? 'warn',
     };
     const probe = { ...trafficManagerProbe(), intervalSeconds: settings.probeIntervalSeconds };
@@ -115,6 +120,7 @@ export class RegionSet {
       set = created;
       await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
+      created.autoFailover = new AutoFailover(tier, REGION_NAMES, settings.failoverWindowMs);
       created.feeder.start(settings.postsPerSecond);
       return created;
     } catch (error) {
@@ -222,7 +228,13 @@ export class RegionSet {
     return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
   }
 
+  /** The failovers the set made by itself, oldest first. */
+  get automaticFailovers(): readonly { from: string; to: string; afterMs: number }[] {
+    return this.autoFailover?.failovers ?? [];
+  }
+
   async stop(): Promise<void> {
+    await this.autoFailover?.stop();
     this.feeder.stop();
     await Promise.all(this.apps.flatMap((app) => [app.frontend?.stop(), app.streamer?.stop()]));
     await this.haproxy?.stop();
