@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION } from '@kubeonazure/tweet-model';
 import { MongoClient, MongoServerError } from 'mongodb';
 import type { DatabaseTier } from './database-tier.js';
 
@@ -45,7 +46,8 @@ export function unreachableSince(
 /**
  * Whether the write region answers a read of its database through its wire front: a reply, or a
  * throttling error (throttled is not down), within the timeout. Refused, stalled and a database gone
- * are alike unreachable.
+ * are alike unreachable. The read is of the lease collection (one document): FerretDB answers
+ * catalogue commands such as listDatabases from its cache, without its PostgreSQL.
  */
 export async function answers(url: string, timeoutMs = CHECK_TIMEOUT_MS): Promise<boolean> {
   const client = new MongoClient(url, {
@@ -55,7 +57,7 @@ export async function answers(url: string, timeoutMs = CHECK_TIMEOUT_MS): Promis
     socketTimeoutMS: timeoutMs,
   });
   try {
-    await client.db('admin').command({ listDatabases: 1, nameOnly: true });
+    await client.db(DEFAULT_DATABASE).collection(DEFAULT_LEASE_COLLECTION).findOne({}, { maxTimeMS: timeoutMs });
     return true;
   } catch (error) {
     return error instanceof MongoServerError && error.code === 16500;
@@ -92,8 +94,14 @@ export class AutoFailover {
       down = unreachableSince(down, write.region.name, reachable, Date.now());
       if (down && Date.now() - down.since >= this.windowMs && !this.stopped) {
         const target = nextInPriority(this.priority, write.region.name, (name) => this.tier.get(name).postgres.running);
-        if (target) {
-          await this.tier.failover(target);
+        // A failover that fails (the target's database went too) is tried again at the next check.
+        const failedOver =
+          target !== null &&
+          (await this.tier.failover(target).then(
+            () => true,
+            () => false,
+          ));
+        if (failedOver) {
           this.failovers.push({ from: down.region, to: target, afterMs: Date.now() - down.since });
           down = null;
         }

@@ -3,6 +3,7 @@ import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, getText, RegionSet } from '../src/region-set.js';
 import { secondsToDegraded } from '../src/traffic.js';
+import { until } from './until.js';
 
 // The region-loss drills on the whole set: real PostgreSQL replication, FerretDB, the wire fronts,
 // the built frontends and streamers, HAProxy. Probes every 2 s (Traffic Manager's rules otherwise),
@@ -17,15 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await set?.stop();
 }, 60_000);
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(100);
-  }
-  return Date.now() - started;
-}
 
 const health = (region: string) => getJson(`${set.frontendUrl(region)}/healthz`);
 const healthStatus = async (region: string) => (await health(region))?.status ?? null;
