@@ -71,3 +71,47 @@ it('the write region is lost: the set fails over by itself, UK South ingests, US
     await client.close();
   }
 }, 240_000);
+
+it('the write region’s database refuses connections while it runs: fenced, the next in priority takes over, clear brings it back as a read region', async () => {
+  const client = set.writerClient();
+  const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
+  try {
+    expect((await set.status()).writeRegion).toBe('uksouth');
+    set.feeder.start(5);
+    await until(async () => (await set.status()).leaseHolder?.region === 'uksouth', 'UK South streams', 30_000);
+
+    await set.fault('uksouth', { kind: 'refuse' });
+    await until(() => set.automaticFailovers.length > 1, 'a second automatic failover', WINDOW_MS + 20_000);
+    expect(set.automaticFailovers[1]).toMatchObject({ from: 'uksouth', to: 'southeastasia' });
+    // Fenced: the refused region's PostgreSQL no longer runs, so it can take no write.
+    expect(set.tier.get('uksouth').postgres.running).toBe(false);
+    await until(
+      async () => {
+        const status = await set.status();
+        return (
+          status.leaseHolder?.region === 'southeastasia' &&
+          status.regions.some((r) => r.region === 'southeastasia' && r.streaming)
+        );
+      },
+      'Southeast Asia streamer holds the lease',
+      60_000,
+    );
+
+    await sleep(3_000);
+    set.feeder.stop();
+    const published = set.feeder.published.map((post) => post.id);
+    await until(
+      async () => (await tweets.countDocuments({ _id: { $in: published } })) === published.length,
+      `all ${published.length} published posts stored`,
+      60_000,
+    );
+    expect(await tweets.countDocuments()).toBe(published.length);
+    expect(set.xApi.maxConcurrentStreams).toBe(1);
+
+    await set.fault('uksouth', { kind: 'clear' });
+    expect(await set.tier.get('uksouth').postgres.isInRecovery()).toBe(true);
+    expect((await set.status()).writeRegion).toBe('southeastasia');
+  } finally {
+    await client.close();
+  }
+}, 240_000);
