@@ -158,7 +158,7 @@ try {
   children.push(frontend, bare);
   await waitFor(bareOrigin);
   // Ready when / shows the newest page: from then on it is served from the shared copy.
-  await waitFor(`${frontendOrigin}/livez`);
+  await waitFor(`${opsOrigin}/livez`);
   const started = Date.now();
   let cards = 0;
   while (cards !== 20) {

@@ -62,7 +62,7 @@ describe('starting while the database is down', () => {
   let db: DevDatabase;
   afterAll(() => db?.stop());
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+  it('serves /healthz and /readyz 503 until the database answers, then 200 without a restart, the ops endpoints on OPS_PORT; SIGTERM exits 0', async () => {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
     const [port, opsPort] = [await freePort(), await freePort()];
@@ -77,12 +77,15 @@ describe('starting while the database is down', () => {
       READ_TIMEOUT_MS: '500',
     });
     try {
-      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
+      const ops = `http://127.0.0.1:${opsPort}`;
+      await eventually(async () => ((await status(`${ops}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
+      expect(await status(`${ops}/readyz`)).toBe(503);
 
       await db.restart();
       await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
-      expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
+      expect(await status(`${ops}/readyz`)).toBe(200);
+      expect(await status(`${ops}/metrics`)).toBe(200);
       expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
       server.child.kill('SIGTERM');

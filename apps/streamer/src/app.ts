@@ -1,7 +1,5 @@
-import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createLogger, type Logger } from '@kubeonazure/service-kit';
-import { findRegion } from '@kubeonazure/regions';
+import { buildOpsServer, createLogger, type Logger } from '@kubeonazure/service-kit';
 import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
@@ -9,7 +7,6 @@ import { leaseTerms, type LeaseDocument } from './lease/lease.js';
 import { LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
-import { opsHandler, type Readiness } from './ops/http.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
 import { Intake } from './pipeline/intake.js';
@@ -28,8 +25,11 @@ export interface AppDependencies {
 }
 
 export interface App {
-  /** The ops endpoints (/livez, /readyz, /metrics); server.ts serves it on PORT. */
-  handler: RequestListener;
+  /**
+   * The kit's ops server, unstarted: /livez, /readyz (database answers a ping, source connected
+   * (a finished replay counts), writes succeed), /metrics. server.ts listens on OPS_PORT.
+   */
+  ops: ReturnType<typeof buildOpsServer>;
   metrics: Metrics;
   /** Settles when the source ends by itself (a replay at the end of its file) or after `stop`. */
   sourceDone: Promise<void>;
@@ -48,14 +48,14 @@ const abortableSleep: Sleep = (ms, signal) =>
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
-    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({
+    createLogger({ service: 'streamer', region: config.region.name, level: config.logLevel }).child({
       source: config.source,
     });
   const sleep = dependencies.sleep ?? abortableSleep;
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
   let writeRegion: WriteRegionWatch = () => true;
   const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
-    writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
+    writeRegion = watchWriteRegion(created, config.region.displayName);
   });
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
@@ -89,7 +89,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
         ),
         makeSource,
         leaseTerms(config.lease.ttlMs),
-        { holder: leaseHolderId(config.region), region: config.region, inWriteRegion: () => writeRegion() },
+        { holder: leaseHolderId(config.region.name), region: config.region.name, inWriteRegion: () => writeRegion() },
         log,
         sleep,
         (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
@@ -102,21 +102,25 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     'streamer started',
   );
 
-  async function readiness(): Promise<Readiness> {
-    const ping = client.db(config.mongo.database).command({ ping: 1 });
-    const timeout = delay(PING_TIMEOUT_MS, false);
-    const database = await Promise.race([
-      ping.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-    return { database, source: source.connected, writes: batcher.healthy };
-  }
+  const ops = buildOpsServer({
+    registry: metrics.registry,
+    readiness: {
+      database: () =>
+        Promise.race([
+          client
+            .db(config.mongo.database)
+            .command({ ping: 1 })
+            .then(() => true),
+          delay(PING_TIMEOUT_MS, false),
+        ]),
+      source: () => source.connected,
+      // False while database writes fail (the posts are held and retried).
+      writes: () => batcher.healthy,
+    },
+  });
 
   return {
-    handler: opsHandler(metrics.registry, readiness),
+    ops,
     metrics,
     sourceDone,
     async stop(graceMs) {

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
-import { pino } from 'pino';
+import { createLogger } from '@kubeonazure/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { leaseTerms, type LeaseDocument } from '../src/lease/lease.js';
@@ -13,7 +13,7 @@ import { databaseName, waitFor } from './helpers.js';
 const client = new MongoClient(testMongoUrl());
 const database = databaseName('lease');
 const terms = leaseTerms(900);
-const log = pino({ level: 'silent' });
+const log = createLogger({ service: 'streamer', region: 'local', level: 'silent' });
 let store: LeaseStore;
 let name = 0;
 

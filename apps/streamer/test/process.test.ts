@@ -15,8 +15,9 @@ afterAll(async () => {
 
 describe('bad configuration', () => {
   it.each([
-    [{ MONGO_URL: url, PORT: 'abc' }, 'PORT'],
-    [{ PORT: '9999' }, 'MONGO_URL'],
+    [{ MONGO_URL: url, OPS_PORT: 'abc' }, 'OPS_PORT'],
+    [{ MONGO_URL: url, REGION: 'mars' }, 'REGION'],
+    [{ OPS_PORT: '9999' }, 'MONGO_URL'],
     [{ MONGO_URL: url, STREAMER_SOURCE: 'search', X_BEARER_TOKEN: '' }, 'X_BEARER_TOKEN'],
     [{ MONGO_URL: url, STREAMER_SOURCE: 'stream', X_API_BASE_URL: 'not a url' }, 'X_API_BASE_URL'],
   ])('exits 2 with one line naming the variable: %o', async (env, variable) => {
@@ -41,7 +42,7 @@ describe('SIGTERM', () => {
       MONGO_DB: database,
       X_BEARER_TOKEN: SECRET,
       X_API_BASE_URL: api.baseUrl,
-      PORT: '0',
+      OPS_PORT: '0',
       // Nothing is written before the signal: the flush must do it.
       BATCH_SIZE: '1000',
       BATCH_MAX_WAIT_MS: '600000',

@@ -46,7 +46,11 @@ describe('onShutdown', () => {
     const service = start({ FAIL_AFTER_MS: '50' });
     expect(await service.exited).toBe(1);
     const messages = service.lines().map((line) => line.msg);
-    expect(messages).toContain('stopping after a failure');
+    // The failure under `err`, as pino's error serializer writes it.
+    expect(service.lines().find((line) => line.msg === 'stopping after a failure')).toMatchObject({
+      level: 60,
+      err: { type: 'Error', message: 'source failed' },
+    });
     expect(messages).toContain('closed');
   });
 });

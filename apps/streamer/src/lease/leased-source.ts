@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import type { Sleep, Source } from '../sources/source.js';
 import { afterClaim, mayStream, validUntil, type LeaseTerms } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
@@ -63,10 +63,7 @@ export class LeasedSource implements Source {
         const claimed = await this.store
           .claim(this.identity.holder, this.identity.region, new Date(), grace)
           .catch((error: unknown) => {
-            this.log.warn(
-              { reason: error instanceof Error ? error.message : String(error) },
-              'ingest lease claim failed',
-            );
+            this.log.warn({ err: error }, 'ingest lease claim failed');
             return false;
           });
         if (signal.aborted) break;
@@ -94,10 +91,7 @@ export class LeasedSource implements Source {
   private startInner(): void {
     const source = this.makeSource();
     const done = source.run().catch((error: unknown) => {
-      this.log.error(
-        { reason: error instanceof Error ? error.message : String(error) },
-        'source failed while holding the lease',
-      );
+      this.log.error({ err: error }, 'source failed while holding the lease');
     });
     this.inner = { source, done };
     this.log.info({ holder: this.identity.holder }, 'ingest lease acquired; streaming');

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
 import { searchQuery } from './search.js';
@@ -47,10 +47,7 @@ export class GapFill {
       result = await this.page(sinceId, signal, (n) => (posts += n));
     } catch (error) {
       result = 'failed';
-      this.log.warn(
-        { sinceId, posts, reason: error instanceof Error ? error.message : String(error) },
-        'gap fill failed',
-      );
+      this.log.warn({ sinceId, posts, err: error }, 'gap fill failed');
     }
     this.metrics.gapFills.inc({ result });
     if (result === 'truncated') {
