@@ -5,8 +5,8 @@ import { buildApp, buildOpsApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
-// answers /healthz and /readyz 503, so Traffic Manager and the readiness probe see the truth, and it recovers by
-// itself (no crash loop with growing back-off).
+// answers /healthz and /readyz 503, so Traffic Manager and the readiness probe see the truth, and it
+// recovers by itself (no crash loop with growing back-off).
 function readerClient(config: Config): MongoClient {
   try {
     return createClient(config.mongo.url, { role: 'reader', region: config.region.displayName ?? undefined });
