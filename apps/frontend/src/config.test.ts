@@ -84,7 +84,7 @@ describe('parseConfig', () => {
     [{ ...minimal, REGION: 'mars' }, 'REGION'],
     [{ ...minimal, PORT: 'eighty' }, 'PORT'],
     [{ ...minimal, PORT: '70000' }, 'PORT'],
-    [{ ...minimal, OPS_PORT: '0' }, 'OPS_PORT'],
+    [{ ...minimal, OPS_PORT: '65536' }, 'OPS_PORT'],
     [{ ...minimal, PORT: '9464' }, 'OPS_PORT'],
     [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
