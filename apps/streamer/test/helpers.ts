@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { parseConfig, type Config } from '../src/config.js';
 import type { App } from '../src/app.js';
 import type { Post } from '@kubeonazure/fake-x-api';
+import { supervise } from '@kubeonazure/tool-kit';
 
 /** A database name of its own for each test. */
 export function databaseName(file: string): string {
@@ -124,17 +124,25 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
 export function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`${appDir}dist/server.js`], {
+  const output = { stdout: '', stderr: '' };
+  const server = supervise({
+    name: 'streamer',
+    command: process.execPath,
+    args: [`${appDir}dist/server.js`],
     cwd: appDir,
     // Every pod has REGION (the settings ConfigMap); tests listen on loopback only.
     env: { PATH: process.env.PATH ?? '', REGION: 'local', HOST: '127.0.0.1', ...env },
+    onLine: (line, stream) => {
+      output[stream] += `${line}\n`;
+    },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+  return {
+    exited: server.exited.then((exit) => exit.code),
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
+    /** The signal, then SIGKILL after 10 s; resolves once it has exited. */
+    stop: (signal?: NodeJS.Signals) => server.stop(signal),
+  };
 }
 
 /** The ops port a started server logged. */
