@@ -22,7 +22,8 @@ function start(env: Record<string, string>) {
     lines,
     exited,
     stop: () => child.stop(),
-    ready: () => vi.waitFor(() => expect(lines().map((l) => l.msg)).toContain('ready')),
+    // A bound, not a timing assertion: the kit loads the database driver and Fastify, slow on a busy machine.
+    ready: () => vi.waitFor(() => expect(lines().map((l) => l.msg)).toContain('ready'), { timeout: 15_000 }),
   };
 }
 
