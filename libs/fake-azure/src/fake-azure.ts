@@ -187,6 +187,8 @@ export class FakeAzure {
       return [200, { value: [{ id: `/tenants/${this.tenantId}`, tenantId: this.tenantId }] }];
     const provider = pathname.match(/^\/subscriptions\/[^/]+\/providers\/([^/]+)$/i);
     if (provider) return [200, { namespace: provider[1], registrationState: 'Registered', resourceTypes: [] }];
+    const generic = lower.match(/^(\/subscriptions\/[^/]+(?:\/resourcegroups\/[^/]+)?)\/resources$/);
+    if (generic && method === 'GET') return [200, { value: this.listGeneric(generic[1]!, query) }];
     const path = parseArmPath(pathname);
     if (!path || path.subscriptionId.toLowerCase() !== this.subscriptionId)
       return error(
@@ -253,6 +255,19 @@ export class FakeAzure {
       .filter(([key, resource]) => resource.type.toLowerCase() === type && isUnder(key, under, path, type))
       .map(([, resource]) => resource)
       .filter((resource) => principal === undefined || resource.properties.principalId === principal);
+  }
+
+  /** GET .../resources?$filter=resourceType eq '...' and name eq '...': how az finds a resource by name. */
+  private listGeneric(scope: string, query: URLSearchParams): ArmResource[] {
+    const filter = query.get('$filter') ?? '';
+    const type = filter.match(/resourceType eq '([^']+)'/i)?.[1]?.toLowerCase();
+    const name = filter.match(/name eq '([^']+)'/i)?.[1]?.toLowerCase();
+    return [...this.resources.entries()]
+      .filter(([key]) => key.startsWith(`${scope}/`))
+      .map(([, resource]) => resource)
+      .filter((resource) => resource.type !== 'Microsoft.Resources/resourceGroups')
+      .filter((resource) => type === undefined || resource.type.toLowerCase() === type)
+      .filter((resource) => name === undefined || resource.name.toLowerCase() === name);
   }
 
   private roleDefinitions(path: ArmPath, query: URLSearchParams): [number, unknown] {

@@ -84,11 +84,17 @@ function completeTrafficManagerProfile(profile: ArmResource): void {
   profile.properties.dnsConfig = dns;
 }
 
+/** A role assignment names the scope it was made at: the id before its provider segment. */
+function completeRoleAssignment(assignment: ArmResource): void {
+  assignment.properties.scope = assignment.id.slice(0, assignment.id.toLowerCase().lastIndexOf('/providers/microsoft.authorization/'));
+}
+
 export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>> = {
   'microsoft.documentdb/databaseaccounts': completeCosmosAccount,
   'microsoft.containerservice/managedclusters': completeManagedCluster,
   'microsoft.containerregistry/registries': completeRegistry,
   'microsoft.network/trafficmanagerprofiles': completeTrafficManagerProfile,
+  'microsoft.authorization/roleassignments': completeRoleAssignment,
 };
 
 /** Built-in role definitions the Azure CLI looks up by name (`--role`, `--attach-acr`). */
