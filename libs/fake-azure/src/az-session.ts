@@ -74,8 +74,10 @@ export class AzSession {
         args,
         { env: { ...process.env, ...this.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
         (error, stdout, stderr) => {
-          const status = error === null ? 0 : typeof error.code === 'number' ? error.code : 127;
-          resolve({ status, stdout, stderr });
+          if (error?.code === 'ENOENT')
+            resolve({ status: 127, stdout, stderr: `${command} is not on PATH (.ci/run installs azure-cli 2.91.0)` });
+          else
+            resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
         },
       );
     });

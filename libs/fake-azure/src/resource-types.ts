@@ -86,7 +86,10 @@ function completeTrafficManagerProfile(profile: ArmResource): void {
 
 /** A role assignment names the scope it was made at: the id before its provider segment. */
 function completeRoleAssignment(assignment: ArmResource): void {
-  assignment.properties.scope = assignment.id.slice(0, assignment.id.toLowerCase().lastIndexOf('/providers/microsoft.authorization/'));
+  assignment.properties.scope = assignment.id.slice(
+    0,
+    assignment.id.toLowerCase().lastIndexOf('/providers/microsoft.authorization/'),
+  );
 }
 
 export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>> = {
