@@ -45,20 +45,16 @@ found() {
 
 # ensure SHOW... -- CREATE...: create a resource only when SHOW finds that it does not exist, so a
 # re-run over existing resources writes nothing (az group create, for one, PUTs again every time).
-# SHOW's output is left in FOUND (pass --query/--output to read what the caller compares next);
-# CREATED says whether CREATE ran.
-CREATED=0
+# SHOW's output is left in FOUND (pass --query/--output to read what the caller compares next;
+# empty after CREATE).
 ensure() {
   local show=()
   while [[ "$1" != -- ]]; do show+=("$1"); shift; done
   shift
   printf '%s || %s\n' "$(shell_line "${show[@]}")" "$(shell_line "$@")"
-  CREATED=0
   FOUND=""
   is_dry_run && return 0
-  found "${show[@]}" && return 0
-  "$@"
-  CREATED=1
+  found "${show[@]}" || "$@"
 }
 
 # require_match NAME VALUE REGEX HINT: one line and exit 2 when a setting is malformed.
