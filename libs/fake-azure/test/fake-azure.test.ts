@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAzure } from './fake-azure.ts';
+import { FakeAzure } from '../src/fake-azure.ts';
 
 let azure: FakeAzure;
 beforeAll(async () => {
