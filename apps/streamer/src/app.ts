@@ -1,8 +1,9 @@
 import type { RequestListener } from 'node:http';
+import type { MongoClient } from 'mongodb';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { findRegion } from '@kubeonazure/regions';
-import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
+import { createClient, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
 import { leaseTerms, type LeaseDocument } from './lease/lease.js';
@@ -44,7 +45,11 @@ const abortableSleep: Sleep = (ms, signal) =>
     if (!signal?.aborted) throw error;
   });
 
-/** Connects to the database and starts the pipeline and the configured source. */
+/**
+ * Starts the pipeline and the configured source on a database client that connects on first use: with
+ * the database down, the process still starts, serves its ops endpoints (/readyz says `database: false`)
+ * and catches up by itself once the database answers (writes are held and retried, indexes created then).
+ */
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
@@ -53,15 +58,14 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     });
   const sleep = dependencies.sleep ?? abortableSleep;
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  let writeRegion: WriteRegionWatch = () => true;
-  const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
-    writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
-  });
+  const client = createClient(config.mongo.url, { role: 'writer' });
+  const writeRegion: WriteRegionWatch = watchWriteRegion(client, findRegion(config.region ?? '')?.displayName ?? null);
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
   });
-  await repository.ensureIndexes();
+  const indexes = new AbortController();
+  const indexesDone = connectAndIndex(client, repository, config.pipeline.dbRetryMaxMs, log, sleep, indexes.signal);
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(() => queue.size);
@@ -121,6 +125,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     sourceDone,
     async stop(graceMs) {
       const started = Date.now();
+      indexes.abort();
       source.stop();
       // A source blocked on a full queue (database down) may not finish within the grace period.
       const graceOver = new AbortController();
@@ -132,10 +137,37 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       const left = await batcher.drain(Math.max(graceMs - (Date.now() - started), 0));
       if (left > 0) log.error({ left }, 'grace period over: posts left unstored');
       else log.info('queue flushed');
+      await indexesDone;
       await client.close(left > 0);
       return left;
     },
   };
+}
+
+/**
+ * Connects and creates the indexes, retrying with backoff (from 500 ms, doubling up to `retryMaxMs`)
+ * while the database is down. The explicit `connect` is what recovers: after a failed first connect the
+ * driver's connect-on-first-use keeps answering "Topology is closed", while `connect` opens a new topology.
+ */
+async function connectAndIndex(
+  client: MongoClient,
+  repository: TweetRepository,
+  retryMaxMs: number,
+  log: Logger,
+  sleep: Sleep,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let delayMs = 500; !signal.aborted; delayMs = Math.min(delayMs * 2, retryMaxMs)) {
+    try {
+      await client.connect();
+      await repository.ensureIndexes();
+      log.info('database connected, indexes ensured');
+      return;
+    } catch (error) {
+      log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying');
+      await sleep(delayMs, signal);
+    }
+  }
 }
 
 function createSource(
@@ -151,7 +183,7 @@ function createSource(
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
     const options = { track: config.x.track, intervalMs: config.search.intervalMs };
-    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
+    return new SearchSource(client, options, () => repository.newestId(), intake, metrics, log, sleep);
   }
   const gapFill = new GapFill(
     client,
@@ -159,6 +191,7 @@ function createSource(
     intake,
     metrics,
     log,
+    sleep,
   );
   return new StreamSource(
     client,
