@@ -121,16 +121,21 @@ async function startSearching(fake: FakeXApi, db: string) {
   return { running, lines: capture.lines };
 }
 
-it('resumes after a restart from the newest stored post: nothing published meanwhile is lost', async () => {
-  api = await FakeXApi.start();
-  const db = `${database}_restart`;
-  api.searchPosts.push(...posts(101, 110));
-  const first = await startSearching(api, db);
+/** A first run that stores the newest page and stops. */
+async function firstRun(fake: FakeXApi, db: string): Promise<void> {
+  const first = await startSearching(fake, db);
   await waitFor(
     async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10,
     'the newest page stored',
   );
   await first.running.stop(5_000);
+}
+
+it('resumes after a restart from the newest stored post: nothing published meanwhile is lost', async () => {
+  api = await FakeXApi.start();
+  const db = `${database}_restart`;
+  api.searchPosts.push(...posts(101, 110));
+  await firstRun(api, db);
 
   // 25 posts while the streamer was down: more than one page.
   api.searchPosts.push(...posts(111, 135));
@@ -161,12 +166,7 @@ it('after an outage longer than the search window: polls from the window start, 
   const db = `${database}_long_outage`;
   const searches = () => api!.requestsTo('/2/tweets/search/recent');
   api.searchPosts.push(...posts(301, 310));
-  const first = await startSearching(api, db);
-  await waitFor(
-    async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10,
-    'the newest page stored',
-  );
-  await first.running.stop(5_000);
+  await firstRun(api, db);
 
   // Eight days later: what was stored is beyond X's seven-day window; 25 posts are new.
   api.backdate(8 * 24 * 3600_000);

@@ -10,6 +10,7 @@ import {
   OPERATIONAL_DISCONNECT,
   SERVICE_UNAVAILABLE,
   TOO_MANY_CONNECTIONS,
+  type Post,
   type StreamScript,
 } from '@kubeonazure/fake-x-api';
 import {
@@ -44,9 +45,17 @@ afterAll(async () => {
   });
 });
 
-async function startStreaming(env: Record<string, string> = {}) {
+/** Starts the app streaming from the fake X API, on a database of its own holding `storedBefore` already. */
+async function startStreaming(env: Record<string, string> = {}, storedBefore: Post[] = []) {
   const database = databaseName('stream');
   databases.push(database);
+  if (storedBefore.length > 0) {
+    await withMongo(url, (client) =>
+      TweetRepository.fromClient(client, { database }).insertNew(
+        storedBefore.flatMap((post) => mapXSearchPage({ data: [post.data], includes: post.includes }).tweets),
+      ),
+    );
+  }
   const { logger, lines } = captureLogger();
   const clock = recordingSleep();
   const config = testConfig(url, database, {
@@ -225,23 +234,7 @@ describe('gap fill', () => {
     api.searchPosts.push(stored, ...gap);
     api.searchPageSize = 2;
     api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
-    const database = databaseName('stream');
-    databases.push(database);
-    await withMongo(url, async (client) => {
-      const repository = TweetRepository.fromClient(client, { database });
-      await repository.insertNew([mapXSearchPage({ data: [stored.data], includes: stored.includes }).tweets[0]!]);
-    });
-    const { logger, lines } = captureLogger();
-    app = await startApp(
-      testConfig(url, database, {
-        X_BEARER_TOKEN: api.token,
-        X_API_BASE_URL: api.baseUrl,
-        BATCH_MAX_WAIT_MS: '20',
-        GAP_FILL_MAX_POSTS: '3',
-      }),
-      { logger, sleep: recordingSleep().sleep },
-    );
-    const running = app;
+    const { app: running, database, lines } = await startStreaming({ GAP_FILL_MAX_POSTS: '3' }, [stored]);
     await waitFor(
       async () => (await metric(running, 'streamer_gap_fills_total', { result: 'truncated' })) === 1,
       'the gap fill',
@@ -302,26 +295,11 @@ describe('gap fill', () => {
   it('fills from the window start when X refuses the since_id as too old, counting the loss', async () => {
     const old = streamMessage('stored nine days ago #docker');
     api.searchPosts.push(old);
-    const database = databaseName('stream');
-    databases.push(database);
-    await withMongo(url, async (client) => {
-      const repository = TweetRepository.fromClient(client, { database });
-      await repository.insertNew([mapXSearchPage({ data: [old.data], includes: old.includes }).tweets[0]!]);
-    });
     api.backdate(9 * 24 * 3600_000);
     const recent = [1, 2, 3].map((n) => streamMessage(`published in the window ${n} #docker`));
     api.searchPosts.push(...recent);
     api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
-    const { logger } = captureLogger();
-    app = await startApp(
-      testConfig(url, database, {
-        X_BEARER_TOKEN: api.token,
-        X_API_BASE_URL: api.baseUrl,
-        BATCH_MAX_WAIT_MS: '20',
-      }),
-      { logger, sleep: recordingSleep().sleep },
-    );
-    const running = app;
+    const { app: running } = await startStreaming({}, [old]);
     await waitFor(
       async () => (await metric(running, 'streamer_gap_fills_total', { result: 'complete' })) === 1,
       'the gap fill',
