@@ -35,15 +35,17 @@ describe('database down at start', () => {
   it('keeps running and answers /readyz 503 with database false', async () => {
     // Nothing listens on port 1: every connection attempt is refused.
     const server = runServer({ MONGO_URL: 'mongodb://127.0.0.1:1/', PORT: '0' });
+    let exited = false;
+    void server.exited.then(() => (exited = true));
     try {
       const port = await waitForPort(server.stdout);
       await waitFor(() => server.stdout().includes('cannot connect and create the indexes yet'), 'a failed connect');
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(response.status).toBe(503);
       expect(await response.json()).toMatchObject({ status: 'unavailable', database: false });
-      expect(server.child.exitCode).toBeNull();
+      expect(exited).toBe(false);
     } finally {
-      server.child.kill('SIGKILL');
+      await server.stop('SIGKILL');
     }
   });
 });
