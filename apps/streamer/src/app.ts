@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
-import type { MongoClient } from 'mongodb';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { MongoClient } from 'mongodb';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { findRegion } from '@kubeonazure/regions';
 import { createClient, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
@@ -65,7 +65,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     collection: config.mongo.collection,
   });
   const indexes = new AbortController();
-  const indexesDone = connectAndIndex(client, repository, config.pipeline.dbRetryMaxMs, log, sleep, indexes.signal);
+  void connectAndIndex(client, repository, config.pipeline.dbRetryMaxMs, log, sleep, indexes.signal);
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(() => queue.size);
@@ -137,7 +137,6 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       const left = await batcher.drain(Math.max(graceMs - (Date.now() - started), 0));
       if (left > 0) log.error({ left }, 'grace period over: posts left unstored');
       else log.info('queue flushed');
-      await indexesDone;
       await client.close(left > 0);
       return left;
     },
@@ -148,6 +147,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
  * Connects and creates the indexes, retrying with backoff (from 500 ms, doubling up to `retryMaxMs`)
  * while the database is down. The explicit `connect` is what recovers: after a failed first connect the
  * driver's connect-on-first-use keeps answering "Topology is closed", while `connect` opens a new topology.
+ * Never throws; ends when `signal` aborts.
  */
 async function connectAndIndex(
   client: MongoClient,
@@ -164,6 +164,8 @@ async function connectAndIndex(
       log.info('database connected, indexes ensured');
       return;
     } catch (error) {
+      // Stopping closes the client under an attempt: that failure is no news.
+      if (signal.aborted) return;
       log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying');
       await sleep(delayMs, signal);
     }

@@ -34,7 +34,7 @@ export class StreamSource implements Source {
   private rulesSynced = false;
   /** The id of the newest post this process took from the stream. */
   private newestSeen: string | null = null;
-  /** Where the oldest gap not yet handed to a fill starts (`id` null: nothing was stored); null when none. */
+  /** Where the oldest gap not yet handed to a fill starts (`id` null: unknown or nothing stored); null when none. */
   private gapSince: GapStart | null = null;
   /** The gap start noted for the current connection. */
   private connectedFrom: GapStart | null = null;
@@ -230,7 +230,7 @@ export class StreamSource implements Source {
   }
 }
 
-/** Where a gap starts: after the post `id`, or (null) at the beginning, when nothing was stored. */
+/** Where a gap starts: after the post `id`, or (null) unknown or nothing stored: the fill takes the newest posts. */
 interface GapStart {
   id: string | null;
 }
