@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
@@ -85,6 +86,37 @@ describe('starting while the database is down', () => {
       await server.stop();
     }
     expect(await server.exited).toBe(0);
+  }, 60_000);
+});
+
+describe('starting while the database is down for longer than the driver waits', () => {
+  let db: DevDatabase;
+  afterAll(() => db?.stop());
+
+  it('recovers by itself once the database answers', async () => {
+    db = await startDevDatabase({ preferEnv: false });
+    await db.pause();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = runServer({
+      MONGO_URL: db.url,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPS_PORT: String(await freePort()),
+      REGION: 'uksouth',
+      READ_TIMEOUT_MS: '500',
+    });
+    try {
+      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
+      // Past the driver's 10 s server selection: its first connect has failed for good.
+      await delay(11_000);
+      expect(await status(`${base}/healthz`)).toBe(503);
+
+      await db.restart();
+      await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });
 

@@ -1,9 +1,8 @@
 import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { MongoClient } from 'mongodb';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { findRegion } from '@kubeonazure/regions';
-import { createClient, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
+import { createClient, keepConnecting, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
 import { leaseTerms, type LeaseDocument } from './lease/lease.js';
@@ -64,8 +63,16 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     database: config.mongo.database,
     collection: config.mongo.collection,
   });
+  // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the background.
   const indexes = new AbortController();
-  void connectAndIndex(client, repository, config.pipeline.dbRetryMaxMs, log, sleep, indexes.signal);
+  void keepConnecting(client, {
+    retryMaxMs: config.pipeline.dbRetryMaxMs,
+    signal: indexes.signal,
+    sleep,
+    andThen: () => repository.ensureIndexes(),
+    onRetry: (error, delayMs) =>
+      log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying'),
+  }).then((connected) => connected && log.info('database connected, indexes ensured'));
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(
@@ -149,35 +156,6 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       return left;
     },
   };
-}
-
-/**
- * Connects and creates the indexes, retrying with backoff (from 500 ms, doubling up to `retryMaxMs`)
- * while the database is down. The explicit `connect` is what recovers: after a failed first connect the
- * driver's connect-on-first-use keeps answering "Topology is closed", while `connect` opens a new topology.
- * Never throws; ends when `signal` aborts.
- */
-async function connectAndIndex(
-  client: MongoClient,
-  repository: TweetRepository,
-  retryMaxMs: number,
-  log: Logger,
-  sleep: Sleep,
-  signal: AbortSignal,
-): Promise<void> {
-  for (let delayMs = 500; !signal.aborted; delayMs = Math.min(delayMs * 2, retryMaxMs)) {
-    try {
-      await client.connect();
-      await repository.ensureIndexes();
-      log.info('database connected, indexes ensured');
-      return;
-    } catch (error) {
-      // Stopping closes the client under an attempt: that failure is no news.
-      if (signal.aborted) return;
-      log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying');
-      await sleep(delayMs, signal);
-    }
-  }
 }
 
 function createSource(
