@@ -2,10 +2,17 @@ import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { findRegion } from '@kubeonazure/regions';
-import { createClient, keepConnecting, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
+import {
+  createClient,
+  keepConnecting,
+  LEASE_NAME,
+  TweetRepository,
+  type LeaseDocument,
+  type TweetDocument,
+} from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
-import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
-import { leaseTerms, type LeaseDocument } from './lease/lease.js';
+import { leaseHolderId } from './lease/identity.js';
+import { leaseTerms } from './lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
