@@ -5,7 +5,7 @@ import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGIONS } from '@kubeonazure/regions';
 import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
 import { freePort, supervise } from '@kubeonazure/tool-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
 // The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
@@ -57,10 +57,14 @@ describe('bad configuration', () => {
 });
 
 describe('starting while the database is down', () => {
-  let db: DevDatabase;
-  afterAll(() => db?.stop());
+  let db: DevDatabase | undefined;
+  afterEach(async () => {
+    await db?.stop();
+    db = undefined;
+  });
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+  /** The built frontend on a database of its own that is down, once it answers /livez. */
+  async function startWhileDown() {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
     const [port, opsPort] = [await freePort(), await freePort()];
@@ -74,8 +78,18 @@ describe('starting while the database is down', () => {
       REGION: 'uksouth',
       READ_TIMEOUT_MS: '500',
     });
+    await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined)).catch(
+      async (error: unknown) => {
+        await server.stop();
+        throw error;
+      },
+    );
+    return { db, base, opsPort, server };
+  }
+
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+    const { db, base, opsPort, server } = await startWhileDown();
     try {
-      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
@@ -87,28 +101,11 @@ describe('starting while the database is down', () => {
     }
     expect(await server.exited).toBe(0);
   }, 60_000);
-});
 
-describe('starting while the database is down for longer than the driver waits', () => {
-  let db: DevDatabase;
-  afterAll(() => db?.stop());
-
-  it('recovers by itself once the database answers', async () => {
-    db = await startDevDatabase({ preferEnv: false });
-    await db.pause();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const server = runServer({
-      MONGO_URL: db.url,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      OPS_PORT: String(await freePort()),
-      REGION: 'uksouth',
-      READ_TIMEOUT_MS: '500',
-    });
+  it('recovers by itself when the database was down for longer than the driver waits', async () => {
+    const { db, base, server } = await startWhileDown();
     try {
-      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
-      // Past the driver's 10 s server selection: its first connect has failed for good.
+      // Past the driver's 10 s server selection: its own first connect has failed for good.
       await delay(11_000);
       expect(await status(`${base}/healthz`)).toBe(503);
 
