@@ -292,7 +292,11 @@ describe('components/tls', () => {
     expect(certificate.metadata.namespace).toBe('kubeonazure');
     expect(certificate.spec.secretName).toBe('frontend-tls');
     expect(certificate.spec.privateKey).toEqual({ algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' });
-    expect(certificate.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' });
+    expect(certificate.spec.issuerRef).toEqual({
+      group: 'cert-manager.io',
+      kind: 'ClusterIssuer',
+      name: 'letsencrypt',
+    });
   });
 
   it("asks Let's Encrypt with DNS-01 in the zone's Azure DNS through workload identity, with no secret", () => {
