@@ -1,15 +1,19 @@
-import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createLogger, type Logger } from '@kubeonazure/service-kit';
-import { findRegion } from '@kubeonazure/regions';
-import { connect, LEASE_NAME, TweetRepository, type LeaseDocument, type TweetDocument } from '@kubeonazure/tweet-model';
+import { buildOpsServer, createLogger, type Logger } from '@kubeonazure/service-kit';
+import {
+  createClient,
+  keepConnecting,
+  LEASE_NAME,
+  TweetRepository,
+  type LeaseDocument,
+  type TweetDocument,
+} from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
 import { leaseHolderId } from './lease/identity.js';
 import { leaseTerms } from './lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
-import { opsHandler, type Readiness } from './ops/http.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
 import { Intake } from './pipeline/intake.js';
@@ -28,8 +32,11 @@ export interface AppDependencies {
 }
 
 export interface App {
-  /** The ops endpoints (/livez, /readyz, /metrics); server.ts serves it on PORT. */
-  handler: RequestListener;
+  /**
+   * The kit's ops server, unstarted: /livez, /readyz (database answers a ping, source connected
+   * (a finished replay counts), writes succeed), /metrics. server.ts listens on OPS_PORT.
+   */
+  ops: ReturnType<typeof buildOpsServer>;
   metrics: Metrics;
   /** Settles when the source ends by itself (a replay at the end of its file) or after `stop`. */
   sourceDone: Promise<void>;
@@ -44,28 +51,35 @@ const abortableSleep: Sleep = (ms, signal) =>
     if (!signal?.aborted) throw error;
   });
 
-/** Connects to the database and starts the pipeline and the configured source. */
+/**
+ * Starts the pipeline and the configured source on a database client that connects on first use: with
+ * the database down, the process still starts, serves its ops endpoints (/readyz says `database: false`)
+ * and catches up by itself once the database answers (writes are held and retried, indexes created then).
+ */
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
-    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({
+    createLogger({ service: 'streamer', region: config.region.name, level: config.logLevel }).child({
       source: config.source,
     });
   const sleep = dependencies.sleep ?? abortableSleep;
+  const client = createClient(config.mongo.url, { role: 'writer' });
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  let writeRegion: WriteRegionWatch = () => ({
-    inWriteRegion: true,
-    primaryRegion: null,
-    primarySince: Number.NEGATIVE_INFINITY,
-  });
-  const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
-    writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
-  });
+  const writeRegion: WriteRegionWatch = watchWriteRegion(client, config.region.displayName);
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
   });
-  await repository.ensureIndexes();
+  // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the background.
+  const indexes = new AbortController();
+  void keepConnecting(client, {
+    retryMaxMs: config.pipeline.dbRetryMaxMs,
+    signal: indexes.signal,
+    sleep,
+    andThen: () => repository.ensureIndexes(),
+    onRetry: (error, delayMs) =>
+      log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying'),
+  }).then((connected) => connected && log.info('database connected, indexes ensured'));
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(
@@ -98,7 +112,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
           ),
           makeSource,
           terms,
-          { holder: leaseHolderId(config.region), region: config.region, writeRegion: () => writeRegion() },
+          { holder: leaseHolderId(config.region.name), region: config.region.name, writeRegion: () => writeRegion() },
           log,
           sleep,
           {
@@ -114,25 +128,30 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     'streamer started',
   );
 
-  async function readiness(): Promise<Readiness> {
-    const ping = client.db(config.mongo.database).command({ ping: 1 });
-    const timeout = delay(PING_TIMEOUT_MS, false);
-    const database = await Promise.race([
-      ping.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-    return { database, source: source.connected, writes: batcher.healthy };
-  }
+  const ops = buildOpsServer({
+    registry: metrics.registry,
+    readiness: {
+      database: () =>
+        Promise.race([
+          client
+            .db(config.mongo.database)
+            .command({ ping: 1 })
+            .then(() => true),
+          delay(PING_TIMEOUT_MS, false),
+        ]),
+      source: () => source.connected,
+      // False while database writes fail (the posts are held and retried).
+      writes: () => batcher.healthy,
+    },
+  });
 
   return {
-    handler: opsHandler(metrics.registry, readiness),
+    ops,
     metrics,
     sourceDone,
     async stop(graceMs) {
       const started = Date.now();
+      indexes.abort();
       source.stop();
       // A source blocked on a full queue (database down) may not finish within the grace period.
       const graceOver = new AbortController();
@@ -163,7 +182,7 @@ function createSource(
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
     const options = { track: config.x.track, intervalMs: config.search.intervalMs };
-    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
+    return new SearchSource(client, options, () => repository.newestId(), intake, metrics, log, sleep);
   }
   const gapFill = new GapFill(
     client,
@@ -171,6 +190,7 @@ function createSource(
     intake,
     metrics,
     log,
+    sleep,
   );
   return new StreamSource(
     client,
