@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getText, RegionSet } from '../src/region-set.js';
 import { secondsToDegraded } from '../src/traffic.js';
-import { until } from './until.js';
+import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
 
-// The lost write region drill: nobody types a command. The whole set (real replication, FerretDB,
+// The lost write region drills: nobody types a command. The whole set (real replication, FerretDB,
 // the wire fronts, the built apps, HAProxy) with 2 s probes and a 5 s detection window; every wait is bounded.
 const WINDOW_MS = 5_000;
 let set: RegionSet;
@@ -22,96 +21,45 @@ const servedBy = async (location: string) =>
   /<body class="region-([a-z]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
 
 it('the write region is lost: the set fails over by itself, UK South ingests, US visitors move, every post once', async () => {
-  const client = set.writerClient();
-  const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
-  try {
-    await until(async () => (await set.status()).leaseHolder?.region === 'westus', 'West US streams', 30_000);
-    await until(async () => (await servedBy('us')) === 'westus', 'US visitors on West US', 30_000);
+  await until(async () => (await set.status()).leaseHolder?.region === 'westus', 'West US streams', 30_000);
+  await until(async () => (await servedBy('us')) === 'westus', 'US visitors on West US', 30_000);
 
-    await set.outage('westus', true);
-    // The next region in failover priority, after the window, with no command.
-    await until(() => set.automaticFailovers.length > 0, 'an automatic failover', WINDOW_MS + 20_000);
-    expect(set.automaticFailovers).toEqual([{ from: 'westus', to: 'uksouth', afterMs: expect.any(Number) }]);
-    expect((await set.status()).writeRegion).toBe('uksouth');
-    expect(set.automaticFailovers[0]?.afterMs).toBeGreaterThanOrEqual(WINDOW_MS);
-    await until(
-      async () => {
-        const status = await set.status();
-        return (
-          status.leaseHolder?.region === 'uksouth' && status.regions.some((r) => r.region === 'uksouth' && r.streaming)
-        );
-      },
-      'UK South streamer holds the lease',
-      60_000,
-    );
-    await until(
-      async () => (await servedBy('us')) === 'uksouth',
-      'US visitors on UK South',
-      (secondsToDegraded(set.probe) + 2) * 1000,
-    );
+  await set.outage('westus', true);
+  // The next region in failover priority, after the window, with no command.
+  await until(() => set.automaticFailovers.length > 0, 'an automatic failover', WINDOW_MS + 20_000);
+  expect(set.automaticFailovers).toEqual([{ from: 'westus', to: 'uksouth', afterMs: expect.any(Number) }]);
+  expect((await set.status()).writeRegion).toBe('uksouth');
+  expect(set.automaticFailovers[0]?.afterMs).toBeGreaterThanOrEqual(WINDOW_MS);
+  await streamingIn(set, 'uksouth');
+  await until(
+    async () => (await servedBy('us')) === 'uksouth',
+    'US visitors on UK South',
+    (secondsToDegraded(set.probe) + 2) * 1000,
+  );
+  await expectEveryPostOnce(set);
 
-    await sleep(3_000);
-    set.feeder.stop();
-    const published = set.feeder.published.map((post) => post.id);
-    await until(
-      async () => (await tweets.countDocuments({ _id: { $in: published } })) === published.length,
-      `all ${published.length} published posts stored`,
-      60_000,
-    );
-    expect(await tweets.countDocuments()).toBe(published.length);
-    expect(set.xApi.maxConcurrentStreams).toBe(1);
-
-    // The lost region returns as a read region; nothing fails back by itself.
-    expect(['pg_rewind', 'pg_basebackup']).toContain(await set.restore('westus'));
-    expect(await set.tier.get('westus').postgres.isInRecovery()).toBe(true);
-    await sleep(WINDOW_MS + 2_000);
-    expect((await set.status()).writeRegion).toBe('uksouth');
-    expect(set.automaticFailovers).toHaveLength(1);
-  } finally {
-    await client.close();
-  }
+  // The lost region returns as a read region; nothing fails back by itself.
+  expect(['pg_rewind', 'pg_basebackup']).toContain(await set.restore('westus'));
+  expect(await set.tier.get('westus').postgres.isInRecovery()).toBe(true);
+  await sleep(WINDOW_MS + 2_000);
+  expect((await set.status()).writeRegion).toBe('uksouth');
+  expect(set.automaticFailovers).toHaveLength(1);
 }, 240_000);
 
 it('the write region’s database refuses connections while it runs: fenced, the next in priority takes over, clear brings it back as a read region', async () => {
-  const client = set.writerClient();
-  const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
-  try {
-    expect((await set.status()).writeRegion).toBe('uksouth');
-    set.feeder.start(5);
-    await until(async () => (await set.status()).leaseHolder?.region === 'uksouth', 'UK South streams', 30_000);
+  expect((await set.status()).writeRegion).toBe('uksouth');
+  set.feeder.start(5);
+  await until(async () => (await set.status()).leaseHolder?.region === 'uksouth', 'UK South streams', 30_000);
 
-    await set.fault('uksouth', { kind: 'refuse' });
-    await until(() => set.automaticFailovers.length > 1, 'a second automatic failover', WINDOW_MS + 20_000);
-    expect(set.automaticFailovers[1]).toMatchObject({ from: 'uksouth', to: 'southeastasia' });
-    // Fenced: the refused region's PostgreSQL no longer runs, so it can take no write.
-    expect(set.tier.get('uksouth').postgres.running).toBe(false);
-    await until(
-      async () => {
-        const status = await set.status();
-        return (
-          status.leaseHolder?.region === 'southeastasia' &&
-          status.regions.some((r) => r.region === 'southeastasia' && r.streaming)
-        );
-      },
-      'Southeast Asia streamer holds the lease',
-      60_000,
-    );
+  await set.fault('uksouth', { kind: 'refuse' });
+  await until(() => set.automaticFailovers.length > 1, 'a second automatic failover', WINDOW_MS + 20_000);
+  expect(set.automaticFailovers[1]).toMatchObject({ from: 'uksouth', to: 'southeastasia' });
+  // Fenced: the refused region's PostgreSQL no longer runs, so it can take no write.
+  expect(set.tier.get('uksouth').postgres.running).toBe(false);
+  await streamingIn(set, 'southeastasia');
+  await expectEveryPostOnce(set);
 
-    await sleep(3_000);
-    set.feeder.stop();
-    const published = set.feeder.published.map((post) => post.id);
-    await until(
-      async () => (await tweets.countDocuments({ _id: { $in: published } })) === published.length,
-      `all ${published.length} published posts stored`,
-      60_000,
-    );
-    expect(await tweets.countDocuments()).toBe(published.length);
-    expect(set.xApi.maxConcurrentStreams).toBe(1);
-
-    await set.fault('uksouth', { kind: 'clear' });
-    expect(await set.tier.get('uksouth').postgres.isInRecovery()).toBe(true);
-    expect((await set.status()).writeRegion).toBe('southeastasia');
-  } finally {
-    await client.close();
-  }
+  await set.fault('uksouth', { kind: 'clear' });
+  expect(await set.tier.get('uksouth').postgres.isInRecovery()).toBe(true);
+  expect((await set.status()).writeRegion).toBe('southeastasia');
 }, 240_000);
