@@ -29,6 +29,8 @@ const probeBudgetMs = () => (secondsToDegraded(set.probe) + 2) * 1000;
 describe('drill 3: lag shows where it is, and only there', () => {
   it('with 800 ms of lag in Southeast Asia its /healthz and page are behind; the others are not', async () => {
     await until(async () => (await healthStatus('southeastasia')) === 200, 'every region healthy', 30_000);
+    // The marker is ingested only once a streamer streams.
+    await streamingIn(set, 'westus', 30_000);
     set.feeder.stop();
     await set.lag('southeastasia', 800);
     const marker = set.feeder.publishOne();
