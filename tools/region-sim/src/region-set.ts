@@ -11,7 +11,7 @@ import { DEFAULT_COLLECTION, DEFAULT_DATABASE, TweetRepository } from '@kubeonaz
 import { DatabaseTier } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { Child } from './processes.js';
-import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
+import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -296,14 +296,14 @@ export class RegionSet {
 
   private async startHaproxy(): Promise<void> {
     this.statsPort = await freePort();
-    for (const region of REGIONS) this.entries.push({ location: region.visitorLocation, port: await freePort() });
-    const plans = this.entries.map((entry) => ({
-      ...entry,
-      backends: latencyOrder(entry.location, REGIONS).map((region) => ({
-        region: region.name,
-        port: this.app(region.name).frontendPort,
-      })),
-    }));
+    const ports = new Map<string, number>();
+    for (const region of REGIONS) ports.set(region.visitorLocation, await freePort());
+    const plans = entryPlans(
+      REGIONS,
+      (location) => ports.get(location)!,
+      (name) => this.app(name).frontendPort,
+    );
+    this.entries.push(...plans.map(({ location, port }) => ({ location, port })));
     const file = join(this.baseDir, 'haproxy.cfg');
     await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
     this.haproxy = Child.start('haproxy', 'haproxy', ['-W', '-db', '-f', file], {
