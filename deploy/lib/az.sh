@@ -46,16 +46,17 @@ require_az() {
   command -v az >/dev/null || { echo "the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands" >&2; exit 1; }
 }
 
-# The regions of libs/regions/regions.json (the one region list), the write region first: Cosmos DB
-# failover priorities and the registry's home follow this order. Read with bash alone (the file
-# gives each region's "name" before its "role", one per line; the deploy tests check the result).
+# The regions of libs/regions/regions.json (the one region list; REGIONS_FILE points at another, as
+# in @kubeonazure/regions), the write region first: Cosmos DB failover priorities and the registry's
+# home follow this order. Read with bash alone (the file gives each region's "name" before its
+# "role", one per line; the deploy tests check the result).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 REGIONS=()
 while IFS= read -r line; do
   [[ "$line" =~ \"name\":\ \"([a-z0-9]+)\" ]] && region_name="${BASH_REMATCH[1]}"
   if [[ "$line" =~ \"role\":\ \"write\" ]]; then REGIONS=("$region_name" "${REGIONS[@]}"); fi
   if [[ "$line" =~ \"role\":\ \"read\" ]]; then REGIONS+=("$region_name"); fi
-done < "${BASH_SOURCE[0]%/*}/../../libs/regions/regions.json"
+done < "${REGIONS_FILE:-${BASH_SOURCE[0]%/*}/../../libs/regions/regions.json}"
 unset line region_name
 # Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
 PREFIX="${PREFIX:-kubeonazure}"
