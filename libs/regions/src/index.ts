@@ -105,8 +105,8 @@ export const REGION_NAMES: readonly string[] = REGIONS.map((region) => region.na
 export const WRITE_REGION: Region = REGIONS.find((region) => region.role === 'write') as Region;
 
 /** The region named `name`, or undefined. */
-export function findRegion(name: string, regions: readonly Region[] = REGIONS): Region | undefined {
-  return regions.find((region) => region.name === name);
+export function findRegion(name: string): Region | undefined {
+  return REGIONS.find((region) => region.name === name);
 }
 
 /** Traffic Manager's endpoint host for a region's frontend. */
