@@ -29,7 +29,7 @@ export interface ConfigOverrides {
 export interface Region {
   name: string;
   context: string;
-  /** The Cosmos DB write region runs the streamer and is rolled out first. */
+  /** From the region list: the `write` region (where the Cosmos DB write region starts) is rolled out first. */
   role: 'write' | 'read';
   /** Where to ask for /healthz instead of the frontend Service's FQDN (tests, port-forwards). */
   healthzUrl?: string;
