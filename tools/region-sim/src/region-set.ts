@@ -56,7 +56,7 @@ export interface Status {
 }
 
 /**
- * The three regions on this machine: the database tier (PostgreSQL primary and hot standbys, FerretDB,
+ * Every region of the list on this machine: the database tier (PostgreSQL primary and hot standbys, FerretDB,
  * Cosmos-shaped wire fronts), a frontend and a streamer per region on one connection string, the X
  * API stand-in fed at a steady rate, and HAProxy as Traffic Manager with one entry per visitor location.
  */
