@@ -1,3 +1,5 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Region } from '@kubeonazure/regions';
 
 /** The command that writes the generated files, for messages that ask to run it. */
@@ -79,4 +81,30 @@ export function staleFiles(present: readonly string[], regions: readonly Region[
     const apimodelMatch = /^acs-engine\/([^/]+)\.json$/.exec(path);
     return apimodelMatch !== null && !names.has(apimodelMatch[1]!);
   });
+}
+
+/** The overlay folders and the files in acs-engine/ under `deployDir`, as staleFiles takes them. */
+export function presentFiles(deployDir: string): string[] {
+  return [
+    ...readdirSync(join(deployDir, 'k8s/overlays')).map((name) => `k8s/overlays/${name}`),
+    ...readdirSync(join(deployDir, 'acs-engine')).map((name) => `acs-engine/${name}`),
+  ];
+}
+
+/**
+ * Writes every generated file under `deployDir` (deploy/, or a copy of it) and removes the overlays
+ * and apimodels of regions not in `regions`; returns what it wrote and removed.
+ */
+export function writeGenerated(
+  deployDir: string,
+  regions: readonly Region[],
+): { written: string[]; removed: string[] } {
+  const files = generatedFiles(regions);
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(deployDir, path)), { recursive: true });
+    writeFileSync(join(deployDir, path), content);
+  }
+  const removed = staleFiles(presentFiles(deployDir), regions);
+  for (const path of removed) rmSync(join(deployDir, path), { recursive: true, force: true });
+  return { written: [...files.keys()], removed };
 }

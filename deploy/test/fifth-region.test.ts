@@ -3,14 +3,14 @@
 // region must follow: the generated overlays and apimodels, the ApplicationSet, the HAProxy plan of
 // the simulation, the Azure scripts, and globe. (The page for a new region: apps/frontend's
 // process test serves it from the same copy.)
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readRegions, REGION_NAMES, regionFqdn } from '@kubeonazure/regions';
 import { ADDED_REGIONS, regionsFileWith } from '@kubeonazure/regions/testing';
 import { entryPlans, haproxyConfig, trafficManagerProbe } from '@kubeonazure/region-sim/traffic';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { generatedFiles } from '../scripts/generated.ts';
+import { writeGenerated } from '../scripts/generated.ts';
 import { commandLines, k8sDir, readRecords, render, renderGoTemplate, repoRoot, run } from './support.ts';
 
 const { dir, file } = regionsFileWith();
@@ -22,14 +22,14 @@ const env = { REGIONS_FILE: file };
 // A copy of deploy/ with the generator's output for the longer list written into it.
 const deployCopy = join(dir, 'deploy');
 cpSync(k8sDir, join(deployCopy, 'k8s'), { recursive: true });
-for (const [path, content] of generatedFiles(regions)) {
-  mkdirSync(dirname(join(deployCopy, path)), { recursive: true });
-  writeFileSync(join(deployCopy, path), content);
-}
+cpSync(`${repoRoot}deploy/acs-engine`, join(deployCopy, 'acs-engine'), { recursive: true });
+const generated = writeGenerated(deployCopy, regions);
 
-it('lists five regions, the added ones last', () => {
+it('lists five regions, the added ones last; the generator writes all of them and removes nothing', () => {
   expect(regions.map((region) => region.name)).toEqual([...REGION_NAMES, ...added]);
   expect(regions).toHaveLength(5);
+  expect(generated.written).toHaveLength(10);
+  expect(generated.removed).toEqual([]);
 });
 
 describe.each(added)('the added region %s', (name) => {

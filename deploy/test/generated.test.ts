@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { REGIONS } from '@kubeonazure/regions';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REGION_NAMES, REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { GENERATE_COMMAND, generatedFiles, staleFiles } from '../scripts/generated.ts';
+import { GENERATE_COMMAND, generatedFiles, presentFiles, staleFiles, writeGenerated } from '../scripts/generated.ts';
 import { repoRoot } from './support.ts';
 
 const deployDir = `${repoRoot}deploy/`;
@@ -21,20 +23,33 @@ describe('the generated overlays and apimodels', () => {
   });
 
   it('exist for listed regions only', () => {
-    const present = [
-      ...readdirSync(`${deployDir}k8s/overlays`).map((name) => `k8s/overlays/${name}`),
-      ...readdirSync(`${deployDir}acs-engine`).map((name) => `acs-engine/${name}`),
-    ];
-    expect(staleFiles(present, REGIONS), `these are ${outOfStep}`).toEqual([]);
+    expect(staleFiles(presentFiles(deployDir), REGIONS), `these are ${outOfStep}`).toEqual([]);
+  });
+});
+
+describe('writeGenerated', () => {
+  it('removes the overlay and apimodel of a region no longer listed, and keeps the rest of acs-engine/', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'deploy-generate-'));
+    try {
+      cpSync(`${deployDir}k8s/overlays`, join(copy, 'k8s/overlays'), { recursive: true });
+      cpSync(`${deployDir}acs-engine`, join(copy, 'acs-engine'), { recursive: true });
+      const gone = REGIONS.at(-1)!.name;
+      const { removed } = writeGenerated(copy, REGIONS.slice(0, -1));
+      expect(removed).toEqual([`k8s/overlays/${gone}`, `acs-engine/${gone}.json`]);
+      expect(readdirSync(join(copy, 'k8s/overlays')).sort()).toEqual(REGION_NAMES.slice(0, -1).toSorted());
+      expect(readdirSync(join(copy, 'acs-engine'))).toContain('README.md');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 
 describe('staleFiles', () => {
   it('picks the overlay folders and apimodels of regions not listed, and nothing else', () => {
     const present = [
-      'k8s/overlays/westus',
+      `k8s/overlays/${REGION_NAMES[0]}`,
       'k8s/overlays/eastus',
-      'acs-engine/westus.json',
+      `acs-engine/${REGION_NAMES[0]}.json`,
       'acs-engine/eastus.json',
       'acs-engine/README.md',
       'acs-engine/.gitignore',
