@@ -27,6 +27,7 @@ describe('GET /', () => {
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('London · UK South');
     expect(html).toContain('<link rel="stylesheet" href="/themes/uksouth.css">');
+    expect(html).toContain('<body data-region="uksouth">');
     expect(html).toMatch(/Newest tweet <time id="newest-time" datetime="[^"]+"[^>]*>\d+ s ago<\/time>/);
     const ids = [...html.matchAll(/<article class="tweet" id="tweet-(\d+)"/g)].map((m) => m[1]);
     expect(ids).toEqual(seeded.slice(0, 20).map((tweet) => tweet._id));

@@ -28,9 +28,9 @@ async function until(check: () => Promise<boolean> | boolean, what: string, time
 
 const health = (region: string) => getJson(`${set.frontendUrl(region)}/healthz`);
 const healthStatus = async (region: string) => (await health(region))?.status ?? null;
-/** Which region's frontend answered the visitors at `location` (the page's body class says). */
+/** Which region's frontend answered the visitors at `location` (the page's body says, in data-region). */
 const servedBy = async (location: string) =>
-  /<body class="region-([a-z]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
+  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
 /** How long Traffic Manager's rules allow before an endpoint is out: failures × interval, plus a timeout. */
 const probeBudgetMs = () =>
   (set.probe.toleratedFailures * set.probe.intervalSeconds + set.probe.timeoutSeconds + 2) * 1000;
