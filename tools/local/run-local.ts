@@ -1,55 +1,43 @@
 // `npm start`: the whole system on one machine — the development database, the streamer
 // replaying the shipped sample into it, and the frontend reading it at http://localhost:8080.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase } from '@kubeonazure/dev-db';
+import { supervise, type Supervised } from '@kubeonazure/tool-kit';
+import { lineFormatter } from './log-lines.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const frontendPort = process.env.PORT ?? '8080';
+const show = lineFormatter(process.stdout.isTTY === true);
 
 const database = await startDevDatabase();
 console.log(`database: ${database.kind}`);
 
-const children = new Map<string, ChildProcess>();
+const children: Supervised[] = [];
 
 function start(app: 'streamer' | 'frontend', env: Record<string, string>): void {
-  const child = spawn(process.execPath, [`apps/${app}/dist/server.js`], {
-    cwd: root,
-    env: { ...process.env, MONGO_URL: database.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8');
-    let partial = '';
-    stream.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) console.log(`${app.padEnd(8)} | ${line}`);
-    });
-  }
-  child.once('exit', (code, signal) => {
-    children.delete(app);
-    // A replay that reached the end of its file exits 0; the frontend keeps serving what it stored.
-    if (!stopping && code !== 0) {
-      console.error(`${app} exited (${signal ?? code}); stopping`);
-      void stop(1);
-    }
-  });
-  children.set(app, child);
+  children.push(
+    supervise({
+      name: app,
+      command: process.execPath,
+      args: [`apps/${app}/dist/server.js`],
+      cwd: root,
+      env: { ...process.env, MONGO_URL: database.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+      onLine: (line) => process.stdout.write(show(app, line)),
+      onUnexpectedExit: (exit) => {
+        // A replay that reached the end of its file exits 0; the frontend keeps serving what it stored.
+        if (exit.code === 0) return;
+        console.error(`${app} exited (${exit.signal ?? exit.code}); stopping`);
+        void stop(1);
+      },
+    }),
+  );
 }
 
 let stopping = false;
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.all(
-    [...children.values()].map((child) => {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      return exited;
-    }),
-  );
+  await Promise.all(children.map((child) => child.stop()));
   await database.stop();
   process.exit(code);
 }

@@ -1,13 +1,13 @@
 // npx nx run frontend:bench — GET / of the built frontend (database of 100,000 tweets) against a
 // bare Fastify route, same machine, same run; then the memory 1,000 idle SSE clients add.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
-import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startDevDatabase } from '@kubeonazure/dev-db';
+import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 import { makeTweet } from '@kubeonazure/tweet-model/testing';
 
@@ -17,16 +17,6 @@ const DURATION_S = 10;
 const ROUNDS = 3;
 const SSE_CLIENTS = 1000;
 const appRoot = fileURLToPath(new URL('../', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The shared fixture with entities in every tweet, so the page renders links as it does live. */
 function benchTweet(i: number, newest: number): TweetDocument {
@@ -54,28 +44,26 @@ function benchTweet(i: number, newest: number): TweetDocument {
   });
 }
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], {
+/** Its stderr shows here; its stdout (the request log) is not wanted. */
+function start(script: string, env: Record<string, string>): Supervised {
+  return supervise({
+    name: script,
+    command: process.execPath,
+    args: [script],
     cwd: appRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    onLine: (line, stream) => {
+      if (stream === 'stderr') console.error(line);
+    },
+    onUnexpectedExit: (exit) => console.error(`${script} exited with ${exit.signal ?? exit.code}`),
   });
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM' && code !== null) console.error(`${script} exited with ${code}`);
-  });
-  return child;
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} did not come up`);
+async function answers(url: string): Promise<boolean> {
+  return fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 // What a browser sends: `/` is then answered with the gzipped copy.
@@ -111,8 +99,11 @@ async function openIdleStreams(origin: string, opsOrigin: string, count: number)
     req.end();
     requests.push(req);
   }
-  for (let i = 0; i < 300 && (await sseClients(opsOrigin)) < count; i += 1)
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // Whoever did not connect within 30 s shows in the count printed below.
+  await pollUntil(async () => (await sseClients(opsOrigin)) >= count, {
+    what: 'idle streams',
+    timeoutMs: 30_000,
+  }).catch(() => undefined);
   return requests;
 }
 
@@ -120,7 +111,7 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 const db = await startDevDatabase();
 const database = `bench_${randomUUID().slice(0, 8)}`;
-const children: ChildProcess[] = [];
+const children: Supervised[] = [];
 const writer = await connect(db.url, { role: 'writer' });
 try {
   console.log(`database: ${db.kind}; seeding ${TWEETS.toLocaleString('en')} tweets into ${database}...`);
@@ -156,19 +147,19 @@ try {
   });
   const bare = start('bench/bare-server.ts', { PORT: String(barePort) });
   children.push(frontend, bare);
-  await waitFor(bareOrigin);
+  await bare.waitUntil(`an answer at ${bareOrigin}`, () => answers(bareOrigin), 20_000, 200);
   // Ready when / shows the newest page: from then on it is served from the shared copy.
-  await waitFor(`${frontendOrigin}/livez`);
+  await frontend.waitUntil('an answer at /livez', () => answers(`${frontendOrigin}/livez`), 20_000, 200);
   const started = Date.now();
-  let cards = 0;
-  while (cards !== 20) {
-    if (Date.now() - started > 300_000) throw new Error(`/ did not show 20 tweets in 5 minutes (last: ${cards})`);
-    const page = await fetch(frontendOrigin).then(
-      (r) => r.text(),
-      () => '',
-    );
-    cards = page.match(/<article class="tweet"/g)?.length ?? 0;
-  }
+  await frontend.waitUntil(
+    '/ showing 20 tweets',
+    async () => {
+      const page = await fetch(frontendOrigin).then((r) => r.text());
+      return page.match(/<article class="tweet"/g)?.length === 20;
+    },
+    300_000,
+    0,
+  );
   console.log(
     `/ ready after ${((Date.now() - started) / 1000).toFixed(1)} s (FerretDB sorts 100,000 documents per read)`,
   );
@@ -209,14 +200,14 @@ try {
   const before = await rssBytes(frontend.pid!);
   const streams = await openIdleStreams(frontendOrigin, opsOrigin, SSE_CLIENTS);
   const open = await sseClients(opsOrigin);
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   const added = (await rssBytes(frontend.pid!)) - before;
   console.log(
     `${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`,
   );
   for (const stream of streams) stream.destroy();
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => child.stop()));
   await writer
     .db(database)
     .dropDatabase()

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { readRegions, REGIONS } from '@kubeonazure/regions';
 import { regionsFileWith } from '@kubeonazure/regions/testing';
+import { freePort, supervise } from '@kubeonazure/tool-kit';
 import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { themeCss } from '../src/theme.js';
@@ -16,23 +14,22 @@ import { eventually } from './support.js';
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`${appDir}dist/server.js`], {
+  const stderr: string[] = [];
+  const server = supervise({
+    name: 'frontend',
+    command: process.execPath,
+    args: [`${appDir}dist/server.js`],
     cwd: appDir,
     env: { PATH: process.env.PATH ?? '', ...env },
+    onLine: (line, stream) => {
+      if (stream === 'stderr') stderr.push(line);
+    },
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-  child.stdout.resume();
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, stderr: () => stderr };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
+  return {
+    exited: server.exited.then((exit) => exit.code),
+    stderr: () => stderr.join('\n'),
+    stop: () => server.stop(),
+  };
 }
 
 async function status(url: string): Promise<number | undefined> {
@@ -88,7 +85,7 @@ describe('starting while the database is down', () => {
       expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
       expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
-      server.child.kill('SIGTERM');
+      await server.stop();
     }
     expect(await server.exited).toBe(0);
   }, 60_000);
@@ -126,7 +123,7 @@ describe('against a Cosmos-shaped account (the write region primary, each read r
         const after = finds();
         expect(after.filter((_, index) => index !== own)).toEqual(before.filter((_, index) => index !== own));
       } finally {
-        server.child.kill('SIGTERM');
+        await server.stop();
       }
       expect(await server.exited).toBe(0);
     },
@@ -163,7 +160,7 @@ describe('a region added to a copy of the region list, with no other edit (the f
       const added = readRegions(file).find((region) => region.name === 'brazilsouth')!;
       expect(await theme.text()).toBe(themeCss(added.theme));
     } finally {
-      server.child.kill('SIGTERM');
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await server.exited).toBe(0);

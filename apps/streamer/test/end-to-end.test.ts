@@ -15,7 +15,7 @@ beforeEach(async () => {
   api = await FakeXApi.start();
 });
 afterEach(async () => {
-  for (const server of servers.splice(0)) server.child.kill('SIGKILL');
+  await Promise.all(servers.splice(0).map((server) => server.stop('SIGKILL')));
   await api.close();
 });
 afterAll(async () => {
@@ -52,7 +52,7 @@ async function start(database: string, env: Record<string, string> = {}) {
 /** Stops the server with SIGTERM (a rollout) and returns how many posts it stored as new documents. */
 async function stop({ server, storedTotal }: Awaited<ReturnType<typeof start>>): Promise<number> {
   const stored = await storedTotal();
-  server.child.kill('SIGTERM');
+  await server.stop();
   expect(await server.exited).toBe(0);
   return stored;
 }

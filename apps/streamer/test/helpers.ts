@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -12,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../src/config.js';
 import type { App } from '../src/app.js';
 import type { Post } from '@kubeonazure/fake-x-api';
+import { supervise } from '@kubeonazure/tool-kit';
 
 /** A database name of its own for each test. */
 export function databaseName(file: string): string {
@@ -132,16 +132,24 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
 export function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [`${appDir}dist/server.js`], {
+  const output = { stdout: '', stderr: '' };
+  const server = supervise({
+    name: 'streamer',
+    command: process.execPath,
+    args: [`${appDir}dist/server.js`],
     cwd: appDir,
     env: { PATH: process.env.PATH ?? '', ...env },
+    onLine: (line, stream) => {
+      output[stream] += `${line}\n`;
+    },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+  return {
+    exited: server.exited.then((exit) => exit.code),
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
+    /** The signal, then SIGKILL after 10 s; resolves once it has exited. */
+    stop: (signal?: NodeJS.Signals) => server.stop(signal),
+  };
 }
 
 /** The ops port a started server logged. */

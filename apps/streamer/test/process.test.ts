@@ -21,7 +21,7 @@ describe('bad configuration', () => {
     [{ MONGO_URL: url, STREAMER_SOURCE: 'stream', X_API_BASE_URL: 'not a url' }, 'X_API_BASE_URL'],
   ])('exits 2 with one line naming the variable: %o', async (env, variable) => {
     const server = runServer({ X_BEARER_TOKEN: SECRET, ...env });
-    const timeout = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+    const timeout = setTimeout(() => void server.stop('SIGKILL'), 10_000);
     expect(await server.exited).toBe(2);
     clearTimeout(timeout);
     const lines = server.stderr().trimEnd().split('\n');
@@ -55,7 +55,7 @@ describe('SIGTERM', () => {
       const count = () => withMongo(url, (client) => client.db(database).collection('tweets').countDocuments());
       expect(await count()).toBe(0);
 
-      server.child.kill('SIGTERM');
+      await server.stop();
       expect(await server.exited).toBe(0);
       expect(await count()).toBe(50);
       const logs = server
@@ -66,7 +66,7 @@ describe('SIGTERM', () => {
       expect(logs.map((line) => line.msg)).toContain('queue flushed');
       expect(server.stdout() + server.stderr()).not.toContain(SECRET);
     } finally {
-      server.child.kill('SIGKILL');
+      await server.stop('SIGKILL');
       await api.close();
     }
   });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -6,9 +5,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
+import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { promisify } from 'node:util';
 import type { DevDatabase } from './dev-database.js';
-import { freePort, waitUntilReachable } from './net.js';
+import { waitUntilReachable } from './net.js';
 
 const run = promisify(execFile);
 
@@ -54,33 +54,21 @@ export async function startFerretDb(): Promise<DevDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kubeonazure-ferretdb-'));
   const port = await freePort();
   const url = `mongodb://127.0.0.1:${port}/`;
-  let child: ChildProcess | undefined;
+  let child: Supervised | undefined;
 
   const start = async (): Promise<void> => {
-    const proc = spawn(binary, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-url', `file:${dataDir}/`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    child = supervise({
+      name: 'FerretDB',
+      command: binary,
+      args: ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-url', `file:${dataDir}/`],
+      graceMs: 5_000,
     });
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
-    child = proc;
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code) => reject(new Error(`FerretDB exited with code ${code}: ${stderr.trim()}`))),
-    );
-    exited.catch(() => undefined);
-    await Promise.race([waitUntilReachable(url), exited]);
+    await waitUntilReachable(url, { signal: child.exitSignal });
   };
 
   const halt = async (): Promise<void> => {
-    const proc = child;
+    await child?.stop();
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exit = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exit;
-    clearTimeout(timer);
   };
 
   await start();

@@ -1,4 +1,4 @@
 export type { DevDatabase } from './dev-database.js';
 export { startDevDatabase, type StartOptions } from './start-dev-database.js';
 export { ensureFerretDbBinary } from './ferretdb.js';
-export { freePort, waitUntilReachable } from './net.js';
+export { type ReachableOptions, waitUntilReachable } from './net.js';

@@ -1,5 +1,5 @@
 import type { DevDatabase } from './dev-database.js';
-import { freePort } from './net.js';
+import { freePort } from '@kubeonazure/tool-kit';
 
 const IMAGE = 'mongo:8.0';
 

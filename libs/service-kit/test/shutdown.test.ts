@@ -1,32 +1,36 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { supervise } from '@kubeonazure/tool-kit';
 import { describe, expect, it, vi } from 'vitest';
 
 const fixture = fileURLToPath(new URL('./fixture-service.ts', import.meta.url));
 
 /** Runs the fixture on the built kit (plain node, as in production) and collects its log lines. */
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [fixture], {
+  const out: string[] = [];
+  const child = supervise({
+    name: 'fixture-service',
+    command: process.execPath,
+    args: [fixture],
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onLine: (line, stream) => {
+      if (stream === 'stdout' && line !== '') out.push(line);
+    },
   });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const lines = () =>
-    out
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, lines, exited, ready: () => vi.waitFor(() => expect(lines().map((l) => l.msg)).toContain('ready')) };
+  const lines = () => out.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const exited = child.exited.then((exit) => exit.code);
+  return {
+    lines,
+    exited,
+    stop: () => child.stop(),
+    ready: () => vi.waitFor(() => expect(lines().map((l) => l.msg)).toContain('ready')),
+  };
 }
 
 describe('onShutdown', () => {
   it('logs with the shared base fields, closes on SIGTERM and exits 0', async () => {
     const service = start({});
     await service.ready();
-    service.child.kill('SIGTERM');
+    await service.stop();
     expect(await service.exited).toBe(0);
     const lines = service.lines();
     expect(lines[0]).toMatchObject({ service: 'frontend', region: 'uksouth', msg: 'ready' });
@@ -37,7 +41,7 @@ describe('onShutdown', () => {
   it('exits 1 when closing outlasts the grace period', async () => {
     const service = start({ CLOSE_MS: '5000', GRACE_MS: '200' });
     await service.ready();
-    service.child.kill('SIGTERM');
+    await service.stop();
     expect(await service.exited).toBe(1);
     expect(service.lines().map((line) => line.msg)).not.toContain('closed');
   });

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { ensureKit, type Command, type Kit } from './kit.js';
 import { caData, makePki, type Pki } from './pki.js';
 
@@ -104,7 +102,7 @@ interface Ports {
 class LocalCluster implements Cluster {
   readonly context: string;
   readonly server: string;
-  readonly #processes: Running[] = [];
+  readonly #processes: Supervised[] = [];
 
   private constructor(
     readonly name: string,
@@ -127,7 +125,7 @@ class LocalCluster implements Cluster {
   }
 
   pids(): number[] {
-    return this.#processes.flatMap((process) => (process.child.pid === undefined ? [] : [process.child.pid]));
+    return this.#processes.flatMap((process) => (process.pid === undefined ? [] : [process.pid]));
   }
 
   get componentKubeconfig(): string {
@@ -206,11 +204,14 @@ class LocalCluster implements Cluster {
   }
 
   #run(command: Command, args: string[]): void {
-    const logFile = join(this.dir, `${command}.log`);
-    const fd = openSync(logFile, 'a');
-    const child = spawn(this.kit.bin[command], args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    this.#processes.push(new Running(command, child, logFile));
+    this.#processes.push(
+      supervise({
+        name: `${this.context} ${command}`,
+        command: this.kit.bin[command],
+        args,
+        logFile: join(this.dir, `${command}.log`),
+      }),
+    );
   }
 
   async #createNode(): Promise<void> {
@@ -232,15 +233,11 @@ class LocalCluster implements Cluster {
 
   /** Polls `check` until it is true; fails early, with its log, when one of the processes exits. */
   async #until(what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      const exited = this.#processes.find((process) => process.exited);
-      if (exited !== undefined)
-        throw new Error(`${this.context}: ${exited.command} exited while waiting for ${what}: ${exited.logTail()}`);
-      if (await check().catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`${this.context}: no ${what} within ${READY_TIMEOUT_MS / 1000} s`);
-      await sleep(100);
-    }
+    await pollUntil(check, {
+      what: `${what} in ${this.context}`,
+      timeoutMs: READY_TIMEOUT_MS,
+      signal: AbortSignal.any(this.#processes.map((process) => process.exitSignal)),
+    });
   }
 
   #api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -276,58 +273,6 @@ class LocalCluster implements Cluster {
   }
 }
 
-/** A started process; stop() ends it by its PID and waits until it is gone. */
-class Running {
-  #exited = false;
-  readonly #exit: Promise<void>;
-
-  constructor(
-    readonly command: Command,
-    readonly child: ChildProcess,
-    readonly logFile: string,
-  ) {
-    this.#exit = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.#exited = true;
-        running.delete(child);
-        resolve();
-      });
-      child.once('error', () => {
-        this.#exited = true;
-        running.delete(child);
-        resolve();
-      });
-    });
-    running.add(child);
-  }
-
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  logTail(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
-    } catch {
-      return '(no log)';
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.#exited) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.#exit;
-    clearTimeout(timer);
-  }
-}
-
-/** Every child still running, so that an exiting parent (Ctrl-C, a crashed test) leaves none behind. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 async function writeKubeconfig(file: string, clusters: LocalCluster[], pki: Pki): Promise<void> {
   const ca = await caData(pki);
   const user = 'kubeonazure-admin';
@@ -344,28 +289,4 @@ async function writeKubeconfig(file: string, clusters: LocalCluster[], pki: Pki)
   };
   // JSON is YAML: kubectl reads it as it is.
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-}
-
-// Below Linux's default ephemeral range (32768-60999): a port the kernel hands to an outgoing
-// connection or to another test's listen(0) between our check and etcd's or the apiserver's bind
-// would make that start fail with "address already in use".
-const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
-
-/** A TCP port below the ephemeral range that is free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free port on 127.0.0.1 from ${PORT_RANGE.from} to ${PORT_RANGE.to}`);
-}
-
-async function canListen(port: number): Promise<boolean> {
-  const server = createServer();
-  const listening = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  if (listening) await new Promise((resolve) => server.close(resolve));
-  return listening;
 }

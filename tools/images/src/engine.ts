@@ -3,12 +3,11 @@
  * socket (never /var/run/docker.sock, which would make libs/dev-db pick testcontainers) and Debian's
  * docker-registry on loopback. State lives under one cache folder; nothing else on the machine changes.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, portIsFree, supervise } from '@kubeonazure/tool-kit';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kubeonazure');
@@ -107,33 +106,8 @@ export function dockerClient(env: NodeJS.ProcessEnv = process.env): string {
   return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  child: ChildProcess,
-  log: string,
-): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}: ${tail(log)}`);
-    if (await check()) return;
-    await sleep(200);
-  }
-  throw new Error(`${what} did not start within 60 s: ${tail(log)}`);
-}
-
-function tail(log: string): string {
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '(no log)';
-}
-
-async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
+/** How long dockerd or the registry may take to answer. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * What dockerd and its containerd create outside their roots whatever the flags (plugin and shim
@@ -155,18 +129,24 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
   mkdirSync(dir, { recursive: true });
   // Our own (empty) daemon.json, so a host /etc/docker/daemon.json cannot change these settings.
   writeFileSync(join(dir, 'daemon.json'), '{}\n');
-  const log = join(dir, 'dockerd.log');
+  const logFile = join(dir, 'dockerd.log');
+  // The cache folder outlives runs: each start begins a fresh log.
+  writeFileSync(logFile, '');
   const created = HOST_PATHS.filter((path) => !existsSync(path));
+  // dockerd stops its containers and its containerd itself on SIGTERM.
+  const child = supervise({
+    name: 'dockerd',
+    command: '/usr/sbin/dockerd',
+    args: dockerdArgs(dir),
+    logFile,
+    graceMs: 30_000,
+  });
   const stop = async (): Promise<void> => {
-    // dockerd stops its containers and its containerd itself on SIGTERM.
-    await stopChild(child, 30_000);
+    await child.stop();
     for (const path of created) rmSync(path, { recursive: true, force: true });
   };
-  const child = spawn('/usr/sbin/dockerd', dockerdArgs(dir), {
-    stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
-  });
   try {
-    await waitFor('dockerd', () => engineAnswers(dockerHost), child, log);
+    await child.waitUntil('an answer to docker info', () => engineAnswers(dockerHost), START_TIMEOUT_MS, 200);
   } catch (error) {
     await stop();
     throw error;
@@ -174,39 +154,20 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
   return { dockerHost, started: true, stop };
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /** Starts Debian's docker-registry, empty, on 127.0.0.1:`preferredPort`, or a free port when that is taken or 0. */
 export async function startRegistry(preferredPort = 5000): Promise<LocalRegistry> {
   if (!existsSync('/usr/bin/docker-registry')) {
     throw new Error('no docker-registry: apt-get install docker-registry (Debian) to get a local registry');
   }
-  const port = preferredPort !== 0 && (await portFree(preferredPort)) ? preferredPort : await freePort();
+  const port = preferredPort !== 0 && (await portIsFree(preferredPort)) ? preferredPort : await freePort();
   const host = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'kubeonazure-registry-'));
   writeFileSync(join(dir, 'config.yml'), registryConfig(host, join(dir, 'storage')));
-  const log = join(dir, 'registry.log');
-  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], {
-    stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
+  const child = supervise({
+    name: 'docker-registry',
+    command: '/usr/bin/docker-registry',
+    args: ['serve', join(dir, 'config.yml')],
+    logFile: join(dir, 'registry.log'),
   });
   const answers = async (): Promise<boolean> => {
     try {
@@ -216,16 +177,16 @@ export async function startRegistry(preferredPort = 5000): Promise<LocalRegistry
     }
   };
   try {
-    await waitFor('docker-registry', answers, child, log);
+    await child.waitUntil(`an answer at http://${host}/v2/`, answers, START_TIMEOUT_MS, 200);
   } catch (error) {
-    await stopChild(child, 5_000);
+    await child.stop('SIGTERM', 5_000);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
     host,
     stop: async () => {
-      await stopChild(child, 10_000);
+      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,13 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPS, imageRepository, type App } from '@kubeonazure/image-refs';
 import { findRegion } from '@kubeonazure/regions';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { freePort } from '@kubeonazure/tool-kit';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureBaseImages } from '../src/bases.ts';
@@ -48,15 +48,6 @@ function dockerRun(args: string[]): string {
   const result = run(docker, args, { env: { DOCKER_HOST: engine.dockerHost } });
   if (result.status !== 0) throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${result.stderr.trim()}`);
   return result.stdout.trim();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function registryGet(path: string, accept = 'application/json'): Promise<Response> {

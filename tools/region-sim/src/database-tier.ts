@@ -1,6 +1,6 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from '@kubeonazure/dev-db';
+import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
 import { FerretDbProcess } from './ferretdb.js';
 import { REPLICA_SET, type TopologyView } from './hello.js';

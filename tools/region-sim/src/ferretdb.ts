@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { ensureFerretDbBinary, waitUntilReachable } from '@kubeonazure/dev-db';
-import { Child } from './processes.js';
+import { supervise, type Supervised } from '@kubeonazure/tool-kit';
 
 /** FerretDB 1.24 (tools/ferretdb) with its PostgreSQL handler, in front of one region's PostgreSQL. */
 export class FerretDbProcess {
-  private child: Child | null = null;
+  private child: Supervised | null = null;
 
   constructor(
     readonly name: string,
@@ -28,18 +28,18 @@ export class FerretDbProcess {
   async start(): Promise<void> {
     if (this.running) return;
     const binary = await ensureFerretDbBinary();
-    this.child = Child.start(
-      `ferretdb ${this.name}`,
-      binary,
-      ['--listen-addr', `127.0.0.1:${this.port}`, '--handler=postgresql', `--postgresql-url=${this.postgresqlUrl}`],
-      { logFile: join(this.logDir, `ferretdb-${this.name}.log`) },
-    );
-    const child = this.child;
-    const exited = child.exited.then((code) => {
-      throw new Error(`ferretdb ${this.name} exited with ${code}: ${child.output}`);
+    this.child = supervise({
+      name: `ferretdb ${this.name}`,
+      command: binary,
+      args: [
+        '--listen-addr',
+        `127.0.0.1:${this.port}`,
+        '--handler=postgresql',
+        `--postgresql-url=${this.postgresqlUrl}`,
+      ],
+      logFile: join(this.logDir, `ferretdb-${this.name}.log`),
     });
-    exited.catch(() => undefined);
-    await Promise.race([waitUntilReachable(this.url, 30_000), exited]);
+    await waitUntilReachable(this.url, { timeoutMs: 30_000, signal: this.child.exitSignal });
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { appendFile, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Child, run, type RunAs } from './processes.js';
+import { supervise, type Supervised } from '@kubeonazure/tool-kit';
+import { run, type RunAs } from './processes.js';
 
 /** Debian's PostgreSQL 15 (apt-get install postgresql); PG_BINDIR points elsewhere. */
 export const PG_BINDIR = process.env.PG_BINDIR ?? '/usr/lib/postgresql/15/bin';
@@ -47,7 +47,7 @@ export interface PgNodeOptions {
 
 /** One PostgreSQL server (primary or hot standby) in its own data directory, run as a child process. */
 export class PgNode {
-  private child: Child | null = null;
+  private child: Supervised | null = null;
 
   constructor(readonly options: PgNodeOptions) {}
 
@@ -99,23 +99,20 @@ export class PgNode {
 
   async start(): Promise<void> {
     if (this.running) return;
-    this.child = Child.start(`postgres ${this.name}`, bin('postgres'), ['-D', this.options.dataDir], {
-      runAs: this.options.runAs,
+    this.child = supervise({
+      name: `postgres ${this.name}`,
+      command: bin('postgres'),
+      args: ['-D', this.options.dataDir],
+      ...(this.options.runAs ?? {}),
       logFile: join(this.options.logDir, `postgres-${this.name}.log`),
     });
-    const child = this.child;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (!child.running) throw new Error(`postgres ${this.name} exited: ${child.output}`);
-      try {
-        await run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres']);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline)
-          throw new Error(`postgres ${this.name} did not accept connections`, { cause: error });
-        await sleep(50);
-      }
-    }
+    await this.child.waitUntil(
+      'connections',
+      () =>
+        run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres']).then(() => true),
+      30_000,
+      50,
+    );
   }
 
   /** Fast shutdown (SIGINT): clean, so the node can restart or be rewound. */

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { freePort } from '@kubeonazure/dev-db';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { REGIONS, type Region } from '@kubeonazure/regions';
+import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE, TweetRepository } from '@kubeonazure/tweet-model';
 import { DatabaseTier } from './database-tier.js';
 import { Feeder } from './feeder.js';
-import { Child } from './processes.js';
 import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,8 +31,8 @@ interface RegionApps {
   region: Region;
   frontendPort: number;
   streamerPort: number;
-  frontend: Child | null;
-  streamer: Child | null;
+  frontend: Supervised | null;
+  streamer: Supervised | null;
 }
 
 export interface RegionStatus {
@@ -61,7 +60,7 @@ export interface Status {
  * API stand-in fed at a steady rate, and HAProxy as Traffic Manager with one entry per visitor location.
  */
 export class RegionSet {
-  private haproxy: Child | null = null;
+  private haproxy: Supervised | null = null;
   private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
 
@@ -247,50 +246,48 @@ export class RegionSet {
   }
 
   private async startFrontend(app: RegionApps): Promise<void> {
-    app.frontend = Child.start(
-      `frontend ${app.region.name}`,
-      process.execPath,
-      [join(root, 'apps/frontend/dist/server.js')],
-      {
-        env: {
-          ...this.commonEnv(app),
-          HOST: '127.0.0.1',
-          PORT: String(app.frontendPort),
-          OPS_PORT: String(await freePort()),
-          POLL_INTERVAL_MS: '500',
-          READ_TIMEOUT_MS: '1500',
-          RATE_LIMIT_PER_MINUTE: '100000',
-          SHUTDOWN_GRACE_MS: '1000',
-        },
-        logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
+    app.frontend = supervise({
+      name: `frontend ${app.region.name}`,
+      command: process.execPath,
+      args: [join(root, 'apps/frontend/dist/server.js')],
+      env: {
+        ...process.env,
+        ...this.commonEnv(app),
+        HOST: '127.0.0.1',
+        PORT: String(app.frontendPort),
+        OPS_PORT: String(await freePort()),
+        POLL_INTERVAL_MS: '500',
+        READ_TIMEOUT_MS: '1500',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        SHUTDOWN_GRACE_MS: '1000',
       },
-    );
+      logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
+    });
     await waitForHttp(`${this.frontendUrl(app.region.name)}/livez`, app.frontend);
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = Child.start(
-      `streamer ${app.region.name}`,
-      process.execPath,
-      [join(root, 'apps/streamer/dist/server.js')],
-      {
-        env: {
-          ...this.commonEnv(app),
-          PORT: String(app.streamerPort),
-          STREAMER_SOURCE: 'stream',
-          X_API_BASE_URL: this.xApi.baseUrl,
-          X_BEARER_TOKEN: this.xApi.token,
-          TRACK: 'docker',
-          LEASE: 'true',
-          LEASE_TTL_MS: String(this.options.leaseTtlMs),
-          BATCH_MAX_WAIT_MS: '50',
-          DB_RETRY_MAX_MS: '2000',
-          STREAM_STALL_TIMEOUT_MS: '10000',
-          SHUTDOWN_GRACE_MS: '2000',
-        },
-        logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
+    app.streamer = supervise({
+      name: `streamer ${app.region.name}`,
+      command: process.execPath,
+      args: [join(root, 'apps/streamer/dist/server.js')],
+      env: {
+        ...process.env,
+        ...this.commonEnv(app),
+        PORT: String(app.streamerPort),
+        STREAMER_SOURCE: 'stream',
+        X_API_BASE_URL: this.xApi.baseUrl,
+        X_BEARER_TOKEN: this.xApi.token,
+        TRACK: 'docker',
+        LEASE: 'true',
+        LEASE_TTL_MS: String(this.options.leaseTtlMs),
+        BATCH_MAX_WAIT_MS: '50',
+        DB_RETRY_MAX_MS: '2000',
+        STREAM_STALL_TIMEOUT_MS: '10000',
+        SHUTDOWN_GRACE_MS: '2000',
       },
-    );
+      logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
+    });
     await waitForHttp(`http://127.0.0.1:${app.streamerPort}/livez`, app.streamer);
   }
 
@@ -306,7 +303,10 @@ export class RegionSet {
     this.entries.push(...plans.map(({ location, port }) => ({ location, port })));
     const file = join(this.baseDir, 'haproxy.cfg');
     await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
-    this.haproxy = Child.start('haproxy', 'haproxy', ['-W', '-db', '-f', file], {
+    this.haproxy = supervise({
+      name: 'haproxy',
+      command: 'haproxy',
+      args: ['-W', '-db', '-f', file],
       logFile: join(this.baseDir, 'logs', 'haproxy.log'),
     });
     await waitForHttp(`http://127.0.0.1:${this.statsPort}/stats`, this.haproxy);
@@ -327,13 +327,9 @@ async function prepareSchema(primaryUrl: string): Promise<void> {
   }
 }
 
-async function waitForHttp(url: string, child: Child, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await getText(url))) {
-    if (!child.running) throw new Error(`${child.name} exited: ${child.output}`);
-    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Resolves once `url` answers 2xx; fails at once when `child` exits first. */
+async function waitForHttp(url: string, child: Supervised, timeoutMs = 30_000): Promise<void> {
+  await child.waitUntil(`answer at ${url}`, async () => Boolean(await getText(url)), timeoutMs);
 }
 
 export async function getText(url: string): Promise<string | null> {

@@ -1,17 +1,5 @@
+import { renderTable } from '@kubeonazure/tool-kit';
 import type { Status } from './region-set.js';
-
-/** Columns padded to their widest cell, like kubectl get (and globe status). */
-function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
 
 /** `status` as `globe status` shows it, for the regions of this machine: health, newest-post age, lease. */
 export function statusTable(status: Status): string {

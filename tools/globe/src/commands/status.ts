@@ -1,3 +1,4 @@
+import { renderTable } from '@kubeonazure/tool-kit';
 import {
   frontendAddress,
   readDeployments,
@@ -8,7 +9,7 @@ import {
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED } from '../errors.js';
 import { KubectlFailed, type Kubectl } from '../kubectl.js';
-import { formatAge, renderTable } from '../table.js';
+import { formatAge } from '../age.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { pollUntil, renderTable } from '@kubeonazure/tool-kit';
 import { RegionSet } from '../region-set.js';
 
 // FerretDB answers every page query with a full scan: a steady 20/s keeps the data to a few thousand posts.
@@ -115,7 +116,7 @@ try {
   console.log(
     `freshness: ${RATE} posts/s for ${SECONDS_PER_LAG} s per lag; publication at the X API stand-in -> SSE client`,
   );
-  console.log('lag on standbys  region          p50 ms  p95 ms  posts');
+  const rows: string[][] = [];
   for (const lag of LAGS_MS) {
     for (const app of set.apps) if (app.region.role === 'read') await set.lag(app.region.name, lag);
     const from = Date.now();
@@ -126,11 +127,24 @@ try {
     await sleep(2_000 + lag);
     for (const client of clients) {
       const latencies = client.latencies(from, to);
-      console.log(
-        `${`${lag} ms`.padEnd(17)}${client.region.padEnd(16)}${String(percentile(latencies, 50)).padStart(6)}  ${String(percentile(latencies, 95)).padStart(6)}  ${latencies.length}`,
-      );
+      rows.push([
+        `${lag} ms`,
+        client.region,
+        String(percentile(latencies, 50)),
+        String(percentile(latencies, 95)),
+        String(latencies.length),
+      ]);
     }
   }
+  console.log(
+    renderTable(['LAG ON STANDBYS', 'REGION', 'P50 MS', 'P95 MS', 'POSTS'], rows, [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+    ]),
+  );
   for (const app of set.apps) if (app.region.role === 'read') await set.lag(app.region.name, 0);
   const memory = await rssOfSet();
   const total = Object.values(memory).reduce((sum, mb) => sum + mb, 0);
@@ -146,27 +160,29 @@ try {
   await set.outage('westus', true);
   await set.failover('uksouth');
   const failoverDoneAt = Date.now();
-  let leaseAt = 0;
   const writer = set.writerClient();
   const leases = writer.db('kubeonazure').collection<{ _id: string; region: string | null; expiresAt: Date }>('leases');
-  while (Date.now() - lostAt < 90_000) {
-    const lease = await leases.findOne({ _id: 'ingest' }).catch(() => null);
-    if (lease?.region === 'uksouth' && lease.expiresAt.getTime() > Date.now()) {
-      leaseAt = Date.now();
-      break;
-    }
-    await sleep(100);
-  }
+  const left = () => Math.max(0, 90_000 - (Date.now() - lostAt));
+  const leaseAt = await pollUntil(
+    async () => {
+      const lease = await leases.findOne({ _id: 'ingest' });
+      return lease?.region === 'uksouth' && lease.expiresAt.getTime() > Date.now() ? Date.now() : undefined;
+    },
+    { what: 'lease holder in uksouth', timeoutMs: left() },
+  ).catch(() => 0);
   await writer.close();
   const fresh: Record<string, number> = {};
-  while (Date.now() - lostAt < 90_000 && Object.keys(fresh).length < 2) {
-    for (const client of clients) {
-      if (client.region === 'westus' || fresh[client.region]) continue;
-      const arrival = client.arrivals.find((a) => a.createdAt > lostAt);
-      if (arrival) fresh[client.region] = arrival.arrivedAt - lostAt;
-    }
-    await sleep(100);
-  }
+  await pollUntil(
+    () => {
+      for (const client of clients) {
+        if (client.region === 'westus' || fresh[client.region]) continue;
+        const arrival = client.arrivals.find((a) => a.createdAt > lostAt);
+        if (arrival) fresh[client.region] = arrival.arrivedAt - lostAt;
+      }
+      return Object.keys(fresh).length >= 2;
+    },
+    { what: 'fresh pages in both remaining regions', timeoutMs: left() },
+  ).catch(() => undefined);
   set.feeder.stop();
   console.log(`failover: promote + follow + fronts ${failoverDoneAt - lostAt} ms after the loss`);
   console.log(
