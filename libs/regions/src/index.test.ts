@@ -119,7 +119,9 @@ describe('latencies', () => {
   });
 
   it('orders the regions for each one’s visitors as Performance routing does: itself, then the nearest', () => {
-    const order = (name: string) => latencyOrder(byName(name), REGIONS).map((region) => region.name);
+    // The order the hand-made latency table gave these three (the list may hold more).
+    const three = ['westus', 'uksouth', 'southeastasia'].map(byName);
+    const order = (name: string) => latencyOrder(byName(name), three).map((region) => region.name);
     expect(order('westus')).toEqual(['westus', 'uksouth', 'southeastasia']);
     expect(order('uksouth')).toEqual(['uksouth', 'westus', 'southeastasia']);
     expect(order('southeastasia')).toEqual(['southeastasia', 'uksouth', 'westus']);

@@ -20,10 +20,12 @@ describe('probeRulesFrom', () => {
 });
 
 describe('entryPlans', () => {
+  // The three regions the hand-made latency table knew, whatever else the list holds.
+  const three = REGIONS.filter((region) => ['westus', 'uksouth', 'southeastasia'].includes(region.name));
   const plans = entryPlans(
-    REGIONS,
-    (location) => 8000 + REGIONS.findIndex((region) => region.visitorLocation === location),
-    (name) => 9000 + REGIONS.findIndex((region) => region.name === name),
+    three,
+    (location) => 8000 + three.findIndex((region) => region.visitorLocation === location),
+    (name) => 9000 + three.findIndex((region) => region.name === name),
   );
   const order = (location: string) =>
     plans.find((plan) => plan.location === location)?.backends.map((backend) => backend.region);
@@ -35,9 +37,9 @@ describe('entryPlans', () => {
   });
 
   it('has one entry per region, on its own port, each backend on its region’s frontend port', () => {
-    expect(plans.map((plan) => plan.location)).toEqual(REGIONS.map((region) => region.visitorLocation));
-    expect(plans.map((plan) => plan.port)).toEqual(REGIONS.map((_, index) => 8000 + index));
-    expect(plans[0]?.backends[0]).toEqual({ region: REGIONS[0]?.name, port: 9000 });
+    expect(plans.map((plan) => plan.location)).toEqual(three.map((region) => region.visitorLocation));
+    expect(plans.map((plan) => plan.port)).toEqual(three.map((_, index) => 8000 + index));
+    expect(plans[0]?.backends[0]).toEqual({ region: three[0]?.name, port: 9000 });
   });
 });
 
