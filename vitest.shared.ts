@@ -7,24 +7,37 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const conditions = ['@kubeonazure/source'];
 
 export interface ProjectTestOptions {
-  /** Start one development database for the run and expose it as MONGO_URL (see libs/dev-db). */
+  /** Start one development database for the integration tests and expose it as MONGO_URL (see libs/dev-db). */
   database?: boolean;
 }
 
-/** The vitest settings every project shares: source resolution and a JSON report for CI. */
+/**
+ * The vitest settings every project shares: source resolution, a JSON report for CI, and two Vitest
+ * projects: `<name>:unit`, the pure tests beside the code (`src/`, Node alone), and
+ * `<name>:integration`, the tests against real servers (`test/`). `vitest run` runs both;
+ * `vitest run --project '*:unit'` (the `test:unit` target) only the first, without the database.
+ */
 export function projectConfig(name: string, options: ProjectTestOptions = {}): ViteUserConfig {
   return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions } },
     test: {
-      name,
       environment: 'node',
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       reporters: ['default', 'json'],
       outputFile: { json: `${root}reports/vitest/${name}.json` },
-      globalSetup: options.database ? [`${root}libs/dev-db/src/vitest-global-setup.ts`] : [],
       testTimeout: 30_000,
       hookTimeout: 120_000,
+      projects: [
+        { extends: true, test: { name: `${name}:unit`, include: ['src/**/*.test.ts'] } },
+        {
+          extends: true,
+          test: {
+            name: `${name}:integration`,
+            include: ['test/**/*.test.ts'],
+            globalSetup: options.database ? [`${root}libs/dev-db/src/vitest-global-setup.ts`] : [],
+          },
+        },
+      ],
     },
   });
 }

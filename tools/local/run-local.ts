@@ -45,7 +45,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 // The sample's posts arrive at their recorded spacing with timestamps moved to now, so the page
-// reads "newest tweet 2 s ago" and keeps moving like the live system.
+// reads "newest tweet 2 seconds ago" and keeps moving like the live system.
 start('streamer', {
   STREAMER_SOURCE: 'replay',
   REPLAY_TIMESTAMPS: 'shifted-to-now',

@@ -1,26 +1,14 @@
 // Live updates for the newest-tweets page: new cards arrive by server-sent events (rendered and
 // escaped by the server), and relative times tick. Without JavaScript the page still pages.
+// relative-time.js is @kubeonazure/relative-time as built: the server formats the same times with it.
+import { exactUtc, relativeTime } from './relative-time.js';
+
 const feed = document.getElementById('feed');
 const status = document.getElementById('live-status');
 const MAX_CARDS = 100;
 
-// Same steps as src/relative-time.ts.
-const UNITS = [
-  [60, 1, 's'],
-  [3600, 60, 'min'],
-  [86400, 3600, 'h'],
-  [7 * 86400, 86400, 'd'],
-];
-function relativeTime(date, now) {
-  const seconds = Math.max(0, Math.floor((now - date) / 1000));
-  for (const [limit, size, suffix] of UNITS) {
-    if (seconds < limit) return `${Math.floor(seconds / size)} ${suffix} ago`;
-  }
-  return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-}
-
 function refreshTimes() {
-  const now = Date.now();
+  const now = new Date();
   for (const time of document.querySelectorAll('time[data-relative]')) {
     time.textContent = relativeTime(new Date(time.dateTime), now);
   }
@@ -60,7 +48,7 @@ function updateFreshness(createdAt) {
     return;
   }
   newest.dateTime = createdAt;
-  newest.title = `${createdAt.slice(0, 19).replace('T', ' ')} UTC`;
+  newest.title = exactUtc(new Date(createdAt));
 }
 
 // The stream is read with fetch, not EventSource: EventSource hides the status and headers of a

@@ -5,12 +5,15 @@ import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
 import feed from './plugins/app/feed.js';
 import metrics from './plugins/app/metrics.js';
+import securityHeaders from './plugins/app/security-headers.js';
 import tweets from './plugins/app/tweets.js';
-import helmet from './plugins/external/helmet.js';
+import accepts from './plugins/external/accepts.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import serveStatic from './plugins/external/static.js';
+import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
 import view from './plugins/external/view.js';
+import zod from './plugins/external/zod.js';
 import type { ServedRegion } from './regions.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
@@ -53,11 +56,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   fastify.decorate('region', config.region);
 
-  await fastify.register(helmet);
+  await fastify.register(securityHeaders);
+  await fastify.register(accepts);
   await fastify.register(rateLimit, { perMinute: config.rateLimitPerMinute });
   await fastify.register(underPressure);
   await fastify.register(serveStatic);
   await fastify.register(view, { region: config.region });
+  await fastify.register(zod);
+  await fastify.register(swagger);
 
   await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });

@@ -1,6 +1,6 @@
+import { exactUtc, relativeTime } from '@kubeonazure/relative-time';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import { linkEntities, type Segment } from './entities.js';
-import { exactUtc, relativeTime } from './relative-time.js';
 
 /** What the tweet card partial (views/partials/tweet.eta) shows; raw strings, escaped by the template. */
 export interface Card {

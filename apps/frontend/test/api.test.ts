@@ -89,3 +89,43 @@ describe('GET /api/tweets', () => {
     }
   });
 });
+
+describe('GET /api/openapi.json', () => {
+  it('documents /api/tweets, its query parameters and its page of tweets, from the route schemas', async () => {
+    const { status, type, body } = await getJson('/api/openapi.json');
+    expect(status).toBe(200);
+    expect(type).toContain('application/json');
+    expect(body.openapi).toMatch(/^3\./);
+    // The JSON API only: pages, the event stream, the probes and the document itself are left out.
+    expect(Object.keys(body.paths)).toEqual(['/api/tweets']);
+
+    const get = body.paths['/api/tweets'].get;
+    expect(get.parameters).toEqual([
+      expect.objectContaining({
+        in: 'query',
+        name: 'limit',
+        required: false,
+        schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+      }),
+      expect.objectContaining({
+        in: 'query',
+        name: 'before',
+        required: false,
+        schema: expect.objectContaining({ type: 'string', maxLength: 200 }),
+      }),
+    ]);
+
+    const page = get.responses['200'].content['application/json'].schema;
+    expect(page.required).toEqual(['tweets', 'nextCursor']);
+    const tweet = page.properties.tweets.items;
+    expect(tweet.required).toEqual(expect.arrayContaining(['id', 'text', 'created_at', 'username', 'rule_tags']));
+    expect(tweet.properties).not.toHaveProperty('_id');
+    expect(tweet.properties).not.toHaveProperty('ingested_at');
+    expect(tweet.properties.created_at).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(get.responses['4XX'].content['application/json'].schema.required).toEqual([
+      'statusCode',
+      'error',
+      'message',
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { exactUtc } from '@kubeonazure/relative-time';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeTweet, span, startTestApp, type TestApp } from './support.js';
@@ -176,8 +177,10 @@ describe('the page in a real browser', () => {
       const first = makeTweet({ text: 'The first tweet this replica has seen', created_at: new Date() });
       await empty.repository.insertNew([first]);
       await page.locator(`#tweet-${first._id}`).waitFor({ timeout: 10_000 });
-      expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ s ago$/);
+      // Written by the page's script, with the module the server renders with (/static/relative-time.js).
+      expect(await page.locator('#freshness').textContent()).toMatch(/^Newest tweet \d+ seconds? ago$/);
       expect(await page.locator('#newest-time').getAttribute('datetime')).toBe(first.created_at.toISOString());
+      expect(await page.locator('#newest-time').getAttribute('title')).toBe(exactUtc(first.created_at));
       expect(await page.locator('#empty').count()).toBe(0);
     } finally {
       await empty.close();

@@ -6,7 +6,7 @@ import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet
 import type { Config } from './config.js';
 import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
 import { leaseTerms, type LeaseDocument } from './lease/lease.js';
-import { LeaseStore } from './lease/lease-store.js';
+import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
 import { opsHandler, type Readiness } from './ops/http.js';
@@ -53,7 +53,11 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     });
   const sleep = dependencies.sleep ?? abortableSleep;
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  let writeRegion: WriteRegionWatch = () => true;
+  let writeRegion: WriteRegionWatch = () => ({
+    inWriteRegion: true,
+    primaryRegion: null,
+    primarySince: Number.NEGATIVE_INFINITY,
+  });
   const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
     writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
   });
@@ -64,7 +68,10 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   await repository.ensureIndexes();
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
-  const metrics = createMetrics(() => queue.size);
+  const metrics = createMetrics(
+    () => queue.size,
+    () => databaseClockOffsetMs(client.db(config.mongo.database), PING_TIMEOUT_MS),
+  );
   const intake = new Intake(queue, metrics, log);
   const batcher = new Batcher(
     queue,
@@ -80,21 +87,26 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   );
   const makeSource = () => createSource(config, repository, intake, metrics, log, sleep);
   // With LEASE=true every region runs a streamer and only the lease holder's source runs.
-  const source: Source = config.lease
-    ? new LeasedSource(
-        new LeaseStore(
-          client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
-          LEASE_NAME,
-          leaseTerms(config.lease.ttlMs),
-        ),
-        makeSource,
-        leaseTerms(config.lease.ttlMs),
-        { holder: leaseHolderId(config.region), region: config.region, inWriteRegion: () => writeRegion() },
-        log,
-        sleep,
-        (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
-      )
-    : makeSource();
+  const terms = config.lease ? leaseTerms(config.lease.ttlMs) : null;
+  const source: Source =
+    config.lease && terms
+      ? new LeasedSource(
+          new LeaseStore(
+            client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
+            LEASE_NAME,
+            terms,
+          ),
+          makeSource,
+          terms,
+          { holder: leaseHolderId(config.region), region: config.region, writeRegion: () => writeRegion() },
+          log,
+          sleep,
+          {
+            holding: (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
+            validUntil: (until) => metrics.leaseValidUntil.set(until === null ? 0 : until / 1000),
+          },
+        )
+      : makeSource();
   batcher.start();
   const sourceDone = source.run();
   log.info(

@@ -3,19 +3,22 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { leaseTerms, type LeaseDocument } from '../src/lease/lease.js';
-import { LeaseStore } from '../src/lease/lease-store.js';
+import { leaseTerms, type ClaimOutcome, type LeaseDocument, type LeaseTerms } from '../src/lease/lease.js';
+import { databaseClockOffsetMs, LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
 import { databaseName, waitFor } from './helpers.js';
+import { startStallProxy } from './stall-proxy.js';
 
 // The lease on the real database: claims by conditional update, two keepers racing for one lease.
 const client = new MongoClient(testMongoUrl());
 const database = databaseName('lease');
-const terms = leaseTerms(900);
+// Claims are bounded by a fifth of the ttl: 300 ms leaves room for a loaded test machine.
+const terms = leaseTerms(1_500);
 const log = pino({ level: 'silent' });
 let store: LeaseStore;
 let name = 0;
+let names = 0;
 
 /** A source that records when it ran, on the shared timeline of the test. */
 class RecordingSource implements Source {
@@ -44,16 +47,62 @@ class RecordingSource implements Source {
 
 const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
+type Periods = { who: string; from: number; to: number | null }[];
+
+/**
+ * The keeper's view of the write region, switchable as a failover switches it; by default a single
+ * server's (no failover to wait out).
+ */
+function region(inWriteRegion: boolean, primaryRegion: string | null = null) {
+  const view = { inWriteRegion, primaryRegion, primarySince: Number.NEGATIVE_INFINITY };
+  return {
+    view,
+    /** The driver sees a new primary region now. */
+    promote(here: boolean, primary: string) {
+      view.inWriteRegion = here;
+      view.primaryRegion = primary;
+      view.primarySince = Date.now();
+    },
+  };
+}
+
+/** A keeper named `who` whose sources record their periods. */
+function keeper(
+  store: LeaseStore,
+  periods: Periods,
+  who: string,
+  options: { where?: ReturnType<typeof region>; terms?: LeaseTerms; sleep?: Sleep; clock?: () => number } = {},
+): LeasedSource {
+  const where = options.where ?? region(true);
+  return new LeasedSource(
+    store,
+    () => new RecordingSource(periods, who),
+    options.terms ?? terms,
+    { holder: who, region: who, writeRegion: () => where.view },
+    log,
+    options.sleep ?? realSleep,
+    {},
+    options.clock,
+  );
+}
+
 beforeAll(async () => {
   await client.connect();
+  // As in production (and region-sim): the collection exists before the first claim.
+  await client.db(database).createCollection('leases');
 });
 afterAll(async () => {
   await client.db(database).dropDatabase();
   await client.close();
 });
 
-function newStore(): LeaseStore {
-  return new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), `ingest-${++name}`, terms);
+/** Whether a claim got the lease. */
+async function got(claim: Promise<ClaimOutcome>): Promise<boolean> {
+  return (await claim).kind === 'claimed';
+}
+
+function newStore(storeTerms = terms): LeaseStore {
+  return new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), `ingest-${++name}`, storeTerms);
 }
 
 describe('LeaseStore', () => {
@@ -63,49 +112,63 @@ describe('LeaseStore', () => {
 
   it('gives a free lease to the first claimant, refuses a live one, renews for its holder', async () => {
     const now = new Date();
-    expect(await store.claim('a', 'westus', now)).toBe(true);
-    expect(await store.claim('b', 'uksouth', new Date(now.getTime() + 100))).toBe(false);
-    expect(await store.claim('a', 'westus', new Date(now.getTime() + 200))).toBe(true);
+    expect(await got(store.claim('a', 'westus', now))).toBe(true);
+    expect((await store.claim('b', 'uksouth', new Date(now.getTime() + 100))).kind).toBe('refused');
+    expect(await got(store.claim('a', 'westus', new Date(now.getTime() + 200)))).toBe(true);
     expect((await store.read())?.holder).toBe('a');
   });
 
   it('hands an expired lease to the next claimant, and the old holder cannot renew it', async () => {
     const later = new Date(Date.now() + terms.ttlMs + 1_000);
-    expect(await store.claim('b', 'uksouth', later)).toBe(true);
-    expect(await store.claim('a', 'westus', new Date(later.getTime() + 1))).toBe(false);
+    expect(await got(store.claim('b', 'uksouth', later))).toBe(true);
+    expect(await got(store.claim('a', 'westus', new Date(later.getTime() + 1)))).toBe(false);
     expect((await store.read())?.region).toBe('uksouth');
   });
 
   it('gives an expired lease to a standby only a grace after its expiry', async () => {
     const graceStore = newStore();
     const now = Date.now();
-    expect(await graceStore.claim('a', 'westus', new Date(now))).toBe(true);
+    expect(await got(graceStore.claim('a', 'westus', new Date(now)))).toBe(true);
     const justExpired = new Date(now + terms.ttlMs + 10);
-    expect(await graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs)).toBe(false);
-    expect(await graceStore.claim('writer', 'westus', justExpired, 0)).toBe(true);
+    expect(await got(graceStore.claim('standby', 'uksouth', justExpired, terms.ttlMs))).toBe(false);
+    expect(await got(graceStore.claim('writer', 'westus', justExpired, 0))).toBe(true);
   });
 
-  it('is free again at once after its holder releases it', async () => {
+  it('after a promotion, takes over at once only a lease written under the current write region', async () => {
+    const promoted = newStore();
+    const start = Date.now();
+    expect(await got(promoted.claim('a', 'westus', new Date(start), 0, { primary: 'West US' }))).toBe(true);
+    const expired = new Date(start + terms.ttlMs + 10);
+    // UK South was just promoted: the document, from West US's time, may lack renewals.
+    const early = { primary: 'UK South', writtenUnder: 'UK South' };
+    expect((await promoted.claim('b', 'uksouth', expired, 0, early)).kind).toBe('refused');
+    // A ttl after the promotion any expired lease may be taken, and it records the write region.
+    const claimed = await promoted.claim('b', 'uksouth', expired, 0, { primary: 'UK South' });
+    expect(claimed).toMatchObject({ kind: 'claimed', lease: { holder: 'b', primary: 'UK South' } });
+  });
+
+  it('is free again at once for the write region after its holder releases it', async () => {
     await store.release('b');
-    expect(await store.claim('c', 'southeastasia')).toBe(true);
+    expect(await got(store.claim('c', 'southeastasia'))).toBe(true);
+  });
+});
+
+describe('databaseClockOffsetMs', () => {
+  it("measures how far the database's clock is ahead of the holder's", async () => {
+    const db = client.db(database);
+    expect(Math.abs((await databaseClockOffsetMs(db, 1_000))!)).toBeLessThan(1_000);
+    // A holder whose clock runs a minute ahead sees the database a minute behind.
+    const ahead = await databaseClockOffsetMs(db, 1_000, () => Date.now() + 60_000);
+    expect(Math.abs(ahead! + 60_000)).toBeLessThan(1_000);
   });
 });
 
 describe('LeasedSource', () => {
   it('runs exactly one source among two keepers, and hands over when the holder stops', async () => {
     const shared = newStore();
-    const periods: { who: string; from: number; to: number | null }[] = [];
-    const keeper = (who: string) =>
-      new LeasedSource(
-        shared,
-        () => new RecordingSource(periods, who),
-        terms,
-        { holder: who, region: who, inWriteRegion: () => true },
-        log,
-        realSleep,
-      );
-    const a = keeper('a');
-    const b = keeper('b');
+    const periods: Periods = [];
+    const a = keeper(shared, periods, 'a');
+    const b = keeper(shared, periods, 'b');
     const runA = a.run();
     await waitFor(() => a.holding, 'a holds the lease');
     const runB = b.run();
@@ -134,22 +197,8 @@ describe('LeasedSource', () => {
       }
       await realSleep(ms, signal);
     };
-    const sleeper = new LeasedSource(
-      shared,
-      () => new RecordingSource(periods, 'a'),
-      terms,
-      { holder: 'a', region: 'westus', inWriteRegion: () => true },
-      log,
-      pausingSleep,
-    );
-    const other = new LeasedSource(
-      shared,
-      () => new RecordingSource(periods, 'b'),
-      terms,
-      { holder: 'b', region: 'uksouth', inWriteRegion: () => true },
-      log,
-      realSleep,
-    );
+    const sleeper = keeper(shared, periods, 'a', { sleep: pausingSleep });
+    const other = keeper(shared, periods, 'b');
     const runA = sleeper.run();
     await waitFor(() => sleeper.holding, 'a holds the lease');
     const claimedAt = Date.now();
@@ -166,5 +215,160 @@ describe('LeasedSource', () => {
     await Promise.all([runA, runB]);
     // a ran once and never again after waking; b's period began after a's claim had lapsed on a's own clock.
     expect(periods.map((period) => period.who)).toEqual(['a', 'b']);
+  });
+});
+
+// Issue 17: the situations production brings (hung, late and refused claims, releases, failovers).
+describe('the lease under failures', () => {
+  const periodsOf = (): Periods => [];
+  const neverOverlap = (periods: Periods) => {
+    const sorted = [...periods].sort((a, b) => a.from - b.from);
+    for (const [index, period] of sorted.entries()) {
+      const next = sorted[index + 1];
+      if (next) expect(next.from).toBeGreaterThanOrEqual(period.to ?? Number.POSITIVE_INFINITY);
+    }
+  };
+  it('a release keeps the standby grace: the write region takes the lease first', async () => {
+    const graceStore = newStore();
+    expect(await got(graceStore.claim('a', 'uksouth', new Date()))).toBe(true);
+    await graceStore.release('a');
+    expect(await got(graceStore.claim('standby', 'southeastasia', new Date(), terms.ttlMs))).toBe(false);
+    expect(await got(graceStore.claim('writer', 'westus', new Date(), 0))).toBe(true);
+  });
+
+  it('lets a restarted write-region streamer take a released lease written under the same primary at once', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const old = keeper(shared, periods, 'old', { where: region(true, 'West US') });
+    const runOld = old.run();
+    await waitFor(() => old.holding, 'the old pod holds the lease');
+    old.stop();
+    await runOld;
+    // The new pod has just seen the primary for the first time.
+    const fresh = region(true, 'West US');
+    fresh.view.primarySince = Date.now();
+    const next = keeper(shared, periods, 'new', { where: fresh });
+    const runNext = next.run();
+    await waitFor(() => next.holding, 'the new pod holds the lease', terms.ttlMs / 2);
+    next.stop();
+    await runNext;
+    neverOverlap(periods);
+  });
+
+  it('stops a holder whose claim hangs when its validity ends, before anyone else can stream', async () => {
+    const proxy = await startStallProxy(testMongoUrl());
+    const stalling = new MongoClient(proxy.url);
+    try {
+      const name = `ingest-hung-${++names}`;
+      const viaProxy = new LeaseStore(stalling.db(database).collection<LeaseDocument>('leases'), name, terms);
+      const direct = new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), name, terms);
+      const periods = periodsOf();
+      const a = keeper(viaProxy, periods, 'a');
+      const runA = a.run();
+      await waitFor(() => a.holding, 'a holds the lease');
+      proxy.stall();
+      const b = keeper(direct, periods, 'b');
+      const runB = b.run();
+      await waitFor(() => b.holding, 'b takes over', terms.ttlMs * 10);
+      neverOverlap(periods);
+      // Every claim, and the release, is bounded: a ends while the path is still stalled.
+      a.stop();
+      await runA;
+      b.stop();
+      await runB;
+    } finally {
+      proxy.resume();
+      await stalling.close(true);
+      await proxy.close();
+    }
+  });
+
+  it('treats a claim answered after its own validity as lost (a pause between request and answer)', async () => {
+    // Every claim's answer comes a ttl after its request, on the keeper's clock.
+    let offset = 0;
+    const periods = periodsOf();
+    let claims = 0;
+    const pausing = newStore();
+    const claim = pausing.claim.bind(pausing);
+    pausing.claim = async (...args: Parameters<LeaseStore['claim']>) => {
+      const answer = await claim(...args);
+      claims++;
+      offset += terms.ttlMs;
+      return answer;
+    };
+    const late = keeper(pausing, periods, 'late', { clock: () => Date.now() + offset });
+    const run = late.run();
+    await waitFor(() => claims >= 3, 'three claims');
+    late.stop();
+    await run;
+    expect(periods).toEqual([]);
+  });
+
+  it('stops at once when a claim is refused, not only when its validity ends', async () => {
+    const slow = leaseTerms(3_000);
+    const refusing = new LeaseStore(
+      client.db(database).collection<LeaseDocument>('leases'),
+      `ingest-refused-${++names}`,
+      slow,
+    );
+    const periods = periodsOf();
+    const a = keeper(refusing, periods, 'a', { terms: slow });
+    const run = a.run();
+    await waitFor(() => a.holding, 'a holds the lease');
+    // Someone else's claim landed (as after a failover that lost a's renewals): a's next claim is refused.
+    const takenAt = Date.now();
+    await client
+      .db(database)
+      .collection<LeaseDocument>('leases')
+      .updateOne(
+        { _id: `ingest-refused-${names}` },
+        { $set: { holder: 'intruder', expiresAt: new Date(takenAt + 60_000) } },
+      );
+    await waitFor(() => !a.holding, 'a stops', slow.ttlMs * 2);
+    expect(periods[0]!.to! - takenAt).toBeLessThan(slow.ttlMs / 2);
+    a.stop();
+    await run;
+  });
+
+  it('survives a failover that lost renewals: never two at once, held in the new write region within two ttls', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const west = region(true, 'West US');
+    const uk = region(false, 'West US');
+    const a = keeper(shared, periods, 'a', { where: west });
+    const runA = a.run();
+    await waitFor(() => a.holding, 'a holds the lease');
+    const b = keeper(shared, periods, 'b', { where: uk });
+    const runB = b.run();
+    // The promoted region's copy of the lease lacks a's last renewals: it has expired there.
+    await client
+      .db(database)
+      .collection<LeaseDocument>('leases')
+      .updateOne({ _id: `ingest-${name}` }, { $set: { expiresAt: new Date(Date.now() - terms.ttlMs) } });
+    west.promote(false, 'UK South');
+    uk.promote(true, 'UK South');
+    await waitFor(() => b.holding, 'the new write region holds the lease', terms.ttlMs * 2);
+    await delay(terms.ttlMs);
+    expect([a.holding, b.holding]).toEqual([false, true]);
+    neverOverlap(periods);
+    a.stop();
+    b.stop();
+    await Promise.all([runA, runB]);
+  });
+
+  it('hands the lease back to the write region when its streamer waits, within two ttls', async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const a = keeper(shared, periods, 'a', { where: region(false) });
+    const runA = a.run();
+    await waitFor(() => a.holding, 'the read region holds the lease', terms.ttlMs * 3);
+    const b = keeper(shared, periods, 'b', { where: region(true) });
+    const runB = b.run();
+    await waitFor(() => b.holding, 'the write region holds the lease', terms.ttlMs * 2);
+    expect(a.holding).toBe(false);
+    neverOverlap(periods);
+    a.stop();
+    b.stop();
+    await Promise.all([runA, runB]);
   });
 });

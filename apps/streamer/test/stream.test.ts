@@ -295,7 +295,7 @@ describe('stream reconnects', () => {
       { refuse: true }, // the reconnect fails at the TCP level: +250 ms
       SERVICE_UNAVAILABLE, // HTTP error: 5 s
       SERVICE_UNAVAILABLE, // again: 10 s
-      TOO_MANY_CONNECTIONS, // 429: 60 s
+      TOO_MANY_CONNECTIONS, // 429 after the source was connected: 60 s
       TOO_MANY_CONNECTIONS, // again: 120 s
       { steps: [frame(streamMessage('two #docker')), OPERATIONAL_DISCONNECT], ending: 'hang' }, // data, then X says goodbye: at once
       { steps: [KEEP_ALIVE], ending: 'hang' }, // a keep-alive, then silence past the stall timeout: at once
@@ -311,7 +311,7 @@ describe('stream reconnects', () => {
     const reconnects = async (reason: string) => metric(app, 'streamer_reconnects_total', { reason });
     expect(await reconnects('network')).toBeGreaterThanOrEqual(3);
     expect(await reconnects('http')).toBe(2);
-    expect(await reconnects('rate-limit')).toBe(2);
+    expect(await reconnects('too-many-connections')).toBe(2);
     expect(await reconnects('operational-disconnect')).toBe(1);
     expect(await reconnects('stall')).toBeGreaterThanOrEqual(2);
     expect(await metric(app, 'streamer_tweets_stored_total')).toBe(2);

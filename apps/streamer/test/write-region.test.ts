@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 async function watching(displayName: string | null, url = set.url): Promise<WriteRegionWatch> {
-  let watch: WriteRegionWatch = () => false;
+  let watch: WriteRegionWatch = () => ({
+    inWriteRegion: false,
+    primaryRegion: null,
+    primarySince: Number.POSITIVE_INFINITY,
+  });
   const client = await connect(url, { role: 'writer' }, (created) => {
     watch = watchWriteRegion(created, displayName);
   });
@@ -33,14 +37,20 @@ async function watching(displayName: string | null, url = set.url): Promise<Writ
 }
 
 describe('watchWriteRegion', () => {
-  it('is true only for the streamer in the region of the primary', async () => {
-    expect((await watching('West US'))()).toBe(true);
-    expect((await watching('UK South'))()).toBe(false);
-    expect((await watching('Southeast Asia'))()).toBe(false);
+  it('is true only for the streamer in the region of the primary, and says since when it saw that primary', async () => {
+    const before = Date.now();
+    const west = (await watching('West US'))();
+    expect(west.inWriteRegion).toBe(true);
+    expect(west.primaryRegion).toBe('West US');
+    expect(west.primarySince).toBeGreaterThanOrEqual(before);
+    expect(west.primarySince).toBeLessThanOrEqual(Date.now());
+    expect((await watching('UK South'))()).toMatchObject({ inWriteRegion: false, primaryRegion: 'West US' });
+    expect((await watching('Southeast Asia'))().inWriteRegion).toBe(false);
   });
 
-  it('counts a streamer without a region, or on a single server, as in the write region', async () => {
-    expect((await watching(null))()).toBe(true);
-    expect((await watching('UK South', testMongoUrl()))()).toBe(true);
+  it('counts a streamer without a region, or on a single server, as in the write region, with no failover to wait out', async () => {
+    const always = { inWriteRegion: true, primaryRegion: null, primarySince: Number.NEGATIVE_INFINITY };
+    expect((await watching(null))()).toEqual(always);
+    expect((await watching('UK South', testMongoUrl()))()).toEqual(always);
   });
 });

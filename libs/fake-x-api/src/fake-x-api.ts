@@ -8,6 +8,10 @@ import { setTimeout as delay } from 'node:timers/promises';
  * `\r\n`-delimited JSON with `\r\n` keep-alives, the stream rules endpoints, and search/recent with
  * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script;
  * with no script left it is a live connection, which receives every post `publish` sends.
+ *
+ * As X, it allows one stream connection per app: a connect while one is open, or while a closed one
+ * is still counted (`droppedStreamCountedMs` after its close: X notices a dropped connection late),
+ * is answered 429 TooManyConnections.
  */
 
 /** One step of a stream connection: raw bytes or text to write, or a promise to wait for before going on. */
@@ -47,7 +51,7 @@ export const OPERATIONAL_DISCONNECT = frame({
     },
   ],
 });
-export const TOO_MANY_CONNECTIONS: StreamScript = {
+export const TOO_MANY_CONNECTIONS = {
   status: 429,
   body: {
     title: 'ConnectionException',
@@ -55,7 +59,7 @@ export const TOO_MANY_CONNECTIONS: StreamScript = {
     connection_issue: 'TooManyConnections',
     type: 'https://api.twitter.com/2/problems/streaming-connection',
   },
-};
+} satisfies StreamScript;
 export const SERVICE_UNAVAILABLE: StreamScript = {
   status: 503,
   body: { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 },
@@ -75,9 +79,17 @@ export class FakeXApi {
   streamConnections = 0;
   /** How often a live connection gets a keep-alive (`\r\n`), as X sends one every 20 seconds. */
   liveKeepAliveMs = 20_000;
-  /** The most stream connections that were open at the same time (the X API allows one per app). */
+  /**
+   * The most stream connections open or being asked for at the same time: a connect that arrives while
+   * another is open counts as two, even though it is refused. The X API allows one per app.
+   */
   maxConcurrentStreams = 0;
+  /** How long a closed stream connection still counts against the limit of one. */
+  droppedStreamCountedMs = 0;
+  /** Connects refused because a connection was open or still counted. */
+  tooManyConnections = 0;
   private openStreams = 0;
+  private countedDropped = 0;
   private readonly liveResponses = new Set<ServerResponse>();
   private nextRuleId = 1_000;
   private readonly openResponses = new Set<ServerResponse>();
@@ -104,6 +116,11 @@ export class FakeXApi {
   publish(post: Post & { matching_rules?: object[] }): void {
     this.searchPosts.push(post);
     for (const response of this.liveResponses) response.write(frame(post));
+  }
+
+  /** Live stream connections open now (those that receive what `publish` sends). */
+  get liveStreams(): number {
+    return this.liveResponses.size;
   }
 
   requestsTo(path: string): RecordedRequest[] {
@@ -141,6 +158,11 @@ export class FakeXApi {
 
   private async stream(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.streamConnections++;
+    this.maxConcurrentStreams = Math.max(this.maxConcurrentStreams, this.openStreams + 1);
+    if (this.openStreams + this.countedDropped > 0) {
+      this.tooManyConnections++;
+      return json(response, TOO_MANY_CONNECTIONS.status, TOO_MANY_CONNECTIONS.body);
+    }
     const script = this.streamScripts.shift();
     if (script && 'refuse' in script) return void request.socket.resetAndDestroy();
     if (script && 'silent' in script) return void this.openResponses.add(response);
@@ -149,11 +171,14 @@ export class FakeXApi {
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked' });
     response.flushHeaders();
     this.openResponses.add(response);
-    this.maxConcurrentStreams = Math.max(this.maxConcurrentStreams, ++this.openStreams);
+    this.openStreams++;
     response.on('close', () => {
       this.openResponses.delete(response);
       this.liveResponses.delete(response);
       this.openStreams--;
+      if (this.droppedStreamCountedMs <= 0) return;
+      this.countedDropped++;
+      setTimeout(() => this.countedDropped--, this.droppedStreamCountedMs).unref();
     });
     if (!script) {
       this.liveResponses.add(response);

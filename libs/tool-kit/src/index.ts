@@ -1,4 +1,6 @@
+export { strictArgs } from './args.js';
 export { freePort, portIsFree } from './free-port.js';
 export { pollUntil, type PollOptions } from './poll.js';
+export { formatElapsed, HEARTBEAT_MS, type HeartbeatOptions, withHeartbeat } from './progress.js';
 export { supervise, type Exit, type SuperviseOptions, type Supervised } from './supervisor.js';
 export { renderTable, type Align } from './table.js';

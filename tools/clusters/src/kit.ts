@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { withHeartbeat } from '@kubeonazure/tool-kit';
 
 const run = promisify(execFile);
 
@@ -63,7 +64,8 @@ function kitAt(dir: string): Kit {
 /**
  * Builds the cluster binaries once into ~/.cache/kubeonazure/clusters-<hash>, keyed by go.mod,
  * go.sum, the commands and the build flags; a later call returns the cached kit at once. The first build
- * takes 8-12 minutes on 2 cores (about 3 GB of Go build cache).
+ * takes 8-12 minutes on 2 cores (about 3 GB of Go build cache); `log` hears each step and, during the
+ * build, a heartbeat with the time so far.
  */
 export async function ensureKit(log: (line: string) => void = () => {}): Promise<Kit> {
   const hash = createHash('sha256');
@@ -77,12 +79,15 @@ export async function ensureKit(log: (line: string) => void = () => {}): Promise
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   try {
-    log(
-      `building the cluster kit (Kubernetes ${KUBERNETES_VERSION}, etcd, kwok) into ${kit.dir}; the first build takes about 10 minutes`,
+    log(`building the cluster kit into ${kit.dir}; the first build takes about 10 minutes`);
+    await withHeartbeat(
+      `go build ${Object.keys(COMMANDS).join(', ')} (Kubernetes ${KUBERNETES_VERSION})`,
+      () => go(['build', '-trimpath', '-ldflags', LDFLAGS, '-o', `${partial}/`, ...Object.values(COMMANDS)]),
+      { log },
     );
-    await go(['build', '-trimpath', '-ldflags', LDFLAGS, '-o', `${partial}/`, ...Object.values(COMMANDS)]);
     // `go build` names a binary after its package path; etcd's ends in /server/v3.
     await rename(join(partial, 'server'), join(partial, 'etcd'));
+    log("rendering kwok's fast stages");
     const { stdout: kwokDir } = await go(['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok']);
     const { stdout: stages } = await run(kitAt(partial).bin.kubectl, [
       'kustomize',

@@ -1,10 +1,12 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { strictArgs } from '@kubeonazure/tool-kit';
 import type { ConfigOverrides } from './config.js';
 import { GlobeError } from './errors.js';
 
 export const USAGE = `globe: roll out to every region and see every region at once
 
 Usage: globe <command> [options]
+       globe --version         the commit this CLI runs from (git rev-parse --short HEAD, -dirty with uncommitted changes)
 
 Commands:
   secrets                 create or update, in every region, cosmos-db-read (COSMOS_READ_CONNECTION_STRING),
@@ -42,6 +44,7 @@ export interface CommonOptions {
 
 export type Command =
   | { name: 'help' }
+  | { name: 'version' }
   | { name: 'secrets'; common: CommonOptions; dryRun: boolean }
   | {
       name: 'rollout';
@@ -77,7 +80,7 @@ const commandOptions = {
   },
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
-/** An image tag as Docker accepts it; `<app>-` is put in front of it. */
+/** An image tag as Docker accepts it, given as is to every app's repository `<registry>/<imageName>/<app>`. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/;
 /** A Go duration as `kubectl rollout status --timeout` accepts it, e.g. 90s, 5m, 1h30m. */
 const DURATION = /^(\d+(h|m|s))+$/;
@@ -85,10 +88,11 @@ const DURATION = /^(\d+(h|m|s))+$/;
 export function parseCommandLine(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
     throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
 
-  const { values, positionals } = parse(rest, { ...commonOptions, ...commandOptions[name] });
+  const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
   if (positionals.length > 0) throw new GlobeError(`unexpected argument ${positionals[0]} (see --help)`);
 
@@ -129,20 +133,14 @@ function isCommand(name: string): name is keyof typeof commandOptions {
   return Object.hasOwn(commandOptions, name);
 }
 
-/** node:util parseArgs with its multi-sentence errors cut to the first sentence. */
-function parse(args: string[], options: ParseArgsOptionsConfig) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
-    throw new GlobeError(`${message} (see --help)`);
-  }
-}
-
 function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
 function listValue(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function usageError(message: string): GlobeError {
+  return new GlobeError(`${message} (see --help)`);
 }

@@ -9,6 +9,7 @@ import { status } from './commands/status.js';
 import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
 import { Kubectl } from './kubectl.js';
+import { version } from './version.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../globe.config.json', import.meta.url));
 
@@ -16,6 +17,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const command = parseCommandLine(argv);
   if (command.name === 'help') {
     say(USAGE);
+    return 0;
+  }
+  if (command.name === 'version') {
+    say(`globe ${version()}`);
     return 0;
   }
   const kubectl = new Kubectl({ dryRun: command.name !== 'status' && command.dryRun, echo: say });

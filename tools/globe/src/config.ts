@@ -29,7 +29,7 @@ export interface ConfigOverrides {
 export interface Region {
   name: string;
   context: string;
-  /** From the region list: the `write` region (where the Cosmos DB write region starts) is rolled out first. */
+  /** The write region (the list's `write`, where the Cosmos DB write region starts) is rolled out first: its streamer normally holds the ingest lease. */
   role: 'write' | 'read';
   /** Where to ask for /healthz instead of the frontend Service's FQDN (tests, port-forwards). */
   healthzUrl?: string;

@@ -29,8 +29,8 @@ const liveImages = async (region: string) =>
   (await liveDeployments(region)).flatMap((deployment) =>
     deployment.spec.template.spec.containers.map((container) => `${deployment.metadata.name}=${container.image}`),
   );
-/** An image pinned to `tag`, whichever way the overlay names it (`:<app>-<tag>` or `:<tag>`). */
-const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+[:-]${tag}$`));
+/** An image `<registry>/kubeonazure/<app>` pinned to `tag`. */
+const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+/${name}:${tag}$`));
 
 /** A copy of deploy/k8s whose `failing` frontend asks for more CPU than the fake node has: its rollout cannot complete. */
 function overlaysWithUnschedulableFrontend(): { dir: string; config: string } {

@@ -5,7 +5,7 @@
  * 24, its shared libraries, a non-root user, no shell). Each is created only when missing: importing
  * again would give it a new ID and throw away every build's layer cache.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type ExecFileOptions, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -23,6 +23,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { withHeartbeat } from '@kubeonazure/tool-kit';
 import { cacheDir, dockerClient } from './engine.js';
 
 /** The npm that the build image carries (the npm registry's `npm` package). */
@@ -71,44 +73,58 @@ function copyInto(source: string, dest: string): void {
   copyFileSync(source, dest);
 }
 
-function sh(program: string, args: string[], options: SpawnSyncOptions = {}): string {
-  const result = spawnSync(program, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.status !== 0) {
-    const detail = String(result.stderr ?? '')
+const execFileAsync = promisify(execFile);
+
+/** Runs a program to its end without blocking the event loop (the build's heartbeat runs meanwhile). */
+async function sh(program: string, args: string[], options: ExecFileOptions = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(program, args, { maxBuffer: 64 * 1024 * 1024, ...options });
+    return String(stdout);
+  } catch (error) {
+    const failed = error as NodeJS.ErrnoException & { stderr?: string; signal?: string };
+    const detail = String(failed.stderr ?? failed.message)
       .trim()
       .split('\n')
       .slice(-3)
       .join(' | ');
     throw new Error(
-      `${program} ${args.slice(0, 3).join(' ')} failed (exit ${result.status ?? result.signal}): ${detail}`,
+      `${program} ${args.slice(0, 3).join(' ')} failed (exit ${failed.code ?? failed.signal}): ${detail}`,
     );
   }
-  return String(result.stdout ?? '');
 }
 
-function imageExists(docker: string, env: NodeJS.ProcessEnv, name: string): boolean {
-  return spawnSync(docker, ['image', 'inspect', name], { env, stdio: 'ignore' }).status === 0;
+async function imageExists(docker: string, env: NodeJS.ProcessEnv, name: string): Promise<boolean> {
+  return sh(docker, ['image', 'inspect', name], { env }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A tarball of `dir` (as /), imported as image `name` with the given Dockerfile-style changes. */
-function importImage(docker: string, env: NodeJS.ProcessEnv, name: string, dir: string, changes: string[]): void {
+async function importImage(
+  docker: string,
+  env: NodeJS.ProcessEnv,
+  name: string,
+  dir: string,
+  changes: string[],
+): Promise<void> {
   const tarball = join(mkdtempSync(join(tmpdir(), 'kubeonazure-base-')), 'rootfs.tar');
   try {
-    sh('tar', ['-cf', tarball, '--numeric-owner', '-C', dir, '.']);
-    sh(docker, ['import', ...changes.flatMap((change) => ['--change', change]), tarball, name], { env });
+    await sh('tar', ['-cf', tarball, '--numeric-owner', '-C', dir, '.']);
+    await sh(docker, ['import', ...changes.flatMap((change) => ['--change', change]), tarball, name], { env });
   } finally {
     rmSync(dirname(tarball), { recursive: true, force: true });
   }
 }
 
 /** The dockerfile-frontend binary, built once from tools/dockerfile-frontend and cached by its go.mod/go.sum. */
-export function ensureFrontendBinary(moduleDir: string): string {
+export async function ensureFrontendBinary(moduleDir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
   const binary = join(cacheDir(), `dockerfile-frontend-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return binary;
   mkdirSync(cacheDir(), { recursive: true });
-  sh(
+  await sh(
     'go',
     [
       'build',
@@ -129,12 +145,12 @@ export function ensureFrontendBinary(moduleDir: string): string {
 }
 
 /** A Debian bookworm minbase root filesystem from debootstrap, cached as a directory. */
-function ensureBookworm(): string {
+async function ensureBookworm(): Promise<string> {
   const rootfs = join(cacheDir(), 'bookworm-minbase');
   if (existsSync(join(rootfs, 'etc/debian_version'))) return rootfs;
   const staging = `${rootfs}.tmp`;
   rmSync(staging, { recursive: true, force: true });
-  sh('debootstrap', [
+  await sh('debootstrap', [
     '--variant=minbase',
     'bookworm',
     staging,
@@ -148,16 +164,18 @@ function ensureBookworm(): string {
 }
 
 /** npm from its npm package, unpacked into `<dir>/lib/node_modules/npm`. */
-function unpackNpm(prefix: string): void {
+async function unpackNpm(prefix: string): Promise<void> {
   const packs = mkdtempSync(join(tmpdir(), 'kubeonazure-npm-'));
   try {
-    const file = sh('npm', ['pack', `npm@${NPM_VERSION}`, '--pack-destination', packs, '--silent'], { cwd: packs })
+    const file = (
+      await sh('npm', ['pack', `npm@${NPM_VERSION}`, '--pack-destination', packs, '--silent'], { cwd: packs })
+    )
       .trim()
       .split('\n')
       .at(-1)!;
     const target = join(prefix, 'lib/node_modules/npm');
     mkdirSync(target, { recursive: true });
-    sh('tar', ['-xzf', join(packs, file), '--strip-components=1', '--no-same-owner', '-C', target]);
+    await sh('tar', ['-xzf', join(packs, file), '--strip-components=1', '--no-same-owner', '-C', target]);
   } finally {
     rmSync(packs, { recursive: true, force: true });
   }
@@ -166,14 +184,14 @@ function unpackNpm(prefix: string): void {
   symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(prefix, 'bin/npx'));
 }
 
-function buildImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): void {
+async function buildImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-build-image-'));
   try {
-    sh('cp', ['-a', `${ensureBookworm()}/.`, stage]);
+    await sh('cp', ['-a', `${await ensureBookworm()}/.`, stage]);
     copyInto(node, join(stage, 'usr/local/bin/node'));
-    unpackNpm(join(stage, 'usr/local'));
+    await unpackNpm(join(stage, 'usr/local'));
     copyInto(CA_BUNDLE, join(stage, CA_BUNDLE));
-    importImage(docker, env, name, stage, [
+    await importImage(docker, env, name, stage, [
       'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin',
       // RUN steps reach the package registry through the machine's own CA bundle (proxies included).
       `ENV NODE_EXTRA_CA_CERTS=${CA_BUNDLE}`,
@@ -184,12 +202,12 @@ function buildImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: 
   }
 }
 
-function runtimeImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): void {
+async function runtimeImage(docker: string, env: NodeJS.ProcessEnv, name: string, node: string): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-runtime-image-'));
   try {
     // Node where distroless puts it, with exactly the libraries it links against, and nothing else.
     copyInto(node, join(stage, 'nodejs/bin/node'));
-    for (const library of sharedLibraries(sh('ldd', [node]))) {
+    for (const library of sharedLibraries(await sh('ldd', [node]))) {
       copyInto(realpathSync(library), join(stage, library));
     }
     const { passwd, group } = accounts();
@@ -200,7 +218,7 @@ function runtimeImage(docker: string, env: NodeJS.ProcessEnv, name: string, node
     chmodSync(join(stage, 'tmp'), 0o1777);
     mkdirSync(join(stage, 'home/nonroot'), { recursive: true });
     chownSync(join(stage, 'home/nonroot'), NONROOT, NONROOT);
-    importImage(docker, env, name, stage, [
+    await importImage(docker, env, name, stage, [
       `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
       `USER ${NONROOT}:${NONROOT}`,
       'WORKDIR /home/nonroot',
@@ -211,12 +229,12 @@ function runtimeImage(docker: string, env: NodeJS.ProcessEnv, name: string, node
   }
 }
 
-function frontendImage(docker: string, env: NodeJS.ProcessEnv, name: string, moduleDir: string): void {
+async function frontendImage(docker: string, env: NodeJS.ProcessEnv, name: string, moduleDir: string): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'kubeonazure-frontend-image-'));
   try {
-    copyInto(ensureFrontendBinary(moduleDir), join(stage, 'bin/dockerfile-frontend'));
+    copyInto(await ensureFrontendBinary(moduleDir), join(stage, 'bin/dockerfile-frontend'));
     // The labels BuildKit reads from a frontend image (as docker/dockerfile's own Dockerfile sets them).
-    importImage(docker, env, name, stage, [
+    await importImage(docker, env, name, stage, [
       'LABEL moby.buildkit.frontend.network.none="true"',
       'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"',
       'ENTRYPOINT ["/bin/dockerfile-frontend"]',
@@ -227,23 +245,40 @@ function frontendImage(docker: string, env: NodeJS.ProcessEnv, name: string, mod
 }
 
 /**
- * Creates the stand-ins that the engine at `dockerHost` lacks, named as the Dockerfile names them.
+ * Creates the stand-ins that the engine at `dockerHost` lacks, named as the Dockerfile names them,
+ * telling `log` each step and, while one runs (minutes for the Go build and debootstrap), a heartbeat.
  * Returns the names it created (empty when all three existed).
  */
-export function ensureBaseImages(root: string, dockerHost: string): string[] {
+export async function ensureBaseImages(
+  root: string,
+  dockerHost: string,
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
   const env = { ...process.env, DOCKER_HOST: dockerHost };
   const docker = dockerClient();
   const bases = baseImagesOf(readFileSync(join(root, 'tools/images/Dockerfile'), 'utf8'));
   const node = realpathSync(join(root, 'node_modules/node/bin/node'));
-  const makers: [string, () => void][] = [
-    [bases.frontend, () => frontendImage(docker, env, bases.frontend, join(root, 'tools/dockerfile-frontend'))],
-    [bases.build, () => buildImage(docker, env, bases.build, node)],
-    [bases.runtime, () => runtimeImage(docker, env, bases.runtime, node)],
+  const makers: [string, string, () => Promise<void>][] = [
+    [
+      bases.frontend,
+      "BuildKit's Dockerfile frontend, go build from the Go module proxy",
+      () => frontendImage(docker, env, bases.frontend, join(root, 'tools/dockerfile-frontend')),
+    ],
+    [
+      bases.build,
+      'the Node build image: debootstrap bookworm minbase, Node 24, npm',
+      () => buildImage(docker, env, bases.build, node),
+    ],
+    [
+      bases.runtime,
+      'the runtime image: Node 24 and the libraries it links',
+      () => runtimeImage(docker, env, bases.runtime, node),
+    ],
   ];
   const created: string[] = [];
-  for (const [name, make] of makers) {
-    if (imageExists(docker, env, name)) continue;
-    make();
+  for (const [name, what, make] of makers) {
+    if (await imageExists(docker, env, name)) continue;
+    await withHeartbeat(`stand-in ${name} (${what})`, make, { log });
     created.push(name);
   }
   return created;

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const engine = await startEngine();
 try {
   const started = Date.now();
-  const created = ensureBaseImages(root, engine.dockerHost);
+  const created = await ensureBaseImages(root, engine.dockerHost, (line) => console.error(line));
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(
     created.length > 0 ? `created ${created.join(', ')} in ${seconds} s` : 'every stand-in base image is present',

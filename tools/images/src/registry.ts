@@ -15,7 +15,7 @@ async function engine(): Promise<LocalEngine> {
   if (own && engineAnswers(own)) return { dockerHost: own, started: false, stop: async () => undefined };
   const local = await startEngine();
   const started = Date.now();
-  const created = ensureBaseImages(root, local.dockerHost);
+  const created = await ensureBaseImages(root, local.dockerHost, (line) => console.error(`registry: ${line}`));
   if (created.length > 0)
     console.error(`registry: created ${created.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);
   return local;

@@ -57,7 +57,7 @@ async function registryGet(path: string, accept = 'application/json'): Promise<R
 beforeAll(async () => {
   engine = await startEngine();
   const started = Date.now();
-  const created = ensureBaseImages(root, engine.dockerHost);
+  const created = await ensureBaseImages(root, engine.dockerHost, (line) => console.log(line));
   console.log(
     `stand-in bases: ${created.length ? `created ${created.join(', ')}` : 'all present'} (${Math.round((Date.now() - started) / 1000)} s)`,
   );

@@ -1,49 +1,38 @@
 #!/usr/bin/env node
 // `npm run regions`: the three regions on this machine, in the foreground, until Ctrl-C.
 // `npm run regions -- <outage|restore|failover|lag|status> ...`: act on the running set.
+// `npm run regions -- --help`: the commands, options and exit codes (src/args.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REGION_NAMES } from '@kubeonazure/regions';
+import { type Command, EXIT_FAILED, EXIT_USAGE, parseCommandLine, UsageError, USAGE } from './args.js';
 import { CONTROL_FILE, readControl, removeControl, writeControl } from './control-file.js';
-import { RegionSet, type Status } from './region-set.js';
+import { RegionSet, type RegionSetOptions, type Status } from './region-set.js';
 import { statusTable } from './status-table.js';
 
-const USAGE = `usage: npm run regions [-- up [--rate <posts/s>] [--probe-interval <s>]]
-       npm run regions -- outage <region> [--all] | restore <region> | failover <region> | lag <region> <ms> | status [--json]
-regions: ${REGION_NAMES.join(', ')}`;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(2);
+function fail(message: string, code = EXIT_USAGE): never {
+  process.stderr.write(`regions: ${message}\n`);
+  process.exit(code);
 }
 
-function option(args: string[], name: string): number | undefined {
-  const index = args.indexOf(name);
-  if (index < 0) return undefined;
-  const value = Number(args[index + 1]);
-  if (!Number.isFinite(value) || value < 0) fail(`${name} needs a number >= 0`);
-  return value;
+const command = commandLine(process.argv.slice(2));
+if (command.name === 'help') console.log(USAGE);
+else if (command.name === 'up') await up(command.options);
+else await control(command);
+
+function commandLine(argv: string[]): Command {
+  try {
+    return parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message);
+    throw error;
+  }
 }
 
-const [command = 'up', ...rest] = process.argv.slice(2);
-
-if (command === 'up') {
-  await up(rest);
-} else if (['outage', 'restore', 'failover', 'lag', 'status'].includes(command)) {
-  await control(command, rest);
-} else {
-  fail(`unknown command ${command}`);
-}
-
-async function up(args: string[]): Promise<void> {
+async function up(options: RegionSetOptions): Promise<void> {
   const running = await readControl();
   if (running) fail(`a region set is already running (pid ${running.pid}); stop it with Ctrl-C first`);
-  const rate = option(args, '--rate');
-  const probeInterval = option(args, '--probe-interval');
-  const set = await RegionSet.start({
-    ...(rate !== undefined ? { postsPerSecond: rate } : {}),
-    ...(probeInterval !== undefined ? { probeIntervalSeconds: probeInterval } : {}),
-  });
+  const set = await RegionSet.start(options);
   const server = createServer((request, response) => void handle(set, request, response));
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -105,29 +94,19 @@ async function handle(set: RegionSet, request: IncomingMessage, response: Server
   }
 }
 
-async function control(name: string, args: string[]): Promise<void> {
+async function control(command: Exclude<Command, { name: 'help' | 'up' }>): Promise<void> {
   const running = await readControl();
   if (!running) fail('no region set is running: start one with `npm run regions`');
   const params = new URLSearchParams();
-  if (name !== 'status') {
-    const region = args[0];
-    if (!region || !REGION_NAMES.includes(region)) fail(`${name} needs a region`);
-    params.set('region', region);
-    if (name === 'outage' && args.includes('--all')) params.set('all', 'true');
-    if (name === 'lag') {
-      if (!/^\d+$/.test(args[1] ?? '')) fail('lag needs whole milliseconds');
-      params.set('ms', args[1] as string);
-    }
-  }
-  const response = await fetch(`http://127.0.0.1:${running.port}/${name}?${params}`, {
+  if ('region' in command) params.set('region', command.region);
+  if (command.name === 'outage' && command.all) params.set('all', 'true');
+  if (command.name === 'lag') params.set('ms', String(command.ms));
+  const response = await fetch(`http://127.0.0.1:${running.port}/${command.name}?${params}`, {
     signal: AbortSignal.timeout(120_000),
   });
   const body = (await response.json()) as { done?: string; error?: string };
-  if (!response.ok) {
-    process.stderr.write(`${body.error ?? response.statusText}\n`);
-    process.exit(1);
-  }
-  if (name === 'status')
-    console.log(args.includes('--json') ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
+  if (!response.ok) fail(body.error ?? response.statusText, EXIT_FAILED);
+  if (command.name === 'status')
+    console.log(command.json ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
   else console.log(body.done);
 }

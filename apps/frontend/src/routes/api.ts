@@ -1,28 +1,28 @@
 import { publicTweetSchema, toPublicTweet } from '@kubeonazure/tweet-model';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jsonSchema } from '../json-schema.js';
 import { MAX_LIMIT, PAGE_SIZE, parseCursor } from '../paging.js';
 
 export const TweetsQuery = z.strictObject({
-  limit: z.int().min(1).max(MAX_LIMIT).default(PAGE_SIZE),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(PAGE_SIZE).describe('tweets per page'),
   before: z.string().max(200).optional().describe('nextCursor of the previous page'),
 });
 
 export const TweetsPage = z.object({
-  tweets: z.array(publicTweetSchema),
-  nextCursor: z.string().nullable(),
+  tweets: z.array(publicTweetSchema).describe('newest first'),
+  nextCursor: z.string().nullable().describe('where the next, older page starts; null on the last page'),
 });
 
-export const ApiError = z.object({ statusCode: z.int(), error: z.string(), message: z.string() });
+export const ApiError = z.object({ statusCode: z.int().min(400).max(599), error: z.string(), message: z.string() });
 
-export default async function api(fastify: FastifyInstance) {
-  fastify.get<{ Querystring: z.output<typeof TweetsQuery> }>(
+const api: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.get(
     '/api/tweets',
     {
       schema: {
-        querystring: jsonSchema(TweetsQuery, 'input'),
-        response: { 200: jsonSchema(TweetsPage), '4xx': jsonSchema(ApiError), '5xx': jsonSchema(ApiError) },
+        summary: 'The newest tweets, a page at a time',
+        querystring: TweetsQuery,
+        response: { 200: TweetsPage, '4xx': ApiError, '5xx': ApiError },
       },
       config: { rateLimit: {} },
     },
@@ -32,4 +32,9 @@ export default async function api(fastify: FastifyInstance) {
       return { tweets: tweets.map(toPublicTweet), nextCursor };
     },
   );
-}
+
+  // Built once, on first request, from every route's schema (plugins/external/swagger.ts).
+  fastify.get('/api/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
+};
+
+export default api;

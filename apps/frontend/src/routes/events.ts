@@ -1,9 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCard } from '../cards.js';
-import { jsonSchema } from '../json-schema.js';
 import { parseCursor } from '../paging.js';
 import { FANOUT_LIMIT } from '../plugins/app/feed.js';
 
@@ -37,7 +36,6 @@ interface Client {
 const Query = z.object({
   since: z.string().max(200).optional().describe('cursor of the newest tweet the page shows'),
 });
-const querystring = jsonSchema(Query, 'input');
 
 /**
  * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
@@ -46,7 +44,7 @@ const querystring = jsonSchema(Query, 'input');
  * sends `?since=` its newest tweet) and first gets what it missed. Streams are capped per pod and
  * per client address, and end after `maxAgeMs`.
  */
-export default async function events(fastify: FastifyInstance, options: EventsOptions) {
+const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) => {
   const clients = new Set<Client>();
   const perAddress = new Map<string, number>();
 
@@ -108,57 +106,55 @@ export default async function events(fastify: FastifyInstance, options: EventsOp
     fastify.metrics.sseClients.set(0);
   });
 
-  fastify.get<{ Querystring: z.output<typeof Query> }>(
-    '/events',
-    { schema: { querystring }, config: { rateLimit: {} } },
-    async (request, reply) => {
-      const lastEventId = request.headers['last-event-id'];
-      const since =
-        typeof lastEventId === 'string' && lastEventId !== ''
-          ? parseCursor(lastEventId, 'Last-Event-ID')
-          : parseCursor(request.query.since, 'since');
+  fastify.get('/events', { schema: { querystring: Query }, config: { rateLimit: {} } }, async (request, reply) => {
+    const lastEventId = request.headers['last-event-id'];
+    const since =
+      typeof lastEventId === 'string' && lastEventId !== ''
+        ? parseCursor(lastEventId, 'Last-Event-ID')
+        : parseCursor(request.query.since, 'since');
 
-      if (clients.size >= options.maxStreams || (perAddress.get(request.ip) ?? 0) >= options.maxStreamsPerClient) {
-        fastify.metrics.sseRejected.inc();
-        reply.code(503).header('retry-after', FULL_RETRY_AFTER_SECONDS);
-        return {
-          statusCode: 503,
-          error: 'Service Unavailable',
-          message: 'Too many open event streams; try again later.',
-        };
-      }
+    if (clients.size >= options.maxStreams || (perAddress.get(request.ip) ?? 0) >= options.maxStreamsPerClient) {
+      fastify.metrics.sseRejected.inc();
+      reply.code(503).header('retry-after', FULL_RETRY_AFTER_SECONDS);
+      return {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'Too many open event streams; try again later.',
+      };
+    }
 
-      const client: Client = { res: reply.raw, address: request.ip, pending: [] };
-      add(client);
-      const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
-      reply.raw.on('close', () => {
-        clearTimeout(maxAge);
-        remove(client);
-      });
+    const client: Client = { res: reply.raw, address: request.ip, pending: [] };
+    add(client);
+    const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
+    reply.raw.on('close', () => {
+      clearTimeout(maxAge);
+      remove(client);
+    });
 
-      let missed: Event[];
-      try {
-        missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
-      } catch (error) {
-        clearTimeout(maxAge);
-        remove(client);
-        throw error;
-      }
+    let missed: Event[];
+    try {
+      missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
+    } catch (error) {
+      clearTimeout(maxAge);
+      remove(client);
+      throw error;
+    }
 
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // Tells nginx-style proxies not to buffer the stream.
-        'x-accel-buffering': 'no',
-        // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
-        connection: 'close',
-      });
-      const sent = new Set(missed.map((event) => event.tweetId));
-      const queued = (client.pending ?? []).filter((event) => !sent.has(event.tweetId));
-      client.pending = null;
-      write(client, `retry: ${RECONNECT_MS}\n\n${[...missed, ...queued].map((event) => event.text).join('')}`);
-    },
-  );
-}
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      // Tells nginx-style proxies not to buffer the stream.
+      'x-accel-buffering': 'no',
+      // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
+      connection: 'close',
+    });
+    const sent = new Set(missed.map((event) => event.tweetId));
+    const queued = (client.pending ?? []).filter((event) => !sent.has(event.tweetId));
+    client.pending = null;
+    write(client, `retry: ${RECONNECT_MS}\n\n${[...missed, ...queued].map((event) => event.text).join('')}`);
+  });
+};
+
+export default events;

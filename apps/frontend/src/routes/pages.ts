@@ -1,13 +1,11 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { exactUtc, relativeTime } from '@kubeonazure/relative-time';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { acceptsGzip } from '../accepts-gzip.js';
-import { jsonSchema } from '../json-schema.js';
 import { toCard } from '../cards.js';
 import { PAGE_SIZE, parseCursor } from '../paging.js';
-import { exactUtc, relativeTime } from '../relative-time.js';
 
 /** How long the rendered newest page is reused: relative times stay within a second of true. */
 const RENDERED_PAGE_TTL_MS = 1000;
@@ -15,9 +13,8 @@ const RENDERED_PAGE_TTL_MS = 1000;
 const compress = promisify(gzip);
 
 const Query = z.object({ before: z.string().max(200).optional() });
-const querystring = jsonSchema(Query, 'input');
 
-export default async function pages(fastify: FastifyInstance) {
+const pages: FastifyPluginAsyncZod = async (fastify) => {
   // The newest page as sent, plain and gzipped once per render: a request then costs no
   // rendering, no UTF-8 encoding and no compression, and browsers get a tenth of the bytes.
   let rendered: { page: TweetDocument[]; body: Buffer; gzipped: Buffer; until: number } | null = null;
@@ -45,9 +42,9 @@ export default async function pages(fastify: FastifyInstance) {
 
   // The newest page costs nothing (served from memory); an older one is a query, so it is rate limited.
   const olderPagesOnly = { allowList: (request: { query: unknown }) => !(request.query as { before?: string }).before };
-  fastify.get<{ Querystring: z.output<typeof Query> }>(
+  fastify.get(
     '/',
-    { schema: { querystring }, config: { html: true, rateLimit: olderPagesOnly } },
+    { schema: { querystring: Query }, config: { html: true, rateLimit: olderPagesOnly } },
     async (request, reply) => {
       reply.type('text/html; charset=utf-8');
       const before = parseCursor(request.query.before, 'before');
@@ -70,9 +67,12 @@ export default async function pages(fastify: FastifyInstance) {
         rendered = { page, body, gzipped: await compress(body), until: Date.now() + RENDERED_PAGE_TTL_MS };
       }
       reply.header('vary', 'accept-encoding');
-      if (!acceptsGzip(request.headers['accept-encoding'])) return rendered.body;
+      // Browsers all take gzip; curl and load tools only when asked.
+      if (request.encoding(['gzip', 'identity']) !== 'gzip') return rendered.body;
       reply.header('content-encoding', 'gzip');
       return rendered.gzipped;
     },
   );
-}
+};
+
+export default pages;

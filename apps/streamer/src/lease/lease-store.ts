@@ -1,5 +1,14 @@
-import { MongoServerError, type Collection } from 'mongodb';
-import { claimFilter, claimUpdate, type LeaseDocument, type LeaseTerms } from './lease.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MongoServerError, type Collection, type Db } from 'mongodb';
+import {
+  candidateUpdate,
+  claimFilter,
+  claimUpdate,
+  releaseUpdate,
+  type ClaimOutcome,
+  type LeaseDocument,
+  type LeaseTerms,
+} from './lease.js';
 
 const DUPLICATE_KEY = 11000;
 
@@ -12,31 +21,92 @@ export class LeaseStore {
   ) {}
 
   /**
-   * Claims or renews the lease for `holder`; true when it now holds it. Someone else's live lease
-   * makes the upsert collide with the existing `_id`, which is the answer "no".
+   * Claims or renews the lease for `holder`, sent at `now` and bounded by the claim timeout (maxTimeMS
+   * on the server, a deadline on the client). Someone else's live lease makes the upsert collide with
+   * the existing `_id`, which is the answer "refused"; an error or the deadline throws.
    */
-  async claim(holder: string, region: string | null, now = new Date(), standbyGraceMs = 0): Promise<boolean> {
+  async claim(
+    holder: string,
+    region: string | null,
+    now = new Date(),
+    standbyGraceMs = 0,
+    /** The write region the claimant sees (recorded), and whether an expired lease must have been written under it. */
+    scope: { primary?: string | null; writtenUnder?: string } = {},
+  ): Promise<ClaimOutcome> {
     try {
-      await this.collection.updateOne(
-        claimFilter(this.name, holder, now, standbyGraceMs),
-        claimUpdate(holder, region, now, this.terms),
-        {
-          upsert: true,
-        },
+      const lease = await this.bounded(
+        this.collection.findOneAndUpdate(
+          claimFilter(this.name, holder, now, standbyGraceMs, scope.writtenUnder),
+          claimUpdate(holder, region, now, this.terms, scope.primary ?? null),
+          { upsert: true, returnDocument: 'after', maxTimeMS: this.terms.claimTimeoutMs },
+        ),
       );
-      return true;
+      return lease ? { kind: 'claimed', lease } : { kind: 'failed' };
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { kind: 'refused' };
       throw error;
     }
   }
 
-  /** Gives the lease up at shutdown, so a standby need not wait for it to expire. */
-  async release(holder: string): Promise<void> {
-    await this.collection.updateOne({ _id: this.name, holder }, { $set: { expiresAt: new Date(0) } });
+  /** Names `holder` as the write-region streamer waiting for the lease, unless it holds it. */
+  async standBy(holder: string, region: string | null, now = new Date()): Promise<void> {
+    await this.bounded(
+      this.collection.updateOne(
+        { _id: this.name, holder: { $ne: holder } },
+        candidateUpdate(holder, region, now, this.terms),
+        { maxTimeMS: this.terms.claimTimeoutMs },
+      ),
+    );
+  }
+
+  /**
+   * Gives the lease up (at shutdown, or to hand it back), so a standby need not wait for the ttl; expired
+   * as of now, not long ago, so the standby grace still lets the write region's streamer take it first.
+   */
+  async release(holder: string, now = new Date()): Promise<void> {
+    await this.bounded(
+      this.collection.updateOne({ _id: this.name, holder }, releaseUpdate(now), {
+        maxTimeMS: this.terms.claimTimeoutMs,
+      }),
+    );
   }
 
   async read(): Promise<LeaseDocument | null> {
     return this.collection.findOne({ _id: this.name });
   }
+
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    return withDeadline(operation, this.terms.claimTimeoutMs);
+  }
+}
+
+/**
+ * `operation`, or a rejection after `ms`: the client-side deadline. maxTimeMS bounds only the work on
+ * the server, not a request stuck on the way (the driver's per-operation timeoutMS is a no-op in v7).
+ * What the abandoned operation still does is safe: the claim's filter is evaluated with its own time.
+ */
+export async function withDeadline<T>(operation: Promise<T>, ms: number): Promise<T> {
+  const timer = new AbortController();
+  operation.catch(() => undefined);
+  try {
+    return await Promise.race([
+      operation,
+      delay(ms, undefined, { signal: timer.signal }).then(() => {
+        throw new Error(`no answer within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/**
+ * How far the database's clock is ahead of ours (ms), from `hello`'s localTime against the midpoint of
+ * the round trip; null when the server does not say.
+ */
+export async function databaseClockOffsetMs(db: Db, timeoutMs: number, clock = Date.now): Promise<number | null> {
+  const sent = clock();
+  const reply = await withDeadline(db.command({ hello: 1 }), timeoutMs);
+  const received = clock();
+  return reply.localTime instanceof Date ? reply.localTime.getTime() - (sent + received) / 2 : null;
 }

@@ -1,30 +1,45 @@
 import type { Logger } from 'pino';
 import type { Sleep, Source } from '../sources/source.js';
-import { afterClaim, mayStream, validUntil, type LeaseTerms } from './lease.js';
+import {
+  afterClaim,
+  handsBack,
+  takeoverScope,
+  validUntil,
+  type ClaimOutcome,
+  type LeaseAction,
+  type LeaseTerms,
+} from './lease.js';
 import type { LeaseStore } from './lease-store.js';
+import type { WriteRegionWatch } from './write-region.js';
 
 export interface LeaseIdentity {
   /** Unique per process: host name, pid and a random part. */
   holder: string;
   region: string | null;
   /**
-   * Whether this streamer runs in the write region now (next to the primary). Outside it a streamer
-   * stands by: it waits one ttl before its first claim and claims an expired lease only a ttl after
-   * its expiry, so the write region's streamer takes a free lease first, also after a failover.
+   * Where the write region is now, per the driver (write-region.ts). Outside it a streamer stands by:
+   * it waits one ttl before its first claim and claims an expired lease only a ttl after its expiry, so
+   * the write region's streamer takes a free lease first, also after a failover.
    */
-  inWriteRegion: () => boolean;
+  writeRegion: WriteRegionWatch;
+}
+
+/** What the keeper reports: whether it streams, and until when (own clock, ms) its claim is valid. */
+export interface LeaseObserver {
+  holding?: (holding: boolean) => void;
+  validUntil?: (until: number | null) => void;
 }
 
 /**
- * Runs a source only while this process holds the ingest lease. Standing by, it retries the claim
- * every `renewEveryMs`; holding, it renews as often. A new source is made for each holding period
- * (a stopped source does not start again). Before every claim it checks its last claim's validity on
- * its own clock, so a holder that was paused past it stops its source first (see lease.ts).
+ * Runs a source only while this process holds the ingest lease (the argument is in lease.ts). Standing
+ * by, it retries the claim every `renewEveryMs`; holding, it renews as often, and a timer stops the
+ * source the moment the last claim's validity ends. A new source is made for each holding period (a
+ * stopped source does not start again); it is stopped, and its X connection closed, before a release.
  */
 export class LeasedSource implements Source {
   private readonly stopping = new AbortController();
   private inner: { source: Source; done: Promise<void> } | null = null;
-  private claimValidUntil: number | null = null;
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: LeaseStore,
@@ -33,7 +48,7 @@ export class LeasedSource implements Source {
     private readonly identity: LeaseIdentity,
     private readonly log: Logger,
     private readonly sleep: Sleep,
-    private readonly onChange: (holding: boolean) => void = () => undefined,
+    private readonly observer: LeaseObserver = {},
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -48,42 +63,16 @@ export class LeasedSource implements Source {
 
   async run(): Promise<void> {
     const { signal } = this.stopping;
-    if (!this.identity.inWriteRegion()) await this.sleep(this.terms.ttlMs, signal);
+    if (!this.identity.writeRegion().inWriteRegion) await this.sleep(this.terms.ttlMs, signal);
     try {
       while (!signal.aborted) {
-        if (this.inner && !mayStream(this.claimValidUntil, this.clock())) {
-          this.log.warn('ingest lease expired before it was renewed; stopping the source');
-          await this.stopInner();
-          // Claim again only a round later: X sees the old connection closed before any new one opens.
-          await this.sleep(this.terms.renewEveryMs, signal);
-          continue;
-        }
-        const requestedAt = this.clock();
-        const grace = this.identity.inWriteRegion() ? 0 : this.terms.ttlMs;
-        const claimed = await this.store
-          .claim(this.identity.holder, this.identity.region, new Date(), grace)
-          .catch((error: unknown) => {
-            this.log.warn(
-              { reason: error instanceof Error ? error.message : String(error) },
-              'ingest lease claim failed',
-            );
-            return false;
-          });
-        if (signal.aborted) break;
-        if (claimed) this.claimValidUntil = validUntil(requestedAt, this.terms);
-        // A failed claim does not end a valid one: the next round's check does, once it lapses.
-        const action = afterClaim(claimed || mayStream(this.claimValidUntil, this.clock()), this.inner !== null);
-        if (action === 'start') this.startInner();
-        if (action === 'stop') {
-          this.log.warn('ingest lease taken by another streamer; stopping the source');
-          await this.stopInner();
-        }
+        await this.round();
         await this.sleep(this.terms.renewEveryMs, signal);
       }
     } finally {
       const held = this.inner !== null;
       await this.stopInner();
-      if (held) await this.store.release(this.identity.holder).catch(() => undefined);
+      if (held) await this.release();
     }
   }
 
@@ -91,26 +80,102 @@ export class LeasedSource implements Source {
     this.stopping.abort();
   }
 
+  /**
+   * One claim (none while the driver knows no primary) and what follows from its answer. Not holding,
+   * the claim may take over only what `takeoverScope` allows (see the failover point in lease.ts).
+   */
+  private async round(): Promise<void> {
+    const { holder, region } = this.identity;
+    const view = this.identity.writeRegion();
+    const sentAt = this.clock();
+    const scope = this.inner ? {} : takeoverScope(sentAt, view, this.terms);
+    if (scope === null) return;
+    const grace = view.inWriteRegion ? 0 : this.terms.ttlMs;
+    const outcome = await this.store
+      .claim(holder, region, new Date(sentAt), grace, { ...scope, primary: view.primaryRegion })
+      .catch((error: unknown): ClaimOutcome => {
+        this.log.warn({ err: error }, 'ingest lease claim failed');
+        return { kind: 'failed' };
+      });
+    if (this.stopping.signal.aborted) {
+      // Stopping: a lease just taken is given up at once rather than left to expire.
+      if (outcome.kind === 'claimed' && !this.inner) await this.release();
+      return;
+    }
+    const until = validUntil(sentAt, this.terms);
+    const now = this.clock();
+    const handBack =
+      outcome.kind === 'claimed' && handsBack(outcome.lease, holder, this.identity.writeRegion().inWriteRegion, now);
+    await this.act(afterClaim(outcome, this.inner !== null, until, now, handBack), until);
+    if (outcome.kind === 'refused' && this.identity.writeRegion().inWriteRegion) await this.standBy();
+  }
+
+  private async act(action: LeaseAction, until: number): Promise<void> {
+    switch (action) {
+      case 'start':
+        this.startInner();
+        this.holdUntil(until);
+        return;
+      case 'renewed':
+        this.holdUntil(until);
+        return;
+      case 'stop':
+        this.log.warn('ingest lease taken by another streamer; stopping the source');
+        await this.stopInner();
+        return;
+      case 'hand-back':
+        this.log.info('a streamer in the write region waits for the ingest lease; handing it over');
+        await this.stopInner();
+        await this.release();
+        return;
+      case 'keep':
+      case 'wait':
+        return;
+    }
+  }
+
+  /** Gives the lease up once the source has stopped (and closed its X connection). */
+  private async release(): Promise<void> {
+    await this.store.release(this.identity.holder, new Date(this.clock())).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'ingest lease release failed; it expires instead');
+    });
+  }
+
+  /** Names this write-region streamer as waiting, so a holder elsewhere hands the lease over. */
+  private async standBy(): Promise<void> {
+    await this.store
+      .standBy(this.identity.holder, this.identity.region, new Date(this.clock()))
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cannot name this streamer as the lease candidate'));
+  }
+
+  /** Streams until `until` (own clock) unless a later claim extends it. */
+  private holdUntil(until: number): void {
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => {
+      this.log.warn('ingest lease validity ended before a renewal was answered; stopping the source');
+      void this.stopInner();
+    }, until - this.clock());
+    this.observer.validUntil?.(until);
+  }
+
   private startInner(): void {
     const source = this.makeSource();
     const done = source.run().catch((error: unknown) => {
-      this.log.error(
-        { reason: error instanceof Error ? error.message : String(error) },
-        'source failed while holding the lease',
-      );
+      this.log.error({ err: error }, 'source failed while holding the lease');
     });
     this.inner = { source, done };
     this.log.info({ holder: this.identity.holder }, 'ingest lease acquired; streaming');
-    this.onChange(true);
+    this.observer.holding?.(true);
   }
 
   private async stopInner(): Promise<void> {
+    clearTimeout(this.expiry);
     const inner = this.inner;
     if (!inner) return;
     this.inner = null;
-    this.claimValidUntil = null;
     inner.source.stop();
+    this.observer.validUntil?.(null);
     await inner.done;
-    this.onChange(false);
+    this.observer.holding?.(false);
   }
 }

@@ -1,7 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The streamer's Prometheus metrics, in a registry of their own (tests build several apps per process). */
-export function createMetrics(queueDepth: () => number) {
+/**
+ * The streamer's Prometheus metrics, in a registry of their own (tests build several apps per process).
+ * `databaseClockOffsetMs` is measured at each scrape (the lease's safety assumes agreeing clocks).
+ */
+export function createMetrics(
+  queueDepth: () => number,
+  databaseClockOffsetMs: () => Promise<number | null> = async () => null,
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -68,6 +74,20 @@ export function createMetrics(queueDepth: () => number) {
       name: 'streamer_ingest_lease_held',
       help: '1 while this streamer holds the ingest lease and runs its source (LEASE=true), else 0',
       registers,
+    }),
+    leaseValidUntil: new Gauge({
+      name: 'streamer_ingest_lease_valid_until_seconds',
+      help: "Until when (Unix time, this host's clock) the holder acts on its ingest lease claim; 0 when not holding",
+      registers,
+    }),
+    databaseClockOffset: new Gauge({
+      name: 'streamer_database_clock_offset_seconds',
+      help: "How far the database's clock (hello localTime) is ahead of this host's; lease safety needs it well under LEASE_TTL_MS/5",
+      registers,
+      async collect() {
+        const offset = await databaseClockOffsetMs().catch(() => null);
+        if (offset !== null) this.set(offset / 1000);
+      },
     }),
     reconnects: new Counter<'reason'>({
       name: 'streamer_reconnects_total',

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { nextReconnect, type DisconnectReason, type ReconnectState } from './reconnect-policy.js';
 
-function delays(reasons: DisconnectReason[], start: ReconnectState | null = null): number[] {
+function delays(reasons: DisconnectReason[], start: ReconnectState | null = null, neverConnected = false): number[] {
   let state = start;
   return reasons.map((reason) => {
-    state = nextReconnect(state, reason);
+    state = nextReconnect(state, reason, neverConnected);
     return state.delayMs;
   });
 }
@@ -43,5 +43,22 @@ describe('nextReconnect', () => {
 
   it('treats a stall and an operational disconnect like network errors', () => {
     expect(delays(['stall', 'operational-disconnect', 'network'])).toEqual([0, 250, 500]);
+  });
+
+  it('backs off from 60 s for TooManyConnections once the source has been connected', () => {
+    expect(delays(Array<DisconnectReason>(3).fill('too-many-connections'))).toEqual([60_000, 120_000, 240_000]);
+  });
+
+  it('retries TooManyConnections before the first connection briefly (1 s doubling, 31 s in all), then as X says', () => {
+    expect(delays(Array<DisconnectReason>(8).fill('too-many-connections'), null, true)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 60_000, 120_000, 240_000,
+    ]);
+  });
+
+  it('keeps the short retries only while the streak is nothing but TooManyConnections', () => {
+    expect(delays(['too-many-connections', 'rate-limit', 'too-many-connections'], null, true)).toEqual([
+      1_000, 60_000, 120_000,
+    ]);
+    expect(delays(['network', 'too-many-connections'], null, true)).toEqual([0, 60_000]);
   });
 });

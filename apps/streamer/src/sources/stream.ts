@@ -30,6 +30,8 @@ export class StreamSource implements Source {
   private current: TweetStream | null = null;
   private backoff: ReconnectState | null = null;
   private rulesSynced = false;
+  /** Whether a connection of this source was ever accepted (see reconnect-policy.ts on 429s before that). */
+  private everConnected = false;
   /** The id of the newest post this process took from the stream. */
   private newestSeen: string | null = null;
   /** Where the oldest gap not yet handed to a fill starts (`id` null: nothing was stored); null when none. */
@@ -55,7 +57,7 @@ export class StreamSource implements Source {
     while (!signal.aborted) {
       const reason = await this.connectAndConsume();
       if (signal.aborted) break;
-      this.backoff = nextReconnect(this.backoff, reason);
+      this.backoff = nextReconnect(this.backoff, reason, !this.everConnected);
       this.metrics.reconnects.inc({ reason });
       this.log.warn({ reason, delayMs: this.backoff.delayMs }, 'stream disconnected; reconnecting');
       await this.sleep(this.backoff.delayMs, signal);
@@ -123,6 +125,7 @@ export class StreamSource implements Source {
     }
     this.current = stream;
     this.connected = true;
+    this.everConnected = true;
     this.log.info('stream connected');
     this.scheduleGapFill();
     // stop() may have come between the connect and `current` being set.
@@ -219,8 +222,10 @@ function newer(a: string | null, b: string | null): string | null {
 }
 
 function classify(error: unknown): DisconnectReason {
-  if (error instanceof ApiResponseError) return error.code === 429 ? 'rate-limit' : 'http';
-  return 'network';
+  if (!(error instanceof ApiResponseError)) return 'network';
+  if (error.code !== 429) return 'http';
+  const data = error.data as { connection_issue?: unknown } | undefined;
+  return data?.connection_issue === 'TooManyConnections' ? 'too-many-connections' : 'rate-limit';
 }
 
 function isDisconnectNotice(problem: Record<string, unknown>): boolean {

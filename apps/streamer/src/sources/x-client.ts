@@ -4,7 +4,8 @@ import { TwitterApi, TwitterApiv2 } from 'twitter-api-v2';
 /**
  * twitter-api-v2's v2 client, sent to `baseUrl` instead of https://api.x.com (a proxy or a test server).
  * The library builds every request with `https.request`; an `http.Agent` is what lets that speak plain
- * http. `setPrefix` is protected and `cloneWithPrefix` is broken in 1.29, hence the subclass.
+ * http. `setPrefix` is protected and `cloneWithPrefix` is broken in 1.29, hence the subclass. Reaching
+ * into a non-public member is why package.json pins the version exactly: any release may change it.
  */
 export class XApiClient extends TwitterApiv2 {
   constructor(bearerToken: string, baseUrl: string) {

@@ -7,8 +7,8 @@ const healthy: RegionStatus = {
   context: 'kubeonazure-westus',
   reachable: true,
   deployments: [
-    { name: 'streamer', ready: 1, desired: 1, tags: ['streamer-abc'] },
-    { name: 'frontend', ready: 2, desired: 2, tags: ['frontend-abc'] },
+    { name: 'streamer', ready: 1, desired: 1, tags: ['abc'] },
+    { name: 'frontend', ready: 2, desired: 2, tags: ['abc'] },
   ],
   fqdn: 'kubeonazure-westus.westus.cloudapp.azure.com',
   healthz: {
@@ -44,9 +44,9 @@ describe('isHealthy', () => {
 describe('statusTable', () => {
   it('has one column per Deployment seen in any region and notes the problems below', () => {
     expect(statusTable([healthy, unreachable]).split('\n')).toEqual([
-      'REGION          CONTEXT              REACHABLE  FRONTEND          STREAMER          FQDN                                          HEALTHZ  NEWEST TWEET',
-      'westus (write)  kubeonazure-westus   yes        2/2 frontend-abc  1/1 streamer-abc  kubeonazure-westus.westus.cloudapp.azure.com  200      5m ago',
-      'uksouth         kubeonazure-uksouth  no         -                 -                 -                                             -        -',
+      'REGION          CONTEXT              REACHABLE  FRONTEND  STREAMER  FQDN                                          HEALTHZ  NEWEST TWEET',
+      'westus (write)  kubeonazure-westus   yes        2/2 abc   1/1 abc   kubeonazure-westus.westus.cloudapp.azure.com  200      5m ago',
+      'uksouth         kubeonazure-uksouth  no         -         -         -                                             -        -',
       '',
       'uksouth: Unable to connect to the server',
     ]);

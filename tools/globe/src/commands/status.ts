@@ -1,3 +1,4 @@
+import { ago } from '@kubeonazure/relative-time';
 import { renderTable } from '@kubeonazure/tool-kit';
 import {
   frontendAddress,
@@ -9,7 +10,6 @@ import {
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED } from '../errors.js';
 import { KubectlFailed, type Kubectl } from '../kubectl.js';
-import { formatAge } from '../age.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;
@@ -124,5 +124,5 @@ export function statusTable(regions: RegionStatus[]): string {
 
 function newestTweet(healthz: HealthzReading | null): string {
   if (healthz?.ok !== true) return '-';
-  return healthz.newestTweetAgeSeconds === null ? 'none' : `${formatAge(healthz.newestTweetAgeSeconds)} ago`;
+  return healthz.newestTweetAgeSeconds === null ? 'none' : ago(healthz.newestTweetAgeSeconds, 'narrow');
 }

@@ -1,8 +1,8 @@
 import type { TweetRepository } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { MongoError } from 'mongodb';
-import { TtlCache } from '../../ttl-cache.js';
 
 /** The database could not be read (down, unreachable or too slow): pages answer 503. */
 export class DatabaseUnavailableError extends Error {
@@ -13,6 +13,7 @@ export class DatabaseUnavailableError extends Error {
 const OLDER_PAGE_TTL_MS = 5000;
 const OLDER_PAGES_KEPT = 1000;
 
+type Query = Parameters<TweetRepository['latest']>[0];
 type Page = Awaited<ReturnType<TweetRepository['latest']>>;
 
 /**
@@ -23,16 +24,21 @@ type Page = Awaited<ReturnType<TweetRepository['latest']>>;
  * only the error class (driver messages can carry host names). Older pages are cached briefly by cursor.
  */
 export class TweetReader {
-  private readonly olderPages = new TtlCache<Page>(OLDER_PAGE_TTL_MS, OLDER_PAGES_KEPT);
+  // `fetch` shares one read among concurrent requests for a page and keeps no failed read.
+  private readonly olderPages = new LRUCache<string, Page, Query>({
+    max: OLDER_PAGES_KEPT,
+    ttl: OLDER_PAGE_TTL_MS,
+    fetchMethod: (_key, _stale, { context }) => this.read(() => this.repository.latest(context)),
+  });
 
   constructor(
     private readonly repository: TweetRepository,
     private readonly timeoutMs: number,
   ) {}
 
-  latest(query: Parameters<TweetRepository['latest']>[0]): Promise<Page> {
-    const read = () => this.read(() => this.repository.latest(query));
-    return query.before ? this.olderPages.get(`${query.limit} ${query.before}`, read) : read();
+  latest(query: Query): Promise<Page> {
+    if (!query.before) return this.read(() => this.repository.latest(query));
+    return this.olderPages.forceFetch(`${query.limit} ${query.before}`, { context: query });
   }
 
   newerThan(cursor: string | null, limit: number) {

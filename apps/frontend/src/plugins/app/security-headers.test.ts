@@ -1,8 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { securityHeaders } from './helmet.js';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import securityHeaders from './security-headers.js';
 
-describe('securityHeaders', () => {
-  const headers = securityHeaders();
+describe('security headers', () => {
+  const app = Fastify();
+  let headers: Record<string, unknown>;
+
+  beforeAll(async () => {
+    await app.register(securityHeaders);
+    app.get('/', async () => 'ok');
+    headers = (await app.inject('/')).headers;
+  });
+  afterAll(() => app.close());
 
   it('has a CSP of this origin only (images also from X), no inline code', () => {
     expect(headers['content-security-policy']).toBe(
@@ -17,6 +26,8 @@ describe('securityHeaders', () => {
       'referrer-policy': 'no-referrer',
       'strict-transport-security': 'max-age=31536000; includeSubDomains',
       'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
     });
     expect(headers).not.toHaveProperty('x-xss-protection');
     expect(headers).not.toHaveProperty('x-download-options');

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, UsageError } from './args.js';
+
+describe('parseCommandLine', () => {
+  it('starts the regions by default', () => {
+    expect(parseCommandLine([])).toEqual({ name: 'up', options: {} });
+    expect(parseCommandLine(['up'])).toEqual({ name: 'up', options: {} });
+    expect(parseCommandLine(['up', '--rate', '5', '--probe-interval', '0.5'])).toEqual({
+      name: 'up',
+      options: { postsPerSecond: 5, probeIntervalSeconds: 0.5 },
+    });
+    expect(parseCommandLine(['--rate=3'])).toEqual({ name: 'up', options: { postsPerSecond: 3 } });
+  });
+
+  it('answers help', () => {
+    for (const argv of [['--help'], ['-h'], ['help'], ['status', '--help'], ['lag', '-h']])
+      expect(parseCommandLine(argv)).toEqual({ name: 'help' });
+  });
+
+  it('reads the commands on a running set', () => {
+    expect(parseCommandLine(['status'])).toEqual({ name: 'status', json: false });
+    expect(parseCommandLine(['status', '--json'])).toEqual({ name: 'status', json: true });
+    expect(parseCommandLine(['outage', 'westus'])).toEqual({ name: 'outage', region: 'westus', all: false });
+    expect(parseCommandLine(['outage', 'westus', '--all'])).toEqual({ name: 'outage', region: 'westus', all: true });
+    expect(parseCommandLine(['restore', 'westus'])).toEqual({ name: 'restore', region: 'westus' });
+    expect(parseCommandLine(['failover', 'uksouth'])).toEqual({ name: 'failover', region: 'uksouth' });
+    expect(parseCommandLine(['lag', 'southeastasia', '800'])).toEqual({
+      name: 'lag',
+      region: 'southeastasia',
+      ms: 800,
+    });
+  });
+
+  it.each([
+    [['deploy'], 'unknown command deploy (expected up, status, outage, restore, failover, lag; see --help)'],
+    [['status', '--all'], "Unknown option '--all' (see --help)"],
+    [['--verbose'], "Unknown option '--verbose' (see --help)"],
+    [['up', '--rate'], "Option '--rate <value>' argument missing (see --help)"],
+    [['up', '--rate', 'fast'], '--rate needs a number >= 0, not fast'],
+    [['up', '--probe-interval=-1'], '--probe-interval needs a number >= 0, not -1'],
+    // parseArgs says this in three sentences on three lines.
+    [['up', '--probe-interval', '-1'], "Option '--probe-interval' argument is ambiguous (see --help)"],
+    [['outage'], 'outage needs <region> (see --help)'],
+    [['outage', 'eastus'], 'unknown region eastus (expected westus, uksouth, southeastasia)'],
+    [['lag', 'westus'], 'lag needs <region> <ms> (see --help)'],
+    [['lag', 'westus', '1.5'], 'lag needs whole milliseconds, not 1.5'],
+    [['status', 'westus'], 'unexpected argument westus (see --help)'],
+  ])('rejects %j in one line', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
+  });
+});

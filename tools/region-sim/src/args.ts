@@ -1,0 +1,125 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { REGION_NAMES } from '@kubeonazure/regions';
+import { strictArgs } from '@kubeonazure/tool-kit';
+
+/** Exit codes: 1 the command failed, 2 bad input or setup (nothing was done). */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export const USAGE = `npm run regions: the regions on this machine, in the foreground; or act on the running set
+
+Usage: npm run regions [-- [up] [options]]
+       npm run regions -- <command> [options]
+
+Commands:
+  up                      start every region (the default) and print REGION, ENTRY and READY lines;
+                          Ctrl-C stops them
+    --rate <n>            posts per second from the X API stand-in
+    --probe-interval <s>  Traffic Manager's probe interval (shorter for drills)
+  status [--json]         per region: role, database, lag, /healthz, newest-post age, lease holder
+  outage <region> [--all] the region loses its database (--all: its frontend and streamer too)
+  restore <region>        the region gets them back (a former write region returns as a standby)
+  failover <region>       the region becomes the write region
+  lag <region> <ms>       whole milliseconds of replication lag for one region
+  --help                  this text
+
+Regions: ${REGION_NAMES.join(', ')}
+
+Exit codes: 0 done, ${EXIT_FAILED} the command failed (a region did not start, or the running set answered with
+an error), ${EXIT_USAGE} bad input or setup (unknown command or option, a bad value, no region set running, or
+one already running).`;
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'up'; options: { postsPerSecond?: number; probeIntervalSeconds?: number } }
+  | { name: 'status'; json: boolean }
+  | { name: 'outage'; region: string; all: boolean }
+  | { name: 'restore' | 'failover'; region: string }
+  | { name: 'lag'; region: string; ms: number };
+
+/** Bad input: the CLI prints the message as one line and exits with EXIT_USAGE. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const OPTIONS = {
+  up: { rate: { type: 'string' }, 'probe-interval': { type: 'string' } },
+  status: { json: { type: 'boolean' } },
+  outage: { all: { type: 'boolean' } },
+  restore: {},
+  failover: {},
+  lag: {},
+} satisfies Record<string, ParseArgsOptionsConfig>;
+
+/** Positional arguments after the command name. */
+const POSITIONALS: Record<keyof typeof OPTIONS, string[]> = {
+  up: [],
+  status: [],
+  outage: ['region'],
+  restore: ['region'],
+  failover: ['region'],
+  lag: ['region', 'ms'],
+};
+
+export function parseCommandLine(argv: string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') return { name: 'help' };
+  // `npm run regions -- --rate 5` is `up` with options, as `npm run regions` alone is `up`.
+  const [name, args] = first === undefined || first.startsWith('-') ? ['up', argv] : [first, rest];
+  if (!Object.hasOwn(OPTIONS, name))
+    throw new UsageError(`unknown command ${name} (expected ${Object.keys(OPTIONS).join(', ')}; see --help)`);
+  const command = name as keyof typeof OPTIONS;
+  const { values, positionals } = strictArgs(
+    args,
+    { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } },
+    usageError,
+  );
+  if (values.help === true) return { name: 'help' };
+
+  const expected = POSITIONALS[command];
+  if (positionals.length > expected.length)
+    throw new UsageError(`unexpected argument ${positionals[expected.length]} (see --help)`);
+  if (positionals.length < expected.length)
+    throw new UsageError(`${command} needs ${expected.map((arg) => `<${arg}>`).join(' ')} (see --help)`);
+
+  switch (command) {
+    case 'up':
+      return {
+        name: command,
+        options: {
+          ...optionalNumber('rate', values.rate, 'postsPerSecond'),
+          ...optionalNumber('probe-interval', values['probe-interval'], 'probeIntervalSeconds'),
+        },
+      };
+    case 'status':
+      return { name: command, json: values.json === true };
+    case 'outage':
+      return { name: command, region: region(positionals[0]), all: values.all === true };
+    case 'restore':
+    case 'failover':
+      return { name: command, region: region(positionals[0]) };
+    case 'lag': {
+      const ms = positionals[1] ?? '';
+      if (!/^\d+$/.test(ms)) throw new UsageError(`lag needs whole milliseconds, not ${ms}`);
+      return { name: command, region: region(positionals[0]), ms: Number(ms) };
+    }
+  }
+}
+
+function region(name: string | undefined): string {
+  if (name === undefined || !REGION_NAMES.includes(name))
+    throw new UsageError(`unknown region ${name} (expected ${REGION_NAMES.join(', ')})`);
+  return name;
+}
+
+function optionalNumber<K extends string>(option: string, value: unknown, key: K): Partial<Record<K, number>> {
+  if (typeof value !== 'string') return {};
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new UsageError(`--${option} needs a number >= 0, not ${value}`);
+  return { [key]: number } as Partial<Record<K, number>>;
+}
+
+function usageError(message: string): UsageError {
+  return new UsageError(`${message} (see --help)`);
+}

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { EXIT_USAGE, USAGE } from '../src/args.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** The built CLI as `npm run regions -- <args>` runs it. */
+async function regions(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+it('--help prints the usage with the exit codes and exits 0', async () => {
+  expect(await regions(['--help'])).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
+  expect(USAGE).toMatch(/Exit codes: 0 done, 1 the command failed .*\n.*, 2 bad input or setup/);
+});
+
+it('an unknown command or option is one line on stderr and exit 2, before anything starts', async () => {
+  expect(await regions(['deploy'])).toEqual({
+    code: EXIT_USAGE,
+    stdout: '',
+    stderr: 'regions: unknown command deploy (expected up, status, outage, restore, failover, lag; see --help)\n',
+  });
+  expect(await regions(['status', '--all'])).toEqual({
+    code: EXIT_USAGE,
+    stdout: '',
+    stderr: "regions: Unknown option '--all' (see --help)\n",
+  });
+});
