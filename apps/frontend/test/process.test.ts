@@ -4,8 +4,8 @@ import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { readRegions, REGIONS } from '@kubeonazure/regions';
 import { regionsFileWith } from '@kubeonazure/regions/testing';
+import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
 import { freePort, supervise } from '@kubeonazure/tool-kit';
-import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { themeCss } from '../src/theme.js';
 import { eventually } from './support.js';
@@ -92,11 +92,12 @@ describe('starting while the database is down', () => {
 });
 
 describe('against a Cosmos-shaped account (the write region primary, each read region a tagged secondary)', () => {
-  let set: CosmosReplicaSet;
+  let set: CosmosAccount;
   beforeAll(async () => {
-    set = await startCosmosReplicaSet(testMongoUrl(), {
-      members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
-    });
+    set = await startCosmosAccount(
+      testMongoUrl(),
+      REGIONS.map((region) => ({ region: region.displayName, primary: region.role === 'write' })),
+    );
   });
   afterAll(() => set?.close());
 
@@ -114,7 +115,7 @@ describe('against a Cosmos-shaped account (the write region primary, each read r
         REGION: region,
         POLL_INTERVAL_MS: '100',
       });
-      const own = set.members.findIndex((member) => member.tags.region === displayName);
+      const own = set.members.findIndex((member) => member.region === displayName);
       try {
         await eventually(async () => ((await status(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined));
         // Once the driver knows the members (its first reads may go wherever is known first), every poll is local.

@@ -27,3 +27,12 @@ export {
   type RepositoryOptions,
   type UnstoredPost,
 } from './repository.js';
+export {
+  DEFAULT_LEASE_COLLECTION,
+  LEASE_NAME,
+  leaseCandidateSchema,
+  leaseDocumentSchema,
+  readLease,
+  type LeaseCandidate,
+  type LeaseDocument,
+} from './lease.js';
