@@ -22,12 +22,19 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
  */
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
-/** The probe rules of the profile `az network traffic-manager profile create` makes in `script`. */
+/**
+ * The probe rules of the profile `az network traffic-manager profile create` makes in `script`. A flag
+ * may take a shell variable (`--path "$path"`), read from its `name=value` assignment in the script.
+ */
 export function probeRulesFrom(script: string): ProbeRules {
   const flag = (name: string): string => {
     const match = new RegExp(`--${name} (\\S+)`).exec(script);
     if (!match?.[1]) throw new Error(`no --${name} in the Traffic Manager profile`);
-    return match[1];
+    const variable = /^"?\$(\w+)"?$/.exec(match[1])?.[1];
+    if (variable === undefined) return match[1];
+    const assigned = new RegExp(`(?:^|\\s)${variable}=(\\S+)`, 'm').exec(script)?.[1];
+    if (assigned === undefined) throw new Error(`no value for $${variable} (--${name}) in the Traffic Manager script`);
+    return assigned;
   };
   return {
     path: flag('path'),
