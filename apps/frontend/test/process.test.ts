@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
@@ -6,7 +7,7 @@ import { readRegions, REGIONS } from '@kubeonazure/regions';
 import { regionsFileWith } from '@kubeonazure/regions/testing';
 import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
 import { freePort, supervise } from '@kubeonazure/tool-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { themeCss } from '../src/theme.js';
 import { eventually } from './support.js';
 
@@ -59,10 +60,14 @@ describe('bad configuration', () => {
 });
 
 describe('starting while the database is down', () => {
-  let db: DevDatabase;
-  afterAll(() => db?.stop());
+  let db: DevDatabase | undefined;
+  afterEach(async () => {
+    await db?.stop();
+    db = undefined;
+  });
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+  /** The built frontend on a database of its own that is down, once it answers /livez. */
+  async function startWhileDown() {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
     const [port, opsPort] = [await freePort(), await freePort()];
@@ -76,8 +81,18 @@ describe('starting while the database is down', () => {
       REGION: 'uksouth',
       READ_TIMEOUT_MS: '500',
     });
+    await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined)).catch(
+      async (error: unknown) => {
+        await server.stop();
+        throw error;
+      },
+    );
+    return { db, base, opsPort, server };
+  }
+
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+    const { db, base, opsPort, server } = await startWhileDown();
     try {
-      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
@@ -88,6 +103,20 @@ describe('starting while the database is down', () => {
       await server.stop();
     }
     expect(await server.exited).toBe(0);
+  }, 60_000);
+
+  it('recovers by itself when the database was down for longer than the driver waits', async () => {
+    const { db, base, server } = await startWhileDown();
+    try {
+      // Past the driver's 10 s server selection: its own first connect has failed for good.
+      await delay(11_000);
+      expect(await status(`${base}/healthz`)).toBe(503);
+
+      await db.restart();
+      await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });
 

@@ -18,7 +18,14 @@ export {
 } from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
-export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
+export {
+  connect,
+  connectionOptions,
+  createClient,
+  keepConnecting,
+  type ConnectionRole,
+  type KeepConnectingOptions,
+} from './connection.js';
 export {
   IncompleteInsertError,
   MAX_INSERT_BATCH,
