@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { encodeCursor } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servedRegion } from '../src/regions.js';
+import { serviceRegion } from '@kubeonazure/service-kit';
 import { makeTweet, makeTweets, startTestApp, type TestApp } from './support.js';
 
 let t: TestApp;
@@ -173,7 +173,7 @@ describe('GET /', () => {
   });
 
   it('links no theme locally: the stylesheet’s defaults', async () => {
-    const local = await startTestApp(testMongoUrl(), { config: { region: servedRegion('local') } });
+    const local = await startTestApp(testMongoUrl(), { config: { region: serviceRegion('local') } });
     try {
       expect((await local.app.inject('/')).body).not.toContain('/themes/');
     } finally {

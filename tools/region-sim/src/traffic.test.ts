@@ -14,22 +14,8 @@ describe('probeRulesFrom', () => {
     });
   });
 
-  it('reads a flag given as a shell variable from its assignment', () => {
-    const script =
-      'path=/up interval=7 timeout=3 failures=2\naz network traffic-manager profile create --path "$path" --interval "$interval" --timeout "$timeout" --max-failures "$failures"';
-    expect(probeRulesFrom(script)).toMatchObject({
-      path: '/up',
-      intervalSeconds: 7,
-      timeoutSeconds: 3,
-      toleratedFailures: 2,
-    });
-    expect(() => probeRulesFrom('az network traffic-manager profile create --path "$nowhere"')).toThrow(
-      'no value for $nowhere',
-    );
-  });
-
-  it('names a missing flag', () => {
-    expect(() => probeRulesFrom('az network traffic-manager profile create --path /healthz')).toThrow('no --interval');
+  it('names a missing setting', () => {
+    expect(() => probeRulesFrom('ttl=30 protocol=HTTP port=80 path=/healthz')).toThrow('no interval= setting');
   });
 });
 
