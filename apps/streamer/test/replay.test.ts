@@ -82,8 +82,8 @@ describe('replay', () => {
         { status: 'ok', database: true, source: true, writes: true },
       ]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toContain('streamer_tweets_stored_total 2');
-      expect(metrics).toContain('streamer_queue_depth 0');
+      expect(metrics).toContain('streamer_tweets_stored_total{region="local"} 2');
+      expect(metrics).toContain('streamer_queue_depth{region="local"} 0');
       expect(metrics).toContain('streamer_batch_duration_seconds_count');
     } finally {
       await app.ops.close();
