@@ -20,6 +20,7 @@ import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
 import pages from './routes/pages.js';
+import theme from './routes/theme.js';
 
 export interface AppOptions {
   config: Pick<
@@ -85,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxAgeMs: config.streamMaxAgeMs,
   });
   await fastify.register(health);
+  await fastify.register(theme);
   return fastify;
 }
 
