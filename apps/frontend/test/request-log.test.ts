@@ -72,8 +72,11 @@ describe('request ids and request logs, the database up', () => {
     started.push(t);
     const origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
     const controller = new AbortController();
-    const response = await fetch(`${origin}/events`, { signal: controller.signal });
-    expect(response.status).toBe(200);
+    const response = await fetch(`${origin}/events`, {
+      signal: controller.signal,
+      headers: { 'x-request-id': 'stream-1' },
+    });
+    expect([response.status, response.headers.get('x-request-id')]).toEqual([200, 'stream-1']);
     const reader = new EventReader(response.body!);
     expect(await reader.next()).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 200));
