@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
 import feed from './plugins/app/feed.js';
 import metrics from './plugins/app/metrics.js';
+import requestLog from './plugins/app/request-log.js';
 import securityHeaders from './plugins/app/security-headers.js';
 import tweets from './plugins/app/tweets.js';
 import accepts from './plugins/external/accepts.js';
@@ -14,6 +15,7 @@ import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
 import view from './plugins/external/view.js';
 import zod from './plugins/external/zod.js';
+import { requestId } from './request-id.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
@@ -30,6 +32,7 @@ export interface AppOptions {
     | 'maxStreams'
     | 'maxStreamsPerClient'
     | 'streamMaxAgeMs'
+    | 'slowRequestMs'
   >;
   repository: TweetRepository;
   /** Interval of the comment lines that keep idle event streams open. */
@@ -48,13 +51,18 @@ declare module 'fastify' {
 /** Builds the frontend without listening, so tests can `inject` into it or listen on a port of their own. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  // Per-request log lines would cost more than serving `/` from memory; the metrics histogram covers requests.
+  // Per-request log lines would cost more than serving `/` from memory; the metrics histogram covers
+  // requests, and request-log.ts logs only the failed and the slow ones.
   const fastify = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
+    // The id is the caller's only if safe (request-id.ts), so Fastify must not take the header as is.
+    requestIdHeader: false,
+    genReqId: requestId,
   });
   fastify.decorate('region', config.region);
 
+  await fastify.register(requestLog, { slowRequestMs: config.slowRequestMs });
   await fastify.register(securityHeaders);
   await fastify.register(accepts);
   await fastify.register(rateLimit, { perMinute: config.rateLimitPerMinute });
@@ -65,8 +73,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(swagger);
 
   await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
-  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(metrics);
+  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });
   await fastify.register(errors);
 
   await fastify.register(pages);

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       opsPort: 9464,
       pollIntervalMs: 1000,
       readTimeoutMs: 2000,
+      slowRequestMs: 1000,
       logLevel: 'info',
     });
     expect(config.region).toMatchObject({ label: 'London · UK South', displayName: 'UK South' });
@@ -47,6 +48,7 @@ describe('parseConfig', () => {
       MAX_STREAMS: '500',
       MAX_STREAMS_PER_CLIENT: '4',
       STREAM_MAX_AGE_MS: '60000',
+      SLOW_REQUEST_MS: '250',
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
@@ -59,6 +61,7 @@ describe('parseConfig', () => {
       maxStreams: 500,
       maxStreamsPerClient: 4,
       streamMaxAgeMs: 60_000,
+      slowRequestMs: 250,
       logLevel: 'warn',
     });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
@@ -89,6 +92,7 @@ describe('parseConfig', () => {
     [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
     [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
+    [{ ...minimal, SLOW_REQUEST_MS: '0' }, 'SLOW_REQUEST_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);

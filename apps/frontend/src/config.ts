@@ -10,6 +10,7 @@ const env = {
   MAX_STREAMS: integer(1, 1_000_000).default(2000),
   MAX_STREAMS_PER_CLIENT: integer(1, 10_000).default(8),
   STREAM_MAX_AGE_MS: integer(1000, 86_400_000).default(600_000),
+  SLOW_REQUEST_MS: integer(1, 600_000).default(1000),
 };
 
 export type Config = ReturnType<typeof toConfig>;
@@ -30,6 +31,8 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     maxStreamsPerClient: e.MAX_STREAMS_PER_CLIENT,
     /** An event stream ends after this long; the browser resumes it, maybe on another pod. */
     streamMaxAgeMs: e.STREAM_MAX_AGE_MS,
+    /** A request that takes longer is logged at warn (event streams excepted). */
+    slowRequestMs: e.SLOW_REQUEST_MS,
   };
 }
 
