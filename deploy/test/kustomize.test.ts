@@ -321,6 +321,10 @@ describe('components/tls', () => {
 
   it('turns HTTPS on in the frontend of a region that lists it: Secret mounted, 443 on the Service, admitted', () => {
     const objects = renderOverlayWith('tls');
+    for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
+      const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
+      expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
+    }
     const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
     const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
     expect(
