@@ -45,5 +45,6 @@ describe('httpsLocation', () => {
 
   it('has nowhere to send a request without a usable Host', () => {
     expect(httpsLocation(undefined, '/', 'www.example.com')).toBeNull();
+    expect(httpsLocation('www.example.com', 'http://other.example/', null)).toBeNull();
   });
 });

@@ -23,10 +23,11 @@ export function publicHostLocation(host: string | undefined, url: string, public
 /**
  * Where a plain-HTTP request goes: the same name and path over HTTPS on 443, the Service's public
  * port (the pod's own HTTPS_PORT is behind it), or straight to the custom domain for the Traffic
- * Manager name. Null when the Host header names nothing to redirect to.
+ * Manager name. Null when the Host header names nothing to redirect to, or the target is no path.
  */
 export function httpsLocation(host: string | undefined, url: string, publicHost: string | null): string | null {
   const name = hostName(host);
-  if (name === null) return null;
+  // An absolute-form request target (`GET http://other/ HTTP/1.1`) is a proxy's request, not a page.
+  if (name === null || !url.startsWith('/')) return null;
   return publicHostLocation(host, url, publicHost) ?? `https://${name}${url}`;
 }
