@@ -39,9 +39,9 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   return found;
 }
 
-/** The registry named once, in components/images. */
+/** The registry named once, in the base's images. */
 function configuredImages(): Map<string, string> {
-  const { images } = readYaml(`${k8sDir}components/images/kustomization.yaml`);
+  const { images } = readYaml(`${k8sDir}base/kustomization.yaml`);
   return new Map(
     images.map((image: { name: string; newName: string; newTag: string }) => [
       image.name,
@@ -405,7 +405,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: REGION and shared components, nothing else, nothing repeated between regions', () => {
+  it('keep each overlay thin: the base, REGION and the DNS label component, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -416,12 +416,15 @@ describe('the overlays together', () => {
         'resources',
       ]);
       expect(overlay.resources).toEqual(['../../base']);
-      expect(overlay.components[0]).toBe('../../components/region-dns-label');
-      expect(overlay.components.at(-1)).toBe('../../components/images');
+      expect(overlay.components).toEqual(['../../components/region-dns-label']);
       expect(overlay.configMapGenerator).toEqual([
         { name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] },
       ]);
       expect(readdirSync(`${k8sDir}overlays/${region}`)).toEqual(['kustomization.yaml']);
     }
+  });
+
+  it('keep components for variants only: every region runs the base', () => {
+    expect(readdirSync(`${k8sDir}components`).sort()).toEqual(['acr-pull-secret', 'region-dns-label', 'tls']);
   });
 });

@@ -49,3 +49,20 @@ export function readYaml(path: string): any {
 export function commandLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => line.length > 0 && !line.startsWith('#'));
 }
+
+/** The region list's records as written (what the ApplicationSet's git files generator reads). */
+export function readRecords(file: string): Record<string, unknown>[] {
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+}
+
+/**
+ * A `{{ .key }}` Go template as the ApplicationSet controller evaluates it for one record, with
+ * `missingkey=error`: a key the record lacks, or one that is not a plain value, throws.
+ */
+export function renderGoTemplate(template: string, record: Record<string, unknown>): string {
+  return template.replaceAll(/\{\{ \.(\w+) \}\}/g, (_, key: string) => {
+    const value = record[key];
+    if (typeof value !== 'string') throw new Error(`missing key ${key}`);
+    return value;
+  });
+}

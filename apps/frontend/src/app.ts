@@ -25,6 +25,7 @@ import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
 import pages from './routes/pages.js';
+import theme from './routes/theme.js';
 import { httpsLocation } from './redirect.js';
 import type { TlsPair } from './tls.js';
 
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxAgeMs: config.streamMaxAgeMs,
   });
   await fastify.register(health);
+  await fastify.register(theme);
   return fastify;
 }
 

@@ -1,15 +1,17 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
-import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { REGIONS } from '@kubeonazure/regions';
-import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
-import { freePort, supervise } from '@kubeonazure/tool-kit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { readRegions, REGIONS } from '@kubeonazure/regions';
+import { regionsFileWith } from '@kubeonazure/regions/testing';
+import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
+import { freePort, supervise } from '@kubeonazure/tool-kit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { themeCss } from '../src/theme.js';
 import { eventually } from './support.js';
 import { makeCa, writeSecretVolume } from './tls.js';
 
@@ -212,4 +214,43 @@ describe('against a Cosmos-shaped account (the write region primary, each read r
       expect(await server.exited).toBe(0);
     },
   );
+});
+
+describe('a region added to a copy of the region list, with no other edit (the fifth-region test)', () => {
+  it('serves its page with its banner, its derived theme, and every region in the footer', async () => {
+    const { dir, file } = regionsFileWith();
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const server = runServer({
+      REGIONS_FILE: file,
+      MONGO_URL: testMongoUrl(),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      REGION: 'brazilsouth',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const page = await eventually(() =>
+        fetch(`${base}/`).then(
+          (response) => response,
+          () => undefined,
+        ),
+      );
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toContain('São Paulo · Brazil South');
+      expect(html).toContain('<link rel="stylesheet" href="/themes/brazilsouth.css">');
+      expect(html).toMatch(
+        new RegExp(`One of ${REGIONS.length + 2} regional copies \\(.*Brazil South, Australia East\\)`),
+      );
+      const theme = await fetch(`${base}/themes/brazilsouth.css`);
+      expect(theme.status).toBe(200);
+      const added = readRegions(file).find((region) => region.name === 'brazilsouth')!;
+      expect(await theme.text()).toBe(themeCss(added.theme));
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await server.exited).toBe(0);
+  }, 60_000);
 });

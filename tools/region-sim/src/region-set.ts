@@ -17,7 +17,7 @@ import {
 } from '@kubeonazure/tweet-model';
 import { DatabaseTier } from './database-tier.js';
 import { Feeder } from './feeder.js';
-import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
+import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -61,7 +61,7 @@ export interface Status {
 }
 
 /**
- * The three regions on this machine: the database tier (PostgreSQL primary and hot standbys, FerretDB,
+ * Every region of the list on this machine: the database tier (PostgreSQL primary and hot standbys, FerretDB,
  * Cosmos-shaped wire fronts), a frontend and a streamer per region on one connection string, the X
  * API stand-in fed at a steady rate, and HAProxy as Traffic Manager with one entry per visitor location.
  */
@@ -303,14 +303,14 @@ export class RegionSet {
 
   private async startHaproxy(): Promise<void> {
     this.statsPort = await freePort();
-    for (const region of REGIONS) this.entries.push({ location: region.visitorLocation, port: await freePort() });
-    const plans = this.entries.map((entry) => ({
-      ...entry,
-      backends: latencyOrder(entry.location, REGIONS).map((region) => ({
-        region: region.name,
-        port: this.app(region.name).frontendPort,
-      })),
-    }));
+    const ports = new Map<string, number>();
+    for (const region of REGIONS) ports.set(region.visitorLocation, await freePort());
+    const plans = entryPlans(
+      REGIONS,
+      (location) => ports.get(location)!,
+      (name) => this.app(name).frontendPort,
+    );
+    this.entries.push(...plans.map(({ location, port }) => ({ location, port })));
     const file = join(this.baseDir, 'haproxy.cfg');
     await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
     this.haproxy = supervise({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { BACKING_SERVICES_SCRIPT, haproxyConfig, latencyOrder, parseHaproxyStats, probeRulesFrom } from './traffic.js';
+import { BACKING_SERVICES_SCRIPT, entryPlans, haproxyConfig, parseHaproxyStats, probeRulesFrom } from './traffic.js';
 
 describe('probeRulesFrom', () => {
   it('reads the probe rules of the Traffic Manager profile the Azure script creates', () => {
@@ -19,13 +19,27 @@ describe('probeRulesFrom', () => {
   });
 });
 
-describe('latencyOrder', () => {
-  it('puts each visitor location’s own region first, then the others by latency', () => {
-    const order = (location: string) => latencyOrder(location, REGIONS).map((region) => region.name);
+describe('entryPlans', () => {
+  // The three regions the hand-made latency table knew, whatever else the list holds.
+  const three = REGIONS.filter((region) => ['westus', 'uksouth', 'southeastasia'].includes(region.name));
+  const plans = entryPlans(
+    three,
+    (location) => 8000 + three.findIndex((region) => region.visitorLocation === location),
+    (name) => 9000 + three.findIndex((region) => region.name === name),
+  );
+  const order = (location: string) =>
+    plans.find((plan) => plan.location === location)?.backends.map((backend) => backend.region);
+
+  it('sends each visitor location to its own region first, then the others by latency', () => {
     expect(order('us')).toEqual(['westus', 'uksouth', 'southeastasia']);
     expect(order('uk')).toEqual(['uksouth', 'westus', 'southeastasia']);
     expect(order('asia')).toEqual(['southeastasia', 'uksouth', 'westus']);
-    for (const region of REGIONS) expect(order(region.visitorLocation)[0]).toBe(region.name);
+  });
+
+  it('has one entry per region, on its own port, each backend on its region’s frontend port', () => {
+    expect(plans.map((plan) => plan.location)).toEqual(three.map((region) => region.visitorLocation));
+    expect(plans.map((plan) => plan.port)).toEqual(three.map((_, index) => 8000 + index));
+    expect(plans[0]?.backends[0]).toEqual({ region: three[0]?.name, port: 9000 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Region } from '@kubeonazure/regions';
+import { latencyOrder, type Region } from '@kubeonazure/regions';
 
 /** Traffic Manager's endpoint monitoring: GET `path` every interval, only 200 is healthy. */
 export interface ProbeRules {
@@ -45,28 +45,27 @@ export function trafficManagerProbe(): ProbeRules {
   return probeRulesFrom(readFileSync(BACKING_SERVICES_SCRIPT, 'utf8'));
 }
 
-/**
- * Round-trip times (ms) between the visitor locations and the regions, as published Azure
- * inter-region figures give them roughly: what Performance routing ranks regions by.
- */
-const LATENCY_MS: Record<string, Record<string, number>> = {
-  us: { westus: 10, uksouth: 140, southeastasia: 170 },
-  uk: { uksouth: 10, westus: 140, southeastasia: 165 },
-  asia: { southeastasia: 10, westus: 170, uksouth: 165 },
-};
-
-/** The regions in the order Performance routing tries them for visitors at `location`. */
-export function latencyOrder(location: string, regions: readonly Region[]): Region[] {
-  const row = LATENCY_MS[location];
-  if (!row) throw new Error(`no latency figures for visitor location ${location}`);
-  return [...regions].sort((a, b) => (row[a.name] ?? Infinity) - (row[b.name] ?? Infinity));
-}
-
 export interface EntryPlan {
   location: string;
   port: number;
   /** Frontends in failover order: the nearest first. */
   backends: { region: string; port: number }[];
+}
+
+/**
+ * Traffic Manager's Performance routing as a plan: one entry per region's visitor location, its
+ * backends that region's frontend first, then the others by estimated latency (@kubeonazure/regions).
+ */
+export function entryPlans(
+  regions: readonly Region[],
+  entryPort: (location: string) => number,
+  frontendPort: (region: string) => number,
+): EntryPlan[] {
+  return regions.map((from) => ({
+    location: from.visitorLocation,
+    port: entryPort(from.visitorLocation),
+    backends: latencyOrder(from, regions).map((region) => ({ region: region.name, port: frontendPort(region.name) })),
+  }));
 }
 
 /**
