@@ -94,6 +94,10 @@ describe('parseConfig', () => {
     [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
     [{ ...minimal, SLOW_REQUEST_MS: '0' }, 'SLOW_REQUEST_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...minimal, TLS_CERT_FILE: '/tls/tls.crt' }, 'TLS_KEY_FILE'],
+    [{ ...minimal, TLS_KEY_FILE: '/tls/tls.key' }, 'TLS_CERT_FILE'],
+    [{ ...minimal, TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k', HTTPS_PORT: '8080' }, 'HTTPS_PORT'],
+    [{ ...minimal, PUBLIC_HOST: 'https://www.example.com' }, 'PUBLIC_HOST'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);
     expect(message).toMatch(new RegExp(`^${variable} `));
@@ -107,6 +111,23 @@ describe('parseConfig', () => {
 
   it('reads the shared variables exactly as the service kit (and so the streamer) does', () => {
     expect(serviceEnvResults(parseConfig)).toEqual(serviceEnvResults());
+  });
+
+  it('serves plain HTTP only unless both TLS files are set', () => {
+    expect(parseConfig(minimal)).toMatchObject({ tls: null, httpsPort: 8443, publicHost: null });
+    expect(
+      parseConfig({
+        ...minimal,
+        TLS_CERT_FILE: '/tls/tls.crt',
+        TLS_KEY_FILE: '/tls/tls.key',
+        HTTPS_PORT: '9443',
+        PUBLIC_HOST: 'WWW.Example.com',
+      }),
+    ).toMatchObject({
+      tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
+      httpsPort: 9443,
+      publicHost: 'www.example.com',
+    });
   });
 
   it('treats empty variables as unset', () => {

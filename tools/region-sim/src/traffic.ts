@@ -23,6 +23,8 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
 /** The probe rules of the Traffic Manager profile in `script`: its `path=... interval=...` settings. */
+// protocol= and port= are not read: the simulated frontends serve plain HTTP (no TLS in the
+// simulation yet), so HAProxy probes the same path over HTTP on each frontend's own port.
 export function probeRulesFrom(script: string): ProbeRules {
   const setting = (name: string): string => {
     const match = new RegExp(`(?:^|\\s)${name}=(\\S+)`, 'm').exec(script);
