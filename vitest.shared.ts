@@ -9,6 +9,11 @@ const conditions = ['@kubeonazure/source'];
 export interface ProjectTestOptions {
   /** Start one development database for the integration tests and expose it as MONGO_URL (see libs/dev-db). */
   database?: boolean;
+  /**
+   * Run the integration files one at a time: for suites where each file starts a whole system (the
+   * three-region simulation), so two never compete for the cores and ports at once.
+   */
+  oneFileAtATime?: boolean;
 }
 
 /**
@@ -27,6 +32,7 @@ export function projectConfig(name: string, options: ProjectTestOptions = {}): V
       outputFile: { json: `${root}reports/vitest/${name}.json` },
       testTimeout: 30_000,
       hookTimeout: 120_000,
+      fileParallelism: !options.oneFileAtATime,
       projects: [
         { extends: true, test: { name: `${name}:unit`, include: ['src/**/*.test.ts'] } },
         {

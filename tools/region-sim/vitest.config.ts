@@ -1,3 +1,4 @@
 import { projectConfig } from '../../vitest.shared.ts';
 
-export default projectConfig('region-sim');
+// Every drill file starts all three regions (PostgreSQL, FerretDB, HAProxy, six apps): one at a time.
+export default projectConfig('region-sim', { oneFileAtATime: true });
