@@ -124,7 +124,7 @@ export function ensureFrontendBinary(moduleDir: string): Promise<string> {
     hashFiles: ['go.mod', 'go.sum'],
     entry: 'file',
     env: { CGO_ENABLED: '0' },
-    missingGo: "building BuildKit's Dockerfile frontend needs Go on PATH (https://go.dev/dl/)",
+    missingGo: "building BuildKit's Dockerfile frontend needs Go >= 1.26 on PATH (https://go.dev/dl/)",
     build: async ({ partial, go }) => {
       await go([
         'build',
