@@ -40,13 +40,13 @@ export function goRunner({ cwd, env, missingGo }: GoRunnerOptions): GoRunner {
 }
 
 export interface CachedGoBuildOptions extends GoRunnerOptions {
-  /** The entry's name in the cache: `<name>-<first 12 hex digits of the key's sha256>`. */
+  /** The entry's name in the cache: `<name>-<first 12 hex digits of the sha256 of hashFiles and key>`. */
   name: string;
   /** The module's files the entry depends on (e.g. go.mod, go.sum); their contents are hashed in this order. */
   hashFiles: string[];
-  /** Hash each file's name before its contents. */
+  /** Hash each file's name before its contents (FerretDB's key, over a list of files that can change). */
   hashNames?: boolean;
-  /** Anything else it depends on (flags, file names), hashed after the files. */
+  /** Anything else it depends on (commands, flags), hashed after the files. */
   key?: (string | Uint8Array)[];
   /** A directory the build fills, or a single file it writes (a binary). */
   entry: 'directory' | 'file';
