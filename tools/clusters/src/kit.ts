@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { withHeartbeat } from '@kubeonazure/tool-kit';
+import { cachedGoBuild, withHeartbeat } from '@kubeonazure/tool-kit';
 
 const run = promisify(execFile);
 
@@ -49,10 +47,6 @@ export interface Kit {
   stages: string;
 }
 
-function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kubeonazure');
-}
-
 function kitAt(dir: string): Kit {
   const bin = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, join(dir, name)])) as Record<
     Command,
@@ -68,49 +62,31 @@ function kitAt(dir: string): Kit {
  * build, a heartbeat with the time so far.
  */
 export async function ensureKit(log: (line: string) => void = () => {}): Promise<Kit> {
-  const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum']) hash.update(await readFile(join(moduleDir, file)));
-  hash.update(JSON.stringify({ COMMANDS, LDFLAGS }));
-  const kit = kitAt(join(cacheDir(), `clusters-${hash.digest('hex').slice(0, 12)}`));
-  if (existsSync(kit.stages)) return kit;
-
-  // Built next to its final place and renamed, so a half-finished build is never taken for a kit.
-  const partial = `${kit.dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
-  try {
-    log(`building the cluster kit into ${kit.dir}; the first build takes about 10 minutes`);
-    await withHeartbeat(
-      `go build ${Object.keys(COMMANDS).join(', ')} (Kubernetes ${KUBERNETES_VERSION})`,
-      () => go(['build', '-trimpath', '-ldflags', LDFLAGS, '-o', `${partial}/`, ...Object.values(COMMANDS)]),
-      { log },
-    );
-    // `go build` names a binary after its package path; etcd's ends in /server/v3.
-    await rename(join(partial, 'server'), join(partial, 'etcd'));
-    log("rendering kwok's fast stages");
-    const { stdout: kwokDir } = await go(['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok']);
-    const { stdout: stages } = await run(kitAt(partial).bin.kubectl, [
-      'kustomize',
-      join(kwokDir.trim(), 'kustomize/stage/fast'),
-    ]);
-    await writeFile(kitAt(partial).stages, stages);
-    await rename(partial, kit.dir).catch(async (error: NodeJS.ErrnoException) => {
-      // Another process finished the same kit first.
-      if (!existsSync(kit.stages)) throw error;
-    });
-    return kit;
-  } finally {
-    await rm(partial, { recursive: true, force: true });
-  }
-}
-
-async function go(args: string[]): Promise<{ stdout: string }> {
-  try {
-    return await run('go', args, { cwd: moduleDir, maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT')
-      throw new Error('building the cluster kit needs Go >= 1.24 on PATH (https://go.dev/dl/)');
-    throw new Error(`go ${args[0]} failed: ${err.stderr?.trim().split('\n').slice(-5).join(' | ') ?? err.message}`);
-  }
+  const dir = await cachedGoBuild({
+    name: 'clusters',
+    cwd: moduleDir,
+    hashFiles: ['go.mod', 'go.sum'],
+    key: [JSON.stringify({ COMMANDS, LDFLAGS })],
+    entry: 'directory',
+    missingGo: 'building the cluster kit needs Go >= 1.24 on PATH (https://go.dev/dl/)',
+    complete: (path) => existsSync(kitAt(path).stages),
+    build: async ({ partial, dir, go }) => {
+      log(`building the cluster kit into ${dir}; the first build takes about 10 minutes`);
+      await withHeartbeat(
+        `go build ${Object.keys(COMMANDS).join(', ')} (Kubernetes ${KUBERNETES_VERSION})`,
+        () => go(['build', '-trimpath', '-ldflags', LDFLAGS, '-o', `${partial}/`, ...Object.values(COMMANDS)]),
+        { log },
+      );
+      // `go build` names a binary after its package path; etcd's ends in /server/v3.
+      await rename(join(partial, 'server'), join(partial, 'etcd'));
+      log("rendering kwok's fast stages");
+      const kwokDir = await go(['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok']);
+      const { stdout: stages } = await run(kitAt(partial).bin.kubectl, [
+        'kustomize',
+        join(kwokDir.trim(), 'kustomize/stage/fast'),
+      ]);
+      await writeFile(kitAt(partial).stages, stages);
+    },
+  });
+  return kitAt(dir);
 }

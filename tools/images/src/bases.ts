@@ -6,7 +6,6 @@
  * again would give it a new ID and throw away every build's layer cache.
  */
 import { type ExecFileOptions, execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -24,8 +23,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { withHeartbeat } from '@kubeonazure/tool-kit';
-import { cacheDir, dockerClient } from './engine.js';
+import { cachedGoBuild, kubeonazureCache, withHeartbeat } from '@kubeonazure/tool-kit';
+import { dockerClient } from './engine.js';
 
 /** The npm that the build image carries (the npm registry's `npm` package). */
 export const NPM_VERSION = '11.21.2';
@@ -118,35 +117,31 @@ async function importImage(
 }
 
 /** The dockerfile-frontend binary, built once from tools/dockerfile-frontend and cached by its go.mod/go.sum. */
-export async function ensureFrontendBinary(moduleDir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
-  const binary = join(cacheDir(), `dockerfile-frontend-${hash.digest('hex').slice(0, 12)}`);
-  if (existsSync(binary)) return binary;
-  mkdirSync(cacheDir(), { recursive: true });
-  await sh(
-    'go',
-    [
-      'build',
-      '-trimpath',
-      '-ldflags',
-      '-s -w',
-      '-o',
-      `${binary}.tmp`,
-      'github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend',
-    ],
-    {
-      cwd: moduleDir,
-      env: { ...process.env, CGO_ENABLED: '0' },
+export function ensureFrontendBinary(moduleDir: string): Promise<string> {
+  return cachedGoBuild({
+    name: 'dockerfile-frontend',
+    cwd: moduleDir,
+    hashFiles: ['go.mod', 'go.sum'],
+    entry: 'file',
+    env: { CGO_ENABLED: '0' },
+    missingGo: "building BuildKit's Dockerfile frontend needs Go >= 1.26 on PATH (https://go.dev/dl/)",
+    build: async ({ partial, go }) => {
+      await go([
+        'build',
+        '-trimpath',
+        '-ldflags',
+        '-s -w',
+        '-o',
+        partial,
+        'github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend',
+      ]);
     },
-  );
-  renameSync(`${binary}.tmp`, binary);
-  return binary;
+  });
 }
 
 /** A Debian bookworm minbase root filesystem from debootstrap, cached as a directory. */
 async function ensureBookworm(): Promise<string> {
-  const rootfs = join(cacheDir(), 'bookworm-minbase');
+  const rootfs = join(kubeonazureCache(), 'bookworm-minbase');
   if (existsSync(join(rootfs, 'etc/debian_version'))) return rootfs;
   const staging = `${rootfs}.tmp`;
   rmSync(staging, { recursive: true, force: true });

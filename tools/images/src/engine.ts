@@ -5,17 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, portIsFree, supervise } from '@kubeonazure/tool-kit';
-
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kubeonazure');
-}
+import { freePort, kubeonazureCache, portIsFree, supervise } from '@kubeonazure/tool-kit';
 
 /** Where the local engine keeps everything: data, exec state, socket, pid file, log. */
 export function engineDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), 'engine');
+  return join(kubeonazureCache(env), 'engine');
 }
 
 /**
