@@ -148,50 +148,59 @@ describe('components/monitoring', () => {
 
   it.each([
     ['aks', 'azmonitoring.coreos.com/v1', { namespace: 'kube-system', pods: { rsName: 'ama-metrics' } }],
-    ['operator', 'monitoring.coreos.com/v1', { namespace: 'monitoring', pods: { 'app.kubernetes.io/name': 'prometheus' } }],
-  ])('%s: scrapes both apps by the ops port name, labelled with the region, admitted from the scrapers only', (component, apiVersion, scraper) => {
-    const objects = renderWith(component);
-    const [podMonitor, ...more] = objects.filter((object) => object.kind === 'PodMonitor');
-    expect(more).toEqual([]);
-    expect(podMonitor).toMatchObject({ apiVersion, metadata: { namespace: 'kubeonazure' } });
-    expect(podMonitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
-    expect(podMonitor!.spec.podMetricsEndpoints).toEqual([
-      {
-        port: 'ops',
-        path: '/metrics',
-        interval: '30s',
-        relabelings: [{ targetLabel: 'region', replacement: WRITE_REGION.name }],
-      },
-    ]);
-    // The selector matches every Deployment's pods, and each has a port named ops.
-    const deployments = objects.filter((object) => object.kind === 'Deployment');
-    expect(podMonitor!.spec.selector.matchExpressions[0].values.sort()).toEqual(
-      deployments.map((deployment) => deployment.spec.template.metadata.labels['app.kubernetes.io/name']).sort(),
-    );
-    for (const deployment of deployments)
-      expect(deployment.spec.template.spec.containers[0].ports.map((port: any) => port.name)).toContain('ops');
-
-    const scrapePolicies = objects.filter(
-      (object) => object.kind === 'NetworkPolicy' && JSON.stringify(object.spec.ingress ?? []).includes('"ops"'),
-    );
-    expect(scrapePolicies).toHaveLength(1);
-    expect(() => new NetworkPolicy(scrapePolicies[0] as any).validate()).not.toThrow();
-    expect(scrapePolicies[0]!.spec).toEqual({
-      podSelector: {},
-      policyTypes: ['Ingress'],
-      ingress: [
+    [
+      'operator',
+      'monitoring.coreos.com/v1',
+      { namespace: 'monitoring', pods: { 'app.kubernetes.io/name': 'prometheus' } },
+    ],
+  ])(
+    '%s: scrapes both apps by the ops port name, labelled with the region, admitted from the scrapers only',
+    (component, apiVersion, scraper) => {
+      const objects = renderWith(component);
+      const [podMonitor, ...more] = objects.filter((object) => object.kind === 'PodMonitor');
+      expect(more).toEqual([]);
+      expect(podMonitor).toMatchObject({ apiVersion, metadata: { namespace: 'kubeonazure' } });
+      expect(podMonitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
+      expect(podMonitor!.spec.podMetricsEndpoints).toEqual([
         {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': scraper.namespace } },
-              podSelector: { matchLabels: scraper.pods },
-            },
-          ],
-          ports: [{ port: 'ops' }],
+          port: 'ops',
+          path: '/metrics',
+          interval: '30s',
+          relabelings: [{ targetLabel: 'region', replacement: WRITE_REGION.name }],
         },
-      ],
-    });
-    // Only the operator's Prometheus reads PrometheusRule objects; AKS's rules are Azure resources.
-    expect(objects.filter((object) => object.kind === 'PrometheusRule')).toHaveLength(component === 'operator' ? 1 : 0);
-  });
+      ]);
+      // The selector matches every Deployment's pods, and each has a port named ops.
+      const deployments = objects.filter((object) => object.kind === 'Deployment');
+      expect(podMonitor!.spec.selector.matchExpressions[0].values.sort()).toEqual(
+        deployments.map((deployment) => deployment.spec.template.metadata.labels['app.kubernetes.io/name']).sort(),
+      );
+      for (const deployment of deployments)
+        expect(deployment.spec.template.spec.containers[0].ports.map((port: any) => port.name)).toContain('ops');
+
+      const scrapePolicies = objects.filter(
+        (object) => object.kind === 'NetworkPolicy' && JSON.stringify(object.spec.ingress ?? []).includes('"ops"'),
+      );
+      expect(scrapePolicies).toHaveLength(1);
+      expect(() => new NetworkPolicy(scrapePolicies[0] as any).validate()).not.toThrow();
+      expect(scrapePolicies[0]!.spec).toEqual({
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': scraper.namespace } },
+                podSelector: { matchLabels: scraper.pods },
+              },
+            ],
+            ports: [{ port: 'ops' }],
+          },
+        ],
+      });
+      // Only the operator's Prometheus reads PrometheusRule objects; AKS's rules are Azure resources.
+      expect(objects.filter((object) => object.kind === 'PrometheusRule')).toHaveLength(
+        component === 'operator' ? 1 : 0,
+      );
+    },
+  );
 });
