@@ -1,38 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prometheusOperatorCrds } from './prometheus-operator-crds.ts';
-import { k8sDir } from './support.ts';
+import { k8sDir, kubectlIn } from './support.ts';
 
 // The monitoring components against a real API server with the CRDs installed: server-side apply
 // validates every PodMonitor and PrometheusRule field against the CRDs' schemas.
 const region = WRITE_REGION.name;
 const clusters = useClusters([region]);
-const exec = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-monitoring-clusters-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const set = clusters();
-  try {
-    const { stdout, stderr } = await exec(set.kubectl, [
-      '--kubeconfig',
-      set.kubeconfig,
-      '--context',
-      `kubeonazure-${region}`,
-      ...args,
-    ]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const err = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+/** The kit's kubectl in the region's context. */
+const kubectl = (...args: string[]) => kubectlIn(clusters(), region, ...args);
 
 /** A kustomization of the write region's overlay with both monitoring components. */
 function withMonitoring(): string {
