@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The three regional clusters on AKS (acs-engine and aks-engine, the 2017 route in ../acs-engine,
 # are archived). Run ../azure/create-backing-services.sh first: it creates the resource groups and
-# the registry each cluster is attached to. Idempotent; DRY_RUN=1 prints every command and runs none.
-# Each cluster's kube context is named <prefix>-<region>, as the rollout CLI expects.
+# the registry each cluster is attached to. DRY_RUN=1 prints every command and runs none.
+# Each cluster's kube context is named <prefix>-<region>, as the rollout CLI expects. A re-run creates
+# a cluster for a region new to the list and attaches the registry only where it is not yet attached.
 set -euo pipefail
 # shellcheck source=../lib/az.sh
 source "${BASH_SOURCE[0]%/*}/../lib/az.sh"
@@ -13,18 +14,36 @@ NODE_VM_SIZE="${NODE_VM_SIZE:-Standard_D2s_v5}"
 
 require_match NODE_COUNT "$NODE_COUNT" '^[1-9][0-9]?$' 'must be a node count from 1 to 99'
 
+# The registry's id, the scope of each cluster's AcrPull role assignment.
+acr_id=""
+if ! is_dry_run; then
+  found az acr show --name "$ACR_NAME" --resource-group "$BACKING_RESOURCE_GROUP" --query id --output tsv ||
+    { echo "registry $ACR_NAME not found in $BACKING_RESOURCE_GROUP: run deploy/azure/create-backing-services.sh first" >&2; exit 1; }
+  acr_id="$FOUND"
+fi
+
 for region in "${REGIONS[@]}"; do
   cluster="$PREFIX-$region"
   echo "# $region"
   # Azure CNI powered by Cilium enforces the NetworkPolicies in k8s/base (set at creation only);
-  # --no-ssh-key: no node SSH.
-  ensure az aks show --name "$cluster" --resource-group "$cluster" -- \
+  # --no-ssh-key: no node SSH. The show reads the kubelet identity, which pulls images.
+  ensure az aks show --name "$cluster" --resource-group "$cluster" \
+    --query identityProfile.kubeletidentity.objectId --output tsv -- \
     az aks create --name "$cluster" --resource-group "$cluster" --location "$region" \
     --node-count "$NODE_COUNT" --node-vm-size "$NODE_VM_SIZE" \
     --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium --network-policy cilium \
-    --no-ssh-key
-  # Grants the kubelet identity AcrPull on the registry, on every run: attaching needs the right to
-  # assign roles, and a first run without it left a cluster that cannot pull, which a re-run repairs.
-  run az aks update --name "$cluster" --resource-group "$cluster" --attach-acr "$ACR_NAME"
+    --no-ssh-key --output none
+  # AcrPull for the kubelet identity, only when it lacks it: attaching PUTs the whole cluster and role
+  # assignments. Attaching needs the right to assign roles; a first run without it leaves a cluster
+  # that cannot pull, and a re-run with it repairs that.
+  granted=0
+  if [[ -n "$FOUND" ]]; then
+    found az role assignment list --scope "$acr_id" --role AcrPull --fill-principal-name false \
+      --fill-role-definition-name false --query "length([?principalId=='$FOUND'])" --output tsv
+    granted="$FOUND"
+  fi
+  if ((granted == 0)); then
+    run az aks update --name "$cluster" --resource-group "$cluster" --attach-acr "$ACR_NAME" --output none
+  fi
   run az aks get-credentials --name "$cluster" --resource-group "$cluster" --context "$cluster" --overwrite-existing
 done

@@ -22,15 +22,39 @@ run() {
   is_dry_run || "$@"
 }
 
-# ensure SHOW... -- CREATE...: create a resource only when SHOW cannot find it, for the commands
-# that fail on an existing resource or would needlessly update it.
+# found SHOW...: runs SHOW, a read, and leaves its output in FOUND. Status 1 when Azure says the
+# resource does not exist; any other failure (no permission, throttling, a network error, a typo)
+# stops the script with SHOW's own error: it says nothing about existence, and creating then could
+# overwrite a resource we merely could not read.
+FOUND=""
+found() {
+  local status=0 error
+  error="$(mktemp)"
+  FOUND="$("$@" 2>"$error")" || status=$?
+  if ((status == 0)); then rm -f "$error"; return 0; fi
+  # ARM's codes for a missing resource, its group or its parent, as az prints them: "(Code) message".
+  if grep -qE '\((ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|NotFound)\)' "$error"; then
+    rm -f "$error"
+    return 1
+  fi
+  cat "$error" >&2
+  rm -f "$error"
+  echo "stopped: $(shell_line "$@") failed (exit $status), and not because the resource is missing" >&2
+  exit "$status"
+}
+
+# ensure SHOW... -- CREATE...: create a resource only when SHOW finds that it does not exist, so a
+# re-run over existing resources writes nothing (az group create, for one, PUTs again every time).
+# SHOW's output is left in FOUND (pass --query/--output to read what the caller compares next;
+# empty after CREATE).
 ensure() {
   local show=()
   while [[ "$1" != -- ]]; do show+=("$1"); shift; done
   shift
-  printf '%s --output none || %s\n' "$(shell_line "${show[@]}")" "$(shell_line "$@")"
+  printf '%s || %s\n' "$(shell_line "${show[@]}")" "$(shell_line "$@")"
+  FOUND=""
   is_dry_run && return 0
-  "${show[@]}" --output none 2>/dev/null || "$@"
+  found "${show[@]}" || "$@"
 }
 
 # require_match NAME VALUE REGEX HINT: one line and exit 2 when a setting is malformed.
@@ -46,7 +70,8 @@ require_az() {
   command -v az >/dev/null || { echo "the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands" >&2; exit 1; }
 }
 
-# The regions of libs/regions/regions.json (the one region list), the write region first: Cosmos DB
+# The regions of libs/regions/regions.json (the one region list; REGIONS_FILE points at another copy,
+# as the tests do to add a region), the write region first: Cosmos DB
 # failover priorities and the registry's home follow this order. Read with bash alone (the file
 # gives each region's "name" before its "role", one per line; the deploy tests check the result).
 # shellcheck disable=SC2034 # read by the scripts that source this file
@@ -55,11 +80,13 @@ while IFS= read -r line; do
   [[ "$line" =~ \"name\":\ \"([a-z0-9]+)\" ]] && region_name="${BASH_REMATCH[1]}"
   if [[ "$line" =~ \"role\":\ \"write\" ]]; then REGIONS=("$region_name" "${REGIONS[@]}"); fi
   if [[ "$line" =~ \"role\":\ \"read\" ]]; then REGIONS+=("$region_name"); fi
-done < "${BASH_SOURCE[0]%/*}/../../libs/regions/regions.json"
+done < "${REGIONS_FILE:-${BASH_SOURCE[0]%/*}/../../libs/regions/regions.json}"
 unset line region_name
 # Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
 PREFIX="${PREFIX:-kubeonazure}"
 ACR_NAME="${ACR_NAME:-${PREFIX//-/}acr}"
+# The shared services' resource group: the registry, Cosmos DB and Traffic Manager.
+BACKING_RESOURCE_GROUP="${BACKING_RESOURCE_GROUP:-$PREFIX-backing}"
 require_match PREFIX "$PREFIX" '^[a-z][a-z0-9-]{1,20}$' 'must be 2-21 lowercase letters, digits or dashes'
 require_match ACR_NAME "$ACR_NAME" '^[a-zA-Z0-9]{5,50}$' 'must be 5-50 letters or digits'
 # Azure takes registry names in any case but its login server (<name>.azurecr.io) is lower case:

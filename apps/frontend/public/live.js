@@ -1,5 +1,6 @@
 // Live updates for the newest-tweets page: new cards arrive by server-sent events (rendered and
-// escaped by the server), and relative times tick. Without JavaScript the page still pages.
+// escaped by the server) and take their place by time, and relative times tick. Without JavaScript
+// the page still pages.
 // relative-time.js is @kubeonazure/relative-time as built: the server formats the same times with it.
 import { exactUtc, relativeTime } from './relative-time.js';
 
@@ -27,7 +28,11 @@ function addCard({ html, createdAt }) {
   const card = template.content.firstElementChild;
   if (!card || document.getElementById(card.id)) return;
   card.classList.add('is-new');
-  feed.prepend(card);
+  // A tweet stored late (a gap fill) can be older than cards shown: it goes where its time puts it.
+  // ISO times of one format compare as strings.
+  const older = [...feed.children].find((shown) => (shown.querySelector('time')?.dateTime ?? '') < createdAt);
+  if (older) feed.insertBefore(card, older);
+  else feed.append(card);
   document.getElementById('empty')?.remove();
   while (feed.children.length > MAX_CARDS) feed.lastElementChild.remove();
   updateFreshness(createdAt);

@@ -1,6 +1,6 @@
 import { encodeCursor } from '@kubeonazure/tweet-model';
 import { describe, expect, it } from 'vitest';
-import { BadQueryError, mergeNewest, parseCursor } from './paging.js';
+import { BadQueryError, parseCursor, unseen } from './paging.js';
 
 describe('parseCursor', () => {
   it('treats a missing or empty cursor as the first page', () => {
@@ -23,18 +23,18 @@ describe('parseCursor', () => {
   });
 });
 
-describe('mergeNewest', () => {
+describe('unseen', () => {
   const t = (id: string) => ({ _id: id });
 
-  it('puts fresh tweets on top and cuts to the page size', () => {
-    expect(mergeNewest([t('5'), t('4')], [t('3'), t('2'), t('1')], 4)).toEqual([t('5'), t('4'), t('3'), t('2')]);
+  it('finds the newly posted tweets on top of the page', () => {
+    expect(unseen([t('5'), t('4'), t('3')], [t('3'), t('2'), t('1')])).toEqual([t('5'), t('4')]);
   });
 
-  it('drops duplicates (a reloaded page may already hold the fresh tweets)', () => {
-    expect(mergeNewest([t('3')], [t('3'), t('2')], 20)).toEqual([t('3'), t('2')]);
+  it('finds a tweet stored late between tweets already shown', () => {
+    expect(unseen([t('5'), t('late'), t('3')], [t('5'), t('3'), t('2')])).toEqual([t('late')]);
   });
 
-  it('keeps the page when nothing is new', () => {
-    expect(mergeNewest([], [t('2'), t('1')], 20)).toEqual([t('2'), t('1')]);
+  it('is empty when the page is unchanged', () => {
+    expect(unseen([t('2'), t('1')], [t('2'), t('1')])).toEqual([]);
   });
 });

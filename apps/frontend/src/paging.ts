@@ -24,15 +24,11 @@ export function parseCursor(cursor: string | undefined, parameter: string): stri
   }
 }
 
-/** Newest first, without duplicates: `fresh` tweets (newest first) on top of the current page. */
-export function mergeNewest<T extends { _id: string }>(fresh: T[], page: T[], size: number): T[] {
-  const seen = new Set<string>();
-  const merged: T[] = [];
-  for (const tweet of [...fresh, ...page]) {
-    if (merged.length === size) break;
-    if (seen.has(tweet._id)) continue;
-    seen.add(tweet._id);
-    merged.push(tweet);
-  }
-  return merged;
+/**
+ * The tweets of `page` (newest first) that `shown` lacks, in page order: the newly posted ones and
+ * those stored late that belong on the page.
+ */
+export function unseen<T extends { _id: string }>(page: T[], shown: T[]): T[] {
+  const ids = new Set(shown.map((tweet) => tweet._id));
+  return page.filter((tweet) => !ids.has(tweet._id));
 }

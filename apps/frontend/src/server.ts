@@ -1,5 +1,5 @@
 import { createLogger, loadConfig, onShutdown } from '@kubeonazure/service-kit';
-import { createClient, TweetRepository } from '@kubeonazure/tweet-model';
+import { createClient, keepConnecting, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
 import { buildApp, buildOpsApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
@@ -20,6 +20,13 @@ function readerClient(config: Config): MongoClient {
 const config = loadConfig(parseConfig);
 const log = createLogger({ service: 'frontend', region: config.region.name, level: config.logLevel });
 const client = readerClient(config);
+// Until the database answers: the driver does not retry a failed first connect by itself.
+const connecting = new AbortController();
+void keepConnecting(client, {
+  retryMaxMs: 30_000,
+  signal: connecting.signal,
+  onRetry: (error, delayMs) => log.warn({ err: error, delayMs }, 'cannot connect to the database yet; retrying'),
+}).then((connected) => connected && log.info('database connected'));
 // maxTimeMS: the database stops a read when the frontend stops waiting for it.
 const repository = TweetRepository.fromClient(client, {
   database: config.database,
@@ -31,6 +38,7 @@ const ops = await buildOpsApp(app);
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
 onShutdown({ graceMs: config.shutdownGraceMs, log }, async () => {
+  connecting.abort();
   await Promise.all([app.close(), ops.close()]);
   await client.close();
 });

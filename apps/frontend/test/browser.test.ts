@@ -158,6 +158,22 @@ describe('the page in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('puts a tweet stored late where its time belongs, not on top', async () => {
+    const page = await browser.newPage();
+    await page.goto(origin);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    const late = makeTweet({ name: 'Late Arrival', username: 'late', created_at: minutesAgo(1) });
+    await t.repository.insertNew([late]);
+    await page.locator(`#tweet-${late._id}`).waitFor({ timeout: 10_000 });
+    const names = await page.locator('.tweet .name').allTextContents();
+    expect(names.slice(names.indexOf('Ada Lovelace'), names.indexOf('Grace Hopper') + 1)).toEqual([
+      'Ada Lovelace',
+      'Late Arrival',
+      'Grace Hopper',
+    ]);
+    await page.close();
+  });
+
   it('opened on an empty replica, switches the banner to the newest tweet once one arrives live', async () => {
     const empty = await startTestApp(testMongoUrl());
     try {

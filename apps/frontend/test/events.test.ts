@@ -105,6 +105,50 @@ describe('GET /events', () => {
   });
 });
 
+describe('posts stored late', () => {
+  it('a late post that belongs on the first page reaches live clients, the page and the API', async () => {
+    const stream = await open('/events');
+    const newer = makeTweet({ text: 'posted last, stored first', created_at: new Date() });
+    await t.repository.insertNew([newer]);
+    expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(newer));
+
+    // A gap fill stores a post created nine seconds before the one the clients already got.
+    const late = makeTweet({
+      text: 'posted earlier, stored late',
+      created_at: new Date(newer.created_at.getTime() - 9000),
+    });
+    await t.repository.insertNew([late]);
+    expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(late));
+    const page = await (await fetch(`${origin}/`)).text();
+    expect(page.indexOf(`id="tweet-${newer._id}"`)).toBeLessThan(page.indexOf(`id="tweet-${late._id}"`));
+    expect(page).toContain(`id="tweet-${late._id}"`);
+    const api = (await (await fetch(`${origin}/api/tweets`)).json()) as { tweets: { id: string }[] };
+    expect(api.tweets.map((tweet) => tweet.id)).toContain(late._id);
+  });
+
+  it('a late post below the first page shows on the older page once its cache expires', async () => {
+    const own = await startTestApp(testMongoUrl());
+    try {
+      const page = makeTweets(25, 60_000);
+      await own.repository.insertNew(page);
+      const firstPage = (await own.app.inject('/api/tweets?limit=20').then((response) => response.json())) as {
+        nextCursor: string;
+      };
+      const older = () =>
+        own.app
+          .inject(`/api/tweets?limit=20&before=${firstPage.nextCursor}`)
+          .then((response) => (response.json() as { tweets: { id: string }[] }).tweets.map((tweet) => tweet.id));
+      expect(await older()).toHaveLength(5);
+      const late = makeTweet({ created_at: new Date(page.at(-1)!.created_at.getTime() + 1) });
+      await own.repository.insertNew([late]);
+      // Older pages are cached by cursor for 5 s (OLDER_PAGE_TTL_MS).
+      await eventually(async () => ((await older()).includes(late._id) ? true : undefined));
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('ends open event streams so the server can close', async () => {
     const own = await startTestApp(testMongoUrl());

@@ -1,34 +1,31 @@
 import { request } from 'node:http';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { encodeCursor } from '@kubeonazure/tweet-model';
-import { startWireProxy, type WireProxy } from '@kubeonazure/tweet-model/testing';
-import type { Document } from 'mongodb';
+import { WireFront } from '@kubeonazure/cosmos-wire-front';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventReader } from './sse.js';
 import { eventually, makeTweets, startTestApp, type TestApp } from './support.js';
 
-// What reaches the database, seen by a wire proxy in front of the real one.
-let proxy: WireProxy;
-const finds: Document[] = [];
+// What reaches the database, seen by a wire front in front of the real one.
+let front: WireFront;
+const finds = () => front.commands('find');
 const seeded = makeTweets(45);
 
 beforeAll(async () => {
-  proxy = await startWireProxy(testMongoUrl(), {
-    onRequest: ({ name, command }) => void (name === 'find' && finds.push(command)),
-  });
+  front = await WireFront.start(testMongoUrl(), { record: true });
 });
-afterAll(() => proxy?.close());
+afterAll(() => front?.close());
 
 async function findsDuring(action: () => Promise<unknown>): Promise<number> {
-  const before = finds.length;
+  const before = finds().length;
   await action();
-  return finds.length - before;
+  return finds().length - before;
 }
 
 describe('reads', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(proxy.url, { config: { readTimeoutMs: 1500 } });
+    t = await startTestApp(front.url, { config: { readTimeoutMs: 1500 } });
     await t.repository.insertNew(seeded);
     await t.app.ready();
     await eventually(() => t.app.feed.newestPage()?.[0]);
@@ -36,7 +33,7 @@ describe('reads', () => {
   afterAll(() => t?.close());
 
   it('every read tells the server its deadline (maxTimeMS = READ_TIMEOUT_MS)', async () => {
-    const before = finds.length;
+    const before = finds().length;
     const older = encodeURIComponent(encodeCursor(seeded[19]!));
     for (const url of [
       '/',
@@ -45,8 +42,8 @@ describe('reads', () => {
     ]) {
       expect((await t.app.inject(url)).statusCode).toBe(200);
     }
-    await eventually(() => (finds.length > before + 3 ? true : undefined));
-    for (const find of finds.slice(before)) {
+    await eventually(() => (finds().length > before + 3 ? true : undefined));
+    for (const find of finds().slice(before)) {
       expect(find.maxTimeMS, JSON.stringify(find.filter)).toBe(1500);
     }
   });
@@ -56,7 +53,7 @@ describe('/healthz', () => {
   let t: TestApp;
   beforeAll(async () => {
     // The poller reads once at start and then not for a minute: whatever /healthz read would show.
-    t = await startTestApp(proxy.url, { config: { pollIntervalMs: 60_000 } });
+    t = await startTestApp(front.url, { config: { pollIntervalMs: 60_000 } });
     await t.repository.insertNew(seeded);
   });
   afterAll(() => t?.close());
@@ -75,7 +72,7 @@ describe('/healthz', () => {
 describe('older pages', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(proxy.url, { config: { pollIntervalMs: 60_000, rateLimitPerMinute: 30 } });
+    t = await startTestApp(front.url, { config: { pollIntervalMs: 60_000, rateLimitPerMinute: 30 } });
     await t.repository.insertNew(seeded);
     await t.app.inject('/');
   });
@@ -119,7 +116,7 @@ describe('event streams', () => {
   let port: number;
   const open: (() => void)[] = [];
   beforeAll(async () => {
-    t = await startTestApp(proxy.url, { config: { maxStreams: 3, maxStreamsPerClient: 2, streamMaxAgeMs: 1000 } });
+    t = await startTestApp(front.url, { config: { maxStreams: 3, maxStreamsPerClient: 2, streamMaxAgeMs: 1000 } });
     port = Number(new URL(await t.app.listen({ host: '127.0.0.1', port: 0 })).port);
   });
   afterAll(async () => {

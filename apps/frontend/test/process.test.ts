@@ -1,10 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGIONS } from '@kubeonazure/regions';
+import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
 import { freePort, supervise } from '@kubeonazure/tool-kit';
-import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support.js';
 
 // The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
@@ -56,10 +57,14 @@ describe('bad configuration', () => {
 });
 
 describe('starting while the database is down', () => {
-  let db: DevDatabase;
-  afterAll(() => db?.stop());
+  let db: DevDatabase | undefined;
+  afterEach(async () => {
+    await db?.stop();
+    db = undefined;
+  });
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+  /** The built frontend on a database of its own that is down, once it answers /livez. */
+  async function startWhileDown() {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
     const [port, opsPort] = [await freePort(), await freePort()];
@@ -73,8 +78,18 @@ describe('starting while the database is down', () => {
       REGION: 'uksouth',
       READ_TIMEOUT_MS: '500',
     });
+    await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined)).catch(
+      async (error: unknown) => {
+        await server.stop();
+        throw error;
+      },
+    );
+    return { db, base, opsPort, server };
+  }
+
+  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+    const { db, base, opsPort, server } = await startWhileDown();
     try {
-      await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined));
       expect(await status(`${base}/healthz`)).toBe(503);
 
       await db.restart();
@@ -86,14 +101,29 @@ describe('starting while the database is down', () => {
     }
     expect(await server.exited).toBe(0);
   }, 60_000);
+
+  it('recovers by itself when the database was down for longer than the driver waits', async () => {
+    const { db, base, server } = await startWhileDown();
+    try {
+      // Past the driver's 10 s server selection: its own first connect has failed for good.
+      await delay(11_000);
+      expect(await status(`${base}/healthz`)).toBe(503);
+
+      await db.restart();
+      await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
 
 describe('against a Cosmos-shaped account (the write region primary, each read region a tagged secondary)', () => {
-  let set: CosmosReplicaSet;
+  let set: CosmosAccount;
   beforeAll(async () => {
-    set = await startCosmosReplicaSet(testMongoUrl(), {
-      members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
-    });
+    set = await startCosmosAccount(
+      testMongoUrl(),
+      REGIONS.map((region) => ({ region: region.displayName, primary: region.role === 'write' })),
+    );
   });
   afterAll(() => set?.close());
 
@@ -111,7 +141,7 @@ describe('against a Cosmos-shaped account (the write region primary, each read r
         REGION: region,
         POLL_INTERVAL_MS: '100',
       });
-      const own = set.members.findIndex((member) => member.tags.region === displayName);
+      const own = set.members.findIndex((member) => member.region === displayName);
       try {
         await eventually(async () => ((await status(`http://127.0.0.1:${port}/healthz`)) === 200 ? true : undefined));
         // Once the driver knows the members (its first reads may go wherever is known first), every poll is local.

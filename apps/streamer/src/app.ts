@@ -2,10 +2,17 @@ import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { findRegion } from '@kubeonazure/regions';
-import { connect, TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
+import {
+  createClient,
+  keepConnecting,
+  LEASE_NAME,
+  TweetRepository,
+  type LeaseDocument,
+  type TweetDocument,
+} from '@kubeonazure/tweet-model';
 import type { Config } from './config.js';
-import { leaseHolderId, LEASE_NAME } from './lease/identity.js';
-import { leaseTerms, type LeaseDocument } from './lease/lease.js';
+import { leaseHolderId } from './lease/identity.js';
+import { leaseTerms } from './lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
@@ -44,7 +51,11 @@ const abortableSleep: Sleep = (ms, signal) =>
     if (!signal?.aborted) throw error;
   });
 
-/** Connects to the database and starts the pipeline and the configured source. */
+/**
+ * Starts the pipeline and the configured source on a database client that connects on first use: with
+ * the database down, the process still starts, serves its ops endpoints (/readyz says `database: false`)
+ * and catches up by itself once the database answers (writes are held and retried, indexes created then).
+ */
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
@@ -52,20 +63,23 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       source: config.source,
     });
   const sleep = dependencies.sleep ?? abortableSleep;
+  const client = createClient(config.mongo.url, { role: 'writer' });
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  let writeRegion: WriteRegionWatch = () => ({
-    inWriteRegion: true,
-    primaryRegion: null,
-    primarySince: Number.NEGATIVE_INFINITY,
-  });
-  const client = await connect(config.mongo.url, { role: 'writer' }, (created) => {
-    writeRegion = watchWriteRegion(created, findRegion(config.region ?? '')?.displayName ?? null);
-  });
+  const writeRegion: WriteRegionWatch = watchWriteRegion(client, findRegion(config.region ?? '')?.displayName ?? null);
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
   });
-  await repository.ensureIndexes();
+  // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the background.
+  const indexes = new AbortController();
+  void keepConnecting(client, {
+    retryMaxMs: config.pipeline.dbRetryMaxMs,
+    signal: indexes.signal,
+    sleep,
+    andThen: () => repository.ensureIndexes(),
+    onRetry: (error, delayMs) =>
+      log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying'),
+  }).then((connected) => connected && log.info('database connected, indexes ensured'));
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(
@@ -133,6 +147,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     sourceDone,
     async stop(graceMs) {
       const started = Date.now();
+      indexes.abort();
       source.stop();
       // A source blocked on a full queue (database down) may not finish within the grace period.
       const graceOver = new AbortController();
@@ -163,7 +178,7 @@ function createSource(
   const client = new XApiClient(config.x.bearerToken ?? '', config.x.baseUrl);
   if (config.source === 'search') {
     const options = { track: config.x.track, intervalMs: config.search.intervalMs };
-    return new SearchSource(client, options, () => repository.newestId(), intake, log, sleep);
+    return new SearchSource(client, options, () => repository.newestId(), intake, metrics, log, sleep);
   }
   const gapFill = new GapFill(
     client,
@@ -171,6 +186,7 @@ function createSource(
     intake,
     metrics,
     log,
+    sleep,
   );
   return new StreamSource(
     client,

@@ -13,7 +13,12 @@ import {
   parseEnv,
   type Env,
 } from '@kubeonazure/service-kit';
-import { DEFAULT_COLLECTION, DEFAULT_DATABASE, MAX_INSERT_BATCH } from '@kubeonazure/tweet-model';
+import {
+  DEFAULT_COLLECTION,
+  DEFAULT_DATABASE,
+  DEFAULT_LEASE_COLLECTION,
+  MAX_INSERT_BATCH,
+} from '@kubeonazure/tweet-model';
 import { z } from 'zod';
 import { REPLAY_TIMESTAMPS } from './sources/replay.js';
 
@@ -60,7 +65,7 @@ const env = {
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
-  LEASE_COLLECTION: nonEmpty.default('leases'),
+  LEASE_COLLECTION: nonEmpty.default(DEFAULT_LEASE_COLLECTION),
 };
 
 export type Config = ReturnType<typeof toConfig>;

@@ -42,11 +42,14 @@ async function start(database: string, env: Record<string, string> = {}) {
   });
   servers.push(server);
   const port = await waitForPort(server.stdout);
-  const storedTotal = async () => {
+  /** A metric's value (the line with exactly these labels, `{...}` included), NaN when absent. */
+  const metric = async (line: string) => {
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return Number(/^streamer_tweets_stored_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+    const value = metrics.split('\n').find((text) => text.startsWith(`${line} `));
+    return Number(value?.slice(line.length + 1) ?? NaN);
   };
-  return { server, storedTotal };
+  const storedTotal = () => metric('streamer_tweets_stored_total');
+  return { server, storedTotal, metric };
 }
 
 /** Stops the server with SIGTERM (a rollout) and returns how many posts it stored as new documents. */
@@ -158,5 +161,41 @@ describe('the built streamer', () => {
     const storedBySecond = await stop(second);
 
     expect(await tally(database, posts, storedByFirst + storedBySecond)).toEqual({ lost: 0, twice: 0, stored: 35 });
+  });
+
+  /** 10 posts stored, 10 published while ingest is down past X's window, then 20 published in it. */
+  async function pastTheWindow(mode: 'search' | 'stream') {
+    const posts = Array.from({ length: 40 }, (_, i) => streamMessage(`e2e long outage ${mode} ${i} #docker`));
+    const database = newDatabase();
+    const env = { STREAMER_SOURCE: mode, SEARCH_INTERVAL_MS: '200' };
+    api.searchPosts.push(...posts.slice(0, 10));
+    api.streamScripts.push({ steps: [], ending: 'hang' });
+    const first = await start(database, env);
+    await hasStored(database, 10);
+    const storedByFirst = await stop(first);
+
+    api.searchPosts.push(...posts.slice(10, 20));
+    api.backdate(8 * 24 * 3600_000);
+    api.searchPosts.push(...posts.slice(20));
+    api.streamScripts.push({ steps: [], ending: 'hang' });
+    const second = await start(database, env);
+    await hasStored(database, 30);
+    const unrecoverable = await second.metric('streamer_gaps_unrecoverable_total{reason="beyond-window"}');
+    const storedBySecond = await stop(second);
+
+    expect(await tally(database, posts, storedByFirst + storedBySecond)).toEqual({ lost: 10, twice: 0, stored: 30 });
+    expect(await storedIds(database)).not.toContain(posts[15]!.data.id);
+    expect(unrecoverable).toBe(1);
+    // One refused since_id, then the window's start.
+    const refused = searchRequests().filter((request) => request.query.get('since_id') === posts[9]!.data.id);
+    expect(refused).toHaveLength(1);
+  }
+
+  it('resumes search mode after an outage past the search window, counting what is lost', async () => {
+    await pastTheWindow('search');
+  });
+
+  it('resumes stream mode after an outage past the search window, counting what is lost', async () => {
+    await pastTheWindow('stream');
   });
 });

@@ -3,12 +3,13 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { leaseTerms, type ClaimOutcome, type LeaseDocument, type LeaseTerms } from '../src/lease/lease.js';
+import { WireFront } from '@kubeonazure/cosmos-wire-front';
+import type { LeaseDocument } from '@kubeonazure/tweet-model';
+import { leaseTerms, type ClaimOutcome, type LeaseTerms } from '../src/lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import type { Sleep, Source } from '../src/sources/source.js';
 import { databaseName, waitFor } from './helpers.js';
-import { startStallProxy } from './stall-proxy.js';
 
 // The lease on the real database: claims by conditional update, two keepers racing for one lease.
 const client = new MongoClient(testMongoUrl());
@@ -256,17 +257,17 @@ describe('the lease under failures', () => {
   });
 
   it('stops a holder whose claim hangs when its validity ends, before anyone else can stream', async () => {
-    const proxy = await startStallProxy(testMongoUrl());
-    const stalling = new MongoClient(proxy.url);
+    const front = await WireFront.start(testMongoUrl());
+    const stalling = new MongoClient(front.url);
     try {
       const name = `ingest-hung-${++names}`;
-      const viaProxy = new LeaseStore(stalling.db(database).collection<LeaseDocument>('leases'), name, terms);
+      const viaFront = new LeaseStore(stalling.db(database).collection<LeaseDocument>('leases'), name, terms);
       const direct = new LeaseStore(client.db(database).collection<LeaseDocument>('leases'), name, terms);
       const periods = periodsOf();
-      const a = keeper(viaProxy, periods, 'a');
+      const a = keeper(viaFront, periods, 'a');
       const runA = a.run();
       await waitFor(() => a.holding, 'a holds the lease');
-      proxy.stall();
+      front.stall();
       const b = keeper(direct, periods, 'b');
       const runB = b.run();
       await waitFor(() => b.holding, 'b takes over', terms.ttlMs * 10);
@@ -277,9 +278,9 @@ describe('the lease under failures', () => {
       b.stop();
       await runB;
     } finally {
-      proxy.resume();
+      front.resume();
       await stalling.close(true);
-      await proxy.close();
+      await front.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { startApp, type App } from '../src/app.js';
-import { FakeXApi, frame, type StreamStep } from '@kubeonazure/fake-x-api';
+import { FakeXApi, frame, KEEP_ALIVE, type StreamStep } from '@kubeonazure/fake-x-api';
 import {
   captureLogger,
   databaseName,
@@ -92,16 +92,24 @@ describe('database outage', () => {
     expect((await readyz(app)).status).toBe(200);
   });
 
-  it('counts and logs what the live stream must drop while the queue is full', { timeout: 90_000 }, async () => {
+  it('counts and logs what the live stream must drop while the queue is full, and fills it', {
+    timeout: 90_000,
+  }, async () => {
     const posts = Array.from({ length: 12 }, (_, i) => streamMessage(`flood ${i} #docker`));
     const last = streamMessage('after recovery #docker');
     const outage = gate();
     const recovered = gate();
-    const steps: StreamStep[] = [outage.opened, ...posts.map(frame), recovered.opened, frame(last)];
+    // X publishes the flood during the outage: recent search finds it from then on.
+    const published = outage.opened.then(() => api.searchPosts.push(...posts));
+    const steps: StreamStep[] = [published, ...posts.map(frame), recovered.opened, frame(last)];
     api.streamScripts.push({ steps, ending: 'hang' });
     const database = databaseName('drops');
     const { app, lines } = await start(database, { QUEUE_CAPACITY: '3', BATCH_SIZE: '3' });
     await waitFor(() => api.streamConnections === 1, 'the stream connection');
+    await waitFor(
+      async () => (await metric(app, 'streamer_gap_fills_total', { result: 'complete' })) === 1,
+      'the gap fill at start',
+    );
 
     await db.pause();
     outage.open();
@@ -119,13 +127,60 @@ describe('database outage', () => {
       60_000,
     );
     recovered.open();
-    await waitFor(
-      async () => (await metric(app, 'streamer_tweets_stored_total')) === 13 - dropped,
-      'the next post stored',
-    );
-    expect(await count(database)).toBe(13 - dropped);
+    await waitFor(async () => (await count(database)) === 13, 'the dropped posts filled and the next post stored');
     expect(
       lines().find((line) => line.msg === 'queue has room again; stream posts were dropped meanwhile'),
     ).toMatchObject({ dropped });
+    const fill = api.requestsTo('/2/tweets/search/recent')[1];
+    expect(fill?.query.get('since_id')).toBe(posts[12 - dropped - 1]?.data.id);
+  });
+
+  it('starts while the database is down, says so on /readyz, and catches up once it is back', {
+    timeout: 90_000,
+  }, async () => {
+    const post = streamMessage('streamed while the database is down #docker');
+    const delivered = gate();
+    api.streamScripts.push({ steps: [delivered.opened, frame(post)], ending: 'hang' });
+    const database = databaseName('down_at_start');
+    await db.pause();
+    const { app, lines } = await start(database, {});
+    await waitFor(() => api.streamConnections === 1, 'the stream connection', 60_000);
+    delivered.open();
+    expect(await readyz(app)).toMatchObject({ status: 503, body: { database: false } });
+
+    await db.restart();
+    await waitFor(async () => (await count(database)) === 1, 'the post stored', 60_000);
+    await waitFor(
+      () => lines().some((line) => line.msg === 'database connected, indexes ensured'),
+      'the indexes',
+      60_000,
+    );
+    await waitFor(async () => (await readyz(app)).status === 200, 'ready');
+    const indexes = await withMongo(db.url, (client) => client.db(database).collection('tweets').indexes());
+    expect(indexes.map((index) => index.key)).toContainEqual({ created_at: 1, _id: 1 });
+  });
+
+  it('fills the gap of a reconnect that received nothing while the database cannot be read', {
+    timeout: 90_000,
+  }, async () => {
+    const missed = streamMessage('published while the stream was down #docker');
+    const dropped = gate();
+    api.streamScripts.push(
+      { steps: [KEEP_ALIVE, dropped.opened], ending: 'reset' },
+      { steps: [KEEP_ALIVE], ending: 'hang' },
+    );
+    const database = databaseName('unreadable');
+    const { app } = await start(database, {});
+    await waitFor(
+      async () => (await metric(app, 'streamer_gap_fills_total', { result: 'complete' })) === 1,
+      'the gap fill at start',
+    );
+
+    await db.pause();
+    api.searchPosts.push(missed);
+    dropped.open();
+    await waitFor(() => api.requestsTo('/2/tweets/search/recent').length === 2, 'the fill after the reconnect', 60_000);
+    await db.restart();
+    await waitFor(async () => (await count(database)) === 1, 'the missed post stored', 60_000);
   });
 });

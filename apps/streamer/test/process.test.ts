@@ -31,6 +31,25 @@ describe('bad configuration', () => {
   });
 });
 
+describe('database down at start', () => {
+  it('keeps running and answers /readyz 503 with database false', async () => {
+    // Nothing listens on port 1: every connection attempt is refused.
+    const server = runServer({ MONGO_URL: 'mongodb://127.0.0.1:1/', PORT: '0' });
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    try {
+      const port = await waitForPort(server.stdout);
+      await waitFor(() => server.stdout().includes('cannot connect and create the indexes yet'), 'a failed connect');
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: 'unavailable', database: false });
+      expect(exited).toBe(false);
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  });
+});
+
 describe('SIGTERM', () => {
   it('stops the source, flushes every queued post and exits 0', async () => {
     const api = await FakeXApi.start(SECRET);

@@ -121,16 +121,21 @@ async function startSearching(fake: FakeXApi, db: string) {
   return { running, lines: capture.lines };
 }
 
-it('resumes after a restart from the newest stored post: nothing published meanwhile is lost', async () => {
-  api = await FakeXApi.start();
-  const db = `${database}_restart`;
-  api.searchPosts.push(...posts(101, 110));
-  const first = await startSearching(api, db);
+/** A first run that stores the newest page and stops. */
+async function firstRun(fake: FakeXApi, db: string): Promise<void> {
+  const first = await startSearching(fake, db);
   await waitFor(
     async () => (await metric(first.running, 'streamer_tweets_stored_total')) === 10,
     'the newest page stored',
   );
   await first.running.stop(5_000);
+}
+
+it('resumes after a restart from the newest stored post: nothing published meanwhile is lost', async () => {
+  api = await FakeXApi.start();
+  const db = `${database}_restart`;
+  api.searchPosts.push(...posts(101, 110));
+  await firstRun(api, db);
 
   // 25 posts while the streamer was down: more than one page.
   api.searchPosts.push(...posts(111, 135));
@@ -154,6 +159,52 @@ it('resumes after a restart from the newest stored post: nothing published meanw
     await client.db(db).dropDatabase();
   });
   expect(await metric(second.running, 'streamer_tweets_duplicates_total')).toBe(0);
+});
+
+it('after an outage longer than the search window: polls from the window start, counts the loss, never asks with the refused since_id again', async () => {
+  api = await FakeXApi.start();
+  const db = `${database}_long_outage`;
+  const searches = () => api!.requestsTo('/2/tweets/search/recent');
+  api.searchPosts.push(...posts(301, 310));
+  await firstRun(api, db);
+
+  // Eight days later: what was stored is beyond X's seven-day window; 25 posts are new.
+  api.backdate(8 * 24 * 3600_000);
+  api.searchPosts.push(...posts(311, 335));
+  const second = await startSearching(api, db);
+  await waitFor(
+    async () => (await metric(second.running, 'streamer_tweets_stored_total')) === 25,
+    'the posts in the window stored',
+  );
+  await second.running.stop(5_000);
+  const refused = searches()[1]!;
+  expect(refused.query.get('since_id')).toBe(id(310));
+  expect(
+    searches()
+      .slice(2)
+      .map(({ query }) => [query.get('since_id'), query.get('start_time') !== null, query.get('next_token')]),
+  ).toEqual([
+    [null, true, null],
+    [null, true, 'page-10'],
+    [null, true, 'page-20'],
+  ]);
+  const startTime = Date.parse(searches()[2]!.query.get('start_time')!);
+  expect(startTime).toBeGreaterThan(Date.now() - 7 * 24 * 3600_000);
+  expect(await metric(second.running, 'streamer_gaps_unrecoverable_total', { reason: 'beyond-window' })).toBe(1);
+  expect(
+    second.lines().filter((line) => String(line.msg).startsWith('since_id is older than recent search reaches')),
+  ).toMatchObject([{ level: 40, sinceId: id(310) }]);
+
+  // A restart resumes from the newest stored post, inside the window.
+  const third = await startSearching(api, db);
+  await waitFor(() => searches().length === 6, 'the poll after the restart');
+  await third.running.stop(5_000);
+  app = undefined;
+  expect(searches()[5]?.query.get('since_id')).toBe(id(335));
+  await withMongo(url, async (client) => {
+    expect(await client.db(db).collection('tweets').countDocuments()).toBe(35);
+    await client.db(db).dropDatabase();
+  });
 });
 
 it('skips and counts a post that does not fit, and stores the rest of its page', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { mapXSearchPage, TweetRepository } from '@kubeonazure/tweet-model';
@@ -9,6 +10,7 @@ import {
   OPERATIONAL_DISCONNECT,
   SERVICE_UNAVAILABLE,
   TOO_MANY_CONNECTIONS,
+  type Post,
   type StreamScript,
 } from '@kubeonazure/fake-x-api';
 import {
@@ -43,9 +45,17 @@ afterAll(async () => {
   });
 });
 
-async function startStreaming(env: Record<string, string> = {}) {
+/** Starts the app streaming from the fake X API, on a database of its own holding `storedBefore` already. */
+async function startStreaming(env: Record<string, string> = {}, storedBefore: Post[] = []) {
   const database = databaseName('stream');
   databases.push(database);
+  if (storedBefore.length > 0) {
+    await withMongo(url, (client) =>
+      TweetRepository.fromClient(client, { database }).insertNew(
+        storedBefore.flatMap((post) => mapXSearchPage({ data: [post.data], includes: post.includes }).tweets),
+      ),
+    );
+  }
   const { logger, lines } = captureLogger();
   const clock = recordingSleep();
   const config = testConfig(url, database, {
@@ -94,6 +104,18 @@ describe('stream rules', () => {
       'user.fields': 'username,name,profile_image_url',
       'tweet.fields': 'created_at,lang,public_metrics,entities,note_tweet,referenced_tweets',
     });
+  });
+});
+
+describe('stopping', () => {
+  it('does not connect when stopped during the rule sync', async () => {
+    const { app: running } = await startStreaming();
+    // The rules request is on its way: stop before X answers it.
+    await running.stop(5_000);
+    app = undefined;
+    await delay(300);
+    expect(api.requestsTo('/2/tweets/search/stream/rules').length).toBeGreaterThan(0);
+    expect(api.streamConnections).toBe(0);
   });
 });
 
@@ -212,23 +234,7 @@ describe('gap fill', () => {
     api.searchPosts.push(stored, ...gap);
     api.searchPageSize = 2;
     api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
-    const database = databaseName('stream');
-    databases.push(database);
-    await withMongo(url, async (client) => {
-      const repository = TweetRepository.fromClient(client, { database });
-      await repository.insertNew([mapXSearchPage({ data: [stored.data], includes: stored.includes }).tweets[0]!]);
-    });
-    const { logger, lines } = captureLogger();
-    app = await startApp(
-      testConfig(url, database, {
-        X_BEARER_TOKEN: api.token,
-        X_API_BASE_URL: api.baseUrl,
-        BATCH_MAX_WAIT_MS: '20',
-        GAP_FILL_MAX_POSTS: '3',
-      }),
-      { logger, sleep: recordingSleep().sleep },
-    );
-    const running = app;
+    const { app: running, database, lines } = await startStreaming({ GAP_FILL_MAX_POSTS: '3' }, [stored]);
     await waitFor(
       async () => (await metric(running, 'streamer_gap_fills_total', { result: 'truncated' })) === 1,
       'the gap fill',
@@ -257,27 +263,56 @@ describe('gap fill', () => {
     });
   });
 
-  it('fills a gap whose fill failed from its start at the next connect', async () => {
-    const missed = streamMessage('missed before the start #docker');
+  it('retries a failed fill once; one that fails again is counted lost and later fills start from their own gap', async () => {
     const streamed = streamMessage('streamed #docker');
-    api.searchPosts.push(missed, streamed);
-    // The fill at start meets an exhausted rate-limit window (429).
+    api.searchPosts.push(streamed);
+    // The fill at start and its retry meet an exhausted rate-limit window (429); then it resets.
     api.searchRemaining = 0;
-    const windowReset = waitFor(() => api.searchTooManyRequests === 1, 'the 429').then(
+    const windowReset = waitFor(() => api.searchTooManyRequests === 2, 'the 429 of the retry').then(
       () => (api.searchRemaining = 450),
     );
     api.streamScripts.push(
       { steps: [windowReset, frame(streamed)], ending: 'reset' },
       { steps: [KEEP_ALIVE], ending: 'hang' },
     );
-    const { app: running, storedTexts } = await startStreaming();
-    await waitFor(() => searchRequests().length === 2, 'the gap fill after the reconnect');
+    const { app: running, lines } = await startStreaming();
+    await waitFor(() => searchRequests().length === 3, 'the gap fill after the reconnect');
+    await waitFor(
+      async () => (await metric(running, 'streamer_gap_fills_total', { result: 'complete' })) === 1,
+      'the fill after the reconnect',
+    );
     await running.stop(5_000);
     app = undefined;
 
-    expect(searchRequests().map(({ query }) => query.get('since_id'))).toEqual([null, null]);
-    expect((await storedTexts()).sort()).toEqual(['missed before the start #docker', 'streamed #docker']);
+    expect(searchRequests().map(({ query }) => query.get('since_id'))).toEqual([null, null, streamed.data.id]);
     expect(await metric(running, 'streamer_gap_fills_total', { result: 'failed' })).toBe(1);
+    expect(await metric(running, 'streamer_gaps_unrecoverable_total', { reason: 'fill-failed' })).toBe(1);
+    expect(lines().filter((line) => line.msg === 'gap fill failed again; the posts of the gap are lost')).toMatchObject(
+      [{ level: 40 }],
+    );
+  });
+
+  it('fills from the window start when X refuses the since_id as too old, counting the loss', async () => {
+    const old = streamMessage('stored nine days ago #docker');
+    api.searchPosts.push(old);
+    api.backdate(9 * 24 * 3600_000);
+    const recent = [1, 2, 3].map((n) => streamMessage(`published in the window ${n} #docker`));
+    api.searchPosts.push(...recent);
+    api.streamScripts.push({ steps: [KEEP_ALIVE], ending: 'hang' });
+    const { app: running } = await startStreaming({}, [old]);
+    await waitFor(
+      async () => (await metric(running, 'streamer_gap_fills_total', { result: 'complete' })) === 1,
+      'the gap fill',
+    );
+    await waitFor(async () => (await metric(running, 'streamer_tweets_stored_total')) === 3, 'the window stored');
+    await running.stop(5_000);
+    app = undefined;
+
+    expect(searchRequests().map(({ query }) => [query.get('since_id'), query.get('start_time') !== null])).toEqual([
+      [old.data.id, false],
+      [null, true],
+    ]);
+    expect(await metric(running, 'streamer_gaps_unrecoverable_total', { reason: 'beyond-window' })).toBe(1);
   });
 
   it('asks X for backfill_minutes when configured', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { COSMOS_ERRORS, startCosmosProxy, type CosmosProxy, type ServerError } from '@kubeonazure/tweet-model/testing';
+import { COSMOS_ERRORS, WireFront, type ServerError } from '@kubeonazure/cosmos-wire-front';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
 import {
@@ -15,28 +15,28 @@ import {
   withMongo,
 } from './helpers.js';
 
-// The streamer writes to the real database through a wire-protocol proxy that answers with the
+// The streamer writes to the real database through a Cosmos-shaped wire front that answers with the
 // errors Cosmos DB gives (a read-only key, a full storage quota, a timeout, a refused document).
 const url = testMongoUrl();
 const databases: string[] = [];
-let proxy: CosmosProxy;
+let front: WireFront;
 let api: FakeXApi;
 let app: App | undefined;
 
 beforeAll(async () => {
-  proxy = await startCosmosProxy(url);
+  front = await WireFront.start(url, { record: true });
 });
 afterAll(async () => {
   await withMongo(url, async (client) => {
     for (const name of databases) await client.db(name).dropDatabase();
   });
-  await proxy?.close();
+  await front?.close();
 });
 beforeEach(async () => {
   api = await FakeXApi.start();
 });
 afterEach(async () => {
-  proxy.rejectNext('insert', 0);
+  front.errors.rejectNext('insert', 0);
   await app?.stop(5_000);
   app = undefined;
   await api.close();
@@ -48,7 +48,7 @@ async function start(posts: ReturnType<typeof streamMessage>[]) {
   databases.push(database);
   api.streamScripts.push({ steps: posts.map(frame), ending: 'hang' });
   const capture = captureLogger();
-  const config = testConfig(proxy.url, database, {
+  const config = testConfig(front.url, database, {
     X_BEARER_TOKEN: api.token,
     X_API_BASE_URL: api.baseUrl,
     BATCH_SIZE: '4',
@@ -73,7 +73,7 @@ describe('permanent write errors', () => {
   ])(
     '%s: logged once at error, /readyz 503 and counted while writes fail; stored once they work',
     async (_, error, cause) => {
-      proxy.rejectNext('insert', Infinity, error);
+      front.errors.rejectNext('insert', Infinity, error);
       const four = posts(4);
       const { app, lines, stored, ids } = await start(four);
       await waitFor(
@@ -96,7 +96,7 @@ describe('permanent write errors', () => {
       });
       expect(failures[0]?.cause).toMatch(cause);
 
-      proxy.rejectNext('insert', 0);
+      front.errors.rejectNext('insert', 0);
       await stored(4);
       expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
       expect((await readyz(app)).status).toBe(200);
@@ -108,13 +108,13 @@ describe('permanent write errors', () => {
 
 describe('partly failed bulk inserts', () => {
   it('resends only the posts the bulk insert did not store', async () => {
-    proxy.failNextInsert([1, 2], COSMOS_ERRORS.timeLimit);
-    const insertsBefore = proxy.sent('insert').length;
+    front.errors.failNextInsert([1, 2], COSMOS_ERRORS.timeLimit);
+    const insertsBefore = front.commands('insert').length;
     const four = posts(4);
     const { app, lines, stored, ids } = await start(four);
     await stored(4);
 
-    const [first, retry, ...more] = proxy.sent('insert').slice(insertsBefore);
+    const [first, retry, ...more] = front.commands('insert').slice(insertsBefore);
     expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(four.map((post) => post.data.id));
     expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual([four[1]!.data.id, four[2]!.data.id]);
     expect(more).toEqual([]);
@@ -134,7 +134,7 @@ describe('partly failed bulk inserts', () => {
   });
 
   it('skips and counts a post the database refuses, and goes on with the others', async () => {
-    proxy.failNextInsert([0], COSMOS_ERRORS.documentInvalid);
+    front.errors.failNextInsert([0], COSMOS_ERRORS.documentInvalid);
     const eight = posts(8);
     const { app, lines, stored, ids } = await start(eight);
     await stored(7);

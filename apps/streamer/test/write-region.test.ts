@@ -1,20 +1,21 @@
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGIONS } from '@kubeonazure/regions';
 import { connect } from '@kubeonazure/tweet-model';
-import { startCosmosReplicaSet, type CosmosReplicaSet } from '@kubeonazure/tweet-model/testing';
+import { startCosmosAccount, type CosmosAccount } from '@kubeonazure/cosmos-wire-front';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchWriteRegion, type WriteRegionWatch } from '../src/lease/write-region.js';
 
 // The real driver against the account as Cosmos DB presents it (West US primary, the read regions
 // tagged secondaries): a streamer knows from the topology whether it runs next to the primary.
-let set: CosmosReplicaSet;
+let set: CosmosAccount;
 const clients: MongoClient[] = [];
 
 beforeAll(async () => {
-  set = await startCosmosReplicaSet(testMongoUrl(), {
-    members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
-  });
+  set = await startCosmosAccount(
+    testMongoUrl(),
+    REGIONS.map((region) => ({ region: region.displayName, primary: region.role === 'write' })),
+  );
 });
 
 afterAll(async () => {

@@ -6,8 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 /**
  * A stand-in for the X API v2 on 127.0.0.1, speaking its wire format: the filtered stream as
  * `\r\n`-delimited JSON with `\r\n` keep-alives, the stream rules endpoints, and search/recent with
- * since_id / next_token paging and rate-limit headers. Each stream connection plays the next script;
- * with no script left it is a live connection, which receives every post `publish` sends.
+ * since_id / start_time / next_token paging, rate-limit headers and X's seven-day window. Each stream
+ * connection plays the next script; with no script left it is a live connection, which receives every
+ * post `publish` sends.
  *
  * As X, it allows one stream connection per app: a connect while one is open, or while a closed one
  * is still counted (`droppedStreamCountedMs` after its close: X notices a dropped connection late),
@@ -69,8 +70,10 @@ export class FakeXApi {
   readonly requests: RecordedRequest[] = [];
   readonly rules = new Map<string, { id: string; value: string; tag?: string }>();
   readonly streamScripts: StreamScript[] = [];
-  /** Posts search/recent finds, any order. */
+  /** Posts search/recent finds while they are in its window, any order. */
   readonly searchPosts: Post[] = [];
+  /** How far back search/recent reaches, as X's recent search does (seven days). */
+  searchWindowMs = 7 * 24 * 3600_000;
   searchPageSize = 10;
   /** Requests left in the search rate-limit window; a request with none left gets a 429. */
   searchRemaining = 450;
@@ -93,6 +96,8 @@ export class FakeXApi {
   private readonly liveResponses = new Set<ServerResponse>();
   private nextRuleId = 1_000;
   private readonly openResponses = new Set<ServerResponse>();
+  /** When each post entered search: at `publish`, or for one pushed onto `searchPosts`, the first search after. */
+  private readonly enteredAt = new Map<string, number>();
 
   private constructor(
     private readonly server: Server,
@@ -115,7 +120,14 @@ export class FakeXApi {
   /** Publishes a post: every live stream connection gets it now, and search/recent finds it from now on. */
   publish(post: Post & { matching_rules?: object[] }): void {
     this.searchPosts.push(post);
+    this.enteredAt.set(post.data.id, Date.now());
     for (const response of this.liveResponses) response.write(frame(post));
+  }
+
+  /** Ages every post known so far by `ms`: an outage longer than the search window without the wait. */
+  backdate(ms: number): void {
+    this.stampNewPosts();
+    for (const [id, at] of this.enteredAt) this.enteredAt.set(id, at - ms);
   }
 
   /** Live stream connections open now (those that receive what `publish` sends). */
@@ -233,9 +245,33 @@ export class FakeXApi {
       return;
     }
     this.searchRemaining--;
-    const sinceId = BigInt(query.get('since_id') ?? '0');
-    const matching = this.searchPosts
-      .filter((post) => BigInt(post.data.id) > sinceId)
+    this.stampNewPosts();
+    const windowStart = Date.now() - this.searchWindowMs;
+    const since = query.get('since_id');
+    const startTime = query.get('start_time');
+    if (since !== null && startTime !== null) {
+      json(response, 400, invalidRequest({ since_id: [since], start_time: [startTime] }, SINCE_WITH_START_TIME));
+      return;
+    }
+    const entered = (post: Post) => this.enteredAt.get(post.data.id) ?? 0;
+    const inWindow = this.searchPosts.filter((post) => entered(post) >= windowStart);
+    // X refuses a since_id from before its window instead of answering with what is left of it.
+    const newestGone = this.searchPosts
+      .filter((post) => entered(post) < windowStart)
+      .reduce<bigint | null>(
+        (max, post) => (max === null || BigInt(post.data.id) > max ? BigInt(post.data.id) : max),
+        null,
+      );
+    if (since !== null && newestGone !== null && BigInt(since) <= newestGone) {
+      const after = new Date(windowStart).toISOString().slice(0, 16);
+      const message = `'since_id' must be a tweet id created after ${after}Z. Please use a 'since_id' that is larger than ${newestGone}`;
+      json(response, 400, invalidRequest({ since_id: [since] }, message), rateHeaders());
+      return;
+    }
+    const sinceId = BigInt(since ?? '0');
+    const from = startTime === null ? windowStart : Date.parse(startTime);
+    const matching = inWindow
+      .filter((post) => BigInt(post.data.id) > sinceId && entered(post) >= from)
       .sort((a, b) => (BigInt(b.data.id) > BigInt(a.data.id) ? 1 : -1));
     const offset = Number(query.get('next_token')?.replace('page-', '') ?? 0);
     const page = matching.slice(offset, offset + this.searchPageSize);
@@ -260,6 +296,23 @@ export class FakeXApi {
       rateHeaders(),
     );
   }
+
+  private stampNewPosts(): void {
+    const now = Date.now();
+    for (const post of this.searchPosts) if (!this.enteredAt.has(post.data.id)) this.enteredAt.set(post.data.id, now);
+  }
+}
+
+const SINCE_WITH_START_TIME = "Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time'.";
+
+/** X API v2's 400 for parameters it refuses, naming each with the values sent. */
+function invalidRequest(parameters: Record<string, string[]>, message: string): object {
+  return {
+    errors: [{ parameters, message }],
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: 'https://api.twitter.com/2/problems/invalid-request',
+  };
 }
 
 interface RuleChange {

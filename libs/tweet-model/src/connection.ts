@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 
 /**
@@ -46,6 +47,47 @@ export function createClient(url: string, role: ConnectionRole): MongoClient {
   } catch (error) {
     throw new Error(`invalid MongoDB connection string: ${redactedReason(error, url)}`);
   }
+}
+
+export interface KeepConnectingOptions {
+  /** Ceiling of the backoff between attempts (from 500 ms, doubling). */
+  retryMaxMs: number;
+  /** Ends the attempts (shutdown). */
+  signal: AbortSignal;
+  /** Hears every failed attempt (not those ended by `signal`), with the wait before the next. */
+  onRetry: (error: unknown, delayMs: number) => void;
+  /** What must succeed once connected, retried with the connect (e.g. creating indexes). */
+  andThen?: () => Promise<void>;
+  /** How to wait between attempts; resolves early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Connects a `createClient` client in the background, retrying until it succeeds or `signal` aborts;
+ * true once connected (and `andThen` done), false when aborted; never throws. Operations connect on
+ * first use, but when that first connect fails (the database is down longer than the server selection
+ * timeout) the driver keeps the closed topology and every later operation fails with "Topology is
+ * closed", for good; an explicit `connect` opens a new one. So every long-running process calls this.
+ */
+export async function keepConnecting(client: MongoClient, options: KeepConnectingOptions): Promise<boolean> {
+  const { signal, sleep = abortableDelay } = options;
+  for (let delayMs = 500; !signal.aborted; delayMs = Math.min(delayMs * 2, options.retryMaxMs)) {
+    try {
+      await client.connect();
+      await options.andThen?.();
+      return true;
+    } catch (error) {
+      // Closing the client under an attempt is how a shutdown ends it: no news.
+      if (signal.aborted) return false;
+      options.onRetry(error, delayMs);
+      await sleep(delayMs, signal);
+    }
+  }
+  return false;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /**

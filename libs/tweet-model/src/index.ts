@@ -18,7 +18,14 @@ export {
 } from './map-x-message.js';
 export { decodeCursor, encodeCursor, InvalidCursorError, type CursorPosition } from './cursor.js';
 export { throttleDelayMs, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
-export { connect, connectionOptions, createClient, type ConnectionRole } from './connection.js';
+export {
+  connect,
+  connectionOptions,
+  createClient,
+  keepConnecting,
+  type ConnectionRole,
+  type KeepConnectingOptions,
+} from './connection.js';
 export {
   IncompleteInsertError,
   MAX_INSERT_BATCH,
@@ -27,3 +34,12 @@ export {
   type RepositoryOptions,
   type UnstoredPost,
 } from './repository.js';
+export {
+  DEFAULT_LEASE_COLLECTION,
+  LEASE_NAME,
+  leaseCandidateSchema,
+  leaseDocumentSchema,
+  readLease,
+  type LeaseCandidate,
+  type LeaseDocument,
+} from './lease.js';

@@ -157,16 +157,26 @@ export class TweetRepository {
     return (await this.find({}, 1))[0] ?? null;
   }
 
-  /** The id of the newest stored post (where a search resumes with `since_id`); null when none is stored. */
+  /**
+   * The greatest stored post id (where a search resumes with `since_id`); null when none is stored. X's
+   * ids grow with time and its `created_at` has whole seconds, so the greatest id is among the posts of
+   * the newest second: those are read through the `created_at` index and compared as numbers (as
+   * strings, "999" would beat "1000").
+   */
   async newestId(): Promise<string | null> {
     const [newest] = await this.retry(() =>
       this.collection
-        .find({}, { projection: { _id: 1 } })
+        .find({}, { projection: { created_at: 1 } })
         .sort(NEWEST_FIRST)
         .limit(1)
         .toArray(),
     );
-    return newest?._id ?? null;
+    if (!newest) return null;
+    const second = new Date(Math.floor(newest.created_at.getTime() / 1000) * 1000);
+    const sameSecond = await this.retry(() =>
+      this.collection.find({ created_at: { $gte: second } }, { projection: { _id: 1 } }).toArray(),
+    );
+    return sameSecond.reduce((max, { _id }) => (BigInt(_id) > BigInt(max) ? _id : max), newest._id);
   }
 
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {

@@ -1,28 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import type { Document, MongoClient } from 'mongodb';
+import { WireFront } from '@kubeonazure/cosmos-wire-front';
+import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, encodeCursor, TweetRepository } from '../src/index.js';
-import { startWireProxy, type WireProxy } from '../src/testing/index.js';
 import { tweet } from '../src/testing/tweets.js';
 
-// What the server is told, seen by a wire proxy in front of the real database.
+// What the server is told, seen by a wire front in front of the real database.
 const database = `test_max_time_${randomBytes(4).toString('hex')}`;
-let proxy: WireProxy;
+let front: WireFront;
 let client: MongoClient;
-const reads: Document[] = [];
 
 beforeAll(async () => {
-  proxy = await startWireProxy(testMongoUrl(), {
-    onRequest: ({ name, command }) => void (['find', 'aggregate'].includes(name) && reads.push(command)),
-  });
-  client = await connect(proxy.url, { role: 'reader' });
+  front = await WireFront.start(testMongoUrl(), { record: true });
+  client = await connect(front.url, { role: 'reader' });
 });
 
 afterAll(async () => {
   await client?.db(database).dropDatabase();
   await client?.close();
-  await proxy?.close();
+  await front?.close();
 });
 
 describe('maxTimeMS', () => {
@@ -33,6 +30,7 @@ describe('maxTimeMS', () => {
     await repository.latest({ limit: 5, before: encodeCursor(tweet()) });
     await repository.newerThan(null, 5);
     await repository.newest();
+    const reads = [...front.commands('find'), ...front.commands('aggregate')];
     expect(reads.length).toBeGreaterThanOrEqual(4);
     expect(reads.map((read) => read.maxTimeMS)).toEqual(Array(reads.length).fill(1500));
   });

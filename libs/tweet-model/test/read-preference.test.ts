@@ -1,25 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGIONS } from '@kubeonazure/regions';
+import { startCosmosAccount, type CosmosAccount, type WireFront } from '@kubeonazure/cosmos-wire-front';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, TweetRepository } from '../src/index.js';
-import { startCosmosReplicaSet, type CosmosMember, type CosmosReplicaSet } from '../src/testing/index.js';
 import { tweet } from '../src/testing/tweets.js';
 
 // The real driver's server selection against the account as Cosmos DB presents it: the write region
 // is the primary, each read region a secondary, every member tagged with its region's display name.
 const database = `test_read_preference_${randomBytes(4).toString('hex')}`;
-let set: CosmosReplicaSet;
+let set: CosmosAccount;
 const clients: MongoClient[] = [];
 
 beforeAll(async () => {
   const seed = await MongoClient.connect(testMongoUrl());
   await TweetRepository.fromClient(seed, { database }).insertNew([tweet()]);
   await seed.close();
-  set = await startCosmosReplicaSet(testMongoUrl(), {
-    members: REGIONS.map((region) => ({ tags: { region: region.displayName }, primary: region.role === 'write' })),
-  });
+  set = await startCosmosAccount(
+    testMongoUrl(),
+    REGIONS.map((region) => ({ region: region.displayName, primary: region.role === 'write' })),
+  );
 });
 
 afterAll(async () => {
@@ -50,10 +51,10 @@ async function reader(region: string, up: number): Promise<MongoClient> {
 }
 
 /** Until the driver has seen `member` go down (or come back). */
-function sees(client: MongoClient, member: CosmosMember, up: boolean): Promise<void> {
+function sees(client: MongoClient, member: WireFront, up: boolean): Promise<void> {
   return new Promise((resolve) => {
     const listener = (event: { address: string; newDescription: { type: string } }) => {
-      if (event.address !== member.host || (event.newDescription.type === 'Unknown') === up) return;
+      if (event.address !== member.address || (event.newDescription.type === 'Unknown') === up) return;
       client.off('serverDescriptionChanged', listener);
       resolve();
     };
@@ -68,7 +69,7 @@ async function servedBy(client: MongoClient): Promise<string[]> {
   expect(tweets.map((t) => t._id)).toEqual([tweet()._id]);
   return set.members
     .filter((member, index) => member.commands('find').length > before[index]!)
-    .map((member) => member.tags.region!);
+    .map((member) => member.region!);
 }
 
 describe.each(REGIONS.map((region) => [region.displayName, region] as const))('a reader in %s', (displayName) => {
@@ -84,7 +85,7 @@ describe.each(REGIONS.map((region) => [region.displayName, region] as const))('a
     await own.stop();
     try {
       await down;
-      const others = set.members.filter((member) => member !== own).map((member) => member.tags.region);
+      const others = set.members.filter((member) => member !== own).map((member) => member.region);
       for (let read = 0; read < 3; read += 1) expect(others).toEqual(expect.arrayContaining(await servedBy(client)));
       expect(await servedBy(client)).toHaveLength(1);
     } finally {

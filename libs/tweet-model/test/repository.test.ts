@@ -163,6 +163,16 @@ describe('newestId', () => {
     ]);
     expect(await repository.newestId()).toBe('1861234567890123461');
   });
+
+  it('compares ids as numbers among the posts of the newest second (X gives created_at in whole seconds)', async () => {
+    await repository.insertNew([
+      tweet({ _id: '1000000000000000000', created_at: new Date('2026-11-23T12:00:00.000Z') }),
+      tweet({ _id: '999999999999999999', created_at: new Date('2026-11-23T12:00:00.000Z') }),
+      tweet({ _id: '999999999999999998', created_at: new Date('2026-11-23T12:00:00.900Z') }),
+      tweet({ _id: '1', created_at: new Date('2026-11-23T11:59:59.999Z') }),
+    ]);
+    expect(await repository.newestId()).toBe('1000000000000000000');
+  });
 });
 
 describe('mapped posts round-trip through the database unchanged', () => {

@@ -1,32 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { COSMOS_ERRORS, THROTTLE_RETRY_AFTER_MS, WireFront } from '@kubeonazure/cosmos-wire-front';
 import { MongoServerError, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, IncompleteInsertError, TweetRepository } from '../src/index.js';
 import { tweet } from '../src/testing/tweets.js';
-import {
-  COSMOS_ERRORS,
-  startCosmosProxy,
-  THROTTLE_RETRY_AFTER_MS,
-  type CosmosProxy,
-} from '../src/testing/cosmos-proxy.js';
 
-// The repository against the real database behind a proxy that throttles like Cosmos DB (code 16500).
+// The repository against the real database behind a wire front that throttles like Cosmos DB (code 16500).
 const database = `test_throttling_${randomBytes(4).toString('hex')}`;
-let proxy: CosmosProxy;
+let front: WireFront;
 let client: MongoClient;
 let waits: number[];
 let repository: TweetRepository;
 
 beforeAll(async () => {
-  proxy = await startCosmosProxy(testMongoUrl());
-  client = await connect(proxy.url, { role: 'writer' });
+  front = await WireFront.start(testMongoUrl(), { record: true });
+  client = await connect(front.url, { role: 'writer' });
 });
 
 afterAll(async () => {
   await client?.db(database).dropDatabase();
   await client?.close();
-  await proxy?.close();
+  await front?.close();
 });
 
 beforeEach(async () => {
@@ -57,7 +52,7 @@ describe('throttled by Cosmos DB', () => {
       ['find', () => repository.newest()],
     ];
     for (const [command, operation] of operations) {
-      proxy.rejectNext(command, 2);
+      front.errors.rejectNext(command, 2);
       await operation();
     }
     expect(waits).toEqual(Array(operations.length * 2).fill(THROTTLE_RETRY_AFTER_MS));
@@ -66,10 +61,10 @@ describe('throttled by Cosmos DB', () => {
 
   it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
     await repository.insertNew(batch([1, 2]));
-    const insertsBefore = proxy.sent('insert').length;
-    proxy.throttleNextInsert([1, 2, 4]);
+    const insertsBefore = front.commands('insert').length;
+    front.errors.throttleNextInsert([1, 2, 4]);
     expect(await repository.insertNew(batch([1, 2, 3, 4, 5]))).toEqual({ inserted: 3, duplicates: 2 });
-    const [first, retry] = proxy.sent('insert').slice(insertsBefore);
+    const [first, retry] = front.commands('insert').slice(insertsBefore);
     expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(['1', '2', '3', '4', '5']);
     expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual(['2', '3', '5']);
     expect(waits).toEqual([THROTTLE_RETRY_AFTER_MS]);
@@ -77,12 +72,12 @@ describe('throttled by Cosmos DB', () => {
   });
 
   it('gives up after maxRetries with the driver error', async () => {
-    proxy.rejectNext('insert', 10);
+    front.errors.rejectNext('insert', 10);
     const error = await repository.insertNew(batch([1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
     expect((error as MongoServerError).code).toBe(16500);
     expect(waits).toHaveLength(3);
-    proxy.rejectNext('insert', 0);
+    front.errors.rejectNext('insert', 0);
     expect(await storedCount()).toBe(0);
   });
 });
@@ -90,7 +85,7 @@ describe('throttled by Cosmos DB', () => {
 describe('writes the database refuses', () => {
   it('reports what a bulk insert stored and which posts are left, each with its error', async () => {
     await repository.insertNew(batch([1]));
-    proxy.failNextInsert([1, 3], COSMOS_ERRORS.documentInvalid);
+    front.errors.failNextInsert([1, 3], COSMOS_ERRORS.documentInvalid);
     const error = await repository.insertNew(batch([1, 2, 3, 4])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncompleteInsertError);
     const incomplete = error as IncompleteInsertError;
@@ -103,11 +98,11 @@ describe('writes the database refuses', () => {
   });
 
   it('keeps the count of what was stored when the retry of throttled writes fails as a whole', async () => {
-    proxy.throttleNextInsert([1]);
+    front.errors.throttleNextInsert([1]);
     // The retry of the throttled write meets a read-only key.
     const retried = new Promise<void>((resolve) => {
       const sleep = async () => {
-        proxy.rejectNext('insert', 1, COSMOS_ERRORS.readOnlyKey);
+        front.errors.rejectNext('insert', 1, COSMOS_ERRORS.readOnlyKey);
         resolve();
       };
       repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep });

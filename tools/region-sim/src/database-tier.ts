@@ -1,12 +1,11 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { accountViews, REPLICA_SET, WireFront } from '@kubeonazure/cosmos-wire-front';
 import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
 import { FerretDbProcess } from './ferretdb.js';
-import { REPLICA_SET, type TopologyView } from './hello.js';
 import { FERRETDB_DATABASE, PgNode } from './postgres.js';
 import { run, type RunAs } from './processes.js';
-import { WireFront } from './wire-front.js';
 
 /** One region's database: its PostgreSQL node, the FerretDB in front of it, and the Cosmos-shaped wire front. */
 export interface RegionDatabase {
@@ -59,10 +58,8 @@ export class DatabaseTier {
       await chown(dataRoot, runAs.uid, runAs.gid);
       await chown(logDir, runAs.uid, runAs.gid);
     }
-    const frontPorts = await Promise.all(REGIONS.map(() => freePort()));
-    const hosts = frontPorts.map((port) => `127.0.0.1:${port}`);
     const regions = await Promise.all(
-      REGIONS.map(async (region, index) => {
+      REGIONS.map(async (region) => {
         const postgres = new PgNode({
           name: region.name,
           port: await freePort(),
@@ -72,7 +69,7 @@ export class DatabaseTier {
           runAs,
         });
         const ferretdb = new FerretDbProcess(region.name, await freePort(), postgres.ferretDbUrl, logDir);
-        return { region, postgres, ferretdb, frontPort: frontPorts[index] as number };
+        return { region, postgres, ferretdb };
       }),
     );
     const tier = new DatabaseTier([]);
@@ -92,14 +89,7 @@ export class DatabaseTier {
         }),
       );
       for (const entry of regions) {
-        const view: TopologyView = {
-          hosts,
-          me: `127.0.0.1:${entry.frontPort}`,
-          primary: hosts[0] ?? null,
-          term: tier.term,
-          tags: { region: entry.region.displayName },
-        };
-        const front = await WireFront.start(entry.frontPort, { host: '127.0.0.1', port: entry.ferretdb.port }, view);
+        const front = await WireFront.start(entry.ferretdb.url);
         tier.regions.push({
           region: entry.region,
           postgres: entry.postgres,
@@ -108,6 +98,8 @@ export class DatabaseTier {
           lagMs: 0,
         });
       }
+      // Every front's view lists every front, known once all listen; nothing connects before this.
+      tier.publishViews();
     } catch (error) {
       // Whatever started is stopped: nothing is left running after a failed start.
       await Promise.all(regions.map((entry) => entry.ferretdb.stop()));
@@ -120,7 +112,7 @@ export class DatabaseTier {
 
   /** The one connection string of the account: every front, the replica set, and the production options. */
   get connectionString(): string {
-    const hosts = this.regions.map((entry) => `127.0.0.1:${entry.front.port}`).join(',');
+    const hosts = this.regions.map((entry) => entry.front.address).join(',');
     return `mongodb://${hosts}/?replicaSet=${REPLICA_SET}&readPreference=nearest&retryWrites=false`;
   }
 
@@ -200,7 +192,7 @@ export class DatabaseTier {
         postgres: entry.postgres.running,
         ferretdb: entry.ferretdb.running,
         lagMs: entry.region.name === this.writeRegionName ? 0 : entry.lagMs,
-        front: `127.0.0.1:${entry.front.port}`,
+        front: entry.front.address,
       })),
     };
   }
@@ -211,9 +203,11 @@ export class DatabaseTier {
     await Promise.all(this.regions.map((entry) => entry.postgres.stop()));
   }
 
+  /** Tells every front the account as it is now: its members, the write region, the term. */
   private publishViews(): void {
-    const primary = `127.0.0.1:${this.writeRegion.front.port}`;
-    for (const entry of this.regions) entry.front.setView({ ...entry.front.view, primary, term: this.term });
+    const members = this.regions.map((entry) => ({ address: entry.front.address, region: entry.region.displayName }));
+    const views = accountViews(members, this.writeRegion.front.address, this.term);
+    for (const [index, entry] of this.regions.entries()) entry.front.setView(views[index] ?? null);
   }
 }
 

@@ -7,15 +7,19 @@ import { MongoClient } from 'mongodb';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { REGIONS, type Region } from '@kubeonazure/regions';
 import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
-import { DEFAULT_COLLECTION, DEFAULT_DATABASE, TweetRepository } from '@kubeonazure/tweet-model';
+import {
+  DEFAULT_COLLECTION,
+  DEFAULT_DATABASE,
+  DEFAULT_LEASE_COLLECTION,
+  readLease,
+  TweetRepository,
+  type LeaseDocument,
+} from '@kubeonazure/tweet-model';
 import { DatabaseTier } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { haproxyConfig, latencyOrder, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** The lease collection, created with the rest of the schema before any reader's FerretDB starts. */
-const LEASE_COLLECTION = 'leases';
 
 export interface RegionSetOptions {
   /** Posts per second the X API stand-in publishes (0: none until `feed`). */
@@ -227,10 +231,9 @@ export class RegionSet {
   private async readLease(): Promise<Status['leaseHolder']> {
     const client = this.writerClient();
     try {
-      const lease = await client
-        .db(DEFAULT_DATABASE)
-        .collection<{ _id: string; holder: string; region: string | null; expiresAt: Date }>(LEASE_COLLECTION)
-        .findOne({ _id: 'ingest' }, { maxTimeMS: 2_000 });
+      const lease = await readLease(client.db(DEFAULT_DATABASE).collection<LeaseDocument>(DEFAULT_LEASE_COLLECTION), {
+        maxTimeMS: 2_000,
+      });
       return lease
         ? { holder: lease.holder, region: lease.region, expiresInMs: lease.expiresAt.getTime() - Date.now() }
         : null;
@@ -321,7 +324,8 @@ async function prepareSchema(primaryUrl: string): Promise<void> {
       database: DEFAULT_DATABASE,
       collection: DEFAULT_COLLECTION,
     }).ensureIndexes();
-    await client.db(DEFAULT_DATABASE).createCollection(LEASE_COLLECTION);
+    // The lease collection too: a reader's FerretDB lists collections once, at its start.
+    await client.db(DEFAULT_DATABASE).createCollection(DEFAULT_LEASE_COLLECTION);
   } finally {
     await client.close();
   }

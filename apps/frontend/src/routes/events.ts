@@ -31,6 +31,11 @@ interface Client {
   address: string;
   /** Events broadcast while the client's resume query runs; null once it is live. */
   pending: Event[] | null;
+  /**
+   * Tweets the resume sent that the poller has not broadcast yet: a tweet stored late is broadcast
+   * when it appears on the first page, maybe after the resume read it, and must not come twice.
+   */
+  resumed: Set<string>;
 }
 
 const Query = z.object({
@@ -38,9 +43,9 @@ const Query = z.object({
 });
 
 /**
- * `GET /events`: server-sent events. Each new tweet is one `tweet` event whose id is the
- * tweet's cursor and whose data is `{ html, createdAt }`, the card rendered (and escaped) by
- * the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
+ * `GET /events`: server-sent events. Each tweet new on the first page (posted, or stored late) is
+ * one `tweet` event whose id is the tweet's cursor and whose data is `{ html, createdAt }`, the
+ * card rendered (and escaped) by the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
  * sends `?since=` its newest tweet) and first gets what it missed. Streams are capped per pod and
  * per client address, and end after `maxAgeMs`.
  */
@@ -85,7 +90,8 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
         const text = events.map((event) => event.text).join('');
         for (const client of clients) {
           if (client.pending) client.pending.push(...events);
-          else write(client, text);
+          else if (client.resumed.size === 0) write(client, text);
+          else write(client, notResumed(client, events));
         }
       },
       (error: unknown) => fastify.log.error({ err: error }, 'events: cannot render new tweets'),
@@ -123,7 +129,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       };
     }
 
-    const client: Client = { res: reply.raw, address: request.ip, pending: [] };
+    const client: Client = { res: reply.raw, address: request.ip, pending: [], resumed: new Set() };
     add(client);
     const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
     reply.raw.on('close', () => {
@@ -150,11 +156,19 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
       connection: 'close',
     });
-    const sent = new Set(missed.map((event) => event.tweetId));
-    const queued = (client.pending ?? []).filter((event) => !sent.has(event.tweetId));
+    client.resumed = new Set(missed.map((event) => event.tweetId));
+    const queued = notResumed(client, client.pending ?? []);
     client.pending = null;
-    write(client, `retry: ${RECONNECT_MS}\n\n${[...missed, ...queued].map((event) => event.text).join('')}`);
+    write(client, `retry: ${RECONNECT_MS}\n\n${missed.map((event) => event.text).join('')}${queued}`);
   });
 };
 
 export default events;
+
+/** The text of the events the client did not get from its resume; each resumed tweet is skipped once. */
+function notResumed(client: Client, events: Event[]): string {
+  return events
+    .filter((event) => !client.resumed.delete(event.tweetId))
+    .map((event) => event.text)
+    .join('');
+}

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-/** The one lease document's `_id`: the ingest of the app's X stream. */
-export const LEASE_NAME = 'ingest';
-
 /** Unique per process (a restarted pod is a new holder): region, host name (the pod), pid, random. */
 export function leaseHolderId(region: string | null): string {
   return [region ?? 'local', hostname(), process.pid, randomBytes(3).toString('hex')].join('-');

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { LeaseDocument } from '@kubeonazure/tweet-model';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import {
   candidateUpdate,
@@ -6,7 +7,6 @@ import {
   claimUpdate,
   releaseUpdate,
   type ClaimOutcome,
-  type LeaseDocument,
   type LeaseTerms,
 } from './lease.js';
 

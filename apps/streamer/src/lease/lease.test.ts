@@ -1,3 +1,4 @@
+import type { LeaseDocument } from '@kubeonazure/tweet-model';
 import { describe, expect, it } from 'vitest';
 import {
   afterClaim,
@@ -10,7 +11,6 @@ import {
   releaseUpdate,
   takeoverScope,
   validUntil,
-  type LeaseDocument,
 } from './lease.js';
 
 describe('the ingest lease rules', () => {

@@ -1,3 +1,5 @@
+import type { LeaseCandidate, LeaseDocument } from '@kubeonazure/tweet-model';
+
 /**
  * The ingest lease: every region runs a streamer, and only the holder of one lease document streams
  * (the X API allows one stream connection per app). Pure rules here; lease-store.ts does the I/O,
@@ -62,24 +64,6 @@ export function validUntil(sentAt: number, terms: LeaseTerms): number {
 /** Whether the holder may (still) stream at `now`. */
 export function mayStream(claimValidUntil: number | null, now: number): boolean {
   return claimValidUntil !== null && now < claimValidUntil;
-}
-
-/** A write-region streamer waiting for the lease (set by it while refused, fresh until `until`). */
-export interface LeaseCandidate {
-  holder: string;
-  region: string | null;
-  until: Date;
-}
-
-export interface LeaseDocument {
-  _id: string;
-  holder: string;
-  region: string | null;
-  expiresAt: Date;
-  renewedAt: Date;
-  /** The write region (display name) the claim was written under; null on a single server. */
-  primary?: string | null;
-  candidate?: LeaseCandidate;
 }
 
 /**

@@ -70,6 +70,12 @@ export function createMetrics(
       labelNames: ['result'],
       registers,
     }),
+    unrecoverableGaps: new Counter<'reason'>({
+      name: 'streamer_gaps_unrecoverable_total',
+      help: 'Gaps whose posts are lost, by reason: beyond-window (older than recent search reaches), fill-failed (a gap fill failed twice)',
+      labelNames: ['reason'],
+      registers,
+    }),
     leaseHeld: new Gauge({
       name: 'streamer_ingest_lease_held',
       help: '1 while this streamer holds the ingest lease and runs its source (LEASE=true), else 0',

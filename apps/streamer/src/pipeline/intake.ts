@@ -19,10 +19,10 @@ export class Intake {
   ) {}
 
   /**
-   * A live-stream message: it cannot wait, so a full queue drops it (counted and logged). Returns the
-   * id of the post it queued, else null.
+   * A live-stream message: it cannot wait, so a full queue drops it (counted and logged). Says which
+   * post it queued or dropped; null for a message that is no post.
    */
-  fromStream(message: unknown): string | null {
+  fromStream(message: unknown): { queued: string } | { dropped: string } | null {
     const tweet = this.map(message);
     if (!tweet) return null;
     this.metrics.received.inc();
@@ -31,7 +31,7 @@ export class Intake {
         this.log.warn({ dropped: this.dropping }, 'queue has room again; stream posts were dropped meanwhile');
         this.dropping = 0;
       }
-      return tweet._id;
+      return { queued: tweet._id };
     }
     this.metrics.dropped.inc();
     if (this.dropping++ === 0) {
@@ -40,7 +40,7 @@ export class Intake {
         'queue full: dropping live stream posts until the database catches up',
       );
     }
-    return null;
+    return { dropped: tweet._id };
   }
 
   /** One JSONL line of a replay file; waits while the queue is full. */

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { ApiResponseError, type TwitterRateLimit } from 'twitter-api-v2';
+import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
+import { beyondWindow, sinceIdRefused, windowStartTime } from './recent-window.js';
 import type { Sleep, Source } from './source.js';
 import { TWEET_QUERY, type XApiClient } from './x-client.js';
 
@@ -30,11 +32,15 @@ export function searchQuery(track: readonly string[]): string {
  * since_id pattern: within one poll, follow next_token under the same since_id; the newest_id of a
  * poll's first page becomes the next poll's since_id. The first since_id is the newest stored post's,
  * so a restart resumes where the last run stopped; only with nothing stored does the first poll take
- * just the newest page instead of paging back through seven days of history.
+ * just the newest page instead of paging back through seven days of history. A since_id X refuses as
+ * older than its window is given up (counted, logged): polls page from the window's start instead until
+ * one finds a post, whose id becomes the since_id.
  */
 export class SearchSource implements Source {
   private readonly stopping = new AbortController();
   private sinceId: string | undefined;
+  /** Set when X refused the since_id as too old: page from the window's start until a post is found. */
+  private fromWindowStart = false;
   private seeded = false;
   connected = false;
 
@@ -43,6 +49,7 @@ export class SearchSource implements Source {
     private readonly options: SearchSourceOptions,
     private readonly newestStoredId: NewestStoredId,
     private readonly intake: Intake,
+    private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly sleep: Sleep,
     private readonly now: () => number = Date.now,
@@ -63,12 +70,14 @@ export class SearchSource implements Source {
   /** One poll (all its pages); returns how long to wait before the next one. */
   private async poll(): Promise<number> {
     if (!(await this.seed())) return this.options.intervalMs;
-    const query = {
-      ...TWEET_QUERY,
-      query: searchQuery(this.options.track),
-      max_results: MAX_RESULTS,
-      ...(this.sinceId ? { since_id: this.sinceId } : {}),
-    };
+    const position = this.sinceId
+      ? { since_id: this.sinceId }
+      : this.fromWindowStart
+        ? { start_time: windowStartTime(this.now()) }
+        : {};
+    const query = { ...TWEET_QUERY, query: searchQuery(this.options.track), max_results: MAX_RESULTS, ...position };
+    // Without a position the first poll takes only the newest page.
+    const paging = Object.keys(position).length > 0;
     let newestId: string | undefined;
     let nextToken: string | undefined;
     let pages = 0;
@@ -83,7 +92,7 @@ export class SearchSource implements Source {
         pages++;
         if (pages === 1) newestId = response.data.meta?.newest_id;
         await this.intake.fromSearchPage(response.data);
-        nextToken = this.sinceId ? response.data.meta?.next_token : undefined;
+        nextToken = paging ? response.data.meta?.next_token : undefined;
         const limitedMs = this.rateLimitWaitMs(response.rateLimit);
         if (nextToken && limitedMs > 0) await this.sleep(limitedMs, this.stopping.signal);
         if (!nextToken) {
@@ -94,6 +103,12 @@ export class SearchSource implements Source {
       return 0;
     } catch (error) {
       this.connected = false;
+      if (this.sinceId && sinceIdRefused(error)) {
+        beyondWindow(this.metrics, this.log, this.sinceId, windowStartTime(this.now()));
+        this.sinceId = undefined;
+        this.fromWindowStart = true;
+        return this.poll();
+      }
       // The since_id stays: the next poll asks again for everything this one may have missed.
       if (error instanceof ApiResponseError && error.code === 429) {
         const waitMs = this.rateLimitWaitMs(error.rateLimit) || RATE_LIMIT_FALLBACK_MS;
@@ -124,7 +139,9 @@ export class SearchSource implements Source {
 
   private advance(newestId: string | undefined, pages: number): void {
     this.log.debug({ pages, sinceId: this.sinceId, newestId }, 'search poll done');
-    if (newestId) this.sinceId = newestId;
+    if (!newestId) return;
+    this.sinceId = newestId;
+    this.fromWindowStart = false;
   }
 
   /** Time until the rate-limit window resets, when no request is left in it; else 0. */

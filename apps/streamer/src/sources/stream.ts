@@ -23,7 +23,9 @@ export interface StreamSourceOptions {
  * The X API v2 filtered stream. Syncs the rules, then keeps one connection open, reconnecting per
  * X's policy (reconnect-policy.ts) for as long as the process runs. Before each connect it notes the
  * newest post stored or received; once connected, the gap fill fetches what came after it through
- * recent search, so a disconnect, a restart or a rollout loses nothing the search still has.
+ * recent search, so a disconnect, a restart or a rollout loses nothing the search still has. Posts
+ * dropped on a full queue are filled the same way, from the newest post known before the first drop,
+ * as soon as the queue takes posts again.
  */
 export class StreamSource implements Source {
   private readonly stopping = new AbortController();
@@ -34,8 +36,12 @@ export class StreamSource implements Source {
   private everConnected = false;
   /** The id of the newest post this process took from the stream. */
   private newestSeen: string | null = null;
-  /** Where the oldest gap not yet handed to a fill starts (`id` null: nothing was stored); null when none. */
+  /** Where the oldest gap not yet handed to a fill starts (`id` null: unknown or nothing stored); null when none. */
   private gapSince: GapStart | null = null;
+  /** The gap start noted for the current connection. */
+  private connectedFrom: GapStart | null = null;
+  /** Where the posts dropped on a full queue start (the newest known before the first drop); null when none. */
+  private dropSince: GapStart | null = null;
   /** The start of the gap the next, not yet started, fill covers. */
   private queuedSince: GapStart | null = null;
   private filling: Promise<void> = Promise.resolve();
@@ -82,7 +88,7 @@ export class StreamSource implements Source {
       });
       stream.on(ETwitterStreamEvent.Data, (message: unknown) => {
         this.healthy();
-        this.newestSeen = newer(this.intake.fromStream(message), this.newestSeen);
+        this.take(message);
       });
       stream.on(ETwitterStreamEvent.DataKeepAlive, () => this.healthy());
       stream.on(ETwitterStreamEvent.DataError, (message: { errors?: Record<string, unknown>[] }) => {
@@ -106,6 +112,11 @@ export class StreamSource implements Source {
       await this.syncRules();
       // Noted before connecting: nothing this connection delivers can be mistaken for the gap's start.
       this.gapSince ??= await this.gapStart();
+      if (this.dropSince) this.gapSince = olderStart(this.gapSince, this.dropSince);
+      this.dropSince = null;
+      this.connectedFrom = this.gapSince;
+      // stop() during the rule sync or the read: no connection.
+      if (this.stopping.signal.aborted) return 'network';
       const connecting = stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
       if (!(await this.settlesInTime(connecting))) {
         // No response headers in time (or stopping): give up on this attempt, close it should it still come.
@@ -136,16 +147,34 @@ export class StreamSource implements Source {
     return endReason;
   }
 
-  /** The newest post stored or received: where the gap after it starts; null when neither can be known. */
-  private async gapStart(): Promise<GapStart | null> {
+  /** One message from the stream: a queued post moves `newestSeen`; the first one after drops fills them. */
+  private take(message: unknown): void {
+    const taken = this.intake.fromStream(message);
+    if (!taken) return;
+    if ('dropped' in taken) {
+      this.dropSince ??= { id: newer(this.newestSeen, this.connectedFrom?.id ?? null) };
+      return;
+    }
+    this.newestSeen = newer(taken.queued, this.newestSeen);
+    if (!this.dropSince) return;
+    this.gapSince = this.gapSince ? olderStart(this.gapSince, this.dropSince) : this.dropSince;
+    this.dropSince = null;
+    this.scheduleGapFill();
+  }
+
+  /**
+   * The newest post stored or received: where the gap after it starts. When the database cannot be
+   * read and nothing was received, the start is unknown (`id` null): the fill takes the newest posts.
+   */
+  private async gapStart(): Promise<GapStart> {
     try {
       return { id: newer(await this.newestStoredId(), this.newestSeen) };
     } catch (error) {
       this.log.warn(
-        { reason: errorText(error) },
-        'cannot read the newest stored post; the gap starts at the newest received',
+        { err: error, newestReceived: this.newestSeen },
+        'cannot read the newest stored post; the gap starts at the newest received (none: the newest posts)',
       );
-      return this.newestSeen ? { id: this.newestSeen } : null;
+      return { id: this.newestSeen };
     }
   }
 
@@ -162,9 +191,8 @@ export class StreamSource implements Source {
     this.filling = this.filling.then(async () => {
       const start = this.queuedSince ?? since;
       this.queuedSince = null;
-      const result = await this.gapFill.fill(start.id, this.stopping.signal);
-      // A failed fill hands its start on: the next connect fills from there.
-      if (result === 'failed') this.gapSince = this.gapSince ? olderStart(this.gapSince, start) : start;
+      // A fill that fails is retried once by GapFill and then given up, so later fills start from their own gaps.
+      await this.gapFill.fill(start.id, this.stopping.signal);
     });
   }
 
@@ -205,7 +233,7 @@ export class StreamSource implements Source {
   }
 }
 
-/** Where a gap starts: after the post `id`, or (null) at the beginning, when nothing was stored. */
+/** Where a gap starts: after the post `id`, or (null) unknown or nothing stored: the fill takes the newest posts. */
 interface GapStart {
   id: string | null;
 }

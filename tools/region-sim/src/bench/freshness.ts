@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { pollUntil, renderTable } from '@kubeonazure/tool-kit';
+import { DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION, readLease, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { RegionSet } from '../region-set.js';
 
 // FerretDB answers every page query with a full scan: a steady 20/s keeps the data to a few thousand posts.
@@ -161,11 +162,11 @@ try {
   await set.failover('uksouth');
   const failoverDoneAt = Date.now();
   const writer = set.writerClient();
-  const leases = writer.db('kubeonazure').collection<{ _id: string; region: string | null; expiresAt: Date }>('leases');
+  const leases = writer.db(DEFAULT_DATABASE).collection<LeaseDocument>(DEFAULT_LEASE_COLLECTION);
   const left = () => Math.max(0, 90_000 - (Date.now() - lostAt));
   const leaseAt = await pollUntil(
     async () => {
-      const lease = await leases.findOne({ _id: 'ingest' });
+      const lease = await readLease(leases);
       return lease?.region === 'uksouth' && lease.expiresAt.getTime() > Date.now() ? Date.now() : undefined;
     },
     { what: 'lease holder in uksouth', timeoutMs: left() },

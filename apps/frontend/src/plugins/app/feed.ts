@@ -1,20 +1,24 @@
-import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
+import type { TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { mergeNewest, PAGE_SIZE } from '../../paging.js';
+import { PAGE_SIZE, unseen } from '../../paging.js';
 import { DatabaseUnavailableError, type TweetReader } from './tweets.js';
 
-/** Most tweets fanned out per poll; a bigger burst shows its newest ones live, the rest by paging. */
+/** Most tweets a resuming event stream gets (`Last-Event-ID`, `?since=`); older ones are on the pages. */
 export const FANOUT_LIMIT = 100;
 
 type Listener = (tweets: TweetDocument[]) => void;
 
 /**
  * The one poller per process. Change streams exist neither on Cosmos DB RU accounts nor on
- * the test database, so it asks the local replica for tweets newer than the last one it saw,
- * every `intervalMs`, and:
- * - keeps the newest page, which `/` serves without a query of its own;
- * - hands new tweets (newest first) to its listeners, the event streams.
+ * the test database, so it reads the local replica's newest page every `intervalMs` (one indexed
+ * read of PAGE_SIZE tweets, whatever the number of visitors) and:
+ * - keeps it, for `/` to serve without a query of its own;
+ * - hands the tweets on it that the previous page did not have (newest first) to its listeners,
+ *   the event streams. Diffing by id rather than asking for tweets newer than the newest seen is
+ *   what shows a tweet stored late (a gap fill after a reconnect or a lease handover) that belongs
+ *   on the first page; one stored late below it shows on the older pages. A burst of more than a
+ *   page within one interval goes live with its newest PAGE_SIZE, the rest by paging.
  * - is `/healthz`: its last read says whether the local replica is readable, so probes (Traffic
  *   Manager's, from many locations, and the kubelet's) cost no query of their own.
  * When a read fails the page is forgotten, so nothing stale is served as fresh; the next good
@@ -22,7 +26,8 @@ type Listener = (tweets: TweetDocument[]) => void;
  */
 export class Feed {
   private page: TweetDocument[] | null = null;
-  private cursor: string | null = null;
+  /** The page of the last good read: what the listeners have (kept through failed reads). */
+  private shown: TweetDocument[] = [];
   private primed = false;
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<TweetDocument[]> | undefined;
@@ -99,12 +104,12 @@ export class Feed {
   /** One poll; never throws. */
   async tick(): Promise<void> {
     try {
-      const fresh = await this.reader.newerThan(this.cursor, FANOUT_LIMIT);
+      const { tweets: page } = await this.reader.latest({ limit: PAGE_SIZE });
       if (this.primed && this.page === null) this.log.info('poller: the database is readable again');
-      const page = this.page ?? (await this.reader.latest({ limit: PAGE_SIZE })).tweets;
-      if (fresh[0]) this.cursor = encodeCursor(fresh[0]);
-      if (fresh.length > 0 || this.page === null) this.page = mergeNewest(fresh, page, PAGE_SIZE);
-      if (this.cursor === null && page[0]) this.cursor = encodeCursor(page[0]);
+      const fresh = unseen(page, this.shown);
+      // The same page keeps its identity, so `/` reuses its rendering.
+      if (this.page === null || fresh.length > 0 || page.length !== this.page.length) this.page = page;
+      this.shown = page;
       this.lastSuccessAt = new Date();
       this.lastError = null;
       // The first read only fills the page: those tweets are already on every page served so far.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { electionId, isHelloCommand, replicaSetHello, type TopologyView } from './hello.js';
+import { accountViews, electionId, helloKind, replicaSetHello, type TopologyView } from './hello.js';
 
 const ferretdb = {
   ismaster: true,
@@ -18,7 +18,7 @@ const view = (me: string, primary: string | null, term = 1): TopologyView => ({
 });
 
 describe('replicaSetHello', () => {
-  it('answers as the primary for the write region, keeping FerretDB limits', () => {
+  it('answers as the primary for the write region, keeping the database limits', () => {
     const hello = replicaSetHello(ferretdb, view('127.0.0.1:1', '127.0.0.1:1'), false);
     expect(hello).toMatchObject({
       isWritablePrimary: true,
@@ -46,17 +46,43 @@ describe('replicaSetHello', () => {
     expect(hello).not.toHaveProperty('electionId');
   });
 
+  it('names no primary while the account has none (between a region loss and a failover)', () => {
+    const hello = replicaSetHello(ferretdb, view('127.0.0.1:1', null), false);
+    expect(hello).toMatchObject({ isWritablePrimary: false, secondary: true });
+    expect(hello).not.toHaveProperty('primary');
+    expect(hello).not.toHaveProperty('electionId');
+  });
+
   it('gives later terms greater election ids, so drivers believe the new primary', () => {
     expect(electionId(2).toHexString() > electionId(1).toHexString()).toBe(true);
     expect(electionId(16).toHexString() > electionId(15).toHexString()).toBe(true);
   });
 });
 
-describe('isHelloCommand', () => {
+describe('accountViews', () => {
+  it('gives every member the same hosts and primary, and its own address and region tag', () => {
+    const members = hosts.map((address, index) => ({
+      address,
+      region: ['West US', 'UK South', 'Southeast Asia'][index]!,
+    }));
+    const views = accountViews(members, '127.0.0.1:1', 3);
+    expect(views[1]).toEqual({
+      hosts,
+      me: '127.0.0.1:2',
+      primary: '127.0.0.1:1',
+      term: 3,
+      tags: { region: 'UK South' },
+    });
+    expect(views.map((v) => v.me)).toEqual(hosts);
+    expect(accountViews(members, null, 4).every((v) => v.primary === null)).toBe(true);
+  });
+});
+
+describe('helloKind', () => {
   it('recognises hello and every isMaster casing, nothing else', () => {
-    expect(isHelloCommand({ hello: 1, helloOk: true })).toBe('hello');
-    expect(isHelloCommand({ isMaster: 1 })).toBe('legacy');
-    expect(isHelloCommand({ ismaster: 1 })).toBe('legacy');
-    expect(isHelloCommand({ find: 'hello' })).toBeNull();
+    expect(helloKind('hello')).toBe('hello');
+    expect(helloKind('isMaster')).toBe('legacy');
+    expect(helloKind('ismaster')).toBe('legacy');
+    expect(helloKind('find')).toBeNull();
   });
 });

@@ -3,13 +3,13 @@ import { ObjectId, type Document } from 'bson';
 /** The replica set name Cosmos DB for MongoDB gives every account (`replicaSet=globaldb`). */
 export const REPLICA_SET = 'globaldb';
 
-/** What every front knows of the account: its members, which one is the write region, and since when. */
+/** What a member knows of the account: its members, which one is the write region, and since when. */
 export interface TopologyView {
-  /** Every front's `host:port`, write region first. */
+  /** Every member's `host:port`, write region first. */
   hosts: readonly string[];
-  /** This front's `host:port`. */
+  /** This member's `host:port`. */
   me: string;
-  /** The write region's front, or null while there is none (between a region loss and a failover). */
+  /** The write region's member, or null while there is none (between a region loss and a failover). */
   primary: string | null;
   /** Grows with every failover, so drivers take the new primary's word over the old one's. */
   term: number;
@@ -17,14 +17,27 @@ export interface TopologyView {
   tags: Readonly<Record<string, string>>;
 }
 
+/** One member of the account: where its front listens and the region (Azure display name) it stands for. */
+export interface MemberAddress {
+  address: string;
+  region: string;
+}
+
+/** Every member's view of the account, in the members' order, with `primary` (an address, or null) the write region. */
+export function accountViews(members: readonly MemberAddress[], primary: string | null, term: number): TopologyView[] {
+  const hosts = members.map((member) => member.address);
+  return members.map((member) => ({ hosts, me: member.address, primary, term, tags: { region: member.region } }));
+}
+
 /** Fields of a standalone's answer that a replica set member answers differently, or not at all. */
 const STANDALONE_FIELDS = ['ismaster', 'isWritablePrimary', 'secondary', 'topologyVersion', 'msg'];
 
 /**
- * Turns FerretDB's answer to `hello`/`isMaster` (a standalone primary) into the answer of a Cosmos DB
- * replica set member: the limits and wire versions stay FerretDB's, the topology is the account's.
+ * Turns the database's answer to `hello`/`isMaster` (a standalone primary) into the answer of a Cosmos
+ * DB replica set member: the limits and wire versions stay the database's, the topology is the account's.
  * `legacy` is whether the question was `isMaster` (the answer then names `ismaster`, not `isWritablePrimary`).
- * No topologyVersion, so drivers poll instead of holding an awaitable hello open.
+ * No topologyVersion, so drivers poll heartbeats (every heartbeatFrequencyMS, as with Cosmos DB) instead
+ * of holding an awaitable hello open.
  */
 export function replicaSetHello(standalone: Document, view: TopologyView, legacy: boolean): Document {
   const kept = Object.fromEntries(Object.entries(standalone).filter(([key]) => !STANDALONE_FIELDS.includes(key)));
@@ -48,10 +61,10 @@ export function electionId(term: number): ObjectId {
   return new ObjectId(`7fffffff${term.toString(16).padStart(16, '0')}`);
 }
 
-/** Whether a command document asks `hello`/`isMaster` (its first key, any casing drivers use). */
-export function isHelloCommand(command: Document): 'hello' | 'legacy' | null {
-  const first = Object.keys(command)[0]?.toLowerCase();
-  if (first === 'hello') return 'hello';
-  if (first === 'ismaster') return 'legacy';
+/** Whether a command name asks `hello`/`isMaster` (any casing drivers use), and in which spelling. */
+export function helloKind(name: string): 'hello' | 'legacy' | null {
+  const lower = name.toLowerCase();
+  if (lower === 'hello') return 'hello';
+  if (lower === 'ismaster') return 'legacy';
   return null;
 }

@@ -1,0 +1,227 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ArmResource, AzSession, FakeAzure, isReadAction, type RecordedRequest } from '@kubeonazure/fake-azure';
+import { REGION_NAMES, REGIONS } from '@kubeonazure/regions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './support.ts';
+
+// The scripts run with the real Azure CLI (`az` on PATH, installed by .ci/run) against the Azure
+// Resource Manager stand-in, and the tests assert the requests each run sent. Every az call costs
+// 0.6-1.6 s on an idle machine, so each script runs only for the scenarios below, in this order,
+// each starting from the state the previous one left.
+const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
+const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
+const SCRIPT_TIMEOUT = 600_000;
+
+let azure: FakeAzure;
+let az: AzSession;
+const scratch = mkdtempSync(join(tmpdir(), 'deploy-azure-cli-'));
+// The region list with one more read region: the seam az.sh reads instead of libs/regions/regions.json.
+const WITH_JAPAN = join(scratch, 'regions.json');
+writeFileSync(
+  WITH_JAPAN,
+  JSON.stringify(
+    [
+      ...REGIONS,
+      {
+        name: 'japaneast',
+        displayName: 'Japan East',
+        role: 'read',
+        city: 'Tokyo',
+        dnsLabel: 'kubeonazure-japaneast',
+        visitorLocation: 'asia',
+      },
+    ],
+    null,
+    2,
+  ),
+);
+
+beforeAll(async () => {
+  azure = await FakeAzure.start();
+  az = await AzSession.login(azure);
+}, 120_000);
+
+afterAll(async () => {
+  az?.close();
+  await azure?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const group = (name: string) => `/subscriptions/${azure.subscriptionId}/resourceGroups/${name}`;
+const backing = (resource: string) => `${group('kubeonazure-backing')}/providers/${resource}`;
+const ACCOUNT = 'Microsoft.DocumentDB/databaseAccounts/kubeonazure-cosmos';
+const PROFILE = 'Microsoft.Network/trafficmanagerprofiles/kubeonazure';
+const REGISTRY = 'Microsoft.ContainerRegistry/registries/kubeonazureacr';
+
+/** Runs a script with the real az against the stand-in: its result, and the writes it sent. */
+async function converge(script: string, env: Record<string, string> = {}) {
+  const before = azure.requests.length;
+  const result = await az.run([script], env, '/bin/bash');
+  const sent = azure.requests.slice(before);
+  const writes = sent.filter((request) => request.method !== 'GET' && !isReadAction(request));
+  return { ...result, sent, writes, summary: writes.map(summarize) };
+}
+
+/** `PUT <path below the subscription, lower case>`, role assignments' random names as `<id>`. */
+const summarize = (request: RecordedRequest) =>
+  `${request.method} ${request.path
+    .toLowerCase()
+    .replace(/^\/subscriptions\/[^/]+/, '')
+    .replace(/\/roleassignments\/[^/]+$/, '/roleassignments/<id>')}`;
+
+const below = (path: string) => path.toLowerCase().replace(/^\/subscriptions\/[^/]+/, '');
+
+interface SentLocation {
+  locationName: string;
+  failoverPriority: number;
+}
+const locationsSent = (request: RecordedRequest) =>
+  ((request.body as { properties: { locations: SentLocation[] } }).properties.locations ?? []).map(
+    (location) => `${location.locationName}=${location.failoverPriority}`,
+  );
+
+const kubeletOf = (region: string): string => {
+  const cluster = azure.resource(
+    `${group(`kubeonazure-${region}`)}/providers/Microsoft.ContainerService/managedClusters/kubeonazure-${region}`,
+  )!;
+  return (cluster.properties.identityProfile as { kubeletidentity: { objectId: string } }).kubeletidentity.objectId;
+};
+
+const acrPullHolders = (): string[] =>
+  [...azure.resources.values()]
+    .filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments')
+    .filter((assignment) =>
+      String(assignment.properties.roleDefinitionId).endsWith('/7f951dda-4ed3-4680-a7ca-43fe172d538d'),
+    )
+    .filter((assignment) => assignment.properties.scope === backing(REGISTRY))
+    .map((assignment) => String(assignment.properties.principalId));
+
+describe('the Azure scripts with the real Azure CLI against Azure Resource Manager (stand-in)', () => {
+  it(
+    'first run: creates every resource group and service, then the clusters with registry access',
+    async () => {
+      const services = await converge(BACKING);
+      expect(services.stderr).toBe('');
+      expect(services.status).toBe(0);
+      expect(services.summary).toEqual([
+        `PUT ${below(group('kubeonazure-backing'))}`,
+        ...REGION_NAMES.map((region) => `PUT ${below(group(`kubeonazure-${region}`))}`),
+        `PUT ${below(backing(REGISTRY))}`,
+        `PUT ${below(backing(REGISTRY))}/replications/uksouth`,
+        `PUT ${below(backing(REGISTRY))}/replications/southeastasia`,
+        `PUT ${below(backing(ACCOUNT))}`,
+        `PUT ${below(backing(ACCOUNT))}/mongodbdatabases/kubeonazure`,
+        `PUT ${below(backing(ACCOUNT))}/mongodbdatabases/kubeonazure/collections/tweets`,
+        `PUT ${below(backing(PROFILE))}`,
+        ...REGION_NAMES.map((region) => `PUT ${below(backing(PROFILE))}/externalendpoints/${region}`),
+      ]);
+      const account = services.writes.find((request) => summarize(request) === `PUT ${below(backing(ACCOUNT))}`)!;
+      expect(locationsSent(account)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
+
+      const clusters = await converge(CLUSTERS);
+      expect(clusters.status).toBe(0);
+      const created = new Set(clusters.summary.filter((write) => write.includes('/managedclusters/')));
+      expect([...created]).toEqual(
+        REGION_NAMES.map(
+          (region) =>
+            `PUT ${below(group(`kubeonazure-${region}`))}/providers/microsoft.containerservice/managedclusters/kubeonazure-${region}`,
+        ),
+      );
+      expect(new Set(acrPullHolders())).toEqual(new Set(REGION_NAMES.map(kubeletOf)));
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'a re-run with nothing changed makes no writes: not even a resource group PUT or a registry attach',
+    async () => {
+      const services = await converge(BACKING);
+      expect(services.status).toBe(0);
+      expect(services.summary).toEqual([]);
+      const clusters = await converge(CLUSTERS);
+      expect(clusters.status).toBe(0);
+      expect(clusters.summary).toEqual([]);
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'a re-run after a region was added adds it everywhere, the Cosmos DB location with the next priority',
+    async () => {
+      const services = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN });
+      expect(services.status).toBe(0);
+      expect(services.summary).toEqual([
+        `PUT ${below(group('kubeonazure-japaneast'))}`,
+        `PUT ${below(backing(REGISTRY))}/replications/japaneast`,
+        `PATCH ${below(backing(ACCOUNT))}`,
+        `PUT ${below(backing(PROFILE))}/externalendpoints/japaneast`,
+      ]);
+      expect(locationsSent(services.writes[2]!)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2', 'japaneast=3']);
+
+      const clusters = await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN });
+      expect(clusters.status).toBe(0);
+      const japan = `${below(group('kubeonazure-japaneast'))}/providers/microsoft.containerservice/managedclusters/kubeonazure-japaneast`;
+      for (const write of clusters.writes) {
+        if (summarize(write).includes('/roleassignments/')) {
+          expect((write.body as { properties: { principalId: string } }).properties.principalId).toBe(
+            kubeletOf('japaneast'),
+          );
+        } else {
+          expect(summarize(write)).toBe(`PUT ${japan}`);
+        }
+      }
+      expect(acrPullHolders()).toContain(kubeletOf('japaneast'));
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'after a failover to uksouth a re-run keeps uksouth writing, and repairs drifted Traffic Manager settings',
+    async () => {
+      const account = azure.resource(backing(ACCOUNT))!;
+      const failedOver = (account.properties.locations as SentLocation[]).map((location) => ({
+        ...location,
+        failoverPriority: { 'West US': 1, 'UK South': 0 }[location.locationName] ?? location.failoverPriority,
+      }));
+      azure.put(account.id, { ...account, properties: { ...account.properties, locations: failedOver } });
+      const profile = azure.resource(backing(PROFILE))!;
+      const monitorConfig = { ...(profile.properties.monitorConfig as object), intervalInSeconds: 30 };
+      azure.put(profile.id, { ...profile, properties: { ...profile.properties, monitorConfig } });
+
+      const services = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN });
+      expect(services.status).toBe(0);
+      expect(services.summary).toEqual([`PUT ${below(backing(PROFILE))}`]);
+      const after = azure.resource(backing(ACCOUNT)) as ArmResource;
+      expect((after.properties.writeLocations as SentLocation[])[0]!.locationName).toBe('UK South');
+      expect(
+        (azure.resource(backing(PROFILE))!.properties.monitorConfig as { intervalInSeconds: number }).intervalInSeconds,
+      ).toBe(10);
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'a show failing with another error than "not found" stops the script with that error, creating nothing',
+    async () => {
+      azure.faults.set(backing(ACCOUNT).toLowerCase(), {
+        status: 403,
+        code: 'AuthorizationFailed',
+        message:
+          "The client does not have authorization to perform action 'Microsoft.DocumentDB/databaseAccounts/read'.",
+      });
+      try {
+        const services = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN });
+        expect(services.status).not.toBe(0);
+        expect(services.stderr).toContain('(AuthorizationFailed)');
+        expect(services.summary).toEqual([]);
+        // Nothing after the failed show ran: it was the last request.
+        expect(below(services.sent.at(-1)!.path)).toBe(below(backing(ACCOUNT)));
+      } finally {
+        azure.faults.clear();
+      }
+    },
+    SCRIPT_TIMEOUT,
+  );
+});

@@ -1,0 +1,197 @@
+import { once } from 'node:events';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Document } from 'bson';
+import { helloKind, replicaSetHello, type TopologyView } from './hello.js';
+import { ScriptedErrors, type Handling } from './scripted-errors.js';
+import { encodeOpMsg, encodeReply, FrameSplitter, readReply, readRequest, type WireRequest } from './wire.js';
+
+export interface WireFrontOptions {
+  /** Listen on this port (0, the default: any free one). */
+  port?: number;
+  /** The account as this member shows it; without one the front answers the handshake as its database does. */
+  view?: TopologyView | null;
+  /** Keep every command (handshakes left out) for `commands()`; off by default, as a long-running front would grow without end. */
+  record?: boolean;
+}
+
+/**
+ * One Cosmos DB member's MongoDB wire front on 127.0.0.1, in front of a real database. It answers the
+ * handshake (`hello`, `isMaster`) as a member of the account's replica set would, answers with the
+ * errors a test scripts (`errors`), holds requests while stalled, and passes everything else through,
+ * byte for byte. The handshake
+ * itself also goes to the database, so a front whose database is gone is unreachable, and the limits
+ * it reports are the database's.
+ */
+export class WireFront {
+  readonly host = '127.0.0.1';
+  /** Errors to answer with instead of the database. */
+  readonly errors = new ScriptedErrors();
+  private readonly sockets = new Set<Socket>();
+  /** Per open connection: delivers the requests held while stalled. */
+  private readonly pending = new Set<() => void>();
+  private stalled = false;
+  private readonly log: Document[] | null;
+  private server: Server | undefined;
+  private listenPort: number;
+  private currentView: TopologyView | null;
+
+  private constructor(
+    private readonly upstream: URL,
+    options: WireFrontOptions,
+  ) {
+    this.listenPort = options.port ?? 0;
+    this.currentView = options.view ?? null;
+    this.log = options.record ? [] : null;
+  }
+
+  /** Starts a front in front of the database at `databaseUrl` (a `mongodb://` connection string). */
+  static async start(databaseUrl: string, options: WireFrontOptions = {}): Promise<WireFront> {
+    const front = new WireFront(new URL(databaseUrl), options);
+    await front.start();
+    return front;
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  /** `127.0.0.1:<port>`, as drivers and `hosts` name it. */
+  get address(): string {
+    return `${this.host}:${this.listenPort}`;
+  }
+
+  /** The database's connection string pointed at this front alone (`directConnection`). */
+  get url(): string {
+    const url = new URL(this.upstream);
+    url.host = this.address;
+    url.searchParams.set('directConnection', 'true');
+    return url.toString();
+  }
+
+  get view(): TopologyView | null {
+    return this.currentView;
+  }
+
+  /** The region this member stands for (its `region` tag). */
+  get region(): string | undefined {
+    return this.currentView?.tags.region;
+  }
+
+  /** A new view (e.g. after a failover) applies to the next handshake or heartbeat on every connection. */
+  setView(view: TopologyView | null): void {
+    this.currentView = view;
+  }
+
+  /** The commands this front was sent (with `record`), handshakes and heartbeats left out, oldest first. */
+  commands(name?: string): Document[] {
+    if (!this.log) throw new Error('this front does not record commands: start it with { record: true }');
+    return this.log.filter((command) => name === undefined || Object.keys(command)[0] === name);
+  }
+
+  /**
+   * Holds every request from now on, on every connection, new ones too: unanswered, the connection
+   * open, as a frozen server or a cut network path leaves them. `resume` delivers them in order.
+   */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const deliver of this.pending) deliver();
+  }
+
+  /** Listens (again, on the same port once it had one). */
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((client) => this.accept(client));
+    server.listen(this.listenPort, this.host);
+    await once(server, 'listening');
+    this.server = server;
+    this.listenPort = (server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and drops every connection, as a member that went away. */
+  async stop(): Promise<void> {
+    const closing = this.server;
+    this.server = undefined;
+    if (!closing) return;
+    for (const socket of this.sockets) socket.destroy();
+    closing.close();
+    await once(closing, 'close');
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** What to do with one command: the handshake as a member, else what the test scripted, else pass. */
+  private handle(request: WireRequest): Handling {
+    const hello = helloKind(request.name);
+    if (hello) {
+      if (!this.currentView) return undefined;
+      return {
+        rewriteReply: (reply) =>
+          reply.ok === 1 && this.currentView ? replicaSetHello(reply, this.currentView, hello === 'legacy') : reply,
+      };
+    }
+    this.log?.push(request.command);
+    return this.errors.handle(request.name, request.command);
+  }
+
+  /** One client connection: its own connection to the database, messages relayed in order both ways. */
+  private accept(client: Socket): void {
+    const database = createConnection({ host: this.upstream.hostname, port: Number(this.upstream.port || 27017) });
+    client.setNoDelay(true);
+    database.setNoDelay(true);
+    this.sockets.add(client).add(database);
+
+    // requestId of a forwarded request -> how to rewrite its reply.
+    const rewrites = new Map<number, (reply: Document) => Document>();
+    const request = (frame: Buffer) => {
+      const command = readRequest(frame);
+      const handling = command && this.handle(command);
+      if (!command || !handling) return void database.write(frame);
+      if ('reply' in handling)
+        return void client.write(encodeReply(command.opCode, handling.reply, command.requestId, command.requestId));
+      if (handling.rewriteReply) rewrites.set(command.requestId, handling.rewriteReply);
+      database.write(handling.forward ? encodeOpMsg(handling.forward, command.requestId, 0) : frame);
+    };
+    // Requests that came while stalled, delivered by `resume`.
+    const held: Buffer[] = [];
+    const deliver = () => {
+      for (const frame of held.splice(0)) request(frame);
+    };
+    this.pending.add(deliver);
+    const close = () => {
+      this.pending.delete(deliver);
+      client.destroy();
+      database.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(database);
+    };
+    client.on('error', close).on('close', close);
+    database.on('error', close).on('close', close);
+    relay(client, (frame) => (this.stalled ? void held.push(frame) : request(frame)));
+    relay(database, (frame) => {
+      const responseTo = frame.readInt32LE(8);
+      const rewrite = rewrites.get(responseTo);
+      const reply = rewrite && readReply(frame);
+      if (!rewrite || !reply) return void client.write(frame);
+      rewrites.delete(responseTo);
+      client.write(encodeReply(frame.readInt32LE(12), rewrite(reply), frame.readInt32LE(4), responseTo));
+    });
+  }
+}
+
+/** Calls `onFrame` with each whole message read from `socket`; a malformed stream drops the connection. */
+function relay(socket: Socket, onFrame: (frame: Buffer) => void): void {
+  const splitter = new FrameSplitter();
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const frame of splitter.push(chunk)) onFrame(frame);
+    } catch (error) {
+      socket.destroy(error as Error);
+    }
+  });
+}

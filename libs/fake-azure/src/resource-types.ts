@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * What Azure adds to a resource the caller PUT or PATCHed, per resource type (lower-cased): the
+ * read-only properties the Azure CLI and the deploy scripts read back. Another resource type is
+ * stored as it was sent. Add a type here when a script starts to read one of its computed fields.
+ */
+
+export interface ArmResource {
+  id: string;
+  name: string;
+  type: string;
+  location?: string;
+  properties: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Azure's location names and display names (GET /subscriptions/<s>/locations), as far as tests use them. */
+export const LOCATIONS: Readonly<Record<string, string>> = {
+  westus: 'West US',
+  westus2: 'West US 2',
+  eastus: 'East US',
+  uksouth: 'UK South',
+  northeurope: 'North Europe',
+  westeurope: 'West Europe',
+  southeastasia: 'Southeast Asia',
+  japaneast: 'Japan East',
+  australiaeast: 'Australia East',
+};
+
+/** `West US`, `westus`, `WestUS` → `westus`: the name ARM takes for a location. */
+export const locationName = (location: string): string => location.replace(/\s+/g, '').toLowerCase();
+const displayName = (location: string): string => LOCATIONS[locationName(location)] ?? location;
+
+interface CosmosLocation {
+  locationName: string;
+  failoverPriority: number;
+  isZoneRedundant?: boolean;
+}
+
+/** Cosmos DB answers with display names, and derives write/read locations and failover policies. */
+function completeCosmosAccount(account: ArmResource): void {
+  const sent = (account.properties.locations ?? []) as CosmosLocation[];
+  const locations = sent
+    .map((location) => ({
+      id: `${account.name}-${locationName(location.locationName)}`,
+      locationName: displayName(location.locationName),
+      documentEndpoint: `https://${account.name}-${locationName(location.locationName)}.documents.azure.com:443/`,
+      provisioningState: 'Succeeded',
+      failoverPriority: Number(location.failoverPriority),
+      isZoneRedundant: location.isZoneRedundant ?? false,
+    }))
+    .sort((a, b) => a.failoverPriority - b.failoverPriority);
+  const policies = locations.map(({ id, locationName, failoverPriority }) => ({ id, locationName, failoverPriority }));
+  Object.assign(account.properties, {
+    locations,
+    failoverPolicies: policies,
+    writeLocations: locations.slice(0, 1),
+    readLocations: locations,
+    documentEndpoint: `https://${account.name}.documents.azure.com:443/`,
+  });
+}
+
+/** The kubelet identity `az aks update --attach-acr` grants AcrPull to, made once per cluster. */
+function completeManagedCluster(cluster: ArmResource): void {
+  const identityProfile = (cluster.properties.identityProfile ?? {}) as Record<string, unknown>;
+  identityProfile.kubeletidentity ??= {
+    resourceId: `${cluster.id}-agentpool`,
+    clientId: randomUUID(),
+    objectId: randomUUID(),
+  };
+  cluster.properties.identityProfile = identityProfile;
+  cluster.properties.fqdn ??= `${cluster.name}-dns.hcp.${cluster.location}.azmk8s.io`;
+  cluster.identity ??= { type: 'SystemAssigned', principalId: randomUUID(), tenantId: randomUUID() };
+}
+
+function completeRegistry(registry: ArmResource): void {
+  registry.properties.loginServer = `${registry.name.toLowerCase()}.azurecr.io`;
+}
+
+function completeTrafficManagerProfile(profile: ArmResource): void {
+  const dns = (profile.properties.dnsConfig ?? {}) as Record<string, unknown>;
+  dns.fqdn = `${String(dns.relativeName ?? profile.name)}.trafficmanager.net`;
+  profile.properties.dnsConfig = dns;
+}
+
+/** A role assignment names the scope it was made at: the id before its provider segment. */
+function completeRoleAssignment(assignment: ArmResource): void {
+  assignment.properties.scope = assignment.id.slice(
+    0,
+    assignment.id.toLowerCase().lastIndexOf('/providers/microsoft.authorization/'),
+  );
+}
+
+export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>> = {
+  'microsoft.documentdb/databaseaccounts': completeCosmosAccount,
+  'microsoft.containerservice/managedclusters': completeManagedCluster,
+  'microsoft.containerregistry/registries': completeRegistry,
+  'microsoft.network/trafficmanagerprofiles': completeTrafficManagerProfile,
+  'microsoft.authorization/roleassignments': completeRoleAssignment,
+};
+
+/** Built-in role definitions the Azure CLI looks up by name (`--role`, `--attach-acr`). */
+export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
+  AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  AcrPush: '8311e382-0749-4cb8-b61a-304f252e45ec',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+};

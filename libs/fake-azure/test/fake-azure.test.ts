@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAzure } from '../src/fake-azure.ts';
+
+let azure: FakeAzure;
+beforeAll(async () => {
+  azure = await FakeAzure.start();
+});
+afterAll(() => azure.close());
+
+/** One HTTPS request that trusts only the stand-in's CA, as az does through REQUESTS_CA_BUNDLE. */
+function call(method: string, path: string, body?: object): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const sent = body === undefined ? undefined : JSON.stringify(body);
+    const outgoing = request(
+      `${azure.url}${path}`,
+      { method, ca: readFileSync(azure.caFile), headers: sent ? { 'content-type': 'application/json' } : {} },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(sent);
+  });
+}
+
+const sub = () => `/subscriptions/${azure.subscriptionId}`;
+const account = () => `${sub()}/resourceGroups/g/providers/Microsoft.DocumentDB/databaseAccounts/a`;
+
+describe('FakeAzure', () => {
+  it('answers the cloud metadata at the double-slash path az asks, naming itself for every endpoint', async () => {
+    const { status, body } = await call('GET', '//metadata/endpoints?api-version=2022-09-01');
+    expect(status).toBe(200);
+    expect(body.resourceManager).toBe(`${azure.url}/`);
+    expect(body.authentication.loginEndpoint).toBe(`${azure.url}/`);
+  });
+
+  it("answers a missing group or resource with ARM's 404 error codes", async () => {
+    expect(await call('GET', `${sub()}/resourcegroups/g?api-version=2024-11-01`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ResourceGroupNotFound' } },
+    });
+    await call('PUT', `${sub()}/resourcegroups/g?api-version=2024-11-01`, { location: 'westus' });
+    expect(await call('GET', `${account()}?api-version=2025-04-15`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ResourceNotFound' } },
+    });
+  });
+
+  it('stores a PUT as succeeded, completes Cosmos DB locations as Azure does, and finds it in any case', async () => {
+    const locations = [
+      { locationName: 'westus', failoverPriority: 0 },
+      { locationName: 'uksouth', failoverPriority: 1 },
+    ];
+    const put = await call('PUT', `${account()}?api-version=2025-04-15`, {
+      location: 'westus',
+      properties: { locations },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.properties.provisioningState).toBe('Succeeded');
+    const got = await call('GET', account().toUpperCase());
+    expect(got.status).toBe(200);
+    expect(got.body.properties.writeLocations.map((l: { locationName: string }) => l.locationName)).toEqual([
+      'West US',
+    ]);
+    expect(got.body.properties.failoverPolicies.map((l: { locationName: string }) => l.locationName)).toEqual([
+      'West US',
+      'UK South',
+    ]);
+    const last = azure.requests.at(-2)!;
+    expect(last).toMatchObject({ method: 'PUT', apiVersion: '2025-04-15', body: { properties: { locations } } });
+    expect(azure.writes().map((write) => write.method)).toEqual(['PUT', 'PUT']);
+  });
+
+  it('answers a fault instead of the resource, for tests of errors other than "not found"', async () => {
+    azure.faults.set(account().toLowerCase(), { status: 403, code: 'AuthorizationFailed', message: 'no' });
+    expect(await call('GET', account())).toMatchObject({
+      status: 403,
+      body: { error: { code: 'AuthorizationFailed' } },
+    });
+    azure.faults.clear();
+  });
+
+  it('lists a type across the subscription, and looks up built-in roles by name', async () => {
+    const list = await call('GET', `${sub()}/providers/Microsoft.DocumentDB/databaseAccounts`);
+    expect(list.body.value.map((resource: { name: string }) => resource.name)).toEqual(['a']);
+    const roles = await call(
+      'GET',
+      `${account()}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20'acrpull'`,
+    );
+    expect(roles.body.value.map((role: { name: string }) => role.name)).toEqual([
+      '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+    ]);
+  });
+});
