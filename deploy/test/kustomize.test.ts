@@ -22,8 +22,13 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
-/** The frontend's read timeout (apps/frontend READ_TIMEOUT_MS default): probes must wait longer. */
+/**
+ * How long the apps' readiness checks may wait on the database, which the probes must outwait: the
+ * frontend's read timeout (apps/frontend READ_TIMEOUT_MS default) and the streamer's ping
+ * (apps/streamer/src/app.ts PING_TIMEOUT_MS).
+ */
 const READ_TIMEOUT_SECONDS = 2;
+const PING_TIMEOUT_SECONDS = 2;
 
 const DNS_LABEL_ANNOTATION = 'service.beta.kubernetes.io/azure-dns-label-name';
 const rendered = Object.fromEntries(REGION_NAMES.map((region) => [region, renderOverlay(region)]));
@@ -85,12 +90,14 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const settings = objects.find(
       (object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('settings-'),
     );
-    // REGION only: the frontend derives the read tag from it (@kubeonazure/regions).
+    // The service kit's shared variables; per region REGION only: both apps derive the region's
+    // record (read tag, write region) from it (@kubeonazure/regions).
     expect(settings?.data).toEqual({
       REGION: region,
       MONGO_DB: 'kubeonazure',
       MONGO_COLLECTION: 'tweets',
       LOG_LEVEL: 'info',
+      OPS_PORT: '9464',
     });
     for (const deployment of deployments) {
       const refs = deployment.spec.template.spec.containers[0].envFrom.map((source: any) => source.configMapRef.name);
@@ -151,8 +158,9 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
       { name: 'http', containerPort: 8080 },
       { name: 'ops', containerPort: 9464 },
     ]);
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
+    // The kubelet asks the ops port, as for the streamer; /healthz on http is Traffic Manager's.
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'ops' });
     // The default (1 s) is below a read's deadline: a slow database would fail every probe.
     expect(container.readinessProbe.timeoutSeconds).toBeGreaterThan(READ_TIMEOUT_SECONDS);
     expect(container.livenessProbe.timeoutSeconds).toBeGreaterThan(READ_TIMEOUT_SECONDS);
@@ -192,9 +200,14 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
       ),
     );
     expect(allowed.sort()).toEqual(['frontend <- anywhere : http']);
-    // Named ports resolve on the pods that have them: the ops port is named ops on every pod.
+    // Named ports resolve on the pods that have them: the ops port is named ops on every pod, and
+    // is the OPS_PORT the apps listen on.
+    const settings = objects.find(
+      (object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('settings-'),
+    );
     for (const deployment of deployments) {
-      expect(deployment.spec.template.spec.containers[0].ports.map((port: any) => port.name)).toContain('ops');
+      const ops = deployment.spec.template.spec.containers[0].ports.find((port: any) => port.name === 'ops');
+      expect(ops?.containerPort).toBe(Number(settings?.data.OPS_PORT));
     }
   });
 
@@ -230,6 +243,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(container.ports).toEqual([{ name: 'ops', containerPort: 9464 }]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'ops' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
+    // The default (1 s) is below the database ping of /readyz: a slow database would fail every probe.
+    expect(container.readinessProbe.timeoutSeconds).toBeGreaterThan(PING_TIMEOUT_SECONDS);
     const streamerSettings = objects.find(
       (object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('streamer-'),
     );

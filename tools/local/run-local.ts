@@ -51,8 +51,8 @@ start('streamer', {
   REPLAY_TIMESTAMPS: 'shifted-to-now',
   REPLAY_RATE: process.env.REPLAY_RATE ?? '0',
   REGION: 'westus',
-  PORT: '9464',
+  OPS_PORT: '9464',
 });
-// Both apps' ops ports default to 9464; on one machine the frontend's moves.
+// Both apps' ops ports (OPS_PORT) default to 9464; on one machine the frontend's moves.
 start('frontend', { PORT: frontendPort, OPS_PORT: '9465', REGION: process.env.REGION ?? 'local' });
 console.log(`frontend: http://localhost:${frontendPort}  (Ctrl-C stops everything)`);

@@ -149,7 +149,7 @@ try {
   children.push(frontend, bare);
   await bare.waitUntil(`an answer at ${bareOrigin}`, () => answers(bareOrigin), 20_000, 200);
   // Ready when / shows the newest page: from then on it is served from the shared copy.
-  await frontend.waitUntil('an answer at /livez', () => answers(`${frontendOrigin}/livez`), 20_000, 200);
+  await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
   const started = Date.now();
   await frontend.waitUntil(
     '/ showing 20 tweets',

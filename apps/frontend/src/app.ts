@@ -1,5 +1,5 @@
 import type { TweetRepository } from '@kubeonazure/tweet-model';
-import type { Logger } from '@kubeonazure/service-kit';
+import { buildOpsServer, type Logger, type ServiceRegion } from '@kubeonazure/service-kit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import errors from './plugins/app/errors.js';
@@ -14,7 +14,6 @@ import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
 import view from './plugins/external/view.js';
 import zod from './plugins/external/zod.js';
-import type { ServedRegion } from './regions.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import health from './routes/health.js';
@@ -41,7 +40,7 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     /** The region this copy serves, for the banner and /healthz. */
-    region: ServedRegion;
+    region: ServiceRegion;
   }
 }
 
@@ -82,14 +81,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * The ops listener (OPS_PORT): `/metrics` of `app`, on a port the Service does not expose, so that
- * process and route details, and the cost of collecting them, stay inside the cluster.
+ * The ops listener (OPS_PORT), the kit's, on a port the Service does not expose: `/livez`, `/readyz`
+ * (what `/healthz` reports: the poller's reads of the local replica succeed) and `/metrics` of `app`.
+ * Apart from the public port, so that the kubelet's probes never meet its load shedding and
+ * process and route details stay inside the cluster.
  */
-export async function buildOpsApp(app: FastifyInstance): Promise<FastifyInstance> {
-  const ops = Fastify({ logger: false });
-  ops.get('/metrics', async (_request, reply) => {
-    reply.type(app.metrics.registry.contentType);
-    return app.metrics.registry.metrics();
+export function buildOpsApp(app: FastifyInstance): FastifyInstance {
+  return buildOpsServer({
+    registry: app.metrics.registry,
+    readiness: { database: async () => (await app.feed.health()).ok },
   });
-  return ops;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REGIONS } from '@kubeonazure/regions';
 import { ConfigError } from '@kubeonazure/service-kit';
+import { serviceEnvResults } from '@kubeonazure/service-kit/testing';
 import { parseConfig } from './config.js';
 
 // Put together here so that no credential-shaped literal is committed.
@@ -21,9 +22,7 @@ describe('parseConfig', () => {
   it('applies the defaults', () => {
     const config = parseConfig(minimal);
     expect(config).toMatchObject({
-      mongoUrl: secretUrl,
-      database: 'kubeonazure',
-      collection: 'tweets',
+      mongo: { url: secretUrl, database: 'kubeonazure', collection: 'tweets' },
       host: '0.0.0.0',
       port: 8080,
       opsPort: 9464,
@@ -51,8 +50,7 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
-      database: 'db',
-      collection: 'c',
+      mongo: { database: 'db', collection: 'c' },
       port: 3000,
       opsPort: 9100,
       pollIntervalMs: 250,
@@ -72,7 +70,7 @@ describe('parseConfig', () => {
   });
 
   it('takes the connection string as `az ... -o tsv` prints it, with a trailing newline', () => {
-    expect(parseConfig({ ...minimal, MONGO_URL: ` ${secretUrl}\n` }).mongoUrl).toBe(secretUrl);
+    expect(parseConfig({ ...minimal, MONGO_URL: ` ${secretUrl}\n` }).mongo.url).toBe(secretUrl);
   });
 
   it('has no read tag for local development', () => {
@@ -86,7 +84,7 @@ describe('parseConfig', () => {
     [{ ...minimal, REGION: 'mars' }, 'REGION'],
     [{ ...minimal, PORT: 'eighty' }, 'PORT'],
     [{ ...minimal, PORT: '70000' }, 'PORT'],
-    [{ ...minimal, OPS_PORT: '0' }, 'OPS_PORT'],
+    [{ ...minimal, OPS_PORT: '65536' }, 'OPS_PORT'],
     [{ ...minimal, PORT: '9464' }, 'OPS_PORT'],
     [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
@@ -101,6 +99,10 @@ describe('parseConfig', () => {
   it('never shows the connection string, even when it is the bad one', () => {
     expect(problem({ ...minimal, MONGO_URL: 'mongodb://user:hunter2@ host' })).not.toContain('hunter2');
     expect(problem({ ...minimal, PORT: 'x' })).not.toContain('s3cr3t');
+  });
+
+  it('reads the shared variables exactly as the service kit (and so the streamer) does', () => {
+    expect(serviceEnvResults(parseConfig)).toEqual(serviceEnvResults());
   });
 
   it('treats empty variables as unset', () => {

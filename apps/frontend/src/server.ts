@@ -5,11 +5,11 @@ import { buildApp, buildOpsApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
-// answers /healthz 503, so Traffic Manager and the readiness probe see the truth, and it recovers by
-// itself (no crash loop with growing back-off).
+// answers /healthz and /readyz 503, so Traffic Manager and the readiness probe see the truth, and it
+// recovers by itself (no crash loop with growing back-off).
 function readerClient(config: Config): MongoClient {
   try {
-    return createClient(config.mongoUrl, { role: 'reader', region: config.region.displayName ?? undefined });
+    return createClient(config.mongo.url, { role: 'reader', region: config.region.displayName ?? undefined });
   } catch (error) {
     // createClient leaves the connection string out of its message.
     process.stderr.write(`invalid configuration: MONGO_URL ${(error as Error).message}\n`);
@@ -29,12 +29,12 @@ void keepConnecting(client, {
 }).then((connected) => connected && log.info('database connected'));
 // maxTimeMS: the database stops a read when the frontend stops waiting for it.
 const repository = TweetRepository.fromClient(client, {
-  database: config.database,
-  collection: config.collection,
+  database: config.mongo.database,
+  collection: config.mongo.collection,
   maxTimeMS: config.readTimeoutMs,
 });
 const app = await buildApp({ config, repository, logger: log });
-const ops = await buildOpsApp(app);
+const ops = buildOpsApp(app);
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
 onShutdown({ graceMs: config.shutdownGraceMs, log }, async () => {

@@ -37,10 +37,15 @@ describe('health and metrics with the database up', () => {
     }
   });
 
-  it('/livez answers 200', async () => {
-    const response = await t.app.inject('/livez');
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
+  it('/livez and /readyz answer 200 on the ops port, not on the public one', async () => {
+    const live = await t.ops.inject('/livez');
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toEqual({ status: 'ok' });
+    const ready = await t.ops.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ok', database: true });
+    expect((await t.app.inject('/livez')).statusCode).toBe(404);
+    expect((await t.app.inject('/readyz')).statusCode).toBe(404);
   });
 
   it('/metrics has the request histogram by route, SSE clients and poller lag', async () => {
@@ -99,7 +104,11 @@ describe('database outage', () => {
       region: 'uksouth',
       reason: expect.stringMatching(/^database read (timed out|failed)/),
     });
-    expect((await t.app.inject('/livez')).statusCode).toBe(200);
+    // Readiness says what /healthz says; liveness stays 200 (a database outage restarts nobody).
+    const ready = await t.ops.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'unavailable', database: false });
+    expect((await t.ops.inject('/livez')).statusCode).toBe(200);
     const api = await t.app.inject('/api/tweets');
     expect(api.statusCode).toBe(503);
     expect(api.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
@@ -107,6 +116,7 @@ describe('database outage', () => {
     await db.restart();
 
     await eventually(async () => ((await t.app.inject('/healthz')).statusCode === 200 ? true : undefined), 60_000);
+    expect((await t.ops.inject('/readyz')).statusCode).toBe(200);
     const recovered = await eventually(async () => {
       const response = await t.app.inject('/');
       return response.statusCode === 200 ? response : undefined;

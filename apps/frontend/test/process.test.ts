@@ -63,7 +63,7 @@ describe('starting while the database is down', () => {
     db = undefined;
   });
 
-  /** The built frontend on a database of its own that is down, once it answers /livez. */
+  /** The built frontend on a database of its own that is down, once it answers /livez (ops port). */
   async function startWhileDown() {
     db = await startDevDatabase({ preferEnv: false });
     await db.pause();
@@ -78,23 +78,26 @@ describe('starting while the database is down', () => {
       REGION: 'uksouth',
       READ_TIMEOUT_MS: '500',
     });
-    await eventually(async () => ((await status(`${base}/livez`)) === 200 ? true : undefined)).catch(
-      async (error: unknown) => {
-        await server.stop();
-        throw error;
-      },
-    );
+    await eventually(async () =>
+      (await status(`http://127.0.0.1:${opsPort}/livez`)) === 200 ? true : undefined,
+    ).catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
     return { db, base, opsPort, server };
   }
 
-  it('serves /healthz 503 until the database answers, then 200 without a restart, /metrics on the ops port; SIGTERM exits 0', async () => {
+  it('serves /healthz and /readyz 503 until the database answers, then 200 without a restart, the ops endpoints on OPS_PORT; SIGTERM exits 0', async () => {
     const { db, base, opsPort, server } = await startWhileDown();
     try {
+      const ops = `http://127.0.0.1:${opsPort}`;
       expect(await status(`${base}/healthz`)).toBe(503);
+      expect(await status(`${ops}/readyz`)).toBe(503);
 
       await db.restart();
       await eventually(async () => ((await status(`${base}/healthz`)) === 200 ? true : undefined), 30_000);
-      expect(await status(`http://127.0.0.1:${opsPort}/metrics`)).toBe(200);
+      expect(await status(`${ops}/readyz`)).toBe(200);
+      expect(await status(`${ops}/metrics`)).toBe(200);
       expect(await status(`${base}/metrics`)).toBe(404);
     } finally {
       await server.stop();

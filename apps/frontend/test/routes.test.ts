@@ -11,9 +11,7 @@ afterAll(() => t?.close());
 
 describe('page routes', () => {
   it('sees every GET route of ours', () => {
-    expect([...t.app.htmlFlags.keys()]).toEqual(
-      expect.arrayContaining(['/', '/api/tweets', '/events', '/healthz', '/livez']),
-    );
+    expect([...t.app.htmlFlags.keys()]).toEqual(expect.arrayContaining(['/', '/api/tweets', '/events', '/healthz']));
   });
 
   it('every route that answers a browser with a page is flagged html, so its errors are pages too', async () => {

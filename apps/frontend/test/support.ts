@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { serviceRegion } from '@kubeonazure/service-kit';
 import { connect, TweetRepository } from '@kubeonazure/tweet-model';
 import type { FastifyInstance } from 'fastify';
 import { vi } from 'vitest';
 import type { MongoClient } from 'mongodb';
 import { buildApp, buildOpsApp, type AppOptions } from '../src/app.js';
-import { servedRegion } from '../src/regions.js';
 
 export { makeTweet, makeTweets } from '@kubeonazure/tweet-model/testing';
 
 export interface TestApp {
   app: FastifyInstance;
-  /** The ops listener's instance (/metrics). */
+  /** The ops listener's instance (/livez, /readyz, /metrics). */
   ops: FastifyInstance;
   client: MongoClient;
   repository: TweetRepository;
@@ -18,7 +18,7 @@ export interface TestApp {
 }
 
 export const TEST_CONFIG: AppOptions['config'] = {
-  region: servedRegion('uksouth'),
+  region: serviceRegion('uksouth'),
   pollIntervalMs: 100,
   readTimeoutMs: 1500,
   rateLimitPerMinute: 1000,
@@ -38,7 +38,7 @@ export async function startTestApp(
   const repository = TweetRepository.fromClient(client, { database, maxTimeMS: config.readTimeoutMs });
   await repository.ensureIndexes();
   const app = await buildApp({ repository, ...options, config });
-  const ops = await buildOpsApp(app);
+  const ops = buildOpsApp(app);
   return {
     app,
     ops,

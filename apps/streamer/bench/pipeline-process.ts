@@ -3,7 +3,7 @@
 // owns the database; reports { rate, startRss, peakRss } over IPC.
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { pino } from 'pino';
+import { createLogger } from '@kubeonazure/service-kit';
 import { TweetRepository, type TweetDocument } from '@kubeonazure/tweet-model';
 import { createMetrics } from '../src/ops/metrics.js';
 import { Batcher } from '../src/pipeline/batcher.js';
@@ -32,7 +32,7 @@ const batchSize = Number(values.batch);
 
 const client = await MongoClient.connect(values.url, { retryWrites: false });
 try {
-  const log = pino({ level: 'warn' });
+  const log = createLogger({ service: 'streamer', region: 'local', level: 'warn' });
   const repository = TweetRepository.fromClient(client, { database: values.database });
   await repository.ensureIndexes();
   const queue = new BoundedQueue<TweetDocument>(Number(values.queue));

@@ -1,7 +1,5 @@
-import type { RequestListener } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createLogger, type Logger } from '@kubeonazure/service-kit';
-import { findRegion } from '@kubeonazure/regions';
+import { buildOpsServer, createLogger, type Logger } from '@kubeonazure/service-kit';
 import {
   createClient,
   keepConnecting,
@@ -16,7 +14,6 @@ import { leaseTerms } from './lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
 import { LeasedSource } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
-import { opsHandler, type Readiness } from './ops/http.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
 import { Intake } from './pipeline/intake.js';
@@ -35,8 +32,11 @@ export interface AppDependencies {
 }
 
 export interface App {
-  /** The ops endpoints (/livez, /readyz, /metrics); server.ts serves it on PORT. */
-  handler: RequestListener;
+  /**
+   * The kit's ops server, unstarted: /livez, /readyz (database answers a ping, source connected
+   * (a finished replay counts), writes succeed), /metrics. server.ts listens on OPS_PORT.
+   */
+  ops: ReturnType<typeof buildOpsServer>;
   metrics: Metrics;
   /** Settles when the source ends by itself (a replay at the end of its file) or after `stop`. */
   sourceDone: Promise<void>;
@@ -59,13 +59,13 @@ const abortableSleep: Sleep = (ms, signal) =>
 export async function startApp(config: Config, dependencies: AppDependencies = {}): Promise<App> {
   const log =
     dependencies.logger ??
-    createLogger({ service: 'streamer', region: config.region, level: config.logLevel }).child({
+    createLogger({ service: 'streamer', region: config.region.name, level: config.logLevel }).child({
       source: config.source,
     });
   const sleep = dependencies.sleep ?? abortableSleep;
   const client = createClient(config.mongo.url, { role: 'writer' });
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
-  const writeRegion: WriteRegionWatch = watchWriteRegion(client, findRegion(config.region ?? '')?.displayName ?? null);
+  const writeRegion: WriteRegionWatch = watchWriteRegion(client, config.region.displayName);
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
@@ -112,7 +112,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
           ),
           makeSource,
           terms,
-          { holder: leaseHolderId(config.region), region: config.region, writeRegion: () => writeRegion() },
+          { holder: leaseHolderId(config.region.name), region: config.region.name, writeRegion: () => writeRegion() },
           log,
           sleep,
           {
@@ -128,21 +128,25 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     'streamer started',
   );
 
-  async function readiness(): Promise<Readiness> {
-    const ping = client.db(config.mongo.database).command({ ping: 1 });
-    const timeout = delay(PING_TIMEOUT_MS, false);
-    const database = await Promise.race([
-      ping.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-    return { database, source: source.connected, writes: batcher.healthy };
-  }
+  const ops = buildOpsServer({
+    registry: metrics.registry,
+    readiness: {
+      database: () =>
+        Promise.race([
+          client
+            .db(config.mongo.database)
+            .command({ ping: 1 })
+            .then(() => true),
+          delay(PING_TIMEOUT_MS, false),
+        ]),
+      source: () => source.connected,
+      // False while database writes fail (the posts are held and retried).
+      writes: () => batcher.healthy,
+    },
+  });
 
   return {
-    handler: opsHandler(metrics.registry, readiness),
+    ops,
     metrics,
     sourceDone,
     async stop(graceMs) {

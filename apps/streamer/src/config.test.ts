@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@kubeonazure/service-kit';
+import { serviceEnvResults } from '@kubeonazure/service-kit/testing';
 import { parseConfig, SAMPLE_FILE } from './config.js';
 
 const MONGO_URL = 'mongodb://127.0.0.1:27017/';
+const REGION = 'local';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
-    parseConfig({ MONGO_URL, ...env });
+    parseConfig({ MONGO_URL, REGION, ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -16,30 +18,32 @@ function configError(env: Record<string, string>): ConfigError {
 
 describe('parseConfig', () => {
   it('replays the shipped sample into kubeonazure.tweets when nothing else is set', () => {
-    const config = parseConfig({ MONGO_URL });
+    const config = parseConfig({ MONGO_URL, REGION });
     expect(config.source).toBe('replay');
     expect(config.replay).toEqual({ file: SAMPLE_FILE, ratePerSecond: 10, loop: false, timestamps: 'as-recorded' });
     expect(config.mongo).toEqual({ url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' });
     expect(config.x).toEqual({ bearerToken: null, baseUrl: 'https://api.x.com', track: ['docker'] });
-    expect(config.port).toBe(9464);
+    expect(config.opsPort).toBe(9464);
+    expect(config.region.name).toBe('local');
     expect(config.shutdownGraceMs).toBe(20_000);
     expect(config.pipeline.batchSize).toBeLessThanOrEqual(1000);
   });
 
   it('runs without the ingest lease unless LEASE=true', () => {
-    expect(parseConfig({ MONGO_URL }).lease).toBeNull();
-    expect(parseConfig({ MONGO_URL, LEASE: 'true' }).lease).toEqual({ ttlMs: 15_000, collection: 'leases' });
+    expect(parseConfig({ MONGO_URL, REGION }).lease).toBeNull();
+    expect(parseConfig({ MONGO_URL, REGION, LEASE: 'true' }).lease).toEqual({ ttlMs: 15_000, collection: 'leases' });
     expect(configError({ LEASE: 'yes' }).message).toMatch(/^LEASE /);
     expect(configError({ LEASE_TTL_MS: '10' }).message).toMatch(/^LEASE_TTL_MS /);
   });
 
   it('streams by default once a bearer token is set', () => {
-    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: 'token' }).source).toBe('stream');
+    expect(parseConfig({ MONGO_URL, REGION, X_BEARER_TOKEN: 'token' }).source).toBe('stream');
   });
 
   it('reads the tracked terms, trimmed and without repeats, and a plain http base url', () => {
     const config = parseConfig({
       MONGO_URL,
+      REGION,
       TRACK: ' docker , kubernetes,,docker',
       X_API_BASE_URL: 'http://127.0.0.1:8080/',
     });
@@ -48,22 +52,27 @@ describe('parseConfig', () => {
   });
 
   it('trims the secrets: `az ... -o tsv` ends its value with a newline', () => {
-    const config = parseConfig({ MONGO_URL: `${MONGO_URL}\n`, X_BEARER_TOKEN: ' token\r\n' });
+    const config = parseConfig({ REGION, MONGO_URL: `${MONGO_URL}\n`, X_BEARER_TOKEN: ' token\r\n' });
     expect(config.mongo.url).toBe(MONGO_URL);
     expect(config.x.bearerToken).toBe('token');
     expect(configError({ MONGO_URL: ' \n' }).variable).toBe('MONGO_URL');
-    expect(parseConfig({ MONGO_URL, X_BEARER_TOKEN: '\n' }).source).toBe('replay');
+    expect(parseConfig({ MONGO_URL, REGION, X_BEARER_TOKEN: '\n' }).source).toBe('replay');
+  });
+
+  it('reads the shared variables exactly as the service kit (and so the frontend) does', () => {
+    expect(serviceEnvResults(parseConfig)).toEqual(serviceEnvResults());
   });
 
   it('treats empty variables as unset', () => {
-    expect(parseConfig({ MONGO_URL, PORT: '', X_BEARER_TOKEN: '' }).source).toBe('replay');
+    expect(parseConfig({ MONGO_URL, REGION, OPS_PORT: '', X_BEARER_TOKEN: '' }).source).toBe('replay');
   });
 
   it.each([
     [{ MONGO_URL: '' }, 'MONGO_URL'],
     [{ MONGO_URL: 'postgres://x' }, 'MONGO_URL'],
-    [{ PORT: 'abc' }, 'PORT'],
-    [{ PORT: '70000' }, 'PORT'],
+    [{ OPS_PORT: 'abc' }, 'OPS_PORT'],
+    [{ OPS_PORT: '70000' }, 'OPS_PORT'],
+    [{ REGION: '' }, 'REGION'],
     [{ BATCH_SIZE: '1001' }, 'BATCH_SIZE'],
     [{ REPLAY_RATE: '-1' }, 'REPLAY_RATE'],
     [{ REPLAY_LOOP: 'yes' }, 'REPLAY_LOOP'],
@@ -85,7 +94,7 @@ describe('parseConfig', () => {
     const error = configError({
       MONGO_URL: 'mongodb+srv//user:s3cret@host',
       X_BEARER_TOKEN: 'AAAA-secret-token',
-      PORT: 'x',
+      OPS_PORT: 'x',
     });
     expect(error.message).not.toContain('s3cret');
     expect(error.message).not.toContain('AAAA-secret-token');

@@ -1,24 +1,18 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REGION_NAMES } from '@kubeonazure/regions';
 import {
   boolean,
   ConfigError,
   httpUrl,
   integer,
-  logLevel,
-  mongoUrl,
   nonEmpty,
   oneOf,
   parseEnv,
+  serviceConfig,
+  serviceEnv,
   type Env,
 } from '@kubeonazure/service-kit';
-import {
-  DEFAULT_COLLECTION,
-  DEFAULT_DATABASE,
-  DEFAULT_LEASE_COLLECTION,
-  MAX_INSERT_BATCH,
-} from '@kubeonazure/tweet-model';
+import { DEFAULT_LEASE_COLLECTION, MAX_INSERT_BATCH } from '@kubeonazure/tweet-model';
 import { z } from 'zod';
 import { REPLAY_TIMESTAMPS } from './sources/replay.js';
 
@@ -26,9 +20,7 @@ import { REPLAY_TIMESTAMPS } from './sources/replay.js';
 export const SAMPLE_FILE = fileURLToPath(new URL('../data/sample.jsonl', import.meta.url));
 
 const env = {
-  MONGO_URL: mongoUrl,
-  MONGO_DB: nonEmpty.default(DEFAULT_DATABASE),
-  MONGO_COLLECTION: nonEmpty.default(DEFAULT_COLLECTION),
+  ...serviceEnv,
   X_BEARER_TOKEN: z.string().optional(),
   X_API_BASE_URL: httpUrl.default('https://api.x.com'),
   TRACK: z
@@ -51,14 +43,10 @@ const env = {
     .default(10),
   REPLAY_LOOP: boolean.default(false),
   REPLAY_TIMESTAMPS: oneOf(REPLAY_TIMESTAMPS).default('as-recorded'),
-  REGION: oneOf(REGION_NAMES as [string, ...string[]]).optional(),
-  PORT: integer(0, 65535).default(9464),
-  LOG_LEVEL: logLevel.default('info'),
   QUEUE_CAPACITY: integer(1, 1_000_000).default(10_000),
   BATCH_SIZE: integer(1, MAX_INSERT_BATCH).default(500),
   BATCH_MAX_WAIT_MS: integer(1, 600_000).default(1000),
   DB_RETRY_MAX_MS: integer(1, 600_000).default(30_000),
-  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(20_000),
   STREAM_STALL_TIMEOUT_MS: integer(1, 600_000).default(30_000),
   STREAM_BACKFILL_MINUTES: integer(0, 5).default(0),
   GAP_FILL_MAX_POSTS: integer(0, 100_000).default(500),
@@ -70,9 +58,10 @@ const env = {
 
 export type Config = ReturnType<typeof toConfig>;
 
+/** The kit's shared part (database, region, host, ops port, log level, grace) and the streamer's own. */
 function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
   return {
-    mongo: { url: e.MONGO_URL, database: e.MONGO_DB, collection: e.MONGO_COLLECTION },
+    ...serviceConfig(e),
     source: e.STREAMER_SOURCE ?? (e.X_BEARER_TOKEN ? 'stream' : 'replay'),
     x: { bearerToken: e.X_BEARER_TOKEN ?? null, baseUrl: e.X_API_BASE_URL, track: e.TRACK },
     replay: { file: e.REPLAY_FILE, ratePerSecond: e.REPLAY_RATE, loop: e.REPLAY_LOOP, timestamps: e.REPLAY_TIMESTAMPS },
@@ -89,10 +78,6 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
       batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
       dbRetryMaxMs: e.DB_RETRY_MAX_MS,
     },
-    region: e.REGION ?? null,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   } as const;
 }
 

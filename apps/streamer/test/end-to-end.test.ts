@@ -36,7 +36,7 @@ async function start(database: string, env: Record<string, string> = {}) {
     MONGO_DB: database,
     X_BEARER_TOKEN: api.token,
     X_API_BASE_URL: api.baseUrl,
-    PORT: '0',
+    OPS_PORT: '0',
     BATCH_MAX_WAIT_MS: '20',
     ...env,
   });

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { vi } from 'vitest';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@kubeonazure/service-kit';
 import { parseConfig, type Config } from '../src/config.js';
 import type { App } from '../src/app.js';
 import type { Post } from '@kubeonazure/fake-x-api';
@@ -19,7 +16,7 @@ export function databaseName(file: string): string {
 }
 
 export function testConfig(mongoUrl: string, database: string, env: Record<string, string> = {}): Config {
-  return parseConfig({ MONGO_URL: mongoUrl, MONGO_DB: database, LOG_LEVEL: 'debug', PORT: '0', ...env });
+  return parseConfig({ MONGO_URL: mongoUrl, MONGO_DB: database, REGION: 'local', LOG_LEVEL: 'debug', ...env });
 }
 
 /** A logger whose JSON lines the test can read. */
@@ -32,7 +29,7 @@ export function captureLogger(): { logger: Logger; lines: () => Record<string, u
     },
   });
   return {
-    logger: pino({ level: 'debug' }, sink),
+    logger: createLogger({ service: 'streamer', region: 'local', level: 'debug' }, sink),
     lines: () =>
       raw
         .join('')
@@ -116,16 +113,10 @@ export function streamMessage(
   };
 }
 
-/** GET /readyz of a running app, served on a loopback port for the request. */
+/** GET /readyz of a running app's ops server. */
 export async function readyz(running: App): Promise<{ status: number; body: unknown }> {
-  const server = createServer(running.handler).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  try {
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
-    return { status: response.status, body: await response.json() };
-  } finally {
-    server.close();
-  }
+  const response = await running.ops.inject('/readyz');
+  return { status: response.statusCode, body: response.json() };
 }
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -138,7 +129,8 @@ export function runServer(env: Record<string, string>) {
     command: process.execPath,
     args: [`${appDir}dist/server.js`],
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // Every pod has REGION (the settings ConfigMap); tests listen on loopback only.
+    env: { PATH: process.env.PATH ?? '', REGION: 'local', HOST: '127.0.0.1', ...env },
     onLine: (line, stream) => {
       output[stream] += `${line}\n`;
     },

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
-import { pino } from 'pino';
+import { createLogger } from '@kubeonazure/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { WireFront } from '@kubeonazure/cosmos-wire-front';
@@ -16,7 +16,7 @@ const client = new MongoClient(testMongoUrl());
 const database = databaseName('lease');
 // Claims are bounded by a fifth of the ttl: 300 ms leaves room for a loaded test machine.
 const terms = leaseTerms(1_500);
-const log = pino({ level: 'silent' });
+const log = createLogger({ service: 'streamer', region: 'local', level: 'silent' });
 let store: LeaseStore;
 let name = 0;
 let names = 0;

@@ -15,8 +15,9 @@ afterAll(async () => {
 
 describe('bad configuration', () => {
   it.each([
-    [{ MONGO_URL: url, PORT: 'abc' }, 'PORT'],
-    [{ PORT: '9999' }, 'MONGO_URL'],
+    [{ MONGO_URL: url, OPS_PORT: 'abc' }, 'OPS_PORT'],
+    [{ MONGO_URL: url, REGION: 'mars' }, 'REGION'],
+    [{ OPS_PORT: '9999' }, 'MONGO_URL'],
     [{ MONGO_URL: url, STREAMER_SOURCE: 'search', X_BEARER_TOKEN: '' }, 'X_BEARER_TOKEN'],
     [{ MONGO_URL: url, STREAMER_SOURCE: 'stream', X_API_BASE_URL: 'not a url' }, 'X_API_BASE_URL'],
   ])('exits 2 with one line naming the variable: %o', async (env, variable) => {
@@ -34,7 +35,7 @@ describe('bad configuration', () => {
 describe('database down at start', () => {
   it('keeps running and answers /readyz 503 with database false', async () => {
     // Nothing listens on port 1: every connection attempt is refused.
-    const server = runServer({ MONGO_URL: 'mongodb://127.0.0.1:1/', PORT: '0' });
+    const server = runServer({ MONGO_URL: 'mongodb://127.0.0.1:1/', OPS_PORT: '0' });
     let exited = false;
     void server.exited.then(() => (exited = true));
     try {
@@ -60,7 +61,7 @@ describe('SIGTERM', () => {
       MONGO_DB: database,
       X_BEARER_TOKEN: SECRET,
       X_API_BASE_URL: api.baseUrl,
-      PORT: '0',
+      OPS_PORT: '0',
       // Nothing is written before the signal: the flush must do it.
       BATCH_SIZE: '1000',
       BATCH_MAX_WAIT_MS: '600000',

@@ -1,9 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { startApp } from '../src/app.js';
@@ -70,9 +67,7 @@ describe('replay', () => {
     const database = newDatabase();
     const { logger, lines } = captureLogger();
     const app = await startApp(testConfig(url, database, { REPLAY_FILE: file, REPLAY_RATE: '0' }), { logger });
-    const server = createServer(app.handler).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await app.ops.listen({ host: '127.0.0.1', port: 0 });
     try {
       await app.sourceDone;
       await waitFor(async () => (await metric(app, 'streamer_tweets_stored_total')) === 2, 'both posts stored');
@@ -91,7 +86,7 @@ describe('replay', () => {
       expect(metrics).toContain('streamer_queue_depth 0');
       expect(metrics).toContain('streamer_batch_duration_seconds_count');
     } finally {
-      server.close();
+      await app.ops.close();
       await app.stop(10_000);
     }
   });

@@ -150,7 +150,9 @@ describe('stream wire format', () => {
     ]);
     expect(await metric(app, 'streamer_messages_malformed_total')).toBe(1);
     expect(await metric(app, 'streamer_tweets_received_total')).toBe(3);
-    expect(lines().find((line) => line.msg === 'malformed message skipped')?.reason).toContain('not valid JSON');
+    expect(lines().find((line) => line.msg === 'malformed message skipped')?.err).toMatchObject({
+      message: expect.stringContaining('not valid JSON'),
+    });
   });
 
   it('stores each post once when a reconnect replays what the dropped connection sent', async () => {

@@ -91,7 +91,7 @@ describe('permanent write errors', () => {
         level: 50,
         kind: 'permanent',
         code: 13,
-        reason: expect.stringContaining(error.errmsg),
+        err: expect.objectContaining({ message: expect.stringContaining(error.errmsg) }),
         holding: 4,
       });
       expect(failures[0]?.cause).toMatch(cause);
@@ -127,7 +127,7 @@ describe('partly failed bulk inserts', () => {
         level: 40,
         code: 50,
         holding: 2,
-        reason: COSMOS_ERRORS.timeLimit.errmsg,
+        err: expect.objectContaining({ message: COSMOS_ERRORS.timeLimit.errmsg }),
       },
       { msg: 'database writes succeed again', attempts: 2 },
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArmPath } from './arm-path.ts';
+import { parseArmPath } from './arm-path.js';
 
 const SUB = '/subscriptions/0000';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FakeAzure } from './fake-azure.ts';
+import type { FakeAzure } from './fake-azure.js';
 
 export interface AzResult {
   status: number;

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { type ArmPath, parseArmPath, resourceGroupKey } from './arm-path.ts';
-import { type ArmResource, BUILT_IN_ROLES, COMPLETE, LOCATIONS } from './resource-types.ts';
+import { type ArmPath, parseArmPath, resourceGroupKey } from './arm-path.js';
+import { type ArmResource, BUILT_IN_ROLES, COMPLETE, LOCATIONS } from './resource-types.js';
 
 /**
  * A stand-in for Azure Resource Manager on 127.0.0.1, for the real Azure CLI: HTTPS with a

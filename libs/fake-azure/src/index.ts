@@ -1,4 +1,4 @@
-export { type ArmPath, parseArmPath } from './arm-path.ts';
-export { type AzResult, AzSession } from './az-session.ts';
-export { type ArmError, FakeAzure, isReadAction, type RecordedRequest } from './fake-azure.ts';
-export { type ArmResource, LOCATIONS, locationName } from './resource-types.ts';
+export { type ArmPath, parseArmPath } from './arm-path.js';
+export { type AzResult, AzSession } from './az-session.js';
+export { type ArmError, FakeAzure, isReadAction, type RecordedRequest } from './fake-azure.js';
+export { type ArmResource, LOCATIONS, locationName } from './resource-types.js';

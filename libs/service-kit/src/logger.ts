@@ -1,16 +1,19 @@
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from './env.js';
 
 export interface LoggerOptions {
   service: 'frontend' | 'streamer';
-  /** The region the process serves; null where none is set (local runs). */
-  region: string | null;
+  /** The REGION the process serves (`local` on one machine). */
+  region: string;
   level: LogLevel;
 }
 
-/** The one logger set-up: JSON lines on stdout with the same base fields in every app. */
-export function createLogger(options: LoggerOptions): Logger {
-  return pino({ level: options.level, base: { service: options.service, region: options.region } });
+/**
+ * The one logger set-up: JSON lines on stdout (or `destination`, for tests that read them) with
+ * the same base fields in every app. Errors go under `err`, pino's standard serializer.
+ */
+export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+  return pino({ level: options.level, base: { service: options.service, region: options.region } }, destination);
 }
 
 export type { Logger };

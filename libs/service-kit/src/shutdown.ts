@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import type { Logger } from 'pino';
+import type { Logger } from './logger.js';
 
 export interface ShutdownOptions {
   /** How long `close` may take before the process exits 1 anyway. */
@@ -27,7 +27,7 @@ export function onShutdown(options: ShutdownOptions, close: () => Promise<void>)
     },
     async ({ signal, err }) => {
       if (err) log.fatal({ err }, 'stopping after an unexpected error');
-      else if (failure !== undefined) log.fatal({ reason: reasonOf(failure) }, 'stopping after a failure');
+      else if (failure !== undefined) log.fatal({ err: failure }, 'stopping after a failure');
       else log.info({ signal, graceMs: options.graceMs }, 'stopping');
       await close();
       // close-with-grace exits 0 after a manual close: an exception is how it learns of the failure.
@@ -41,8 +41,4 @@ export function onShutdown(options: ShutdownOptions, close: () => Promise<void>)
       void handler.close();
     },
   };
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -228,7 +228,7 @@ describe("the pulled images run with their pods' settings", () => {
     const database = `images-streamer-${process.pid}`;
     // The overlay's source is the X stream; no X account here, so the shipped sample is replayed.
     const { id, graceSeconds } = await start('streamer', {
-      PORT: String(port),
+      OPS_PORT: String(port),
       MONGO_DB: database,
       STREAMER_SOURCE: 'replay',
       REPLAY_RATE: '0',
@@ -252,15 +252,15 @@ describe("the pulled images run with their pods' settings", () => {
   }, 180_000);
 
   it('the frontend is live, serves its region from the database, is healthy, and stops on SIGTERM with exit 0', async () => {
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const database = `images-streamer-${process.pid}`;
     // Host networking: the site and ops ports move to free ones.
     const { id, graceSeconds } = await start('frontend', {
       PORT: String(port),
-      OPS_PORT: String(await freePort()),
+      OPS_PORT: String(opsPort),
       MONGO_DB: database,
     });
-    await vi.waitFor(async () => expect((await get(port, '/livez')).status).toBe(200), {
+    await vi.waitFor(async () => expect((await get(opsPort, '/livez')).status).toBe(200), {
       timeout: 60_000,
       interval: 250,
     });
@@ -272,6 +272,7 @@ describe("the pulled images run with their pods' settings", () => {
       timeout: 30_000,
       interval: 250,
     });
+    expect((await get(opsPort, '/readyz')).status).toBe(200);
     const stopped = await stopWithSigterm(id, graceSeconds);
     expect(stopped.exitCode, stopped.logs).toBe(0);
     expect(stopped.elapsed).toBeLessThan(graceSeconds);

@@ -34,7 +34,9 @@ export interface RegionSetOptions {
 interface RegionApps {
   region: Region;
   frontendPort: number;
-  streamerPort: number;
+  /** The apps' OPS_PORTs: /livez, /readyz, /metrics. */
+  frontendOpsPort: number;
+  streamerOpsPort: number;
   frontend: Supervised | null;
   streamer: Supervised | null;
 }
@@ -103,7 +105,8 @@ export class RegionSet {
         REGIONS.map(async (region) => ({
           region,
           frontendPort: await freePort(),
-          streamerPort: await freePort(),
+          frontendOpsPort: await freePort(),
+          streamerOpsPort: await freePort(),
           frontend: null,
           streamer: null,
         })),
@@ -173,7 +176,7 @@ export class RegionSet {
       this.apps.map(async (app): Promise<RegionStatus> => {
         const db = tier.regions.find((entry) => entry.name === app.region.name);
         const health = await getJson(`${this.frontendUrl(app.region.name)}/healthz`);
-        const metrics = await getText(`http://127.0.0.1:${app.streamerPort}/metrics`);
+        const metrics = await getText(`http://127.0.0.1:${app.streamerOpsPort}/metrics`);
         return {
           region: app.region.name,
           role: tier.writeRegion === app.region.name ? 'write' : 'read',
@@ -245,7 +248,12 @@ export class RegionSet {
   }
 
   private commonEnv(app: RegionApps): Record<string, string> {
-    return { MONGO_URL: this.tier.connectionString, REGION: app.region.name, LOG_LEVEL: this.options.logLevel };
+    return {
+      MONGO_URL: this.tier.connectionString,
+      REGION: app.region.name,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: this.options.logLevel,
+    };
   }
 
   private async startFrontend(app: RegionApps): Promise<void> {
@@ -256,9 +264,8 @@ export class RegionSet {
       env: {
         ...process.env,
         ...this.commonEnv(app),
-        HOST: '127.0.0.1',
         PORT: String(app.frontendPort),
-        OPS_PORT: String(await freePort()),
+        OPS_PORT: String(app.frontendOpsPort),
         POLL_INTERVAL_MS: '500',
         READ_TIMEOUT_MS: '1500',
         RATE_LIMIT_PER_MINUTE: '100000',
@@ -266,7 +273,7 @@ export class RegionSet {
       },
       logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),
     });
-    await waitForHttp(`${this.frontendUrl(app.region.name)}/livez`, app.frontend);
+    await waitForHttp(`http://127.0.0.1:${app.frontendOpsPort}/livez`, app.frontend);
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
@@ -277,7 +284,7 @@ export class RegionSet {
       env: {
         ...process.env,
         ...this.commonEnv(app),
-        PORT: String(app.streamerPort),
+        OPS_PORT: String(app.streamerOpsPort),
         STREAMER_SOURCE: 'stream',
         X_API_BASE_URL: this.xApi.baseUrl,
         X_BEARER_TOKEN: this.xApi.token,
@@ -291,7 +298,7 @@ export class RegionSet {
       },
       logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
     });
-    await waitForHttp(`http://127.0.0.1:${app.streamerPort}/livez`, app.streamer);
+    await waitForHttp(`http://127.0.0.1:${app.streamerOpsPort}/livez`, app.streamer);
   }
 
   private async startHaproxy(): Promise<void> {

@@ -14,8 +14,8 @@ describe('probeRulesFrom', () => {
     });
   });
 
-  it('names a missing flag', () => {
-    expect(() => probeRulesFrom('az network traffic-manager profile create --path /healthz')).toThrow('no --interval');
+  it('names a missing setting', () => {
+    expect(() => probeRulesFrom('ttl=30 protocol=HTTP port=80 path=/healthz')).toThrow('no interval= setting');
   });
 });
 

@@ -18,22 +18,22 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * The script that creates the real Traffic Manager profile: the probe rules are read from it (as
- * data, its flags), not restated.
+ * data, the settings line it creates and compares the profile with), not restated.
  */
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
-/** The probe rules of the profile `az network traffic-manager profile create` makes in `script`. */
+/** The probe rules of the Traffic Manager profile in `script`: its `path=... interval=...` settings. */
 export function probeRulesFrom(script: string): ProbeRules {
-  const flag = (name: string): string => {
-    const match = new RegExp(`--${name} (\\S+)`).exec(script);
-    if (!match?.[1]) throw new Error(`no --${name} in the Traffic Manager profile`);
+  const setting = (name: string): string => {
+    const match = new RegExp(`(?:^|\\s)${name}=(\\S+)`, 'm').exec(script);
+    if (!match?.[1]) throw new Error(`no ${name}= setting for the Traffic Manager profile`);
     return match[1];
   };
   return {
-    path: flag('path'),
-    intervalSeconds: Number(flag('interval')),
-    timeoutSeconds: Number(flag('timeout')),
-    toleratedFailures: Number(flag('max-failures')),
+    path: setting('path'),
+    intervalSeconds: Number(setting('interval')),
+    timeoutSeconds: Number(setting('timeout')),
+    toleratedFailures: Number(setting('failures')),
     // Traffic Manager returns an endpoint to rotation on its first good probe.
     successesToReturn: 1,
   };

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import type { Sleep, Source } from '../sources/source.js';
 import {
   afterClaim,

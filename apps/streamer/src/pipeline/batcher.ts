@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { IncompleteInsertError, type TweetDocument, type TweetRepository } from '@kubeonazure/tweet-model';
 import type { Metrics } from '../ops/metrics.js';
 import type { Sleep } from '../sources/source.js';
@@ -158,7 +158,7 @@ export class Batcher {
 
   private refused(ids: string[], error: { code: number | undefined; message: string }): void {
     this.metrics.rejected.inc(ids.length);
-    this.log.error({ ids, code: error.code, reason: error.message }, 'the database refused posts; they are skipped');
+    this.log.error({ ids, code: error.code, err: error }, 'the database refused posts; they are skipped');
   }
 
   /** Counts every failed attempt; logs a failure once, and again only when it changes. */
@@ -168,7 +168,7 @@ export class Batcher {
     this.metrics.batchFailures.inc({ kind });
     const known = this.failing?.kind === kind && this.failing.code === code;
     this.failing = { kind, code, since: this.failing?.since ?? Date.now() };
-    const details = { ...context, kind, code, queued: this.queue.size, reason: errorText(error) };
+    const details = { ...context, kind, code, queued: this.queue.size, err: error };
     if (known) {
       this.log.debug(details, 'database writes still fail');
     } else if (kind === 'permanent') {
@@ -180,10 +180,4 @@ export class Batcher {
       this.log.warn(details, 'database writes fail; holding the posts and retrying');
     }
   }
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(error);
 }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { mapXMessage, mapXSearchPage, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { Metrics } from '../ops/metrics.js';
 import type { BoundedQueue } from './queue.js';
@@ -74,10 +74,7 @@ export class Intake {
   malformed(input: unknown, error: unknown): void {
     this.metrics.malformed.inc();
     const text = typeof input === 'string' ? input : JSON.stringify(input);
-    this.log.warn(
-      { excerpt: text?.slice(0, EXCERPT_LENGTH), reason: error instanceof Error ? error.message : String(error) },
-      'malformed message skipped',
-    );
+    this.log.warn({ excerpt: text?.slice(0, EXCERPT_LENGTH), err: error }, 'malformed message skipped');
   }
 
   private async put(tweet: TweetDocument): Promise<void> {

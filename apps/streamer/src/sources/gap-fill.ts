@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { ApiResponseError, type TwitterRateLimit } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
@@ -65,15 +65,12 @@ export class GapFill {
     let result = await this.attempt(sinceId, signal, counted);
     if (result instanceof AttemptFailed && !signal?.aborted) {
       const delayMs = result.resetAt ? Math.max(result.resetAt * 1000 - this.now(), 0) : RETRY_DELAY_MS;
-      this.log.warn({ sinceId, posts, delayMs, reason: result.message }, 'gap fill failed; retrying it once');
+      this.log.warn({ sinceId, posts, delayMs, err: result }, 'gap fill failed; retrying it once');
       await this.sleep(delayMs, signal);
       result = signal?.aborted ? result : await this.attempt(sinceId, signal, counted);
       if (result instanceof AttemptFailed && !signal?.aborted) {
         this.metrics.unrecoverableGaps.inc({ reason: 'fill-failed' });
-        this.log.warn(
-          { sinceId, posts, reason: result.message },
-          'gap fill failed again; the posts of the gap are lost',
-        );
+        this.log.warn({ sinceId, posts, err: result }, 'gap fill failed again; the posts of the gap are lost');
       }
     }
     const outcome = result instanceof AttemptFailed ? 'failed' : result;

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { ApiResponseError } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
 

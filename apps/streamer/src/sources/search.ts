@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { ApiResponseError, type TwitterRateLimit } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
@@ -115,7 +115,7 @@ export class SearchSource implements Source {
         this.log.warn({ waitMs }, 'search rate limit reached; waiting for the reset');
         return waitMs;
       }
-      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'search poll failed');
+      this.log.warn({ err: error }, 'search poll failed');
       return this.options.intervalMs;
     }
   }
@@ -129,10 +129,7 @@ export class SearchSource implements Source {
       this.log.info({ sinceId: this.sinceId ?? null }, 'search resumes after the newest stored post');
       return true;
     } catch (error) {
-      this.log.warn(
-        { reason: error instanceof Error ? error.message : String(error) },
-        'cannot read the newest stored post; search waits',
-      );
+      this.log.warn({ err: error }, 'cannot read the newest stored post; search waits');
       return false;
     }
   }

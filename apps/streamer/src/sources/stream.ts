@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '@kubeonazure/service-kit';
 import { ApiResponseError, ETwitterStreamEvent, type TweetStream } from 'twitter-api-v2';
 import type { Metrics } from '../ops/metrics.js';
 import type { Intake } from '../pipeline/intake.js';
@@ -102,7 +102,7 @@ export class StreamSource implements Source {
         if (reason !== 'operational-disconnect') reason = 'stall';
       });
       stream.on(ETwitterStreamEvent.ConnectionError, (error: Error) =>
-        this.log.info({ reason: error.message }, 'stream connection error'),
+        this.log.info({ err: error }, 'stream connection error'),
       );
       // Every failure is also re-emitted as a generic error event; the specific ones above handle them.
       stream.on(ETwitterStreamEvent.Error, () => undefined);
@@ -129,7 +129,7 @@ export class StreamSource implements Source {
     } catch (error) {
       const failure = classify(error);
       this.log.warn(
-        { reason: failure, status: (error as { code?: unknown }).code, detail: errorText(error) },
+        { reason: failure, status: (error as { code?: unknown }).code, err: error },
         'stream connect failed',
       );
       return failure;
@@ -260,8 +260,4 @@ function isDisconnectNotice(problem: Record<string, unknown>): boolean {
   return [problem.title, problem.type, problem.disconnect_type].some(
     (field) => typeof field === 'string' && /disconnect/i.test(field),
   );
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -36,7 +36,7 @@ export default fp(
       const statusCode = error.validation ? 400 : (error.statusCode ?? 500);
       let message = error.message;
       if (error instanceof DatabaseUnavailableError) {
-        request.log.warn({ reason: error.message }, 'database unavailable');
+        request.log.warn({ err: error }, 'database unavailable');
         message = 'The tweet database cannot be reached right now.';
         reply.header('retry-after', RETRY_AFTER_SECONDS);
       } else if (statusCode >= 500) {

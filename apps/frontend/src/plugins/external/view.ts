@@ -4,14 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { REGIONS } from '@kubeonazure/regions';
 import fp from 'fastify-plugin';
 import { VIEWS_DIR } from '../../paths.js';
-import type { ServedRegion } from '../../regions.js';
+import type { ServiceRegion } from '@kubeonazure/service-kit';
 
 /**
  * Eta templates from views/ (layout and partials), compiled once; `<%= %>` escapes everything.
  * Every template sees `it.region` for the banner and the theme.
  */
 export default fp(
-  async (fastify: FastifyInstance, options: { region: ServedRegion }) => {
+  async (fastify: FastifyInstance, options: { region: ServiceRegion }) => {
     await fastify.register(view, {
       engine: { eta: new Eta({ views: VIEWS_DIR, cache: true }) },
       root: VIEWS_DIR,
