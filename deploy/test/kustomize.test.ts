@@ -278,6 +278,59 @@ describe('components/acr-pull-secret', () => {
   });
 });
 
+// Without cert-manager's webhook nothing checks these beyond the CRD schema and its CEL rules
+// (tls.test.ts applies them to a real API server with the CRDs): the names and the issuer are
+// checked here.
+describe('components/tls', () => {
+  const objects = render(`${k8sDir}../test/tls/component`);
+  const settings = find(objects, 'ConfigMap', 'tls-settings').data;
+  const certificate = find(objects, 'Certificate', 'frontend');
+  const issuer = find(objects, 'ClusterIssuer', 'letsencrypt');
+
+  it('fills every placeholder from tls-settings, and only renders the certificate, its issuer and the settings', () => {
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
+      'Certificate/frontend',
+      'ClusterIssuer/letsencrypt',
+      'ConfigMap/tls-settings',
+    ]);
+    const text = JSON.stringify([certificate, issuer]);
+    for (const key of Object.keys(settings)) expect(text, key).not.toContain(key);
+  });
+
+  it('certifies the custom domain only: a name in the DNS zone, never the trafficmanager.net name', () => {
+    expect(settings.CUSTOM_DOMAIN.endsWith(`.${settings.DNS_ZONE}`)).toBe(true);
+    expect(certificate.spec.dnsNames).toEqual([settings.CUSTOM_DOMAIN]);
+    expect(certificate.spec.commonName).toBeUndefined();
+    expect(certificate.metadata.namespace).toBe('kubeonazure');
+    expect(certificate.spec.secretName).toBe('frontend-tls');
+    expect(certificate.spec.privateKey).toEqual({ algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' });
+    expect(certificate.spec.issuerRef).toEqual({
+      group: 'cert-manager.io',
+      kind: 'ClusterIssuer',
+      name: 'letsencrypt',
+    });
+  });
+
+  it("asks Let's Encrypt with DNS-01 in the zone's Azure DNS through workload identity, with no secret", () => {
+    expect(issuer.metadata.namespace).toBeUndefined();
+    expect(issuer.spec.acme.server).toBe('https://acme-v02.api.letsencrypt.org/directory');
+    expect(issuer.spec.acme.solvers).toEqual([
+      {
+        selector: { dnsZones: [settings.DNS_ZONE] },
+        dns01: {
+          azureDNS: {
+            environment: 'AzurePublicCloud',
+            hostedZoneName: settings.DNS_ZONE,
+            resourceGroupName: settings.DNS_ZONE_RESOURCE_GROUP,
+            subscriptionID: settings.DNS_ZONE_SUBSCRIPTION_ID,
+            managedIdentity: { clientID: settings.DNS_IDENTITY_CLIENT_ID },
+          },
+        },
+      },
+    ]);
+  });
+});
+
 describe('the overlays together', () => {
   it('give every region its own DNS label, the one in libs/regions/regions.json', () => {
     const labels = REGION_NAMES.map(
