@@ -51,7 +51,7 @@ describe.each(REGION_NAMES)('acs-engine/%s.json', (region) => {
 });
 
 describe('acs-engine apimodels together', () => {
-  it('exist for exactly the three regions, each with a unique dnsPrefix', () => {
+  it('exist for exactly the listed regions, each with a unique dnsPrefix', () => {
     expect(
       readdirSync(dir)
         .filter((name) => name.endsWith('.json'))

@@ -41,18 +41,17 @@ describe('deploy/azure/create-backing-services.sh', () => {
     ]);
   });
 
-  it('creates a Premium registry in the write region, replicated to the two others', () => {
+  it('creates a Premium registry in the write region, replicated to the others', () => {
     const [registry] = creating('acr');
     expect(registry).toContain('--sku Premium');
-    expect(flagValues(registry!, '--location')).toEqual(['westus']);
+    expect(flagValues(registry!, '--location')).toEqual([WRITE_REGION.name]);
     expect(registry).toContain('--admin-enabled false');
-    expect(creating('acr replication').map((line) => flagValues(line, '--location')[0])).toEqual([
-      'uksouth',
-      'southeastasia',
-    ]);
+    expect(creating('acr replication').map((line) => flagValues(line, '--location')[0])).toEqual(
+      REGION_NAMES.filter((region) => region !== WRITE_REGION.name),
+    );
   });
 
-  it('creates Cosmos DB for MongoDB >= 5.0 with westus=0 uksouth=1 southeastasia=2 and automatic failover', () => {
+  it('creates Cosmos DB for MongoDB >= 5.0, failover priorities in list order (write region 0), automatic failover', () => {
     const [account] = creating('cosmosdb');
     expect(flagValues(account!, '--kind')).toEqual(['MongoDB']);
     expect(Number(flagValues(account!, '--server-version')[0])).toBeGreaterThanOrEqual(5);
@@ -60,7 +59,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
     const locations = [...account!.matchAll(/--locations regionName=(\w+) failoverPriority=(\d)/g)].map(
       ([, region, priority]) => `${region}=${priority}`,
     );
-    expect(locations).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
+    expect(locations).toEqual(REGION_NAMES.map((region, priority) => `${region}=${priority}`));
   });
 
   it('creates the kubeonazure database and the tweets collection with the newest-first sort index', () => {
@@ -76,6 +75,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
     const [profile] = creating('network traffic-manager profile');
     expect(flagValues(profile!, '--routing-method')).toEqual(['Performance']);
     expect(Number(flagValues(profile!, '--ttl')[0])).toBeLessThanOrEqual(60);
+    // The frontend's TLS port on the Service (components/tls); plain HTTP only redirects.
     expect(flagValues(profile!, '--protocol')).toEqual(['HTTP']);
     expect(flagValues(profile!, '--port')).toEqual(['80']);
     expect(flagValues(profile!, '--path')).toEqual(['/healthz']);
@@ -104,7 +104,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(custom.stdout).toContain('az group create --name contoso-backing');
     expect(custom.stdout).toContain('az acr create --name contosoreg');
     expect(custom.stdout).toContain('az cosmosdb create --name contoso-db');
-    expect(custom.stdout).toContain('--target contoso-uksouth.uksouth.cloudapp.azure.com');
+    expect(custom.stdout).toContain(`--target contoso-${WRITE_REGION.name}.${WRITE_REGION.name}.cloudapp.azure.com`);
     expect(custom.stdout).not.toContain('kubeonazure-backing');
   });
 

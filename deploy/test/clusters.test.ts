@@ -41,8 +41,8 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     expect(apply.stdout).toContain('deployment.apps/frontend serverside-applied');
 
     // Pod Security admitted every pod the ReplicaSets made: kwok only makes existing pods Ready.
-    const deployments = region === 'westus' ? ['frontend', 'streamer'] : ['frontend'];
-    for (const deployment of deployments) {
+    // Every region runs the streamer (only the ingest lease holder streams).
+    for (const deployment of ['frontend', 'streamer']) {
       const rollout = await kubectl(
         region,
         '--namespace',

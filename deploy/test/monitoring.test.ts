@@ -152,21 +152,15 @@ describe('components/monitoring', () => {
       { namespace: 'monitoring', pods: { 'app.kubernetes.io/name': 'prometheus' } },
     ],
   ])(
-    '%s: scrapes both apps by the ops port name, labelled with the region, admitted from the scrapers only',
+    '%s: scrapes both apps by the ops port name, admitted from the scrapers only',
     (component, apiVersion, scraper) => {
       const objects = renderWith(component);
       const [podMonitor, ...more] = objects.filter((object) => object.kind === 'PodMonitor');
       expect(more).toEqual([]);
       expect(podMonitor).toMatchObject({ apiVersion, metadata: { namespace: 'kubeonazure' } });
       expect(podMonitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
-      expect(podMonitor!.spec.podMetricsEndpoints).toEqual([
-        {
-          port: 'ops',
-          path: '/metrics',
-          interval: '30s',
-          relabelings: [{ targetLabel: 'region', replacement: WRITE_REGION.name }],
-        },
-      ]);
+      // No relabeling: the apps put `region` on every series themselves.
+      expect(podMonitor!.spec.podMetricsEndpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s' }]);
       // The selector matches every Deployment's pods, and each has a port named ops.
       const deployments = objects.filter((object) => object.kind === 'Deployment');
       expect(podMonitor!.spec.selector.matchExpressions[0].values.sort()).toEqual(

@@ -77,3 +77,20 @@ export async function kubectlIn(
     return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
   }
 }
+
+/** The region list's records as written (what the ApplicationSet's git files generator reads). */
+export function readRecords(file: string): Record<string, unknown>[] {
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+}
+
+/**
+ * A `{{ .key }}` Go template as the ApplicationSet controller evaluates it for one record, with
+ * `missingkey=error`: a key the record lacks, or one that is not a plain value, throws.
+ */
+export function renderGoTemplate(template: string, record: Record<string, unknown>): string {
+  return template.replaceAll(/\{\{ \.(\w+) \}\}/g, (_, key: string) => {
+    const value = record[key];
+    if (typeof value !== 'string') throw new Error(`missing key ${key}`);
+    return value;
+  });
+}

@@ -111,6 +111,13 @@ describe('the page in a real browser', () => {
     await page.goto(origin);
     expect(await page.title()).toBe('Tweets · London · UK South');
     expect(await page.locator('.region-name').textContent()).toBe('London · UK South');
+    // The region's theme (its record in libs/regions) reaches the banner through /themes/uksouth.css.
+    expect(
+      await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()),
+    ).toBe('#1d4ed8');
+    expect(await page.locator('.skyline').evaluate((element) => getComputedStyle(element).clipPath)).toMatch(
+      /^polygon\(0px 100%, 0px 62%, 8% 62%/,
+    );
     const names = await page.locator('.tweet .name').allTextContents();
     expect(names).toEqual(['Ada Lovelace', 'Grace Hopper', 'Linus', 'Margaret Hamilton']);
     expect(await page.locator('.tweet').nth(2).locator('.text').textContent()).toContain(

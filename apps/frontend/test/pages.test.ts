@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { encodeCursor } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceRegion } from '@kubeonazure/service-kit';
 import { makeTweet, makeTweets, startTestApp, type TestApp } from './support.js';
 
 let t: TestApp;
@@ -25,7 +26,8 @@ describe('GET /', () => {
     const html = response.body;
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('London · UK South');
-    expect(html).toContain('class="region-uksouth"');
+    expect(html).toContain('<link rel="stylesheet" href="/themes/uksouth.css">');
+    expect(html).toContain('<body data-region="uksouth">');
     expect(html).toMatch(/Newest tweet <time id="newest-time" datetime="[^"]+"[^>]*>\d+ seconds? ago<\/time>/);
     const ids = [...html.matchAll(/<article class="tweet" id="tweet-(\d+)"/g)].map((m) => m[1]);
     expect(ids).toEqual(seeded.slice(0, 20).map((tweet) => tweet._id));
@@ -158,6 +160,24 @@ describe('GET /', () => {
       expect(response.headers['content-type']).toContain(type);
       expect(response.headers['cache-control']).toBe('public, max-age=3600');
       expect(response.headers.etag).toBeTruthy();
+    }
+  });
+
+  it('serves the region’s theme as a stylesheet of its own, only its own', async () => {
+    const response = await t.app.inject('/themes/uksouth.css');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('public, max-age=3600');
+    expect(response.body).toContain('--accent: #1d4ed8;');
+    expect((await t.app.inject('/themes/westus.css')).statusCode).toBe(404);
+  });
+
+  it('links no theme locally: the stylesheet’s defaults', async () => {
+    const local = await startTestApp(testMongoUrl(), { config: { region: serviceRegion('local') } });
+    try {
+      expect((await local.app.inject('/')).body).not.toContain('/themes/');
+    } finally {
+      await local.close();
     }
   });
 

@@ -23,7 +23,7 @@ const n = Number(values.n);
 const batchSize = Number(values.batch);
 
 // Node sizes V8's heap from the memory it may use: the cgroup limit in a pod, all of it on a bare host.
-// The streamer's pod is limited to 256Mi (deploy/k8s/components/streamer/deployment.yaml), for which V8
+// The streamer's pod is limited to 256Mi (deploy/k8s/base/streamer/deployment.yaml), for which V8
 // picks a 256 MB old space and 1 MB semi-spaces and collects soon; on a 24 GB workstation it picks a 4 GB
 // old space and 32 MB semi-spaces and lets old space grow to 4x the live data before collecting. `pod`
 // measures the streamer as it runs in production; `host` shows what this machine's sizing does.

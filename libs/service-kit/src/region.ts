@@ -1,4 +1,4 @@
-import { findRegion, REGION_NAMES } from '@kubeonazure/regions';
+import { findRegion, REGION_NAMES, type Theme } from '@kubeonazure/regions';
 
 /** The region a service runs for: one of the list in libs/regions, or `local` on a laptop. */
 export interface ServiceRegion {
@@ -10,6 +10,8 @@ export interface ServiceRegion {
   city: string;
   /** Banner text: "London · UK South". */
   label: string;
+  /** The banner's colours and skyline (its record's, or derived); null locally, where the page's defaults apply. */
+  theme: Theme | null;
 }
 
 /** `REGION=local`: development on one machine (`npm start`), with no replica tag to prefer. */
@@ -22,11 +24,18 @@ export const SERVICE_REGION_NAMES: [string, ...string[]] = [LOCAL_REGION, ...REG
 export function serviceRegion(name: string): ServiceRegion {
   const region = findRegion(name);
   if (region === undefined)
-    return { name: LOCAL_REGION, displayName: null, city: 'Local development', label: 'Local development' };
+    return {
+      name: LOCAL_REGION,
+      displayName: null,
+      city: 'Local development',
+      label: 'Local development',
+      theme: null,
+    };
   return {
     name: region.name,
     displayName: region.displayName,
     city: region.city,
     label: `${region.city} · ${region.displayName}`,
+    theme: region.theme,
   };
 }

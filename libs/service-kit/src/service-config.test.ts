@@ -1,3 +1,4 @@
+import { findRegion } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from './env.ts';
 import { serviceConfig, serviceEnv } from './service-config.ts';
@@ -10,7 +11,7 @@ describe('serviceConfig', () => {
   it('applies the defaults', () => {
     expect(parse({ MONGO_URL, REGION: 'local' })).toEqual({
       mongo: { url: MONGO_URL, database: 'kubeonazure', collection: 'tweets' },
-      region: { name: 'local', displayName: null, city: 'Local development', label: 'Local development' },
+      region: { name: 'local', displayName: null, city: 'Local development', label: 'Local development', theme: null },
       host: '0.0.0.0',
       opsPort: 9464,
       logLevel: 'info',
@@ -24,6 +25,7 @@ describe('serviceConfig', () => {
       displayName: 'UK South',
       city: 'London',
       label: 'London · UK South',
+      theme: findRegion('uksouth')?.theme,
     });
   });
 

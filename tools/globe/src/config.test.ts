@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { REGION_NAMES, REGIONS } from '@kubeonazure/regions';
 import { parseConfigFile, registryFromEnv, resolveConfig, type ConfigFile } from './config.js';
+
+const [write, first, last] = [REGION_NAMES[0]!, REGION_NAMES[1]!, REGION_NAMES.at(-1)!];
 
 const file: ConfigFile = {
   namespace: 'kubeonazure',
@@ -13,47 +16,42 @@ const file: ConfigFile = {
 describe('resolveConfig', () => {
   it('takes the regions from @kubeonazure/regions, the write region first, and names contexts <prefix>-<region>', () => {
     const config = resolveConfig(file, {}, '/repo/tools/globe');
-    expect(config.regions).toEqual([
-      { name: 'westus', context: 'kubeonazure-westus', role: 'write' },
-      { name: 'uksouth', context: 'kubeonazure-uksouth', role: 'read' },
-      { name: 'southeastasia', context: 'kubeonazure-southeastasia', role: 'read' },
-    ]);
+    expect(config.regions).toEqual(REGIONS.map(({ name, role }) => ({ name, context: `kubeonazure-${name}`, role })));
+    expect(config.regions[0]?.role).toBe('write');
     expect(config.overlaysDir).toBe('/repo/deploy/k8s/overlays');
   });
 
   it('selects regions, keeping the configured order', () => {
-    const config = resolveConfig(file, { regions: 'southeastasia, westus' }, '/');
-    expect(config.regions.map((region) => region.name)).toEqual(['westus', 'southeastasia']);
+    const config = resolveConfig(file, { regions: `${last}, ${write}` }, '/');
+    expect(config.regions.map((region) => region.name)).toEqual([write, last]);
   });
 
   it('applies the prefix, then per-region contexts from the file and the flags', () => {
     const config = resolveConfig(
-      { ...file, contexts: { uksouth: 'aks-london' } },
-      { contextPrefix: 'prod', contexts: ['westus=aks-california'] },
+      { ...file, contexts: { [first]: 'aks-from-file' } },
+      { contextPrefix: 'prod', contexts: [`${write}=aks-from-flag`] },
       '/',
     );
     expect(config.regions.map((region) => region.context)).toEqual([
-      'aks-california',
-      'aks-london',
-      'prod-southeastasia',
+      'aks-from-flag',
+      'aks-from-file',
+      ...REGION_NAMES.slice(2).map((name) => `prod-${name}`),
     ]);
   });
 
   it('takes healthz URL overrides per region', () => {
-    const config = resolveConfig(file, { healthzUrls: ['uksouth=http://127.0.0.1:8080/healthz'] }, '/');
-    expect(config.regions.find((region) => region.name === 'uksouth')?.healthzUrl).toBe(
-      'http://127.0.0.1:8080/healthz',
-    );
-    expect(config.regions.find((region) => region.name === 'westus')).not.toHaveProperty('healthzUrl');
+    const config = resolveConfig(file, { healthzUrls: [`${first}=http://127.0.0.1:8080/healthz`] }, '/');
+    expect(config.regions.find((region) => region.name === first)?.healthzUrl).toBe('http://127.0.0.1:8080/healthz');
+    expect(config.regions.find((region) => region.name === write)).not.toHaveProperty('healthzUrl');
   });
 
   it.each([
-    [{ regions: 'westus,eastus' }, 'unknown region eastus (configured: westus, uksouth, southeastasia)'],
+    [{ regions: `${write},eastus` }, `unknown region eastus (configured: ${REGION_NAMES.join(', ')})`],
     [{ regions: ' , ' }, '--regions needs at least one region'],
     [{ contexts: ['eastus=x'] }, 'unknown region eastus'],
-    [{ contexts: ['westus'] }, '--context expects region=value, got westus'],
+    [{ contexts: [write] }, `--context expects region=value, got ${write}`],
     [{ contexts: ['=x'] }, '--context expects region=value, got =x'],
-    [{ healthzUrls: ['westus=ftp://x'] }, '--healthz-url for westus is not an http(s) URL: ftp://x'],
+    [{ healthzUrls: [`${write}=ftp://x`] }, `--healthz-url for ${write} is not an http(s) URL: ftp://x`],
   ])('rejects %j', (overrides, message) => {
     expect(() => resolveConfig(file, overrides, '/')).toThrow(message);
   });

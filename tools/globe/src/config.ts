@@ -29,7 +29,7 @@ export interface ConfigOverrides {
 export interface Region {
   name: string;
   context: string;
-  /** The Cosmos DB write region is rolled out first: its streamer normally holds the ingest lease. */
+  /** The write region (the list's `write`, where the Cosmos DB write region starts) is rolled out first: its streamer normally holds the ingest lease. */
   role: 'write' | 'read';
   /** Where to ask for /healthz instead of the frontend Service's FQDN (tests, port-forwards). */
   healthzUrl?: string;

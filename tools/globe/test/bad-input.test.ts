@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REGION_NAMES, WRITE_REGION } from '@kubeonazure/regions';
 import { runGlobe } from './run-globe.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'globe-bad-'));
@@ -28,17 +29,22 @@ async function expectOneLineError(
 describe('bad input', () => {
   it('an unknown region', async () => {
     await expectOneLineError(
-      ['status', '--regions', 'westus,eastus'],
-      'unknown region eastus (configured: westus, uksouth, southeastasia)',
+      ['status', '--regions', `${WRITE_REGION.name},eastus`],
+      `unknown region eastus (configured: ${REGION_NAMES.join(', ')})`,
     );
     await expectOneLineError(['rollout', '--tag', 'abc', '--context', 'eastus=x'], 'unknown region eastus');
   });
 
   it('a kube context missing from the kubeconfig', async () => {
+    const missing = REGION_NAMES.at(-1)!;
     await expectOneLineError(
       ['rollout', '--tag', 'abc'],
-      'kube context kubeonazure-uksouth (region uksouth) is not in the kubeconfig; see kubectl config get-contexts, or set --context uksouth=<context>',
-      { scenario: { contexts: ['kubeonazure-westus', 'kubeonazure-southeastasia'] } },
+      `kube context kubeonazure-${missing} (region ${missing}) is not in the kubeconfig; see kubectl config get-contexts, or set --context ${missing}=<context>`,
+      {
+        scenario: {
+          contexts: REGION_NAMES.filter((region) => region !== missing).map((region) => `kubeonazure-${region}`),
+        },
+      },
     );
   });
 
@@ -89,8 +95,8 @@ describe('bad input', () => {
     };
     writeFileSync(config, JSON.stringify(file));
     await expectOneLineError(
-      ['rollout', '--tag', 'abc', '--regions', 'westus', '--config', config],
-      `no overlay for region westus: ${path.join(dir, 'missing-overlays', 'westus')} does not exist`,
+      ['rollout', '--tag', 'abc', '--regions', WRITE_REGION.name, '--config', config],
+      `no overlay for region ${WRITE_REGION.name}: ${path.join(dir, 'missing-overlays', WRITE_REGION.name)} does not exist`,
     );
   });
 

@@ -1,9 +1,12 @@
 // The only cases left on the fake kubectl: what real API servers cannot produce on demand.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import { contextOf, runGlobe, writeTestConfig } from './run-globe.ts';
 
 const { dir, config } = writeTestConfig();
+const context = (region: string) => `kubeonazure-${region}`;
+const [write, ...reads] = REGION_NAMES as [string, ...string[]];
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('with a fake kubectl', () => {
@@ -14,24 +17,23 @@ describe('with a fake kubectl', () => {
     const run = await runGlobe(['secrets', '--config', config], { env, scenario: { applyEchoesInput: true } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /westus +FAILED: kubectl --context kubeonazure-westus apply .* failed: error: error validating "STDIN": invalid value "\*\*\*"\n/,
+      new RegExp(
+        `${write} +FAILED: kubectl --context ${context(write)} apply .* failed: error: error validating "STDIN": invalid value "\\*\\*\\*"\n`,
+      ),
     );
     expect(run.stdout + run.stderr).not.toContain(value);
     expect(run.stdout + run.stderr).not.toContain(Buffer.from(value).toString('base64'));
   });
 
   it('globe rollout --parallel rolls the read regions out together, after the write region', async () => {
-    // uksouth's rollout only completes once southeastasia has been started: true only in parallel.
-    const scenario = { rolloutWaitsFor: { 'kubeonazure-uksouth': 'kubeonazure-southeastasia' } };
+    // The first read region's rollout only completes once the last has been started: true only in parallel.
+    const scenario = { rolloutWaitsFor: { [context(reads[0]!)]: context(reads.at(-1)!) } };
     const run = await runGlobe(['rollout', '--config', config, '--tag', '1a2b3c4', '--parallel'], { scenario });
     expect(run.code).toBe(0);
     const contexts = run.calls.map(contextOf).filter((context) => context !== undefined);
-    expect(contexts.slice(0, 3)).toEqual(['kubeonazure-westus', 'kubeonazure-westus', 'kubeonazure-westus']);
-    expect(contexts.slice(3).sort()).toEqual([
-      'kubeonazure-southeastasia',
-      'kubeonazure-southeastasia',
-      'kubeonazure-uksouth',
-      'kubeonazure-uksouth',
-    ]);
+    // Per region: apply, then the rollout of the frontend and of the streamer.
+    const calls = (region: string) => [context(region), context(region), context(region)];
+    expect(contexts.slice(0, 3)).toEqual(calls(write));
+    expect(contexts.slice(3).sort()).toEqual(reads.flatMap(calls).sort());
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE } from '@kubeonazure/clusters';
 import { useClusters } from '@kubeonazure/clusters/testing';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { contextOf, liveObject, runGlobe } from './run-globe.ts';
@@ -11,6 +12,8 @@ import { contextOf, liveObject, runGlobe } from './run-globe.ts';
 // Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready.
 const clusters = useClusters();
 const k8sDir = fileURLToPath(new URL('../../../deploy/k8s', import.meta.url));
+// The write region, the first read region (whose rollout is made to fail), the one after it.
+const [write, failing, untouched] = REGION_NAMES as [string, string, string, ...string[]];
 
 interface LiveDeployment {
   metadata: { name: string; generation: number };
@@ -29,11 +32,11 @@ const liveImages = async (region: string) =>
 /** An image `<registry>/kubeonazure/<app>` pinned to `tag`. */
 const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+/${name}:${tag}$`));
 
-/** A copy of deploy/k8s whose uksouth frontend asks for more CPU than the fake node has: its rollout cannot complete. */
-function overlaysWithUnschedulableUksouth(): { dir: string; config: string } {
+/** A copy of deploy/k8s whose `failing` frontend asks for more CPU than the fake node has: its rollout cannot complete. */
+function overlaysWithUnschedulableFrontend(): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-overlays-'));
   cpSync(k8sDir, path.join(dir, 'k8s'), { recursive: true });
-  const kustomization = path.join(dir, 'k8s/overlays/uksouth/kustomization.yaml');
+  const kustomization = path.join(dir, `k8s/overlays/${failing}/kustomization.yaml`);
   const overlay = parse(readFileSync(kustomization, 'utf8'));
   overlay.patches = [
     ...(overlay.patches ?? []),
@@ -55,7 +58,7 @@ function overlaysWithUnschedulableUksouth(): { dir: string; config: string } {
   writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'k8s/overlays' }));
   return { dir, config };
 }
-const unschedulable = overlaysWithUnschedulableUksouth();
+const unschedulable = overlaysWithUnschedulableFrontend();
 afterAll(() => rmSync(unschedulable.dir, { recursive: true, force: true }));
 
 describe('globe rollout', () => {
@@ -64,13 +67,13 @@ describe('globe rollout', () => {
     expect(globe.stderr).toBe('');
     expect(globe.code).toBe(0);
     const applies = globe.calls.filter((call) => call.args.includes('apply')).map(contextOf);
-    expect(applies).toEqual(['kubeonazure-westus', 'kubeonazure-uksouth', 'kubeonazure-southeastasia']);
-    expect(globe.stdout).toMatch(/southeastasia +applied, every Deployment ready/);
+    expect(applies).toEqual(REGION_NAMES.map((region) => `kubeonazure-${region}`));
+    expect(globe.stdout).toMatch(new RegExp(`${REGION_NAMES.at(-1)} +applied, every Deployment ready`));
 
     // Every region runs a frontend and a streamer (only the ingest lease holder streams).
-    for (const region of ['westus', 'uksouth', 'southeastasia'])
+    for (const region of REGION_NAMES)
       expect(await liveImages(region)).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
-    for (const region of ['westus', 'uksouth', 'southeastasia']) {
+    for (const region of REGION_NAMES) {
       for (const deployment of await liveDeployments(region)) {
         expect(deployment.status.readyReplicas, `${region} ${deployment.metadata.name}`).toBeGreaterThanOrEqual(1);
         expect(deployment.status.updatedReplicas).toBe(deployment.status.readyReplicas);
@@ -79,29 +82,33 @@ describe('globe rollout', () => {
   });
 
   it('--dry-run prints every kubectl command and changes nothing on the servers', async () => {
-    const before = await Promise.all(['westus', 'uksouth'].map(liveDeployments));
-    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', 'westus,uksouth'], {
+    const selected = [write, failing];
+    const before = await Promise.all(selected.map(liveDeployments));
+    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', selected.join(',')], {
       clusters: clusters(),
     });
     expect(globe.code).toBe(0);
     expect(globe.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
-      `$ kubectl kustomize ${k8sDir}/overlays/westus`,
-      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/westus$/),
-      `$ kubectl kustomize ${k8sDir}/overlays/uksouth`,
-      expect.stringMatching(/^\$ kubectl kustomize \S+\/globe-rollout-\w+\/uksouth$/),
-      expect.stringMatching(/^\$ kubectl --context kubeonazure-westus apply -f - {2}< overlay westus with .*dry2/),
-      '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
-      '$ kubectl --context kubeonazure-westus --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
-      expect.stringMatching(/^\$ kubectl --context kubeonazure-uksouth apply -f - {2}< overlay uksouth with .*dry2/),
-      '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/frontend --timeout=5m',
-      '$ kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment/streamer --timeout=5m',
+      ...selected.flatMap((region) => [
+        `$ kubectl kustomize ${k8sDir}/overlays/${region}`,
+        expect.stringMatching(new RegExp(`^\\$ kubectl kustomize \\S+\\/globe-rollout-\\w+\\/${region}$`)),
+      ]),
+      ...selected.flatMap((region) => [
+        expect.stringMatching(
+          new RegExp(`^\\$ kubectl --context kubeonazure-${region} apply -f - {2}< overlay ${region} with .*dry2`),
+        ),
+        ...['frontend', 'streamer'].map(
+          (app) =>
+            `$ kubectl --context kubeonazure-${region} --namespace kubeonazure rollout status deployment/${app} --timeout=5m`,
+        ),
+      ]),
     ]);
     expect(globe.stdout).toContain('dry run: nothing was applied');
     expect(globe.calls.filter((call) => contextOf(call) !== undefined)).toEqual([]);
     const generations = (list: LiveDeployment[][]) =>
       list.map((items) => items.map((item) => `${item.metadata.name}@${item.metadata.generation}`));
-    expect(generations(await Promise.all(['westus', 'uksouth'].map(liveDeployments)))).toEqual(generations(before));
+    expect(generations(await Promise.all(selected.map(liveDeployments)))).toEqual(generations(before));
   });
 
   it('stops at a region whose rollout cannot complete, leaves the next region untouched, and exits 1', async () => {
@@ -110,15 +117,17 @@ describe('globe rollout', () => {
     });
     expect(globe.code).toBe(1);
     expect(globe.stdout).toContain('rollout of third3:\n');
-    expect(globe.stdout).toMatch(/ {2}westus +applied, every Deployment ready\n/);
+    expect(globe.stdout).toMatch(new RegExp(` {2}${write} +applied, every Deployment ready\n`));
     expect(globe.stdout).toMatch(
-      / {2}uksouth +FAILED: kubectl --context kubeonazure-uksouth --namespace kubeonazure rollout status deployment\/frontend --timeout=8s failed: error: timed out waiting for the condition\n/,
+      new RegExp(
+        ` {2}${failing} +FAILED: kubectl --context kubeonazure-${failing} --namespace kubeonazure rollout status deployment\\/frontend --timeout=8s failed: error: timed out waiting for the condition\n`,
+      ),
     );
-    expect(globe.stdout).toMatch(/ {2}southeastasia +not attempted\n/);
-    expect(globe.calls.some((call) => contextOf(call) === 'kubeonazure-southeastasia')).toBe(false);
+    expect(globe.stdout).toMatch(new RegExp(` {2}${untouched} +not attempted\n`));
+    expect(globe.calls.some((call) => contextOf(call) === `kubeonazure-${untouched}`)).toBe(false);
 
     // The write region has the new release; the region after the failed one keeps the last one.
-    expect(await liveImages('westus')).toEqual([pinnedTo('frontend', 'third3'), pinnedTo('streamer', 'third3')]);
-    expect(await liveImages('southeastasia')).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
+    expect(await liveImages(write)).toEqual([pinnedTo('frontend', 'third3'), pinnedTo('streamer', 'third3')]);
+    expect(await liveImages(untouched)).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
   });
 });

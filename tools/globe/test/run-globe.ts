@@ -43,7 +43,10 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
         ? {
             PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
             FAKE_KUBECTL_LOG: log,
-            FAKE_KUBECTL_SCENARIO: JSON.stringify(options.scenario ?? {}),
+            FAKE_KUBECTL_SCENARIO: JSON.stringify({
+              contexts: REGION_NAMES.map((region) => `kubeonazure-${region}`),
+              ...options.scenario,
+            }),
           }
         : {
             PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
 import { liveObject, runGlobe } from './run-globe.ts';
 
 // Against one real API server per region (tools/clusters).
 const clusters = useClusters();
 const run = promisify(execFile);
+// The write region, a read region (taken down in one case), the one after it.
+const [write, read, next] = REGION_NAMES as [string, string, string, ...string[]];
 
 // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
 const cosmos = (user: string) =>
@@ -40,7 +43,7 @@ describe('globe secrets', () => {
     expect(globe.stderr).toBe('');
     expect(globe.code).toBe(0);
     expect(globe.stdout).toContain('no acr-pull secret (clusters created with --attach-acr need none)');
-    for (const region of ['westus', 'uksouth', 'southeastasia']) {
+    for (const region of REGION_NAMES) {
       const secrets = await liveSecrets(region);
       // Every region runs a streamer that may take the ingest lease: each has the write key too.
       expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual([
@@ -54,7 +57,7 @@ describe('globe secrets', () => {
       expect(decoded(find('x-api'), 'bearer-token')).toBe(values.X_BEARER_TOKEN);
       expect(decoded(find('cosmos-db-write'), 'connection-string')).toBe(values.COSMOS_WRITE_CONNECTION_STRING);
     }
-    expect(globe.stdout).toMatch(/southeastasia +namespace and secrets applied/);
+    expect(globe.stdout).toMatch(new RegExp(`${REGION_NAMES.at(-1)} +namespace and secrets applied`));
   });
 
   it('leaves the namespace labels the overlay set (Pod Security restricted) as they are', async () => {
@@ -64,16 +67,16 @@ describe('globe secrets', () => {
       '--kubeconfig',
       set.kubeconfig,
       '--context',
-      'kubeonazure-uksouth',
+      `kubeonazure-${read}`,
       'apply',
       '-f',
       namespaceFile,
     ]);
     const { ACR_PASSWORD: _password, ...env } = values;
-    expect((await runGlobe(['secrets', '--regions', 'uksouth'], { clusters: set, env })).code).toBe(0);
+    expect((await runGlobe(['secrets', '--regions', read], { clusters: set, env })).code).toBe(0);
     const namespace = await liveObject<{ metadata: { labels: Record<string, string> } }>(
       set,
-      'uksouth',
+      read,
       'namespace',
       'kubeonazure',
     );
@@ -84,7 +87,7 @@ describe('globe secrets', () => {
     const env = { ...values, ...pullRoute };
     const first = await runGlobe(['secrets'], { clusters: clusters(), env });
     expect(first.code).toBe(0);
-    const before = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
+    const before = await Promise.all(REGION_NAMES.map(liveSecrets));
     const pull = before[1]?.find((secret) => secret.metadata.name === 'acr-pull');
     expect(pull?.type).toBe('kubernetes.io/dockerconfigjson');
     expect(JSON.parse(decoded(pull, '.dockerconfigjson')).auths['myacr.azurecr.io']).toMatchObject({
@@ -94,7 +97,7 @@ describe('globe secrets', () => {
 
     const second = await runGlobe(['secrets'], { clusters: clusters(), env });
     expect(second.code).toBe(0);
-    const after = await Promise.all(['westus', 'uksouth', 'southeastasia'].map(liveSecrets));
+    const after = await Promise.all(REGION_NAMES.map(liveSecrets));
     const versions = (list: LiveSecret[][]) =>
       list.map((secrets) => secrets.map((secret) => `${secret.metadata.name}@${secret.metadata.resourceVersion}`));
     expect(versions(after)).toEqual(versions(before));
@@ -108,48 +111,50 @@ describe('globe secrets', () => {
   });
 
   it('--dry-run prints the commands with the values redacted and changes nothing on the servers', async () => {
-    const before = await liveSecrets('westus');
+    const before = await liveSecrets(write);
     const globe = await runGlobe(['secrets', '--dry-run'], {
       clusters: clusters(),
       env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
     });
     expect(globe.code).toBe(0);
-    expect(globe.stdout).toContain('$ kubectl --context kubeonazure-westus create namespace kubeonazure\n');
+    expect(globe.stdout).toContain(`$ kubectl --context kubeonazure-${write} create namespace kubeonazure\n`);
     const apply = (context: string) =>
       `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
-    expect(globe.stdout).toContain(`${apply('kubeonazure-westus')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`);
-    expect(globe.stdout).toContain(
-      `${apply('kubeonazure-uksouth')} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`,
-    );
+    for (const region of REGION_NAMES)
+      expect(globe.stdout).toContain(
+        `${apply(`kubeonazure-${region}`)} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`,
+      );
     expect(globe.calls.filter((call) => call.args.includes('apply') || call.args.includes('create'))).toEqual([]);
-    expect(await liveSecrets('westus')).toEqual(before);
+    expect(await liveSecrets(write)).toEqual(before);
     for (const value of [...Object.values(values), cosmos('rotated')]) expect(globe.stdout).not.toContain(value);
   });
 
   it('stops at a region it cannot reach and reports the rest', async () => {
-    const uksouth = clusters().cluster('uksouth');
-    await uksouth.stop();
+    const down = clusters().cluster(read);
+    await down.stop();
     try {
       const globe = await runGlobe(['secrets'], {
         clusters: clusters(),
         env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
       });
       expect({ code: globe.code, stderr: globe.stderr }).toEqual({ code: 1, stderr: '' });
-      expect(globe.stdout).toMatch(/westus +namespace and secrets applied/);
+      expect(globe.stdout).toMatch(new RegExp(`${write} +namespace and secrets applied`));
       expect(globe.stdout).toMatch(
-        /uksouth +FAILED: kubectl --context kubeonazure-uksouth create namespace kubeonazure failed: The connection to the server 127\.0\.0\.1:\d+ was refused/,
+        new RegExp(
+          `${read} +FAILED: kubectl --context kubeonazure-${read} create namespace kubeonazure failed: The connection to the server 127\\.0\\.0\\.1:\\d+ was refused`,
+        ),
       );
-      expect(globe.stdout).toMatch(/southeastasia +not attempted/);
-      const southeastasia = await liveSecrets('southeastasia');
+      expect(globe.stdout).toMatch(new RegExp(`${next} +not attempted`));
+      const untouched = await liveSecrets(next);
       expect(
         decoded(
-          southeastasia.find((secret) => secret.metadata.name === 'cosmos-db-read'),
+          untouched.find((secret) => secret.metadata.name === 'cosmos-db-read'),
           'connection-string',
         ),
       ).toBe(values.COSMOS_READ_CONNECTION_STRING);
       expect(globe.stdout + globe.stderr).not.toContain(cosmos('rotated'));
     } finally {
-      await uksouth.start();
+      await down.start();
     }
   });
 

@@ -1,4 +1,5 @@
 import { useClusters } from '@kubeonazure/clusters/testing';
+import { REGIONS, type Region, regionFqdn } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHealthz, type HealthzServer } from './healthz-server.ts';
 import { runGlobe } from './run-globe.ts';
@@ -8,37 +9,51 @@ import { runGlobe } from './run-globe.ts';
 // 127.0.0.1 answer with the frontend's contract instead, reached through --healthz-url.
 const clusters = useClusters();
 
-let westus: HealthzServer;
-let uksouth: HealthzServer;
-let southeastasia: HealthzServer;
+/** Each region's /healthz says its newest tweet is this old (seconds), and globe prints it so. */
+const AGES: [number, string][] = [
+  [12, '12s ago'],
+  [200, '3m ago'],
+  [40, '40s ago'],
+];
+const ageOf = (index: number) => AGES[index % AGES.length]!;
+// A read region to take down, and the last one.
+const [down, last] = [REGIONS[1]!, REGIONS.at(-1)!];
+const healthz = new Map<string, HealthzServer>();
 
 beforeAll(async () => {
   const rollout = await runGlobe(['rollout', '--tag', 'live123', '--timeout', '60s'], { clusters: clusters() });
   if (rollout.code !== 0) throw new Error(`rollout failed: ${rollout.stdout}${rollout.stderr}`);
-  const ok = (region: string, age: number) => ({
-    status: 'ok',
-    region,
-    newestTweetAt: new Date(Date.now() - age * 1000).toISOString(),
-    newestTweetAgeSeconds: age,
-  });
-  westus = await startHealthz(200, ok('westus', 12));
-  uksouth = await startHealthz(200, ok('uksouth', 200));
-  southeastasia = await startHealthz(200, ok('southeastasia', 40));
+  for (const [index, region] of REGIONS.entries()) {
+    const [age] = ageOf(index);
+    healthz.set(
+      region.name,
+      await startHealthz(200, {
+        status: 'ok',
+        region: region.name,
+        newestTweetAt: new Date(Date.now() - age * 1000).toISOString(),
+        newestTweetAgeSeconds: age,
+      }),
+    );
+  }
 });
 afterAll(async () => {
-  await Promise.all([westus?.close(), uksouth?.close(), southeastasia?.close()]);
+  await Promise.all([...healthz.values()].map((server) => server.close()));
 });
 
 const status = (...args: string[]) => [
   'status',
-  '--healthz-url',
-  `westus=${westus.url}`,
-  '--healthz-url',
-  `uksouth=${uksouth.url}`,
-  '--healthz-url',
-  `southeastasia=${southeastasia.url}`,
+  ...REGIONS.flatMap((region) => ['--healthz-url', `${region.name}=${healthz.get(region.name)!.url}`]),
   ...args,
 ];
+
+/** The table row of a healthy region. */
+function healthyRow(region: Region, index: number): RegExp {
+  const name = region.role === 'write' ? `${region.name} \\(write\\)` : region.name;
+  const fqdn = regionFqdn(region).replaceAll('.', '\\.');
+  return new RegExp(
+    `^${name} +kubeonazure-${region.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +${fqdn} +200 +${ageOf(index)[1]}$`,
+  );
+}
 
 describe('globe status', () => {
   it('prints one table from the live objects of every region and exits 0 when all are healthy', async () => {
@@ -48,22 +63,14 @@ describe('globe status', () => {
     // kwok made every pod Ready; the HorizontalPodAutoscaler holds the frontend at its minimum.
     expect(globe.stdout.split('\n')).toEqual([
       expect.stringMatching(/^REGION +CONTEXT +REACHABLE +FRONTEND +STREAMER +FQDN +HEALTHZ +NEWEST TWEET$/),
-      expect.stringMatching(
-        /^westus \(write\) +kubeonazure-westus +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-westus\.westus\.cloudapp\.azure\.com +200 +12s ago$/,
-      ),
-      expect.stringMatching(
-        /^uksouth +kubeonazure-uksouth +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +kubeonazure-uksouth\.uksouth\.cloudapp\.azure\.com +200 +3m ago$/,
-      ),
-      expect.stringMatching(
-        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +\S+ +200 +40s ago$/,
-      ),
+      ...REGIONS.map((region, index) => expect.stringMatching(healthyRow(region, index))),
       '',
     ]);
   });
 
   it('with one cluster down shows that region unreachable and the others as they are, and exits 1', async () => {
-    const down = clusters().cluster('uksouth');
-    await down.stop();
+    const cluster = clusters().cluster(down.name);
+    await cluster.stop();
     try {
       const globe = await runGlobe(status('--json'), { clusters: clusters() });
       expect(globe.code).toBe(1);
@@ -71,14 +78,11 @@ describe('globe status', () => {
       expect(report.healthy).toBe(false);
       expect(
         report.regions.map((region: { region: string; reachable: boolean }) => [region.region, region.reachable]),
-      ).toEqual([
-        ['westus', true],
-        ['uksouth', false],
-        ['southeastasia', true],
-      ]);
-      expect(report.regions[1].error).toMatch(new RegExp(`${down.server.replace('https://', '')}.*refused`));
+      ).toEqual(REGIONS.map((region) => [region.name, region !== down]));
+      expect(report.regions[1].error).toMatch(new RegExp(`${cluster.server.replace('https://', '')}.*refused`));
+      const lastReport = report.regions.at(-1);
       // Every region runs a frontend and a streamer (only the ingest lease holder streams).
-      expect(report.regions[2].deployments).toEqual(
+      expect(lastReport.deployments).toEqual(
         ['frontend', 'streamer'].map((name) => ({
           name,
           ready: expect.any(Number),
@@ -86,35 +90,41 @@ describe('globe status', () => {
           tags: [expect.stringMatching(/live123$/)],
         })),
       );
-      expect(report.regions[2].healthz).toMatchObject({ status: 200, ok: true, newestTweetAgeSeconds: 40 });
-      expect(uksouth.requests()).toBe(1);
+      expect(lastReport.healthz).toMatchObject({
+        status: 200,
+        ok: true,
+        newestTweetAgeSeconds: ageOf(REGIONS.length - 1)[0],
+      });
+      expect(healthz.get(down.name)!.requests()).toBe(1);
 
       const table = await runGlobe(status(), { clusters: clusters() });
       expect(table.code).toBe(1);
-      expect(table.stdout).toMatch(/^uksouth +kubeonazure-uksouth +no +- +- +- +- +-$/m);
-      expect(table.stdout).toMatch(/^southeastasia +kubeonazure-southeastasia +yes /m);
-      expect(table.stdout).toMatch(/^uksouth: .*refused/m);
+      expect(table.stdout).toMatch(new RegExp(`^${down.name} +kubeonazure-${down.name} +no +- +- +- +- +-$`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^${last.name} +kubeonazure-${last.name} +yes `, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^${down.name}: .*refused`, 'm'));
     } finally {
-      await down.start();
+      await cluster.start();
     }
   });
 
   it('fails while a frontend /healthz says 503, naming the reason', async () => {
     const failing = await startHealthz(503, {
       status: 'unavailable',
-      region: 'southeastasia',
+      region: last.name,
       reason: 'database unreachable',
     });
     try {
-      const globe = await runGlobe(
-        ['status', '--regions', 'southeastasia', '--healthz-url', `southeastasia=${failing.url}`],
-        { clusters: clusters() },
-      );
+      const globe = await runGlobe(['status', '--regions', last.name, '--healthz-url', `${last.name}=${failing.url}`], {
+        clusters: clusters(),
+      });
       expect(globe.code).toBe(1);
       expect(globe.stdout).toMatch(
-        /^southeastasia +kubeonazure-southeastasia +yes +(\d)\/\1 \S*live123 +1\/1 \S*live123 +\S+ +503 +-$/m,
+        new RegExp(
+          `^${last.name} +kubeonazure-${last.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +\\S+ +503 +-$`,
+          'm',
+        ),
       );
-      expect(globe.stdout).toContain('southeastasia: database unreachable');
+      expect(globe.stdout).toContain(`${last.name}: database unreachable`);
     } finally {
       await failing.close();
     }

@@ -1,4 +1,4 @@
-/** The images component pins each app's own repository to an immutable release. */
+/** The release pin (the images block of deploy/k8s/base) gives each app its own repository at an immutable release. */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { BACKING_SERVICES_SCRIPT, haproxyConfig, latencyOrder, parseHaproxyStats, probeRulesFrom } from './traffic.js';
+import {
+  BACKING_SERVICES_SCRIPT,
+  entryPlans,
+  haproxyConfig,
+  parseHaproxyStats,
+  probeRulesFrom,
+  secondsToDegraded,
+} from './traffic.js';
 
 describe('probeRulesFrom', () => {
   it('reads the probe rules of the Traffic Manager profile the Azure script creates', () => {
@@ -19,13 +26,27 @@ describe('probeRulesFrom', () => {
   });
 });
 
-describe('latencyOrder', () => {
-  it('puts each visitor location’s own region first, then the others by latency', () => {
-    const order = (location: string) => latencyOrder(location, REGIONS).map((region) => region.name);
+describe('entryPlans', () => {
+  // The three regions the hand-made latency table knew, whatever else the list holds.
+  const three = REGIONS.filter((region) => ['westus', 'uksouth', 'southeastasia'].includes(region.name));
+  const plans = entryPlans(
+    three,
+    (location) => 8000 + three.findIndex((region) => region.visitorLocation === location),
+    (name) => 9000 + three.findIndex((region) => region.name === name),
+  );
+  const order = (location: string) =>
+    plans.find((plan) => plan.location === location)?.backends.map((backend) => backend.region);
+
+  it('sends each visitor location to its own region first, then the others by latency', () => {
     expect(order('us')).toEqual(['westus', 'uksouth', 'southeastasia']);
     expect(order('uk')).toEqual(['uksouth', 'westus', 'southeastasia']);
     expect(order('asia')).toEqual(['southeastasia', 'uksouth', 'westus']);
-    for (const region of REGIONS) expect(order(region.visitorLocation)[0]).toBe(region.name);
+  });
+
+  it('has one entry per region, on its own port, each backend on its region’s frontend port', () => {
+    expect(plans.map((plan) => plan.location)).toEqual(three.map((region) => region.visitorLocation));
+    expect(plans.map((plan) => plan.port)).toEqual(three.map((_, index) => 8000 + index));
+    expect(plans[0]?.backends[0]).toEqual({ region: three[0]?.name, port: 9000 });
   });
 });
 
@@ -45,8 +66,9 @@ describe('haproxyConfig', () => {
     8999,
   );
 
-  it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, failures out, successes back', () => {
-    expect(config).toContain('default-server inter 10000ms fall 3 rise 1');
+  it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
+    // Traffic Manager tolerates 3 failures and marks the endpoint degraded on the 4th: HAProxy's fall 4.
+    expect(config).toContain('default-server inter 10000ms fall 4 rise 1');
     expect(config).toContain('timeout check 5000ms');
     expect(config).toContain('http-check send meth GET uri /healthz');
     expect(config).toContain('http-check expect status 200');
@@ -55,6 +77,20 @@ describe('haproxyConfig', () => {
   it('listens on loopback only and fails over in the given order (the rest are backups)', () => {
     expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8999', 'bind 127.0.0.1:8002']);
     expect(config).toContain('  server uksouth 127.0.0.1:9002 check\n  server westus 127.0.0.1:9001 check backup');
+  });
+});
+
+describe('secondsToDegraded', () => {
+  it('with the production rules an endpoint is out at most 45 s after it broke: 4 failed probes, 10 s apart, the last timing out', () => {
+    const production = {
+      path: '/healthz',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      toleratedFailures: 3,
+      successesToReturn: 1,
+    };
+    expect(secondsToDegraded(production)).toBe(45);
+    expect(secondsToDegraded({ ...production, intervalSeconds: 2, timeoutSeconds: 2 })).toBe(10);
   });
 });
 

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Region } from '@kubeonazure/regions';
+import { latencyOrder, type Region } from '@kubeonazure/regions';
 
 /** Traffic Manager's endpoint monitoring: GET `path` every interval, only 200 is healthy. */
 export interface ProbeRules {
   path: string;
   intervalSeconds: number;
   timeoutSeconds: number;
-  /** Failed probes in a row that take an endpoint out. */
+  /** Failed probes in a row that Traffic Manager tolerates: the next failure takes an endpoint out. */
   toleratedFailures: number;
   /** Good probes in a row that bring it back. */
   successesToReturn: number;
@@ -23,6 +23,8 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
 /** The probe rules of the Traffic Manager profile in `script`: its `path=... interval=...` settings. */
+// protocol= and port= are not read: the simulated frontends serve plain HTTP (no TLS in the
+// simulation yet), so HAProxy probes the same path over HTTP on each frontend's own port.
 export function probeRulesFrom(script: string): ProbeRules {
   const setting = (name: string): string => {
     const match = new RegExp(`(?:^|\\s)${name}=(\\S+)`, 'm').exec(script);
@@ -39,25 +41,27 @@ export function probeRulesFrom(script: string): ProbeRules {
   };
 }
 
-export function trafficManagerProbe(): ProbeRules {
-  return probeRulesFrom(readFileSync(BACKING_SERVICES_SCRIPT, 'utf8'));
+/**
+ * Failed probes in a row that take an endpoint out: Traffic Manager tolerates `toleratedFailures` and
+ * marks the endpoint Degraded "after the next failed health check" (MonitorConfig.toleratedNumberOfFailures,
+ * https://learn.microsoft.com/javascript/api/@azure/arm-trafficmanager/monitorconfig).
+ */
+export function failuresToDegrade(probe: ProbeRules): number {
+  return probe.toleratedFailures + 1;
 }
 
 /**
- * Round-trip times (ms) between the visitor locations and the regions, as published Azure
- * inter-region figures give them roughly: what Performance routing ranks regions by.
+ * The longest time from an endpoint breaking to its being out of rotation: the first failing probe
+ * comes within an interval, the others an interval apart, and the last fails only at its timeout.
+ * Production rules (10 s, 5 s, 3 tolerated): 4 × 10 + 5 = 45 s; resolvers may keep the old answer a
+ * DNS TTL longer.
  */
-const LATENCY_MS: Record<string, Record<string, number>> = {
-  us: { westus: 10, uksouth: 140, southeastasia: 170 },
-  uk: { uksouth: 10, westus: 140, southeastasia: 165 },
-  asia: { southeastasia: 10, westus: 170, uksouth: 165 },
-};
+export function secondsToDegraded(probe: ProbeRules): number {
+  return failuresToDegrade(probe) * probe.intervalSeconds + probe.timeoutSeconds;
+}
 
-/** The regions in the order Performance routing tries them for visitors at `location`. */
-export function latencyOrder(location: string, regions: readonly Region[]): Region[] {
-  const row = LATENCY_MS[location];
-  if (!row) throw new Error(`no latency figures for visitor location ${location}`);
-  return [...regions].sort((a, b) => (row[a.name] ?? Infinity) - (row[b.name] ?? Infinity));
+export function trafficManagerProbe(): ProbeRules {
+  return probeRulesFrom(readFileSync(BACKING_SERVICES_SCRIPT, 'utf8'));
 }
 
 export interface EntryPlan {
@@ -68,10 +72,26 @@ export interface EntryPlan {
 }
 
 /**
+ * Traffic Manager's Performance routing as a plan: one entry per region's visitor location, its
+ * backends that region's frontend first, then the others by estimated latency (@kubeonazure/regions).
+ */
+export function entryPlans(
+  regions: readonly Region[],
+  entryPort: (location: string) => number,
+  frontendPort: (region: string) => number,
+): EntryPlan[] {
+  return regions.map((from) => ({
+    location: from.visitorLocation,
+    port: entryPort(from.visitorLocation),
+    backends: latencyOrder(from, regions).map((region) => ({ region: region.name, port: frontendPort(region.name) })),
+  }));
+}
+
+/**
  * HAProxy as Traffic Manager: one frontend per visitor location, sending to the nearest region's
  * frontend while its probe passes, else to the next in latency order (backup servers are used in
- * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval,
- * timeout, failures out and successes back.
+ * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval
+ * and timeout, out on the failure after the tolerated ones, back on a success.
  */
 export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, statsPort: number): string {
   const lines = [
@@ -85,7 +105,7 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
     '  timeout server 1h',
     '  timeout tunnel 1h',
     `  timeout check ${probe.timeoutSeconds * 1000}ms`,
-    `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${probe.toleratedFailures} rise ${probe.successesToReturn}`,
+    `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${failuresToDegrade(probe)} rise ${probe.successesToReturn}`,
     '',
     'listen stats',
     `  bind 127.0.0.1:${statsPort}`,

@@ -1,6 +1,6 @@
 /** What $FAKE_KUBECTL_SCENARIO tells the fake kubectl (test/fake-kubectl/kubectl); contexts by name. */
 export interface Scenario {
-  /** `kubectl config get-contexts -o name`; default the three kubeonazure-<region> contexts. */
+  /** `kubectl config get-contexts -o name`; runGlobe's default: kubeonazure-<region> for every listed region. */
   contexts?: string[];
   /** `rollout status` in the key context only finishes once the value context has been called. */
   rolloutWaitsFor?: Record<string, string>;

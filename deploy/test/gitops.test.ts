@@ -1,25 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { REGIONS } from '@kubeonazure/regions';
+import { REGIONS_FILE } from '@kubeonazure/regions';
 import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { readRecords, renderGoTemplate as render, repoRoot } from './support.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const applicationSet = parse(readFileSync(`${repoRoot}deploy/gitops/applicationset.yaml`, 'utf8'));
-const config = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8'));
-
-/** The Go template the ApplicationSet controller evaluates, for one entry of the region list. */
-function render(template: string, region: Record<string, string>): string {
-  return template.replaceAll(/\{\{ \.(\w+) \}\}/g, (_, key: string) => {
-    const value = region[key];
-    if (value === undefined) throw new Error(`missing key ${key}`);
-    return value;
-  });
-}
+const globeConfig = JSON.parse(readFileSync(`${repoRoot}tools/globe/globe.config.json`, 'utf8'));
+const records = readRecords(REGIONS_FILE);
 
 describe('the Argo CD ApplicationSet agrees with the CLI', () => {
-  const regions = REGIONS.map((region) => region.name);
+  const names = records.map((record) => record.name);
 
   it("validates against Argo CD's published ApplicationSet schema", () => {
     expect(() => new ApplicationSet(applicationSet).validate()).not.toThrow();
@@ -34,23 +25,23 @@ describe('the Argo CD ApplicationSet agrees with the CLI', () => {
     expect(existsSync(`${repoRoot}libs/regions/regions.json`)).toBe(true);
     expect(generator.git.repoURL).toBe(applicationSet.spec.template.spec.source.repoURL);
     expect(generator.git.revision).toBe(applicationSet.spec.template.spec.source.targetRevision);
-    expect(REGIONS.map((region) => render(applicationSet.spec.template.metadata.name, region))).toEqual(
-      regions.map((name) => `kubeonazure-${name}`),
+    expect(records.map((record) => render(applicationSet.spec.template.metadata.name, record))).toEqual(
+      names.map((name) => `kubeonazure-${name}`),
     );
   });
 
-  it.each(REGIONS)(
+  it.each(records)(
     'points the $name Application at an existing overlay and its own cluster, in our namespace',
-    (region) => {
+    (record) => {
       const { spec, metadata } = applicationSet.spec.template;
-      const path = render(spec.source.path, region);
-      expect(path).toBe(`deploy/k8s/overlays/${region.name}`);
+      const path = render(spec.source.path, record);
+      expect(path).toBe(`deploy/k8s/overlays/${record.name}`);
       expect(existsSync(`${repoRoot}${path}/kustomization.yaml`)).toBe(true);
       // The cluster is registered under the kube context name globe uses.
-      expect(render(spec.destination.name, region)).toBe(`kubeonazure-${region.name}`);
-      expect(spec.destination.namespace).toBe(config.namespace);
-      expect(render(metadata.labels['kubeonazure/region'], region)).toBe(region.name);
-      expect(render(metadata.labels['kubeonazure/role'], region)).toBe(region.role);
+      expect(render(spec.destination.name, record)).toBe(`${globeConfig.contextPrefix}-${record.name}`);
+      expect(spec.destination.namespace).toBe(globeConfig.namespace);
+      expect(render(metadata.labels['kubeonazure/region'], record)).toBe(record.name);
+      expect(render(metadata.labels['kubeonazure/role'], record)).toBe(record.role);
     },
   );
 
