@@ -422,6 +422,12 @@ describe('the overlays together', () => {
   });
 
   it('keep components for variants only: every region runs the base', () => {
-    expect(readdirSync(`${k8sDir}components`).sort()).toEqual(['acr-pull-secret', 'region-dns-label', 'tls']);
+    // monitoring: which Prometheus scrapes (AKS managed or the Prometheus Operator) is per cluster.
+    expect(readdirSync(`${k8sDir}components`).sort()).toEqual([
+      'acr-pull-secret',
+      'monitoring',
+      'region-dns-label',
+      'tls',
+    ]);
   });
 });
