@@ -1,39 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it, vi } from 'vitest';
-import { k8sDir } from './support.ts';
+import { k8sDir, kubectlIn } from './support.ts';
 
 // Every overlay against a real API server of its own region (tools/clusters): server-side apply
 // and field validation, defaulting and the Pod Security admission, none of which an offline
 // schema check sees.
 const clusters = useClusters();
-const exec = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The kit's kubectl in one region's context; resolves with the exit code instead of throwing. */
-async function kubectl(region: string, ...args: string[]): Promise<Result> {
-  const set = clusters();
-  try {
-    const { stdout, stderr } = await exec(set.kubectl, [
-      '--kubeconfig',
-      set.kubeconfig,
-      '--context',
-      `kubeonazure-${region}`,
-      ...args,
-    ]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const err = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+/** The kit's kubectl in one region's context. */
+const kubectl = (region: string, ...args: string[]) => kubectlIn(clusters(), region, ...args);
 
 /** The generation of every object of the overlay that has one: it moves only when a spec changes. */
 async function generations(region: string, overlay: string): Promise<string[]> {

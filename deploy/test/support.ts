@@ -1,6 +1,7 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +49,33 @@ export function readYaml(path: string): any {
 /** The lines that are commands (not `#` comments) in a script's dry-run output. */
 export function commandLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => line.length > 0 && !line.startsWith('#'));
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A kit's kubectl in one region's context of a local cluster set; resolves with the exit code instead of throwing. */
+export async function kubectlIn(
+  set: { kubectl: string; kubeconfig: string },
+  region: string,
+  ...args: string[]
+): Promise<KubectlResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(set.kubectl, [
+      '--kubeconfig',
+      set.kubeconfig,
+      '--context',
+      `kubeonazure-${region}`,
+      ...args,
+    ]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const err = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
 }
 
 /** The region list's records as written (what the ApplicationSet's git files generator reads). */

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { useClusters } from '@kubeonazure/clusters/testing';
+import { WRITE_REGION } from '@kubeonazure/regions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prometheusOperatorCrds } from './prometheus-operator-crds.ts';
+import { k8sDir, kubectlIn } from './support.ts';
+
+// The monitoring components against a real API server with the CRDs installed: server-side apply
+// validates every PodMonitor and PrometheusRule field against the CRDs' schemas.
+const region = WRITE_REGION.name;
+const clusters = useClusters([region]);
+const scratch = mkdtempSync(join(tmpdir(), 'deploy-monitoring-clusters-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The kit's kubectl in the region's context. */
+const kubectl = (...args: string[]) => kubectlIn(clusters(), region, ...args);
+
+/** A kustomization of the write region's overlay with both monitoring components. */
+function withMonitoring(): string {
+  const dir = mkdtempSync(join(scratch, 'kustomize-'));
+  const components = ['aks', 'operator'].map((name) => relative(dir, `${k8sDir}components/monitoring/${name}`));
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    `resources: [${relative(dir, `${k8sDir}overlays/${region}`)}]\ncomponents: [${components.join(', ')}]\n`,
+  );
+  return dir;
+}
+
+describe('components/monitoring in a cluster with the Prometheus Operator and AKS CRDs', () => {
+  it('installs the CRDs', async () => {
+    const files = prometheusOperatorCrds();
+    const apply = await kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
+    expect(apply.stderr).toBe('');
+    const established = await kubectl(
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/podmonitors.monitoring.coreos.com',
+      'crd/prometheusrules.monitoring.coreos.com',
+      'crd/podmonitors.azmonitoring.coreos.com',
+    );
+    expect(established.code).toBe(0);
+  });
+
+  it('applies the overlay with both components server-side, and a second apply changes nothing', async () => {
+    const dir = withMonitoring();
+    expect((await kubectl('apply', '--server-side', '-f', `${k8sDir}base/namespace.yaml`)).code).toBe(0);
+    const apply = await kubectl('apply', '--server-side', '-k', dir);
+    expect(apply.stderr).toBe('');
+    expect(apply.stdout).toContain('podmonitor.monitoring.coreos.com/kubeonazure serverside-applied');
+    expect(apply.stdout).toContain('podmonitor.azmonitoring.coreos.com/kubeonazure serverside-applied');
+    expect(apply.stdout).toContain('prometheusrule.monitoring.coreos.com/kubeonazure serverside-applied');
+    expect(apply.stdout).toContain('networkpolicy.networking.k8s.io/ops-from-ama-metrics serverside-applied');
+    const diff = await kubectl('diff', '--server-side', '-k', dir);
+    expect(diff.stdout).toBe('');
+    expect(diff.code).toBe(0);
+  });
+
+  it('validates against the schemas: an unknown PodMonitor field is refused', async () => {
+    const file = join(scratch, 'bad-pod-monitor.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: azmonitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: bad, namespace: kubeonazure}\nspec:\n  selector: {}\n  podMetricsEndpoints: [{port: ops, scrapeEvery: 30s}]\n',
+    );
+    const refused = await kubectl('apply', '--server-side', '--dry-run=server', '-f', file);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/\.spec\.podMetricsEndpoints\[0\]\.scrapeEvery: field not declared in schema/);
+  });
+});
