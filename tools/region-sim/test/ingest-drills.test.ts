@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REGIONS } from '@kubeonazure/regions';
+import { pollUntil } from '@kubeonazure/tool-kit';
 import {
   DEFAULT_COLLECTION,
   DEFAULT_DATABASE,
@@ -41,12 +42,10 @@ afterAll(async () => {
   await set?.stop();
 }, 60_000);
 
+/** Waits, bounded, until `check` holds (tool-kit's poll); how long that took. */
 async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(100);
-  }
+  await pollUntil(check, { what, timeoutMs });
   return Date.now() - started;
 }
 
