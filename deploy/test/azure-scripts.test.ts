@@ -75,6 +75,7 @@ describe('deploy/azure/create-backing-services.sh', () => {
     const [profile] = creating('network traffic-manager profile');
     expect(flagValues(profile!, '--routing-method')).toEqual(['Performance']);
     expect(Number(flagValues(profile!, '--ttl')[0])).toBeLessThanOrEqual(60);
+    // The frontend's TLS port on the Service (components/tls); plain HTTP only redirects.
     expect(flagValues(profile!, '--protocol')).toEqual(['HTTP']);
     expect(flagValues(profile!, '--port')).toEqual(['80']);
     expect(flagValues(profile!, '--path')).toEqual(['/healthz']);

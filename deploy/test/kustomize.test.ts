@@ -262,22 +262,27 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
   });
 });
 
+/** The write region's overlay with one more component, as a region that opts into it would list it. */
+function renderOverlayWith(component: string): K8sObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-kustomize-'));
+  try {
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      // kustomize takes only relative paths.
+      `resources: [${relative(dir, `${k8sDir}overlays/${WRITE_REGION.name}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/${component}`)}]\n`,
+    );
+    return render(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('components/acr-pull-secret', () => {
   it('makes every Deployment of an overlay pull with acr-pull, for clusters not attached to the registry', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-kustomize-'));
-    try {
-      writeFileSync(
-        join(dir, 'kustomization.yaml'),
-        // kustomize takes only relative paths.
-        `resources: [${relative(dir, `${k8sDir}overlays/${WRITE_REGION.name}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/acr-pull-secret`)}]\n`,
-      );
-      const deployments = render(dir).filter((object) => object.kind === 'Deployment');
-      expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['frontend', 'streamer']);
-      for (const deployment of deployments)
-        expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const deployments = renderOverlayWith('acr-pull-secret').filter((object) => object.kind === 'Deployment');
+    expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['frontend', 'streamer']);
+    for (const deployment of deployments)
+      expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'acr-pull' }]);
   });
 });
 
@@ -312,6 +317,49 @@ describe('components/tls', () => {
       kind: 'ClusterIssuer',
       name: 'letsencrypt',
     });
+  });
+
+  it('turns HTTPS on in the frontend of a region that lists it: Secret mounted, 443 on the Service, admitted', () => {
+    const objects = renderOverlayWith('tls');
+    for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
+      const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
+      expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
+    }
+    const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
+    const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
+    expect(
+      container.ports
+        .map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`)
+        .sort(),
+    ).toEqual(['http:8080', 'https:8443', 'ops:9464']);
+    const env = Object.fromEntries(
+      container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
+    );
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'tls');
+    expect(mount).toEqual({ name: 'tls', mountPath: '/etc/frontend-tls', readOnly: true });
+    expect(env.TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
+    expect(env.TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
+    expect(env.PUBLIC_HOST).toEqual({ configMapKeyRef: { name: 'tls-settings', key: 'CUSTOM_DOMAIN' } });
+    // Not optional: without the certificate a new pod waits rather than crash-looping on missing files.
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({
+      name: 'tls',
+      secret: { secretName: find(objects, 'Certificate', 'frontend').spec.secretName },
+    });
+    expect(find(objects, 'Service', 'frontend').spec.ports).toEqual(
+      expect.arrayContaining([
+        { name: 'https', port: 443, targetPort: 'https' },
+        { name: 'http', port: 80, targetPort: 'http' },
+      ]),
+    );
+    expect(find(objects, 'NetworkPolicy', 'frontend-http').spec.ingress).toEqual([
+      { ports: [{ port: 'http' }, { port: 'https' }] },
+    ]);
+  });
+
+  it('leaves the base HTTP-only', () => {
+    const objects = rendered[WRITE_REGION.name]!;
+    expect(find(objects, 'Service', 'frontend').spec.ports.map((p: { port: number }) => p.port)).toEqual([80]);
+    expect(JSON.stringify(find(objects, 'Deployment', 'frontend'))).not.toContain('TLS_');
   });
 
   it("asks Let's Encrypt with DNS-01 in the zone's Azure DNS through workload identity, with no secret", () => {

@@ -88,7 +88,7 @@ async function rssBytes(pid: number): Promise<number> {
 
 async function sseClients(opsOrigin: string): Promise<number> {
   const metrics = await (await fetch(`${opsOrigin}/metrics`)).text();
-  return Number(/^frontend_sse_clients (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  return Number(/^frontend_sse_clients\{region="local"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
 }
 
 async function openIdleStreams(origin: string, opsOrigin: string, count: number): Promise<ClientRequest[]> {

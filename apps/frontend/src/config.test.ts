@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       opsPort: 9464,
       pollIntervalMs: 1000,
       readTimeoutMs: 2000,
+      slowRequestMs: 1000,
       logLevel: 'info',
     });
     expect(config.region).toMatchObject({ label: 'London · UK South', displayName: 'UK South' });
@@ -47,6 +48,7 @@ describe('parseConfig', () => {
       MAX_STREAMS: '500',
       MAX_STREAMS_PER_CLIENT: '4',
       STREAM_MAX_AGE_MS: '60000',
+      SLOW_REQUEST_MS: '250',
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
@@ -59,6 +61,7 @@ describe('parseConfig', () => {
       maxStreams: 500,
       maxStreamsPerClient: 4,
       streamMaxAgeMs: 60_000,
+      slowRequestMs: 250,
       logLevel: 'warn',
     });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
@@ -89,7 +92,12 @@ describe('parseConfig', () => {
     [{ ...minimal, MAX_STREAMS_PER_CLIENT: '0' }, 'MAX_STREAMS_PER_CLIENT'],
     [{ ...minimal, POLL_INTERVAL_MS: '1.5' }, 'POLL_INTERVAL_MS'],
     [{ ...minimal, READ_TIMEOUT_MS: '10' }, 'READ_TIMEOUT_MS'],
+    [{ ...minimal, SLOW_REQUEST_MS: '0' }, 'SLOW_REQUEST_MS'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...minimal, TLS_CERT_FILE: '/tls/tls.crt' }, 'TLS_KEY_FILE'],
+    [{ ...minimal, TLS_KEY_FILE: '/tls/tls.key' }, 'TLS_CERT_FILE'],
+    [{ ...minimal, TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k', HTTPS_PORT: '8080' }, 'HTTPS_PORT'],
+    [{ ...minimal, PUBLIC_HOST: 'https://www.example.com' }, 'PUBLIC_HOST'],
   ])('names the variable in one line: %o -> %s', (env, variable) => {
     const message = problem(env);
     expect(message).toMatch(new RegExp(`^${variable} `));
@@ -103,6 +111,23 @@ describe('parseConfig', () => {
 
   it('reads the shared variables exactly as the service kit (and so the streamer) does', () => {
     expect(serviceEnvResults(parseConfig)).toEqual(serviceEnvResults());
+  });
+
+  it('serves plain HTTP only unless both TLS files are set', () => {
+    expect(parseConfig(minimal)).toMatchObject({ tls: null, httpsPort: 8443, publicHost: null });
+    expect(
+      parseConfig({
+        ...minimal,
+        TLS_CERT_FILE: '/tls/tls.crt',
+        TLS_KEY_FILE: '/tls/tls.key',
+        HTTPS_PORT: '9443',
+        PUBLIC_HOST: 'WWW.Example.com',
+      }),
+    ).toMatchObject({
+      tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
+      httpsPort: 9443,
+      publicHost: 'www.example.com',
+    });
   });
 
   it('treats empty variables as unset', () => {

@@ -1,5 +1,13 @@
-import { ConfigError, type Env, integer, parseEnv, serviceConfig, serviceEnv } from '@kubeonazure/service-kit';
-import type { z } from 'zod';
+import {
+  ConfigError,
+  type Env,
+  integer,
+  nonEmpty,
+  parseEnv,
+  serviceConfig,
+  serviceEnv,
+} from '@kubeonazure/service-kit';
+import { z } from 'zod';
 
 const env = {
   ...serviceEnv,
@@ -10,6 +18,14 @@ const env = {
   MAX_STREAMS: integer(1, 1_000_000).default(2000),
   MAX_STREAMS_PER_CLIENT: integer(1, 10_000).default(8),
   STREAM_MAX_AGE_MS: integer(1000, 86_400_000).default(600_000),
+  SLOW_REQUEST_MS: integer(1, 600_000).default(1000),
+  TLS_CERT_FILE: nonEmpty.optional(),
+  TLS_KEY_FILE: nonEmpty.optional(),
+  HTTPS_PORT: integer(1, 65_535).default(8443),
+  PUBLIC_HOST: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, { error: 'must be a host name, without scheme or port' })
+    .optional(),
 };
 
 export type Config = ReturnType<typeof toConfig>;
@@ -30,12 +46,28 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     maxStreamsPerClient: e.MAX_STREAMS_PER_CLIENT,
     /** An event stream ends after this long; the browser resumes it, maybe on another pod. */
     streamMaxAgeMs: e.STREAM_MAX_AGE_MS,
+    /** A request that takes longer is logged at warn (event streams excepted). */
+    slowRequestMs: e.SLOW_REQUEST_MS,
+    /** HTTPS from these files (the Secret `frontend-tls` mounted), or none: plain HTTP on `port` only. */
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
+    httpsPort: e.HTTPS_PORT,
+    /** The custom domain, where requests for the Traffic Manager name are sent; null keeps any name. */
+    publicHost: e.PUBLIC_HOST?.toLowerCase() ?? null,
   };
 }
 
 /** Reads the configuration; throws a ConfigError naming the first bad variable (never its value). */
 export function parseConfig(source: Env): Config {
-  const config = toConfig(parseEnv(env, source));
+  const parsed = parseEnv(env, source);
+  // Both or neither: one alone is a half-done mount, not a wish for plain HTTP.
+  if (parsed.TLS_CERT_FILE && !parsed.TLS_KEY_FILE)
+    throw new ConfigError('TLS_KEY_FILE', 'is required with TLS_CERT_FILE');
+  if (parsed.TLS_KEY_FILE && !parsed.TLS_CERT_FILE)
+    throw new ConfigError('TLS_CERT_FILE', 'is required with TLS_KEY_FILE');
+  const config = toConfig(parsed);
   if (config.opsPort === config.port) throw new ConfigError('OPS_PORT', 'must differ from PORT');
+  if (config.tls && (config.httpsPort === config.port || config.httpsPort === config.opsPort)) {
+    throw new ConfigError('HTTPS_PORT', 'must differ from PORT and OPS_PORT');
+  }
   return config;
 }

@@ -1,8 +1,10 @@
+import { Server as TlsServer } from 'node:tls';
 import { createLogger, loadConfig, onShutdown } from '@kubeonazure/service-kit';
 import { createClient, keepConnecting, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
-import { buildApp, buildOpsApp } from './app.js';
+import { buildApp, buildOpsApp, buildRedirectApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
+import { readTlsPair, type TlsPair, watchTlsFiles } from './tls.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
 // answers /healthz and /readyz 503, so Traffic Manager and the readiness probe see the truth, and it
@@ -17,7 +19,19 @@ function readerClient(config: Config): MongoClient {
   }
 }
 
+// A pair that cannot be read or does not match at start is a configuration error: nothing to serve yet.
+function startingTlsPair(config: Config): TlsPair | undefined {
+  if (config.tls === null) return undefined;
+  try {
+    return readTlsPair(config.tls);
+  } catch (error) {
+    process.stderr.write(`invalid configuration: TLS_CERT_FILE/TLS_KEY_FILE ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 const config = loadConfig(parseConfig);
+const tls = startingTlsPair(config);
 const log = createLogger({ service: 'frontend', region: config.region.name, level: config.logLevel });
 const client = readerClient(config);
 // Until the database answers: the driver does not retry a failed first connect by itself.
@@ -33,20 +47,34 @@ const repository = TweetRepository.fromClient(client, {
   collection: config.mongo.collection,
   maxTimeMS: config.readTimeoutMs,
 });
-const app = await buildApp({ config, repository, logger: log });
+const app = await buildApp({ config, repository, logger: log, tls });
 const ops = buildOpsApp(app);
+const redirect = tls ? buildRedirectApp(config.publicHost) : null;
+const stopWatching =
+  config.tls && tls && app.server instanceof TlsServer
+    ? watchTlsFiles(app.server, config.tls, tls, log)
+    : () => undefined;
 
 // Stop accepting, let in-flight requests finish, end the event streams (preClose hooks), then close the database.
 onShutdown({ graceMs: config.shutdownGraceMs, log }, async () => {
   connecting.abort();
-  await Promise.all([app.close(), ops.close()]);
+  stopWatching();
+  await Promise.all([app.close(), ops.close(), redirect?.close()]);
   await client.close();
 });
 
-for (const [server, port] of [
-  [app, config.port],
-  [ops, config.opsPort],
-] as const) {
+// With TLS the public port serves HTTPS and PORT only redirects to it.
+const listeners = redirect
+  ? ([
+      [app, config.httpsPort],
+      [redirect, config.port],
+      [ops, config.opsPort],
+    ] as const)
+  : ([
+      [app, config.port],
+      [ops, config.opsPort],
+    ] as const);
+for (const [server, port] of listeners) {
   try {
     await server.listen({ host: config.host, port });
   } catch (error) {
@@ -56,4 +84,7 @@ for (const [server, port] of [
     process.exit(1);
   }
 }
-log.info({ readRegion: config.region.displayName, opsPort: config.opsPort }, 'frontend ready');
+log.info(
+  { readRegion: config.region.displayName, https: tls !== undefined, opsPort: config.opsPort },
+  'frontend ready',
+);

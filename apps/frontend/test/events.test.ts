@@ -31,7 +31,9 @@ async function open(path: string, headers: Record<string, string> = {}) {
 }
 
 function sseClients(): Promise<string> {
-  return t.ops.inject('/metrics').then((response) => /^frontend_sse_clients (\d+)$/m.exec(response.body)?.[1] ?? '');
+  return t.ops
+    .inject('/metrics')
+    .then((response) => /^frontend_sse_clients\{region="uksouth"\} (\d+)$/m.exec(response.body)?.[1] ?? '');
 }
 
 describe('GET /events', () => {

@@ -1,5 +1,6 @@
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { promtoolFindings } from '@kubeonazure/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeTweets, startTestApp, type TestApp } from './support.js';
 
@@ -48,22 +49,35 @@ describe('health and metrics with the database up', () => {
     expect((await t.app.inject('/readyz')).statusCode).toBe(404);
   });
 
-  it('/metrics has the request histogram by route, SSE clients and poller lag', async () => {
+  it("/metrics has the request histogram by route, SSE clients and the poller's timestamps, region on each", async () => {
+    const before = Date.now() / 1000;
     await t.app.inject('/');
-    await eventually(() => t.app.feed.lastSuccessAt ?? undefined);
+    await t.app.feed.tick();
     const response = await t.ops.inject('/metrics');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
-    expect(response.body).toMatch(
-      /http_request_duration_seconds_count\{method="GET",route="\/",status_code="200"\} \d+/,
+    const body = response.body;
+    expect(body).toMatch(
+      /^http_request_duration_seconds_count\{region="uksouth",method="GET",route="\/",status_code="200"\} \d+$/m,
     );
-    expect(response.body).toMatch(/^frontend_sse_clients 0$/m);
-    expect(response.body).toMatch(/^frontend_poller_lag_seconds \d/m);
-    expect(response.body).toMatch(/^frontend_newest_tweet_age_seconds \d/m);
-    expect(response.body).toMatch(/^frontend_poll_errors_total 0$/m);
-    expect(response.body).toContain('process_resident_memory_bytes');
+    expect(body).toMatch(/^frontend_sse_clients\{region="uksouth"\} 0$/m);
+    expect(body).toMatch(/^frontend_poll_errors_total\{region="uksouth"\} 0$/m);
+    expect(sample(body, 'frontend_newest_tweet_timestamp_seconds')).toBe(seeded[0]!.created_at.getTime() / 1000);
+    const lastSuccess = sample(body, 'frontend_poller_last_success_timestamp_seconds');
+    expect(lastSuccess).toBeGreaterThanOrEqual(before);
+    expect(lastSuccess).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(body).toMatch(/^process_resident_memory_bytes\{region="uksouth"\} \d+$/m);
+  });
+
+  it('/metrics passes promtool check metrics', async () => {
+    expect(await promtoolFindings((await t.ops.inject('/metrics')).body)).toEqual([]);
   });
 });
+
+/** The value of a metric without labels of its own (the region only). */
+function sample(metrics: string, name: string): number {
+  return Number(new RegExp(`^${name}\\{region="uksouth"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+}
 
 describe('database outage', () => {
   let db: DevDatabase;

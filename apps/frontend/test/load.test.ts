@@ -154,10 +154,10 @@ describe('event streams', () => {
     expect((await stream('127.0.0.2')).status).toBe(200);
     expect(await stream('127.0.0.3')).toMatchObject({ status: 503, retryAfter: '30' });
     const metrics = (await t.ops.inject('/metrics')).body;
-    expect(metrics).toMatch(/^frontend_sse_rejected_total 2$/m);
+    expect(metrics).toMatch(/^frontend_sse_rejected_total\{region="uksouth"\} 2$/m);
     for (const close of open.splice(0)) close();
     await eventually(async () =>
-      /^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
+      /^frontend_sse_clients\{region="uksouth"\} 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
     );
     expect((await stream('127.0.0.3')).status).toBe(200);
   });
@@ -165,7 +165,7 @@ describe('event streams', () => {
   it('end after their maximum age, so clients reconnect (and spread over new pods)', async () => {
     for (const close of open.splice(0)) close();
     await eventually(async () =>
-      /^frontend_sse_clients 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
+      /^frontend_sse_clients\{region="uksouth"\} 0$/m.test((await t.ops.inject('/metrics')).body) ? true : undefined,
     );
     const response = await fetch(`http://127.0.0.1:${port}/events`);
     const events = new EventReader(response.body!);

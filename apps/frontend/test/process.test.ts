@@ -1,4 +1,7 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
@@ -10,6 +13,7 @@ import { freePort, supervise } from '@kubeonazure/tool-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { themeCss } from '../src/theme.js';
 import { eventually } from './support.js';
+import { makeCa, writeSecretVolume } from './tls.js';
 
 // The built entry point (`nx run frontend:test` builds it first) run with plain `node`, as the image runs it.
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -56,6 +60,55 @@ describe('bad configuration', () => {
     const lines = server.stderr().trim().split('\n');
     expect(lines).toEqual([expect.stringContaining('MONGO_URL')]);
     expect(server.stderr()).not.toContain('s3cret');
+  });
+});
+
+describe('with TLS files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'frontend-tls-'));
+  const tlsEnv = { TLS_CERT_FILE: join(dir, 'tls.crt'), TLS_KEY_FILE: join(dir, 'tls.key') };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 2 naming the files when the key is not the certificate’s', async () => {
+    const ca = await makeCa();
+    const [one, other] = [await ca.issue('www.example.com'), await ca.issue('www.example.com')];
+    writeSecretVolume(dir, { cert: one.cert, key: other.key });
+    const server = runServer({ MONGO_URL: testMongoUrl(), REGION: 'uksouth', ...tlsEnv });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr().trim().split('\n')).toEqual([expect.stringContaining('TLS_CERT_FILE/TLS_KEY_FILE')]);
+  });
+
+  it('serves HTTPS on HTTPS_PORT and redirects PORT to it; SIGTERM exits 0', async () => {
+    const ca = await makeCa();
+    writeSecretVolume(dir, await ca.issue('www.example.com'));
+    const [port, httpsPort, opsPort] = [await freePort(), await freePort(), await freePort()];
+    const server = runServer({
+      MONGO_URL: testMongoUrl(),
+      REGION: 'uksouth',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      HTTPS_PORT: String(httpsPort),
+      OPS_PORT: String(opsPort),
+      ...tlsEnv,
+    });
+    try {
+      await eventually(() => status(`http://127.0.0.1:${opsPort}/livez`));
+      const redirect = await fetch(`http://127.0.0.1:${port}/healthz`, { redirect: 'manual' });
+      expect([redirect.status, redirect.headers.get('location')]).toEqual([308, 'https://127.0.0.1/healthz']);
+      const secure = await new Promise<number | undefined>((resolve, reject) => {
+        get(
+          { host: '127.0.0.1', port: httpsPort, path: '/livez', ca: ca.cert, servername: 'www.example.com' },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          },
+        ).once('error', reject);
+      });
+      // No /livez on the public port: the answer is the app's 404, over TLS verified against the CA.
+      expect(secure).toBe(404);
+    } finally {
+      await server.stop();
+    }
+    expect(await server.exited).toBe(0);
   });
 });
 

@@ -25,6 +25,8 @@ export const TEST_CONFIG: AppOptions['config'] = {
   maxStreams: 100,
   maxStreamsPerClient: 50,
   streamMaxAgeMs: 600_000,
+  slowRequestMs: 1000,
+  publicHost: null,
 };
 
 /** The frontend on its own database (dropped by close()), reading through a reader connection as in production. */

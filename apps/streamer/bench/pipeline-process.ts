@@ -36,7 +36,7 @@ try {
   const repository = TweetRepository.fromClient(client, { database: values.database });
   await repository.ensureIndexes();
   const queue = new BoundedQueue<TweetDocument>(Number(values.queue));
-  const metrics = createMetrics(() => queue.size);
+  const metrics = createMetrics('local', () => queue.size);
   const intake = new Intake(queue, metrics, log);
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const batcher = new Batcher(queue, repository, { batchSize, maxWaitMs: 100, retryMaxMs: 5_000 }, metrics, log, sleep);

@@ -83,6 +83,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
 
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
   const metrics = createMetrics(
+    config.region.name,
     () => queue.size,
     () => databaseClockOffsetMs(client.db(config.mongo.database), PING_TIMEOUT_MS),
   );

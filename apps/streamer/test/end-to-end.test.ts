@@ -48,7 +48,7 @@ async function start(database: string, env: Record<string, string> = {}) {
     const value = metrics.split('\n').find((text) => text.startsWith(`${line} `));
     return Number(value?.slice(line.length + 1) ?? NaN);
   };
-  const storedTotal = () => metric('streamer_tweets_stored_total');
+  const storedTotal = () => metric('streamer_tweets_stored_total{region="local"}');
   return { server, storedTotal, metric };
 }
 
@@ -180,7 +180,9 @@ describe('the built streamer', () => {
     api.streamScripts.push({ steps: [], ending: 'hang' });
     const second = await start(database, env);
     await hasStored(database, 30);
-    const unrecoverable = await second.metric('streamer_gaps_unrecoverable_total{reason="beyond-window"}');
+    const unrecoverable = await second.metric(
+      'streamer_gaps_unrecoverable_total{reason="beyond-window",region="local"}',
+    );
     const storedBySecond = await stop(second);
 
     expect(await tally(database, posts, storedByFirst + storedBySecond)).toEqual({ lost: 10, twice: 0, stored: 30 });

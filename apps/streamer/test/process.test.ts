@@ -70,7 +70,7 @@ describe('SIGTERM', () => {
       const port = await waitForPort(server.stdout);
       await waitFor(async () => {
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return metrics.includes('streamer_tweets_received_total 50');
+        return metrics.includes('streamer_tweets_received_total{region="local"} 50');
       }, 'all posts received');
       const count = () => withMongo(url, (client) => client.db(database).collection('tweets').countDocuments());
       expect(await count()).toBe(0);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { promtoolFindings } from '@kubeonazure/service-kit/testing';
 import { startApp } from '../src/app.js';
 import { SAMPLE_FILE } from '../src/config.js';
 import { SHIFT_BACKLOG } from '../src/sources/replay.js';
@@ -55,7 +56,7 @@ describe('replay', () => {
     expect(await metric(app, 'streamer_messages_malformed_total')).toBe(0);
   });
 
-  it('counts, logs and skips malformed lines, and serves the ops endpoints', async () => {
+  it('counts, logs and skips malformed lines, and serves the ops endpoints (metrics that pass promtool)', async () => {
     const dir = await mkdtemp(join(scratch, 'file-'));
     const file = join(dir, 'mixed.jsonl');
     const good = [streamMessage('first #docker'), streamMessage('second #docker')];
@@ -82,9 +83,10 @@ describe('replay', () => {
         { status: 'ok', database: true, source: true, writes: true },
       ]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toContain('streamer_tweets_stored_total 2');
-      expect(metrics).toContain('streamer_queue_depth 0');
+      expect(metrics).toContain('streamer_tweets_stored_total{region="local"} 2');
+      expect(metrics).toContain('streamer_queue_depth{region="local"} 0');
       expect(metrics).toContain('streamer_batch_duration_seconds_count');
+      expect(await promtoolFindings(metrics)).toEqual([]);
     } finally {
       await app.ops.close();
       await app.stop(10_000);

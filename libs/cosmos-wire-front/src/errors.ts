@@ -10,12 +10,17 @@ export interface ServerError {
 /** The wait a throttled reply asks for. */
 export const THROTTLE_RETRY_AFTER_MS = 7;
 
-export const COSMOS_ERRORS = {
-  throttled: {
+/** Cosmos DB's "request rate is large" (HTTP 429 inside), asking the client to wait `retryAfterMs`. */
+export function throttledError(retryAfterMs: number): ServerError {
+  return {
     code: 16500,
     codeName: 'RequestRateTooLarge',
-    errmsg: `Error=16500, RetryAfterMs=${THROTTLE_RETRY_AFTER_MS}, Details='Response status code does not indicate success: TooManyRequests (429)'`,
-  },
+    errmsg: `Error=16500, RetryAfterMs=${retryAfterMs}, Details='Response status code does not indicate success: TooManyRequests (429)'`,
+  };
+}
+
+export const COSMOS_ERRORS = {
+  throttled: throttledError(THROTTLE_RETRY_AFTER_MS),
   /** A write with a read-only key. */
   readOnlyKey: {
     code: 13,

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Document } from 'bson';
+import { throttledError } from './errors.js';
 import { helloKind, replicaSetHello, type TopologyView } from './hello.js';
+import { RequestUnitBudget, requestCharge } from './request-units.js';
 import { ScriptedErrors, type Handling } from './scripted-errors.js';
 import { encodeOpMsg, encodeReply, FrameSplitter, readReply, readRequest, type WireRequest } from './wire.js';
 
@@ -14,11 +16,21 @@ export interface WireFrontOptions {
   record?: boolean;
 }
 
+/** The faults a front has now (`faults`), as `throttle`, `delay`, `stall` and `refuse` set them. */
+export interface WireFaults {
+  /** Provisioned RU/s beyond which commands are throttled (16500); null: unlimited. */
+  requestUnitsPerSecond: number | null;
+  /** Added before every request, handshakes and heartbeats too. */
+  latencyMs: number;
+  stalled: boolean;
+  refused: boolean;
+}
+
 /**
  * One Cosmos DB member's MongoDB wire front on 127.0.0.1, in front of a real database. It answers the
  * handshake (`hello`, `isMaster`) as a member of the account's replica set would, answers with the
- * errors a test scripts (`errors`), holds requests while stalled, and passes everything else through,
- * byte for byte. The handshake
+ * errors a test scripts (`errors`), brings the faults it is given (a request-unit budget, latency, a
+ * stall, refused connections), and passes everything else through, byte for byte. The handshake
  * itself also goes to the database, so a front whose database is gone is unreachable, and the limits
  * it reports are the database's.
  */
@@ -30,6 +42,9 @@ export class WireFront {
   /** Per open connection: delivers the requests held while stalled. */
   private readonly pending = new Set<() => void>();
   private stalled = false;
+  private refused = false;
+  private latencyMs = 0;
+  private budget: RequestUnitBudget | null = null;
   private readonly log: Document[] | null;
   private server: Server | undefined;
   private listenPort: number;
@@ -101,9 +116,47 @@ export class WireFront {
     for (const deliver of this.pending) deliver();
   }
 
-  /** Listens (again, on the same port once it had one). */
+  /**
+   * Provisions `requestUnitsPerSecond` (null: unlimited): commands are charged by `requestCharge`, and
+   * once a second's budget is spent the rest are answered 16500 with `RetryAfterMs` until the next.
+   */
+  throttle(requestUnitsPerSecond: number | null): void {
+    this.budget = requestUnitsPerSecond === null ? null : new RequestUnitBudget(requestUnitsPerSecond);
+  }
+
+  /** Adds `ms` before every request from now on (0: none), as a longer network path does. */
+  delay(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`latency must be 0 or more ms, not ${ms}`);
+    this.latencyMs = ms;
+  }
+
+  /** Closes the listener and drops every connection: connecting is refused until `clear`. */
+  async refuse(): Promise<void> {
+    this.refused = true;
+    await this.stop();
+  }
+
+  /** Takes every fault away: unlimited, no latency, held requests delivered, listening again on the same port. */
+  async clear(): Promise<void> {
+    this.throttle(null);
+    this.delay(0);
+    this.resume();
+    this.refused = false;
+    await this.start();
+  }
+
+  get faults(): WireFaults {
+    return {
+      requestUnitsPerSecond: this.budget?.perSecond ?? null,
+      latencyMs: this.latencyMs,
+      stalled: this.stalled,
+      refused: this.refused,
+    };
+  }
+
+  /** Listens (again, on the same port once it had one), unless refusing. */
   async start(): Promise<void> {
-    if (this.server) return;
+    if (this.server || this.refused) return;
     const server = createServer((client) => this.accept(client));
     server.listen(this.listenPort, this.host);
     await once(server, 'listening');
@@ -125,7 +178,10 @@ export class WireFront {
     return this.stop();
   }
 
-  /** What to do with one command: the handshake as a member, else what the test scripted, else pass. */
+  /**
+   * What to do with one command: the handshake as a member, else throttled when the budget is spent,
+   * else what the test scripted, else pass.
+   */
   private handle(request: WireRequest): Handling {
     const hello = helloKind(request.name);
     if (hello) {
@@ -136,6 +192,8 @@ export class WireFront {
       };
     }
     this.log?.push(request.command);
+    const waitMs = this.budget?.admit(Date.now()) ?? null;
+    if (waitMs !== null) return { reply: { ok: 0, ...throttledError(waitMs) } };
     return this.errors.handle(request.name, request.command);
   }
 
@@ -148,9 +206,13 @@ export class WireFront {
 
     // requestId of a forwarded request -> how to rewrite its reply.
     const rewrites = new Map<number, (reply: Document) => Document>();
+    // requestId of a forwarded command -> what to charge when its reply comes (while throttling).
+    const charges = new Map<number, { name: string; command: Document; requestBytes: number }>();
     const request = (frame: Buffer) => {
       const command = readRequest(frame);
       const handling = command && this.handle(command);
+      if (command && this.budget && !helloKind(command.name) && !(handling && 'reply' in handling))
+        charges.set(command.requestId, { name: command.name, command: command.command, requestBytes: frame.length });
       if (!command || !handling) return void database.write(frame);
       if ('reply' in handling)
         return void client.write(encodeReply(command.opCode, handling.reply, command.requestId, command.requestId));
@@ -172,9 +234,15 @@ export class WireFront {
     };
     client.on('error', close).on('close', close);
     database.on('error', close).on('close', close);
-    relay(client, (frame) => (this.stalled ? void held.push(frame) : request(frame)));
+    const arrive = (frame: Buffer) => (this.stalled ? void held.push(frame) : request(frame));
+    relay(client, (frame) => (this.latencyMs > 0 ? void setTimeout(arrive, this.latencyMs, frame) : arrive(frame)));
     relay(database, (frame) => {
       const responseTo = frame.readInt32LE(8);
+      const charged = charges.get(responseTo);
+      if (charged) {
+        charges.delete(responseTo);
+        this.budget?.charge(requestCharge({ ...charged, replyBytes: frame.length }), Date.now());
+      }
       const rewrite = rewrites.get(responseTo);
       const reply = rewrite && readReply(frame);
       if (!rewrite || !reply) return void client.write(frame);

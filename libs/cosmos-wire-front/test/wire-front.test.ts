@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { MongoClient, MongoServerError, ReadPreference } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,59 @@ describe('a front without a view', () => {
     } finally {
       await quiet.close();
     }
+  });
+});
+
+describe('faults a front brings', () => {
+  let front: WireFront;
+  beforeAll(async () => {
+    front = await WireFront.start(testMongoUrl());
+  });
+  afterEach(() => front.clear());
+  afterAll(() => front?.close());
+
+  it('throttles as Cosmos DB does once a second’s request units are spent: 16500 with RetryAfterMs, then lets commands through', async () => {
+    const docs = (await client(front.url)).db(database).collection('throttled');
+    // 7 RU/s: an insert of a small document costs 6, so the third within a second is refused.
+    front.throttle(7);
+    expect(front.faults.requestUnitsPerSecond).toBe(7);
+    let error: unknown;
+    for (let attempt = 0; attempt < 8 && !error; attempt++)
+      error = await docs.insertOne({}).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(MongoServerError);
+    expect(error).toMatchObject({ code: 16500, codeName: 'RequestRateTooLarge' });
+    const retryAfterMs = Number(/RetryAfterMs=(\d+),/.exec((error as MongoServerError).errmsg ?? '')?.[1]);
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(1000);
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+    await docs.insertOne({});
+    front.throttle(null);
+    for (let attempt = 0; attempt < 5; attempt++) await docs.insertOne({});
+  });
+
+  it('adds latency to every request', async () => {
+    const db = (await client(front.url)).db(database);
+    await db.command({ ping: 1 });
+    front.delay(300);
+    const started = Date.now();
+    await db.command({ ping: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it('refuses connections until cleared, then listens on the same port again', async () => {
+    const port = front.port;
+    await front.refuse();
+    await front.start(); // a refusing front stays closed: only clear reopens it
+    const refused = createConnection({ host: front.host, port });
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(front.faults.refused).toBe(true);
+    await front.clear();
+    expect(front.port).toBe(port);
+    expect(await (await client(front.url)).db(database).command({ ping: 1 })).toMatchObject({ ok: 1 });
   });
 });
 

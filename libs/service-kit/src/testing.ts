@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { ConfigError, type Env, parseEnv } from './env.js';
 import { type ServiceConfig, serviceConfig, serviceEnv } from './service-config.js';
 
@@ -41,4 +43,20 @@ export function serviceEnvResults(
       throw error;
     }
   });
+}
+
+/**
+ * What `promtool check metrics` finds in a /metrics text (Prometheus's own linter: names, units,
+ * help, counter suffixes): its output lines, none when the text passes.
+ */
+export async function promtoolFindings(metricsText: string): Promise<string[]> {
+  const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdin.end(metricsText);
+  const [code] = (await once(child, 'close')) as [number | null];
+  const findings = output.split('\n').filter((line) => line.trim() !== '');
+  if (code !== 0 && findings.length === 0) return [`promtool exited with ${code}`];
+  return findings;
 }

@@ -42,8 +42,9 @@ const OLDEST_FIRST = { created_at: 1, _id: 1 } as const;
 
 export interface RepositoryOptions extends ThrottleRetryOptions {
   /**
-   * The server's own deadline for every read (`maxTimeMS`): a caller that gives up on a slow read does
-   * not leave it running (and costing request units) on the server.
+   * The caller's deadline for every read, sent to the server as `maxTimeMS` (a caller that gives up on
+   * a slow read does not leave it running, and costing request units, on the server) and bounding the
+   * throttle retries of the reads that carry it (`latest`, `newerThan`, `newest`) unless `deadlineMs` is given.
    */
   maxTimeMS?: number;
 }
@@ -180,15 +181,18 @@ export class TweetRepository {
   }
 
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
-    return this.retry(() => this.collection.find(filter, this.readOptions()).sort(NEWEST_FIRST).limit(limit).toArray());
+    return this.retry(
+      () => this.collection.find(filter, this.readOptions()).sort(NEWEST_FIRST).limit(limit).toArray(),
+      this.options.deadlineMs ?? this.options.maxTimeMS,
+    );
   }
 
   private readOptions(): { maxTimeMS?: number } {
     return this.options.maxTimeMS ? { maxTimeMS: this.options.maxTimeMS } : {};
   }
 
-  private retry<T>(op: () => Promise<T>): Promise<T> {
-    return withThrottleRetry(op, this.options);
+  private retry<T>(op: () => Promise<T>, deadlineMs = this.options.deadlineMs): Promise<T> {
+    return withThrottleRetry(op, { ...this.options, deadlineMs });
   }
 }
 

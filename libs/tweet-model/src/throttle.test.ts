@@ -90,6 +90,29 @@ describe('withThrottleRetry', () => {
     expect(waits).toHaveLength(10);
   });
 
+  it('stops at the caller’s deadline: no retry whose wait would end at or past it', async () => {
+    let clock = 1_000;
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      clock += ms;
+    };
+    const error = throttled('Error=16500, RetryAfterMs=40');
+    let calls = 0;
+    const run = withThrottleRetry(
+      async () => {
+        calls++;
+        clock += 5; // each attempt takes 5 ms
+        throw error;
+      },
+      { sleep, now: () => clock, deadlineMs: 100 },
+    );
+    await expect(run).rejects.toBe(error);
+    // Attempts end at 5 and 50 ms, their waits at 45 and 90 (short of 100); after the third (95) one would end at 135.
+    expect(waits).toEqual([40, 40]);
+    expect(calls).toBe(3);
+  });
+
   it('rethrows other errors at once', async () => {
     const { waits, sleep } = recordingSleep();
     const error = new MongoServerError({ code: 2, errmsg: 'bad value' });

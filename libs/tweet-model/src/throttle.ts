@@ -6,8 +6,15 @@ export interface ThrottleRetryOptions {
   maxRetries?: number;
   /** Delay when Cosmos DB does not say how long to wait. Default 100 ms. */
   fallbackDelayMs?: number;
+  /**
+   * The caller's deadline for the operation, retries included, in ms from its start: a retry whose wait
+   * would end at or past it is not made, and the throttling error is rethrown. Default: none.
+   */
+  deadlineMs?: number;
   /** Injected in tests so that no test really waits. */
   sleep?: (ms: number) => Promise<void>;
+  /** The clock the deadline is measured on; injected in tests. */
+  now?: () => number;
 }
 
 // Cosmos DB for MongoDB answers "request rate is large" (429) with this server error code. The
@@ -39,15 +46,26 @@ export function failedWrites(error: unknown): WriteError[] {
   return error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
 }
 
-/** Runs `op`, retrying after the server-given delay while Cosmos DB throttles it; bounded by maxRetries. */
+/**
+ * Runs `op`, retrying after the server-given delay while Cosmos DB throttles it; bounded by maxRetries
+ * and by the caller's deadline (a caller that has stopped waiting gains nothing from a retry, which
+ * would only spend more request units).
+ */
 export async function withThrottleRetry<T>(op: () => Promise<T>, options: ThrottleRetryOptions = {}): Promise<T> {
-  const { maxRetries = DEFAULT_MAX_RETRIES, fallbackDelayMs = DEFAULT_FALLBACK_DELAY_MS, sleep = sleepFor } = options;
+  const {
+    maxRetries = DEFAULT_MAX_RETRIES,
+    fallbackDelayMs = DEFAULT_FALLBACK_DELAY_MS,
+    deadlineMs = Infinity,
+    sleep = sleepFor,
+    now = Date.now,
+  } = options;
+  const deadline = now() + deadlineMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await op();
     } catch (error) {
       const delay = throttleDelayMs(error, fallbackDelayMs);
-      if (delay === null || attempt >= maxRetries) throw error;
+      if (delay === null || attempt >= maxRetries || now() + delay >= deadline) throw error;
       await sleep(delay);
     }
   }

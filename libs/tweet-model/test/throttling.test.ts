@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { COSMOS_ERRORS, THROTTLE_RETRY_AFTER_MS, WireFront } from '@kubeonazure/cosmos-wire-front';
+import { COSMOS_ERRORS, THROTTLE_RETRY_AFTER_MS, throttledError, WireFront } from '@kubeonazure/cosmos-wire-front';
 import { MongoServerError, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, IncompleteInsertError, TweetRepository } from '../src/index.js';
@@ -79,6 +79,35 @@ describe('throttled by Cosmos DB', () => {
     expect(waits).toHaveLength(3);
     front.errors.rejectNext('insert', 0);
     expect(await storedCount()).toBe(0);
+  });
+});
+
+describe('throttled past the caller’s deadline', () => {
+  // The real sleep: the deadline is the repository's maxTimeMS, the time its caller waits.
+  const withDeadline = (maxTimeMS: number) => TweetRepository.fromClient(client, { database, maxTimeMS });
+
+  it('stops retrying when the wait Cosmos DB asks for would pass the deadline, and rethrows', async () => {
+    front.errors.rejectNext('find', Infinity, throttledError(500));
+    const finds = front.commands('find').length;
+    try {
+      const error = await withDeadline(300)
+        .latest({ limit: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MongoServerError);
+      expect(error).toMatchObject({ code: 16500 });
+      // One attempt: a retry after 500 ms would come after the caller stopped waiting at 300 ms.
+      expect(front.commands('find').length - finds).toBe(1);
+    } finally {
+      front.errors.rejectNext('find', 0);
+    }
+  }, 15_000);
+
+  it('retries while the waits fit in the deadline', async () => {
+    await repository.insertNew(batch([1]));
+    front.errors.rejectNext('find', 2, throttledError(50));
+    const finds = front.commands('find').length;
+    expect((await withDeadline(1_000).latest({ limit: 1 })).tweets).toHaveLength(1);
+    expect(front.commands('find').length - finds).toBe(3);
   });
 });
 

@@ -31,8 +31,20 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads faults at a region’s database front', () => {
+    const fault = (...words: string[]) => parseCommandLine(['fault', 'westus', ...words]);
+    expect(fault('throttle', '400')).toEqual({
+      name: 'fault',
+      region: 'westus',
+      fault: { kind: 'throttle', requestUnitsPerSecond: 400 },
+    });
+    expect(fault('latency', '150')).toEqual({ name: 'fault', region: 'westus', fault: { kind: 'latency', ms: 150 } });
+    for (const kind of ['stall', 'refuse', 'clear'])
+      expect(fault(kind)).toEqual({ name: 'fault', region: 'westus', fault: { kind } });
+  });
+
   it.each([
-    [['deploy'], 'unknown command deploy (expected up, status, outage, restore, failover, lag; see --help)'],
+    [['deploy'], 'unknown command deploy (expected up, status, outage, restore, failover, lag, fault; see --help)'],
     [['status', '--all'], "Unknown option '--all' (see --help)"],
     [['--verbose'], "Unknown option '--verbose' (see --help)"],
     [['up', '--rate'], "Option '--rate <value>' argument missing (see --help)"],
@@ -45,6 +57,14 @@ describe('parseCommandLine', () => {
     [['lag', 'westus'], 'lag needs <region> <ms> (see --help)'],
     [['lag', 'westus', '1.5'], 'lag needs whole milliseconds, not 1.5'],
     [['status', 'westus'], 'unexpected argument westus (see --help)'],
+    [['fault', 'westus'], 'fault needs <region> <fault> (see --help)'],
+    [['fault', 'westus', 'flood'], 'unknown fault flood (expected throttle, latency, stall, refuse, clear)'],
+    [['fault', 'westus', 'throttle'], 'throttle needs whole request units per second > 0, not undefined'],
+    [['fault', 'westus', 'throttle', '0'], 'throttle needs whole request units per second > 0, not 0'],
+    [['fault', 'westus', 'latency', '-5'], "Unknown option '-5' (see --help)"],
+    [['fault', 'westus', 'latency', 'slow'], 'latency needs whole milliseconds, not slow'],
+    [['fault', 'westus', 'stall', 'now'], 'unexpected argument now (see --help)'],
+    [['fault', 'westus', 'throttle', '400', '5'], 'unexpected argument 5 (see --help)'],
   ])('rejects %j in one line', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
   });

@@ -1,6 +1,7 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { strictArgs } from '@kubeonazure/tool-kit';
+import type { Fault } from './database-tier.js';
 
 /** Exit codes: 1 the command failed, 2 bad input or setup (nothing was done). */
 export const EXIT_FAILED = 1;
@@ -19,8 +20,15 @@ Commands:
   status [--json]         per region: role, database, lag, /healthz, newest-post age, lease holder
   outage <region> [--all] the region loses its database (--all: its frontend and streamer too)
   restore <region>        the region gets them back (a former write region returns as a standby)
-  failover <region>       the region becomes the write region
+  failover <region>       the region becomes the write region (forced: without its write region for
+                          10 s the set fails over by itself, to the next in the region list's order)
   lag <region> <ms>       whole milliseconds of replication lag for one region
+  fault <region> <fault>  a fault at the region's database front, as Cosmos DB brings them:
+    throttle <RU/s>       a request-unit budget per second; beyond it commands get 16500 (RetryAfterMs)
+    latency <ms>          whole milliseconds added before every request
+    stall                 requests accepted and never answered
+    refuse                connections refused
+    clear                 no faults (held requests answered, connections taken again)
   --help                  this text
 
 Regions: ${REGION_NAMES.join(', ')}
@@ -35,7 +43,8 @@ export type Command =
   | { name: 'status'; json: boolean }
   | { name: 'outage'; region: string; all: boolean }
   | { name: 'restore' | 'failover'; region: string }
-  | { name: 'lag'; region: string; ms: number };
+  | { name: 'lag'; region: string; ms: number }
+  | { name: 'fault'; region: string; fault: Fault };
 
 /** Bad input: the CLI prints the message as one line and exits with EXIT_USAGE. */
 export class UsageError extends Error {
@@ -49,6 +58,7 @@ const OPTIONS = {
   restore: {},
   failover: {},
   lag: {},
+  fault: {},
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
 /** Positional arguments after the command name. */
@@ -59,6 +69,8 @@ const POSITIONALS: Record<keyof typeof OPTIONS, string[]> = {
   restore: ['region'],
   failover: ['region'],
   lag: ['region', 'ms'],
+  // and a value for throttle and latency (parseFault)
+  fault: ['region', 'fault'],
 };
 
 export function parseCommandLine(argv: string[]): Command {
@@ -77,7 +89,8 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.help === true) return { name: 'help' };
 
   const expected = POSITIONALS[command];
-  if (positionals.length > expected.length)
+  // A fault's own words are counted by parseFault.
+  if (command !== 'fault' && positionals.length > expected.length)
     throw new UsageError(`unexpected argument ${positionals[expected.length]} (see --help)`);
   if (positionals.length < expected.length)
     throw new UsageError(`${command} needs ${expected.map((arg) => `<${arg}>`).join(' ')} (see --help)`);
@@ -103,7 +116,27 @@ export function parseCommandLine(argv: string[]): Command {
       if (!/^\d+$/.test(ms)) throw new UsageError(`lag needs whole milliseconds, not ${ms}`);
       return { name: command, region: region(positionals[0]), ms: Number(ms) };
     }
+    case 'fault':
+      return { name: command, region: region(positionals[0]), fault: parseFault(positionals.slice(1)) };
   }
+}
+
+/** `throttle <RU/s>`, `latency <ms>`, `stall`, `refuse` or `clear`. */
+export function parseFault([kind, value, ...extra]: string[]): Fault {
+  const withValue = kind === 'throttle' || kind === 'latency';
+  if (kind !== 'stall' && kind !== 'refuse' && kind !== 'clear' && !withValue)
+    throw new UsageError(`unknown fault ${kind} (expected throttle, latency, stall, refuse, clear)`);
+  const unexpected = withValue ? extra[0] : value;
+  if (unexpected !== undefined) throw new UsageError(`unexpected argument ${unexpected} (see --help)`);
+  if (!withValue) return { kind };
+  if (kind === 'throttle') {
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) === 0)
+      throw new UsageError(`throttle needs whole request units per second > 0, not ${value}`);
+    return { kind, requestUnitsPerSecond: Number(value) };
+  }
+  if (value === undefined || !/^\d+$/.test(value))
+    throw new UsageError(`latency needs whole milliseconds, not ${value}`);
+  return { kind, ms: Number(value) };
 }
 
 function region(name: string | undefined): string {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm run regions`: the three regions on this machine, in the foreground, until Ctrl-C.
-// `npm run regions -- <outage|restore|failover|lag|status> ...`: act on the running set.
+// `npm run regions -- <outage|restore|failover|lag|fault|status> ...`: act on the running set.
 // `npm run regions -- --help`: the commands, options and exit codes (src/args.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REGION_NAMES } from '@kubeonazure/regions';
-import { type Command, EXIT_FAILED, EXIT_USAGE, parseCommandLine, UsageError, USAGE } from './args.js';
+import { type Command, EXIT_FAILED, EXIT_USAGE, parseCommandLine, parseFault, UsageError, USAGE } from './args.js';
 import { CONTROL_FILE, readControl, removeControl, writeControl } from './control-file.js';
 import { RegionSet, type RegionSetOptions, type Status } from './region-set.js';
 import { statusTable } from './status-table.js';
@@ -86,6 +86,17 @@ async function handle(set: RegionSet, request: IncomingMessage, response: Server
         await set.lag(region, ms);
         return reply(200, { done: `${region} lags ${ms} ms` });
       }
+      case '/fault': {
+        const words = url.searchParams.getAll('fault');
+        let fault: ReturnType<typeof parseFault>;
+        try {
+          fault = parseFault(words);
+        } catch (error) {
+          return reply(400, { error: (error as Error).message });
+        }
+        await set.fault(region, fault);
+        return reply(200, { done: `${region}: ${words.join(' ')}` });
+      }
       default:
         return reply(404, { error: 'no such command' });
     }
@@ -101,6 +112,7 @@ async function control(command: Exclude<Command, { name: 'help' | 'up' }>): Prom
   if ('region' in command) params.set('region', command.region);
   if (command.name === 'outage' && command.all) params.set('all', 'true');
   if (command.name === 'lag') params.set('ms', String(command.ms));
+  if (command.name === 'fault') for (const word of faultWords(command.fault)) params.append('fault', word);
   const response = await fetch(`http://127.0.0.1:${running.port}/${command.name}?${params}`, {
     signal: AbortSignal.timeout(120_000),
   });
@@ -109,4 +121,11 @@ async function control(command: Exclude<Command, { name: 'help' | 'up' }>): Prom
   if (command.name === 'status')
     console.log(command.json ? JSON.stringify(body, null, 2) : statusTable(body as unknown as Status));
   else console.log(body.done);
+}
+
+/** The words that name `fault` on the command line, as the running set parses them back. */
+function faultWords(fault: Extract<Command, { name: 'fault' }>['fault']): string[] {
+  if (fault.kind === 'throttle') return [fault.kind, String(fault.requestUnitsPerSecond)];
+  if (fault.kind === 'latency') return [fault.kind, String(fault.ms)];
+  return [fault.kind];
 }

@@ -1,6 +1,6 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { accountViews, REPLICA_SET, WireFront } from '@kubeonazure/cosmos-wire-front';
+import { accountViews, REPLICA_SET, WireFront, type WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
 import { FerretDbProcess } from './ferretdb.js';
@@ -15,7 +15,18 @@ export interface RegionDatabase {
   front: WireFront;
   /** recovery_min_apply_delay while this region is a standby. */
   lagMs: number;
+  /** Its PostgreSQL was stopped by a failover away from it while it ran (fenced), not by an outage. */
+  fenced: boolean;
 }
+
+/**
+ * A fault a region's wire front brings (`npm run regions -- fault <region> ...`): a request-unit budget,
+ * added latency, a stall, refused connections; `clear` takes them all away.
+ */
+export type Fault =
+  | { kind: 'throttle'; requestUnitsPerSecond: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'stall' | 'refuse' | 'clear' };
 
 /** The account's state as the fronts tell it. */
 export interface TierStatus {
@@ -28,6 +39,7 @@ export interface TierStatus {
     ferretdb: boolean;
     lagMs: number;
     front: string;
+    faults: WireFaults;
   }[];
 }
 
@@ -96,6 +108,7 @@ export class DatabaseTier {
           ferretdb: entry.ferretdb,
           front,
           lagMs: 0,
+          fenced: false,
         });
       }
       // Every front's view lists every front, known once all listen; nothing connects before this.
@@ -137,6 +150,7 @@ export class DatabaseTier {
    */
   async restore(name: string): Promise<string> {
     const entry = this.get(name);
+    entry.fenced = false;
     if (entry.postgres.running) return 'running';
     if (name === this.writeRegionName) {
       await entry.postgres.start();
@@ -162,7 +176,10 @@ export class DatabaseTier {
     const old = this.writeRegion;
     if (target === old) return;
     if (!target.postgres.running) throw new Error(`${name}'s database is down; restore it first`);
-    if (old.postgres.running) await old.postgres.stop();
+    if (old.postgres.running) {
+      await old.postgres.stop();
+      old.fenced = true;
+    }
     await target.postgres.setApplyDelay(0);
     await target.postgres.promote();
     this.writeRegionName = name;
@@ -173,6 +190,29 @@ export class DatabaseTier {
     }
     await target.postgres.dropSlot(target.region.name);
     this.publishViews();
+  }
+
+  /**
+   * Brings `fault` at the region's wire front, or takes its faults away (`clear`): a write region
+   * fenced by a failover meanwhile then rejoins as a read region.
+   */
+  async fault(name: string, fault: Fault): Promise<void> {
+    const entry = this.get(name);
+    const { front } = entry;
+    switch (fault.kind) {
+      case 'throttle':
+        return front.throttle(fault.requestUnitsPerSecond);
+      case 'latency':
+        return front.delay(fault.ms);
+      case 'stall':
+        return front.stall();
+      case 'refuse':
+        return front.refuse();
+      case 'clear':
+        await front.clear();
+        if (entry.fenced) await this.restore(name);
+        return;
+    }
   }
 
   /** Cross-region lag for a standby: recovery_min_apply_delay, applied by a reload. */
@@ -193,6 +233,7 @@ export class DatabaseTier {
         ferretdb: entry.ferretdb.running,
         lagMs: entry.region.name === this.writeRegionName ? 0 : entry.lagMs,
         front: entry.front.address,
+        faults: entry.front.faults,
       })),
     };
   }

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
-import { REGIONS, type Region } from '@kubeonazure/regions';
+import { REGION_NAMES, REGIONS, type Region } from '@kubeonazure/regions';
 import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import {
   DEFAULT_COLLECTION,
@@ -15,7 +16,8 @@ import {
   TweetRepository,
   type LeaseDocument,
 } from '@kubeonazure/tweet-model';
-import { DatabaseTier } from './database-tier.js';
+import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
+import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
@@ -28,6 +30,8 @@ export interface RegionSetOptions {
   probeIntervalSeconds?: number;
   /** The streamers' lease ttl. */
   leaseTtlMs?: number;
+  /** How long the write region may be unreachable before the set fails over by itself (auto-failover.ts). */
+  failoverWindowMs?: number;
   logLevel?: string;
 }
 
@@ -50,6 +54,8 @@ export interface RegionStatus {
   newestPostAgeSeconds: number | null;
   streaming: boolean;
   url: string;
+  /** What `fault` set at the region's database front. */
+  faults: WireFaults | null;
 }
 
 export interface Status {
@@ -67,6 +73,7 @@ export interface Status {
  */
 export class RegionSet {
   private haproxy: Supervised | null = null;
+  private autoFailover: AutoFailover | null = null;
   private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
 
@@ -87,6 +94,7 @@ export class RegionSet {
       // The streamer's own default: outside the write region a standby waits a ttl past expiry, which leaves
       // the new write region's streamer (its driver learns the new primary within a 10 s heartbeat) time to claim first.
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      failoverWindowMs: options.failoverWindowMs ?? DETECTION_WINDOW_MS,
       logLevel: options.logLevel ?? 'warn',
     };
     const probe = { ...trafficManagerProbe(), intervalSeconds: settings.probeIntervalSeconds };
@@ -115,6 +123,7 @@ export class RegionSet {
       set = created;
       await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
+      created.autoFailover = new AutoFailover(tier, REGION_NAMES, settings.failoverWindowMs);
       created.feeder.start(settings.postsPerSecond);
       return created;
     } catch (error) {
@@ -207,6 +216,11 @@ export class RegionSet {
     await this.tier.lag(name, ms);
   }
 
+  /** A fault at the region's wire front (its database's address), or `clear`. */
+  async fault(name: string, fault: Fault): Promise<void> {
+    await this.tier.fault(name, fault);
+  }
+
   async status(): Promise<Status> {
     const tier = this.tier.status();
     const lease = await this.readLease();
@@ -224,6 +238,7 @@ export class RegionSet {
           newestPostAgeSeconds: (health?.body.newestTweetAgeSeconds as number | null | undefined) ?? null,
           streaming: /^streamer_ingest_lease_held 1$/m.test(metrics ?? ''),
           url: this.frontendUrl(app.region.name),
+          faults: db?.faults ?? null,
         };
       }),
     );
@@ -254,7 +269,13 @@ export class RegionSet {
     return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
   }
 
+  /** The failovers the set made by itself, oldest first. */
+  get automaticFailovers(): readonly { from: string; to: string; afterMs: number }[] {
+    return this.autoFailover?.failovers ?? [];
+  }
+
   async stop(): Promise<void> {
+    await this.autoFailover?.stop();
     this.feeder.stop();
     await Promise.all(this.apps.flatMap((app) => [app.frontend?.stop(), app.streamer?.stop()]));
     await this.haproxy?.stop();

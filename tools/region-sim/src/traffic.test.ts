@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
-import { BACKING_SERVICES_SCRIPT, entryPlans, haproxyConfig, parseHaproxyStats, probeRulesFrom } from './traffic.js';
+import {
+  BACKING_SERVICES_SCRIPT,
+  entryPlans,
+  haproxyConfig,
+  parseHaproxyStats,
+  probeRulesFrom,
+  secondsToDegraded,
+} from './traffic.js';
 
 describe('probeRulesFrom', () => {
   it('reads the probe rules of the Traffic Manager profile the Azure script creates', () => {
@@ -59,8 +66,9 @@ describe('haproxyConfig', () => {
     8999,
   );
 
-  it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, failures out, successes back', () => {
-    expect(config).toContain('default-server inter 10000ms fall 3 rise 1');
+  it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
+    // Traffic Manager tolerates 3 failures and marks the endpoint degraded on the 4th: HAProxy's fall 4.
+    expect(config).toContain('default-server inter 10000ms fall 4 rise 1');
     expect(config).toContain('timeout check 5000ms');
     expect(config).toContain('http-check send meth GET uri /healthz');
     expect(config).toContain('http-check expect status 200');
@@ -69,6 +77,20 @@ describe('haproxyConfig', () => {
   it('listens on loopback only and fails over in the given order (the rest are backups)', () => {
     expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8999', 'bind 127.0.0.1:8002']);
     expect(config).toContain('  server uksouth 127.0.0.1:9002 check\n  server westus 127.0.0.1:9001 check backup');
+  });
+});
+
+describe('secondsToDegraded', () => {
+  it('with the production rules an endpoint is out at most 45 s after it broke: 4 failed probes, 10 s apart, the last timing out', () => {
+    const production = {
+      path: '/healthz',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      toleratedFailures: 3,
+      successesToReturn: 1,
+    };
+    expect(secondsToDegraded(production)).toBe(45);
+    expect(secondsToDegraded({ ...production, intervalSeconds: 2, timeoutSeconds: 2 })).toBe(10);
   });
 });
 

@@ -8,7 +8,7 @@ export interface ProbeRules {
   path: string;
   intervalSeconds: number;
   timeoutSeconds: number;
-  /** Failed probes in a row that take an endpoint out. */
+  /** Failed probes in a row that Traffic Manager tolerates: the next failure takes an endpoint out. */
   toleratedFailures: number;
   /** Good probes in a row that bring it back. */
   successesToReturn: number;
@@ -23,6 +23,8 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
 /** The probe rules of the Traffic Manager profile in `script`: its `path=... interval=...` settings. */
+// protocol= and port= are not read: the simulated frontends serve plain HTTP (no TLS in the
+// simulation yet), so HAProxy probes the same path over HTTP on each frontend's own port.
 export function probeRulesFrom(script: string): ProbeRules {
   const setting = (name: string): string => {
     const match = new RegExp(`(?:^|\\s)${name}=(\\S+)`, 'm').exec(script);
@@ -37,6 +39,25 @@ export function probeRulesFrom(script: string): ProbeRules {
     // Traffic Manager returns an endpoint to rotation on its first good probe.
     successesToReturn: 1,
   };
+}
+
+/**
+ * Failed probes in a row that take an endpoint out: Traffic Manager tolerates `toleratedFailures` and
+ * marks the endpoint Degraded "after the next failed health check" (MonitorConfig.toleratedNumberOfFailures,
+ * https://learn.microsoft.com/javascript/api/@azure/arm-trafficmanager/monitorconfig).
+ */
+export function failuresToDegrade(probe: ProbeRules): number {
+  return probe.toleratedFailures + 1;
+}
+
+/**
+ * The longest time from an endpoint breaking to its being out of rotation: the first failing probe
+ * comes within an interval, the others an interval apart, and the last fails only at its timeout.
+ * Production rules (10 s, 5 s, 3 tolerated): 4 × 10 + 5 = 45 s; resolvers may keep the old answer a
+ * DNS TTL longer.
+ */
+export function secondsToDegraded(probe: ProbeRules): number {
+  return failuresToDegrade(probe) * probe.intervalSeconds + probe.timeoutSeconds;
 }
 
 export function trafficManagerProbe(): ProbeRules {
@@ -69,8 +90,8 @@ export function entryPlans(
 /**
  * HAProxy as Traffic Manager: one frontend per visitor location, sending to the nearest region's
  * frontend while its probe passes, else to the next in latency order (backup servers are used in
- * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval,
- * timeout, failures out and successes back.
+ * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval
+ * and timeout, out on the failure after the tolerated ones, back on a success.
  */
 export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, statsPort: number): string {
   const lines = [
@@ -84,7 +105,7 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
     '  timeout server 1h',
     '  timeout tunnel 1h',
     `  timeout check ${probe.timeoutSeconds * 1000}ms`,
-    `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${probe.toleratedFailures} rise ${probe.successesToReturn}`,
+    `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${failuresToDegrade(probe)} rise ${probe.successesToReturn}`,
     '',
     'listen stats',
     `  bind 127.0.0.1:${statsPort}`,

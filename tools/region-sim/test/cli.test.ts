@@ -26,11 +26,20 @@ it('an unknown command or option is one line on stderr and exit 2, before anythi
   expect(await regions(['deploy'])).toEqual({
     code: EXIT_USAGE,
     stdout: '',
-    stderr: 'regions: unknown command deploy (expected up, status, outage, restore, failover, lag; see --help)\n',
+    stderr:
+      'regions: unknown command deploy (expected up, status, outage, restore, failover, lag, fault; see --help)\n',
   });
   expect(await regions(['status', '--all'])).toEqual({
     code: EXIT_USAGE,
     stdout: '',
     stderr: "regions: Unknown option '--all' (see --help)\n",
+  });
+});
+
+it('a bad fault is one line on stderr and exit 2, before anything is asked of the running set', async () => {
+  expect(await regions(['fault', 'westus', 'throttle', '0'])).toEqual({
+    code: EXIT_USAGE,
+    stdout: '',
+    stderr: 'regions: throttle needs whole request units per second > 0, not 0\n',
   });
 });

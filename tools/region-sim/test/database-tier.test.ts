@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +68,37 @@ describe('the simulated Cosmos DB account', () => {
     expect(await posts(reader('Southeast Asia')).findOne({ n: 1 })).toBeNull();
     await eventually(() => posts(reader('Southeast Asia')).findOne({ n: 1 }));
     await tier.lag('southeastasia', 0);
+  });
+
+  it('brings faults at one region’s front: throttled, then refused, the others unaffected; clear ends them', async () => {
+    const uk = reader('UK South');
+    await eventually(() => posts(uk).findOne({}));
+    // 1 RU/s: a query costs at least 3, so the second within a second is throttled.
+    await tier.fault('uksouth', { kind: 'throttle', requestUnitsPerSecond: 1 });
+    let throttled: unknown;
+    for (let attempt = 0; attempt < 5 && !throttled; attempt++)
+      throttled = await posts(uk)
+        .findOne({})
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+    expect(throttled).toMatchObject({ code: 16500 });
+    expect(await posts(reader('Southeast Asia')).findOne({})).not.toBeNull();
+
+    await tier.fault('uksouth', { kind: 'refuse' });
+    expect(tier.status().regions.find((region) => region.name === 'uksouth')?.faults).toMatchObject({ refused: true });
+    const connection = createConnection({ host: '127.0.0.1', port: tier.get('uksouth').front.port });
+    expect(((await once(connection, 'error')) as [NodeJS.ErrnoException])[0].code).toBe('ECONNREFUSED');
+
+    await tier.fault('uksouth', { kind: 'clear' });
+    expect(await eventually(() => posts(uk).findOne({}))).not.toBeNull();
+    expect(tier.status().regions.find((region) => region.name === 'uksouth')?.faults).toEqual({
+      requestUnitsPerSecond: null,
+      latencyMs: 0,
+      stalled: false,
+      refused: false,
+    });
   });
 
   it('rejects a write on a standby (read-only transaction)', async () => {

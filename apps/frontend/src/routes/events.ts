@@ -153,6 +153,8 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       'x-content-type-options': 'nosniff',
       // Tells nginx-style proxies not to buffer the stream.
       'x-accel-buffering': 'no',
+      // Hijacked: the request log's onRequest header is not sent, so the id is echoed here.
+      'x-request-id': request.id,
       // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
       connection: 'close',
     });

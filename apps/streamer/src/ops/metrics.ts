@@ -1,15 +1,16 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createMetricsRegistry } from '@kubeonazure/service-kit';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /**
- * The streamer's Prometheus metrics, in a registry of their own (tests build several apps per process).
+ * The streamer's Prometheus metrics, in the kit's registry (`region` on every series).
  * `databaseClockOffsetMs` is measured at each scrape (the lease's safety assumes agreeing clocks).
  */
 export function createMetrics(
+  region: string,
   queueDepth: () => number,
   databaseClockOffsetMs: () => Promise<number | null> = async () => null,
 ) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createMetricsRegistry(region);
   const registers = [registry];
   return {
     registry,

@@ -2,6 +2,7 @@ import type { TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PAGE_SIZE, unseen } from '../../paging.js';
+import type { Metrics } from './metrics.js';
 import { DatabaseUnavailableError, type TweetReader } from './tweets.js';
 
 /** Most tweets a resuming event stream gets (`Last-Event-ID`, `?since=`); older ones are on the pages. */
@@ -37,13 +38,13 @@ export class Feed {
   lastSuccessAt: Date | null = null;
   /** Why the last poll failed; null after a good one. */
   lastError: string | null = 'not read yet';
-  errors = 0;
 
   constructor(
     private readonly reader: TweetReader,
     private readonly intervalMs: number,
     private readonly readTimeoutMs: number,
     private readonly log: FastifyBaseLogger,
+    private readonly metrics: Pick<Metrics, 'pollErrors' | 'pollerLastSuccess' | 'newestTweet'>,
   ) {}
 
   /**
@@ -112,12 +113,15 @@ export class Feed {
       this.shown = page;
       this.lastSuccessAt = new Date();
       this.lastError = null;
+      this.metrics.pollerLastSuccess.set(this.lastSuccessAt.getTime() / 1000);
+      const newest = page[0];
+      if (newest) this.metrics.newestTweet.set(newest.created_at.getTime() / 1000);
       // The first read only fills the page: those tweets are already on every page served so far.
       if (this.primed && fresh.length > 0) for (const listener of this.listeners) listener(fresh);
       this.primed = true;
     } catch (error) {
       if (this.stopped) return;
-      this.errors += 1;
+      this.metrics.pollErrors.inc();
       this.lastError = error instanceof DatabaseUnavailableError ? error.message : 'database read failed';
       if (this.page !== null)
         this.log.warn({ err: error }, 'poller: cannot read the database; serving 503 until it returns');
@@ -134,10 +138,10 @@ declare module 'fastify' {
 
 export default fp(
   async (fastify: FastifyInstance, options: { pollIntervalMs: number; readTimeoutMs: number }) => {
-    const feed = new Feed(fastify.tweets, options.pollIntervalMs, options.readTimeoutMs, fastify.log);
+    const feed = new Feed(fastify.tweets, options.pollIntervalMs, options.readTimeoutMs, fastify.log, fastify.metrics);
     fastify.decorate('feed', feed);
     fastify.addHook('onReady', async () => feed.start());
     fastify.addHook('preClose', async () => feed.stop());
   },
-  { name: 'feed', dependencies: ['tweets'] },
+  { name: 'feed', dependencies: ['tweets', 'metrics'] },
 );

@@ -24,7 +24,6 @@ describe('security headers', () => {
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'SAMEORIGIN',
       'referrer-policy': 'no-referrer',
-      'strict-transport-security': 'max-age=31536000; includeSubDomains',
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'origin-agent-cluster': '?1',
@@ -32,5 +31,9 @@ describe('security headers', () => {
     expect(headers).not.toHaveProperty('x-xss-protection');
     expect(headers).not.toHaveProperty('x-download-options');
     expect(headers).not.toHaveProperty('x-dns-prefetch-control');
+  });
+
+  it('sends no HSTS over plain HTTP (HTTPS sends it: test/https.test.ts)', () => {
+    expect(headers).not.toHaveProperty('strict-transport-security');
   });
 });

@@ -29,16 +29,23 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'origin-agent-cluster': '?1',
   // Avatars are plain cross-origin images; don't send them our URLs.
   'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'SAMEORIGIN',
 };
 
-/** Security headers on every answer. Scripts, styles, fonts and connections: this origin only; images also X's avatar CDN. */
+/** Browsers ignore it over HTTP, and an HTTP answer could be anyone's: sent over HTTPS only. */
+export const HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Security headers on every answer. Scripts, styles, fonts and connections: this origin only;
+ * images also X's avatar CDN. `request.protocol` is the socket's own (no `trustProxy`: TLS
+ * terminates in this process, and a forwarded header could be forged).
+ */
 export default fp(
   async (fastify: FastifyInstance) => {
-    fastify.addHook('onRequest', (_request, reply, done) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(SECURITY_HEADERS);
+      if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
       done();
     });
   },

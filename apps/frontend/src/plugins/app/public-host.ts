@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { publicHostLocation } from '../../redirect.js';
+
+/** Visitors who use the Traffic Manager name (no certificate can be valid for it) go to the custom domain. */
+export default fp(
+  async (fastify: FastifyInstance, options: { publicHost: string | null }) => {
+    const { publicHost } = options;
+    if (publicHost === null) return;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const location = publicHostLocation(request.headers.host, request.url, publicHost);
+      if (location === null) done();
+      else reply.redirect(location, 308);
+    });
+  },
+  { name: 'public-host' },
+);

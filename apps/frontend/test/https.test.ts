@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server as TlsServer } from 'node:tls';
+import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRedirectApp } from '../src/app.js';
+import { readTlsPair, watchTlsFiles } from '../src/tls.js';
+import { eventually, startTestApp, type TestApp } from './support.js';
+import { makeCa, servedCertificate, type TestCa, writeSecretVolume } from './tls.js';
+
+const DOMAIN = 'www.example.com';
+const TM = 'kubeonazure.trafficmanager.net';
+
+function httpsGet(port: number, ca: string, path: string, host = DOMAIN) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, ca, servername: DOMAIN, headers: { host } }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers });
+    }).once('error', reject);
+  });
+}
+
+describe('HTTPS in the frontend pod', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'frontend-tls-'));
+  const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
+  const errors: unknown[] = [];
+  const log = {
+    info: () => undefined,
+    error: (...args: unknown[]) => errors.push(args),
+  } as unknown as FastifyBaseLogger;
+  let ca: TestCa;
+  let t: TestApp;
+  let port: number;
+  let stopWatching: () => void;
+
+  beforeAll(async () => {
+    ca = await makeCa();
+    writeSecretVolume(dir, await ca.issue(DOMAIN));
+    const pair = readTlsPair(files);
+    t = await startTestApp(testMongoUrl(), { tls: pair, config: { publicHost: DOMAIN } });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (t.app.server.address() as AddressInfo).port;
+    if (!(t.app.server instanceof TlsServer)) throw new Error('not a TLS server');
+    stopWatching = watchTlsFiles(t.app.server, files, pair, log, 50);
+  });
+  afterAll(async () => {
+    stopWatching?.();
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the page over HTTPS, with HSTS', async () => {
+    const response = await httpsGet(port, ca.cert, '/healthz');
+    expect(response.status).toBe(200);
+    expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+  });
+
+  it('sends the Traffic Manager name to the custom domain, except its probe', async () => {
+    const page = await httpsGet(port, ca.cert, '/?before=x', TM);
+    expect(page.status).toBe(308);
+    expect(page.headers.location).toBe(`https://${DOMAIN}/?before=x`);
+    expect((await httpsGet(port, ca.cert, '/healthz', TM)).status).toBe(200);
+  });
+
+  it('serves a renewed certificate to new connections without a restart, and keeps it over a bad pair', async () => {
+    const before = await servedCertificate(port, ca.cert, DOMAIN);
+    writeSecretVolume(dir, await ca.issue(DOMAIN));
+    const renewed = await eventually(async () => {
+      const served = await servedCertificate(port, ca.cert, DOMAIN);
+      return served.serialNumber === before.serialNumber ? undefined : served;
+    });
+
+    // A key of another certificate: logged, and the renewed pair stays in use.
+    const other = await ca.issue(DOMAIN);
+    const third = await ca.issue(DOMAIN);
+    writeSecretVolume(dir, { cert: other.cert, key: third.key });
+    await eventually(() => (errors.length > 0 ? true : undefined));
+    expect((await servedCertificate(port, ca.cert, DOMAIN)).serialNumber).toBe(renewed.serialNumber);
+  });
+});
+
+describe('plain HTTP while HTTPS is on', () => {
+  const redirect = buildRedirectApp(DOMAIN);
+  afterAll(() => redirect.close());
+
+  it('redirects every request, the probe path too, to HTTPS on 443 with 308', async () => {
+    for (const url of ['/', '/api/tweets?limit=5', '/healthz']) {
+      const response = await redirect.inject({ url, headers: { host: 'www.example.com:80' } });
+      expect(response.statusCode).toBe(308);
+      expect(response.headers.location).toBe(`https://${DOMAIN}${url}`);
+    }
+    const post = await redirect.inject({ method: 'POST', url: '/x', headers: { host: 'a.example' } });
+    expect([post.statusCode, post.headers.location]).toEqual([308, 'https://a.example/x']);
+  });
+
+  it('sends the Traffic Manager name straight to the custom domain, and refuses a bad Host', async () => {
+    const response = await redirect.inject({ url: '/events', headers: { host: TM } });
+    expect(response.headers.location).toBe(`https://${DOMAIN}/events`);
+    expect((await redirect.inject({ url: '/', headers: { host: 'a b' } })).statusCode).toBe(400);
+  });
+
+  it('sends no HSTS', async () => {
+    const response = await redirect.inject({ url: '/', headers: { host: DOMAIN } });
+    expect(response.headers).not.toHaveProperty('strict-transport-security');
+  });
+});

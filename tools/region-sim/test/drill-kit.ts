@@ -1,0 +1,52 @@
+// What the drills share: bounded waits and the ingest checks every drill makes.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
+import { expect } from 'vitest';
+import type { RegionSet } from '../src/region-set.js';
+
+/** Waits until `check` holds, asked every 100 ms, for at most `timeoutMs`; how long it took. */
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
+
+/** Waits until `region`'s streamer holds the ingest lease and streams. */
+export function streamingIn(set: RegionSet, region: string, timeoutMs = 60_000): Promise<number> {
+  return until(
+    async () => {
+      const status = await set.status();
+      return status.leaseHolder?.region === region && status.regions.some((r) => r.region === region && r.streaming);
+    },
+    `${region}'s streamer holds the lease`,
+    timeoutMs,
+  );
+}
+
+/**
+ * Lets posts arrive for a while on the current write region, stops the stand-in, and checks that every
+ * published post was stored exactly once and the stand-in never saw two stream connections at once.
+ */
+export async function expectEveryPostOnce(set: RegionSet): Promise<void> {
+  const client = set.writerClient();
+  try {
+    const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
+    await sleep(3_000);
+    set.feeder.stop();
+    const published = set.feeder.published.map((post) => post.id);
+    await until(
+      async () => (await tweets.countDocuments({ _id: { $in: published } })) === published.length,
+      `all ${published.length} published posts stored`,
+      60_000,
+    );
+    // Exactly once: nothing but the published posts, each once (ids are unique, so counts are equal).
+    expect(await tweets.countDocuments()).toBe(published.length);
+    // The lease never let two streamers hold the one X stream connection.
+    expect(set.xApi.maxConcurrentStreams).toBe(1);
+  } finally {
+    await client.close();
+  }
+}
