@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REGIONS } from '@kubeonazure/regions';
-import { pollUntil } from '@kubeonazure/tool-kit';
 import {
   DEFAULT_COLLECTION,
   DEFAULT_DATABASE,
@@ -12,6 +11,7 @@ import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText, RegionSet } from '../src/region-set.js';
 import { SseClient } from '../src/sse-client.js';
+import { until } from './drill-kit.js';
 
 // The ingest drills (issue 17) on the whole set: a rollout, a handover after a crash, an outage past
 // X's recent-search window. Each counts every published post stored exactly once (or, beyond the
@@ -42,16 +42,12 @@ afterAll(async () => {
   await set?.stop();
 }, 60_000);
 
-/** Waits, bounded, until `check` holds (tool-kit's poll); how long that took. */
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  await pollUntil(check, { what, timeoutMs });
-  return Date.now() - started;
-}
-
 const tweets = (collection = DEFAULT_COLLECTION) => client.db(DEFAULT_DATABASE).collection<{ _id: string }>(collection);
+/** The lease as the write region has it; null when there is none or the read failed (asked again). */
 const lease = () =>
-  readLease(client.db(DEFAULT_DATABASE).collection<LeaseDocument>(DEFAULT_LEASE_COLLECTION), { maxTimeMS: 2_000 });
+  readLease(client.db(DEFAULT_DATABASE).collection<LeaseDocument>(DEFAULT_LEASE_COLLECTION), {
+    maxTimeMS: 2_000,
+  }).catch(() => null);
 const writeRegion = () => set.tier.status().writeRegion;
 const publishedIds = () => set.feeder.published.map((post) => post.id);
 
