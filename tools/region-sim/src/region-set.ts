@@ -170,6 +170,44 @@ export class RegionSet {
     return how;
   }
 
+  /** One step of a rollout: the region's frontend and streamer stop as Kubernetes stops them (SIGTERM, then the grace) and new ones start. */
+  async rollout(name: string): Promise<void> {
+    const app = this.app(name);
+    await Promise.all([app.frontend?.stop(), app.streamer?.stop()]);
+    await Promise.all([this.startFrontend(app), this.startStreamer(app)]);
+  }
+
+  /** Stops the region's streamer: SIGTERM as Kubernetes does, SIGKILL for a crash. */
+  async stopStreamer(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const app = this.app(name);
+    await app.streamer?.stop(signal);
+    app.streamer = null;
+  }
+
+  /** Starts the region's streamer again after `stopStreamer`. */
+  async resumeStreamer(name: string): Promise<void> {
+    const app = this.app(name);
+    if (!app.streamer) await this.startStreamer(app);
+  }
+
+  /** The region's streamer's /metrics (Prometheus text). */
+  streamerMetricsUrl(name: string): string {
+    return `http://127.0.0.1:${this.app(name).streamerOpsPort}/metrics`;
+  }
+
+  /**
+   * A streamer beside the set's, in the region's place on the same database and stand-in, with `env` over
+   * the set's settings (e.g. search mode into a collection of its own); stopped by the caller.
+   */
+  async startExtraStreamer(
+    name: string,
+    env: Record<string, string>,
+  ): Promise<{ streamer: Supervised; metricsUrl: string }> {
+    const opsPort = await freePort();
+    const streamer = await this.superviseStreamer(this.app(name), opsPort, `streamer-extra-${opsPort}`, env);
+    return { streamer, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
+  }
+
   async failover(name: string): Promise<void> {
     await this.tier.failover(name);
   }
@@ -298,14 +336,23 @@ export class RegionSet {
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = supervise({
-      name: `streamer ${app.region.name}`,
+    app.streamer = await this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {});
+  }
+
+  private async superviseStreamer(
+    app: RegionApps,
+    opsPort: number,
+    name: string,
+    env: Record<string, string>,
+  ): Promise<Supervised> {
+    const streamer = supervise({
+      name,
       command: process.execPath,
       args: [join(root, 'apps/streamer/dist/server.js')],
       env: {
         ...process.env,
         ...this.commonEnv(app),
-        OPS_PORT: String(app.streamerOpsPort),
+        OPS_PORT: String(opsPort),
         STREAMER_SOURCE: 'stream',
         X_API_BASE_URL: this.xApi.baseUrl,
         X_BEARER_TOKEN: this.xApi.token,
@@ -316,10 +363,12 @@ export class RegionSet {
         DB_RETRY_MAX_MS: '2000',
         STREAM_STALL_TIMEOUT_MS: '10000',
         SHUTDOWN_GRACE_MS: '2000',
+        ...env,
       },
-      logFile: join(this.baseDir, 'logs', `streamer-${app.region.name}.log`),
+      logFile: join(this.baseDir, 'logs', `${name}.log`),
     });
-    await waitForHttp(`http://127.0.0.1:${app.streamerOpsPort}/livez`, app.streamer);
+    await waitForHttp(`http://127.0.0.1:${opsPort}/livez`, streamer);
+    return streamer;
   }
 
   private async startHaproxy(): Promise<void> {

@@ -10,58 +10,12 @@ import { promisify } from 'node:util';
 import { pollUntil, renderTable } from '@kubeonazure/tool-kit';
 import { DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION, readLease, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { RegionSet } from '../region-set.js';
+import { SseClient } from '../sse-client.js';
 
 // FerretDB answers every page query with a full scan: a steady 20/s keeps the data to a few thousand posts.
 const RATE = Number(process.env.BENCH_RATE ?? 20);
 const SECONDS_PER_LAG = Number(process.env.BENCH_SECONDS ?? 8);
 const LAGS_MS = [0, 150, 300];
-
-/** One SSE client on a region's /events: when each post (by createdAt) arrived. */
-class SseClient {
-  readonly arrivals: { createdAt: number; arrivedAt: number }[] = [];
-  private readonly abort = new AbortController();
-
-  constructor(
-    readonly region: string,
-    url: string,
-  ) {
-    void this.read(url);
-  }
-
-  private async read(url: string): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      try {
-        const response = await fetch(`${url}/events`, { signal: this.abort.signal });
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for await (const chunk of response.body ?? []) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-          const events = buffer.split('\n\n');
-          buffer = events.pop() ?? '';
-          const arrivedAt = Date.now();
-          for (const event of events) {
-            const data = /^data: (.*)$/m.exec(event)?.[1];
-            if (!data) continue;
-            const { createdAt } = JSON.parse(data) as { createdAt: string };
-            this.arrivals.push({ createdAt: Date.parse(createdAt), arrivedAt });
-          }
-        }
-      } catch {
-        // Reconnects below, as a browser's EventSource does.
-      }
-      await sleep(200);
-    }
-  }
-
-  /** Latencies of posts published in [from, to). */
-  latencies(from: number, to: number): number[] {
-    return this.arrivals.filter((a) => a.createdAt >= from && a.createdAt < to).map((a) => a.arrivedAt - a.createdAt);
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
