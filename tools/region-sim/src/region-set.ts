@@ -236,7 +236,8 @@ export class RegionSet {
           lagMs: db?.lagMs ?? 0,
           health: health?.status ?? null,
           newestPostAgeSeconds: (health?.body.newestTweetAgeSeconds as number | null | undefined) ?? null,
-          streaming: /^streamer_ingest_lease_held 1$/m.test(metrics ?? ''),
+          // Every series carries a region label (the service kit sets it).
+          streaming: /^streamer_ingest_lease_held(?:\{[^}]*\})? 1$/m.test(metrics ?? ''),
           url: this.frontendUrl(app.region.name),
           faults: db?.faults ?? null,
         };
