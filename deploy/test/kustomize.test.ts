@@ -21,6 +21,9 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
+// cert-manager's kinds (components/tls, in every overlay) have no model here: server-side apply
+// checks them against cert-manager's own CRDs (clusters.test.ts, tls.test.ts).
+const CERT_MANAGER_KINDS = ['cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer'];
 
 /**
  * How long the apps' readiness checks may wait on the database, which the probes must outwait: the
@@ -58,7 +61,7 @@ function kustomizationFiles(dir = k8sDir): string[] {
 
 /** `NAME<-secret/key` for each secret reference of a container, and whether it is optional. */
 function secretRefs(container: any): string[] {
-  return (container.env ?? []).map((variable: any) => {
+  return (container.env ?? []).filter((variable: any) => variable.valueFrom?.secretKeyRef).map((variable: any) => {
     const ref = variable.valueFrom.secretKeyRef;
     return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
   });
@@ -69,7 +72,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
   const deployments = objects.filter((object) => object.kind === 'Deployment');
 
   it('renders only objects that validate against their Kubernetes schema', () => {
-    for (const object of objects) {
+    for (const object of objects.filter((o) => !CERT_MANAGER_KINDS.includes(`${o.apiVersion}/${o.kind}`))) {
       const Model = MODELS[`${object.apiVersion}/${object.kind}`];
       expect(Model, `${object.apiVersion} ${object.kind} has a model`).toBeDefined();
       expect(() => new Model!(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
@@ -80,7 +83,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(find(objects, 'Namespace', 'kubeonazure').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(
       'restricted',
     );
-    for (const object of objects.filter((object) => object.kind !== 'Namespace')) {
+    // The ClusterIssuer is cluster-scoped.
+    for (const object of objects.filter((object) => !['Namespace', 'ClusterIssuer'].includes(object.kind))) {
       expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe('kubeonazure');
     }
     expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
@@ -133,9 +137,17 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     for (const deployment of deployments) {
       for (const container of deployment.spec.template.spec.containers) {
         expect(container.image).toBe(images.get(container.name));
+        // Literals only name files of a mounted Secret (TLS_CERT_FILE, TLS_KEY_FILE); the rest are references.
+        const secretMounts = (container.volumeMounts ?? []).map((mount: { mountPath: string }) => `${mount.mountPath}/`);
         for (const variable of container.env ?? []) {
-          expect(variable.value, `${container.name} ${variable.name} is not a literal`).toBeUndefined();
-          expect(variable.valueFrom.secretKeyRef).toBeDefined();
+          if (variable.value !== undefined) {
+            expect(
+              secretMounts.some((path: string) => variable.value.startsWith(path)),
+              `${container.name} ${variable.name} is a literal`,
+            ).toBe(true);
+          } else {
+            expect(variable.valueFrom.secretKeyRef ?? variable.valueFrom.configMapKeyRef).toBeDefined();
+          }
         }
       }
     }
@@ -150,15 +162,16 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(everything).not.toContain('cosmos-db-write');
   });
 
-  it('serves the frontend: rolling updates, health probes, LoadBalancer 80 -> 8080 with a region DNS label', () => {
+  it('serves the frontend: rolling updates, health probes, LoadBalancer 443 -> 8443 and 80 -> 8080 with a region DNS label', () => {
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.strategy.type).toBe('RollingUpdate');
     const [container] = frontend.spec.template.spec.containers;
     expect(container.ports).toEqual([
+      { name: 'https', containerPort: 8443 },
       { name: 'http', containerPort: 8080 },
       { name: 'ops', containerPort: 9464 },
     ]);
-    // The kubelet asks the ops port, as for the streamer; /healthz on http is Traffic Manager's.
+    // The kubelet asks the ops port, as for the streamer; /healthz on https is Traffic Manager's.
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'ops' });
     // The default (1 s) is below a read's deadline: a slow database would fail every probe.
@@ -167,8 +180,11 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
 
     const service = find(objects, 'Service', 'frontend');
     expect(service.spec.type).toBe('LoadBalancer');
-    // Only the public port: /metrics (ops) stays inside the cluster.
-    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    // Only the public ports: /metrics (ops) stays inside the cluster. TLS is passed through to the pod.
+    expect(service.spec.ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'https' },
+      { name: 'http', port: 80, targetPort: 'http' },
+    ]);
     expect(service.spec.selector).toEqual(frontend.spec.selector.matchLabels);
     expect(service.metadata.annotations?.[DNS_LABEL_ANNOTATION]).toBe(dnsLabel);
   });
@@ -185,7 +201,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(pod.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(seconds + 20);
   });
 
-  it('denies ingress but to the frontend HTTP port (scrapers are admitted by components/monitoring)', () => {
+  it('denies ingress but to the frontend HTTPS and HTTP ports (scrapers are admitted by components/monitoring)', () => {
     const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
     const deny = find(objects, 'NetworkPolicy', 'default-deny-ingress');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
@@ -199,7 +215,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
         }),
       ),
     );
-    expect(allowed.sort()).toEqual(['frontend <- anywhere : http']);
+    // From anywhere: the load balancer passes the visitor's address through, to HTTPS and to the redirect.
+    expect(allowed.sort()).toEqual(['frontend <- anywhere : http', 'frontend <- anywhere : https']);
     // Named ports resolve on the pods that have them: the ops port is named ops on every pod, and
     // is the OPS_PORT the apps listen on.
     const settings = objects.find(
@@ -316,8 +333,8 @@ describe('components/tls', () => {
     });
   });
 
-  it('turns HTTPS on in the frontend of a region that lists it: Secret mounted, 443 on the Service, admitted', () => {
-    const objects = renderOverlayWith('tls');
+  it.each(REGION_NAMES)('turns HTTPS on in the frontend of %s: Secret mounted, 443 on the Service, admitted', (region) => {
+    const objects = rendered[region]!;
     for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
       const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
       expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
@@ -354,7 +371,7 @@ describe('components/tls', () => {
   });
 
   it('leaves the base HTTP-only', () => {
-    const objects = rendered[WRITE_REGION.name]!;
+    const objects = render(`${k8sDir}base`);
     expect(find(objects, 'Service', 'frontend').spec.ports.map((p: { port: number }) => p.port)).toEqual([80]);
     expect(JSON.stringify(find(objects, 'Deployment', 'frontend'))).not.toContain('TLS_');
   });
@@ -402,7 +419,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: the base, REGION and the DNS label component, nothing else', () => {
+  it('keep each overlay thin: the base, REGION, the DNS label and TLS components, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -413,7 +430,7 @@ describe('the overlays together', () => {
         'resources',
       ]);
       expect(overlay.resources).toEqual(['../../base']);
-      expect(overlay.components).toEqual(['../../components/region-dns-label']);
+      expect(overlay.components).toEqual(['../../components/region-dns-label', '../../components/tls']);
       expect(overlay.configMapGenerator).toEqual([
         { name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] },
       ]);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { ensureCertManager } from '@kubeonazure/cert-manager';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,8 @@ function withMonitoring(): string {
 
 describe('components/monitoring in a cluster with the Prometheus Operator and AKS CRDs', () => {
   it('installs the CRDs', async () => {
-    const files = prometheusOperatorCrds();
+    // cert-manager's too: every overlay lists components/tls.
+    const files = [...prometheusOperatorCrds(), (await ensureCertManager()).crds];
     const apply = await kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
     expect(apply.stderr).toBe('');
     const established = await kubectl(
@@ -40,6 +42,8 @@ describe('components/monitoring in a cluster with the Prometheus Operator and AK
       'crd/podmonitors.monitoring.coreos.com',
       'crd/prometheusrules.monitoring.coreos.com',
       'crd/podmonitors.azmonitoring.coreos.com',
+      'crd/certificates.cert-manager.io',
+      'crd/clusterissuers.cert-manager.io',
     );
     expect(established.code).toBe(0);
   });
