@@ -24,7 +24,7 @@ async function generations(region: string, overlay: string): Promise<string[]> {
 describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) => {
   const overlay = `${k8sDir}overlays/${region}`;
 
-  it('passes --dry-run=server once cert-manager\'s CRDs and its Namespace exist, then applies server-side and every Deployment rolls out', async () => {
+  it("passes --dry-run=server once cert-manager's CRDs and its Namespace exist, then applies server-side and every Deployment rolls out", async () => {
     // The facts that order a first apply: cert-manager's kinds (components/tls) are unknown before its
     // CRDs are installed, and nothing namespaced validates before the namespace exists.
     const bare = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);

@@ -61,10 +61,12 @@ function kustomizationFiles(dir = k8sDir): string[] {
 
 /** `NAME<-secret/key` for each secret reference of a container, and whether it is optional. */
 function secretRefs(container: any): string[] {
-  return (container.env ?? []).filter((variable: any) => variable.valueFrom?.secretKeyRef).map((variable: any) => {
-    const ref = variable.valueFrom.secretKeyRef;
-    return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
-  });
+  return (container.env ?? [])
+    .filter((variable: any) => variable.valueFrom?.secretKeyRef)
+    .map((variable: any) => {
+      const ref = variable.valueFrom.secretKeyRef;
+      return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
+    });
 }
 
 describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays/%s', (region, { dnsLabel }) => {
@@ -138,7 +140,9 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
       for (const container of deployment.spec.template.spec.containers) {
         expect(container.image).toBe(images.get(container.name));
         // Literals only name files of a mounted Secret (TLS_CERT_FILE, TLS_KEY_FILE); the rest are references.
-        const secretMounts = (container.volumeMounts ?? []).map((mount: { mountPath: string }) => `${mount.mountPath}/`);
+        const secretMounts = (container.volumeMounts ?? []).map(
+          (mount: { mountPath: string }) => `${mount.mountPath}/`,
+        );
         for (const variable of container.env ?? []) {
           if (variable.value !== undefined) {
             expect(
@@ -333,42 +337,48 @@ describe('components/tls', () => {
     });
   });
 
-  it.each(REGION_NAMES)('turns HTTPS on in the frontend of %s: Secret mounted, 443 on the Service, admitted', (region) => {
-    const objects = rendered[region]!;
-    for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
-      const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
-      expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
-    }
-    const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
-    const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
-    expect(
-      container.ports
-        .map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`)
-        .sort(),
-    ).toEqual(['http:8080', 'https:8443', 'ops:9464']);
-    const env = Object.fromEntries(
-      container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
-    );
-    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'tls');
-    expect(mount).toEqual({ name: 'tls', mountPath: '/etc/frontend-tls', readOnly: true });
-    expect(env.TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
-    expect(env.TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
-    expect(env.PUBLIC_HOST).toEqual({ configMapKeyRef: { name: 'tls-settings', key: 'CUSTOM_DOMAIN' } });
-    // Not optional: without the certificate a new pod waits rather than crash-looping on missing files.
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({
-      name: 'tls',
-      secret: { secretName: find(objects, 'Certificate', 'frontend').spec.secretName },
-    });
-    expect(find(objects, 'Service', 'frontend').spec.ports).toEqual(
-      expect.arrayContaining([
-        { name: 'https', port: 443, targetPort: 'https' },
-        { name: 'http', port: 80, targetPort: 'http' },
-      ]),
-    );
-    expect(find(objects, 'NetworkPolicy', 'frontend-http').spec.ingress).toEqual([
-      { ports: [{ port: 'http' }, { port: 'https' }] },
-    ]);
-  });
+  it.each(REGION_NAMES)(
+    'turns HTTPS on in the frontend of %s: Secret mounted, 443 on the Service, admitted',
+    (region) => {
+      const objects = rendered[region]!;
+      for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
+        const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
+        expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
+      }
+      const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
+      const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
+      expect(
+        container.ports
+          .map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`)
+          .sort(),
+      ).toEqual(['http:8080', 'https:8443', 'ops:9464']);
+      const env = Object.fromEntries(
+        container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [
+          e.name,
+          e.value ?? e.valueFrom,
+        ]),
+      );
+      const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'tls');
+      expect(mount).toEqual({ name: 'tls', mountPath: '/etc/frontend-tls', readOnly: true });
+      expect(env.TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
+      expect(env.TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
+      expect(env.PUBLIC_HOST).toEqual({ configMapKeyRef: { name: 'tls-settings', key: 'CUSTOM_DOMAIN' } });
+      // Not optional: without the certificate a new pod waits rather than crash-looping on missing files.
+      expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({
+        name: 'tls',
+        secret: { secretName: find(objects, 'Certificate', 'frontend').spec.secretName },
+      });
+      expect(find(objects, 'Service', 'frontend').spec.ports).toEqual(
+        expect.arrayContaining([
+          { name: 'https', port: 443, targetPort: 'https' },
+          { name: 'http', port: 80, targetPort: 'http' },
+        ]),
+      );
+      expect(find(objects, 'NetworkPolicy', 'frontend-http').spec.ingress).toEqual([
+        { ports: [{ port: 'http' }, { port: 'https' }] },
+      ]);
+    },
+  );
 
   it('leaves the base HTTP-only', () => {
     const objects = render(`${k8sDir}base`);

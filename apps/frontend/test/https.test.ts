@@ -68,7 +68,7 @@ describe('HTTPS in the frontend pod', () => {
     expect((await httpsGet(port, ca.cert, '/healthz', TM)).status).toBe(200);
   });
 
-  it("sends any other name to the custom domain too, and answers the probe whatever its Host", async () => {
+  it('sends any other name to the custom domain too, and answers the probe whatever its Host', async () => {
     for (const host of [REGION_HOST, '127.0.0.1', `${REGION_HOST}:443`]) {
       const page = await httpsGet(port, ca.cert, '/api/tweets?limit=1', host);
       expect([page.status, page.headers.location]).toEqual([308, `https://${DOMAIN}/api/tweets?limit=1`]);

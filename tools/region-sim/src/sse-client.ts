@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Dispatcher, fetch } from 'undici';
 
 /**
  * One live client on a region's `/events`, as a browser's EventSource is: it reconnects after a drop and
@@ -9,9 +10,11 @@ export class SseClient {
   private readonly abort = new AbortController();
   private lastEventId: string | null = null;
 
+  /** `dispatcher`: the simulation's client (`RegionSet.client`), which trusts its CA. */
   constructor(
     readonly region: string,
     url: string,
+    private readonly dispatcher?: Dispatcher,
   ) {
     void this.read(url);
   }
@@ -33,7 +36,11 @@ export class SseClient {
     while (!this.abort.signal.aborted) {
       try {
         const headers: Record<string, string> = this.lastEventId ? { 'last-event-id': this.lastEventId } : {};
-        const response = await fetch(`${url}/events`, { headers, signal: this.abort.signal });
+        const response = await fetch(`${url}/events`, {
+          headers,
+          signal: this.abort.signal,
+          dispatcher: this.dispatcher,
+        });
         const decoder = new TextDecoder();
         let buffer = '';
         for await (const chunk of response.body ?? []) {

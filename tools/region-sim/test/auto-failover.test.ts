@@ -19,7 +19,7 @@ afterAll(async () => {
 }, 60_000);
 
 const servedBy = async (location: string) =>
-  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
+  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location), set.client)) ?? '')?.[1] ?? null;
 
 it('the write region is lost: the set fails over by itself, UK South ingests, US visitors move, every post once', async () => {
   await until(async () => (await set.status()).leaseHolder?.region === 'westus', 'West US streams', 30_000);
