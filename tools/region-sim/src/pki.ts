@@ -19,12 +19,12 @@ export interface SimPki {
 }
 
 /** The names a region's frontend certificate is for: the custom domain, and the region's own name. */
-export function certificateNames(region: string): string[] {
+function certificateNames(region: string): string[] {
   return [SIM_PUBLIC_HOST, `${region}.${SIM_PUBLIC_HOST}`];
 }
 
 /** openssl's `-addext` values of a region's frontend certificate: a server certificate for its names. */
-export function leafExtensions(region: string): string[] {
+function leafExtensions(region: string): string[] {
   return [
     `subjectAltName=${certificateNames(region)
       .map((name) => `DNS:${name}`)
