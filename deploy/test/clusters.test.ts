@@ -1,4 +1,5 @@
 import { ensureCertManager } from '@kubeonazure/cert-manager';
+import { installCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it, vi } from 'vitest';
@@ -31,10 +32,7 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     expect(bare.code).not.toBe(0);
     expect(bare.stderr).toMatch(/no matches for kind "Certificate" in version "cert-manager.io\/v1"/);
 
-    const { crds } = await ensureCertManager();
-    expect((await kubectl(region, 'apply', '--server-side', '-f', crds)).code).toBe(0);
-    const established = await kubectl(region, 'wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
-    expect(established.code).toBe(0);
+    await installCrds(clusters(), (await ensureCertManager()).crds, `kubeonazure-${region}`);
     const early = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/namespaces "kubeonazure" not found/);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ensureCertManager } from '@kubeonazure/cert-manager';
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { k8sDir, kubectlIn } from './support.ts';
 // validates every PodMonitor and PrometheusRule field against the CRDs' schemas.
 const region = WRITE_REGION.name;
 const clusters = useClusters([region]);
+// Every overlay lists components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-monitoring-clusters-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -31,8 +33,7 @@ function withMonitoring(): string {
 
 describe('components/monitoring in a cluster with the Prometheus Operator and AKS CRDs', () => {
   it('installs the CRDs', async () => {
-    // cert-manager's too: every overlay lists components/tls.
-    const files = [...prometheusOperatorCrds(), (await ensureCertManager()).crds];
+    const files = prometheusOperatorCrds();
     const apply = await kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
     expect(apply.stderr).toBe('');
     const established = await kubectl(
@@ -42,8 +43,6 @@ describe('components/monitoring in a cluster with the Prometheus Operator and AK
       'crd/podmonitors.monitoring.coreos.com',
       'crd/prometheusrules.monitoring.coreos.com',
       'crd/podmonitors.azmonitoring.coreos.com',
-      'crd/certificates.cert-manager.io',
-      'crd/clusterissuers.cert-manager.io',
     );
     expect(established.code).toBe(0);
   });

@@ -32,7 +32,7 @@ rollout:  --tag <tag>     image tag suffix, e.g. the git short sha (required)
           --continue-on-error  keep going after a region fails
           --dry-run       print every kubectl command, change nothing
 status:   --json          machine-readable output
-          --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --healthz-url <region=url>  ask this URL instead of https://<fqdn>/healthz (repeatable)
 
 Exit codes: 0 done (status: every region healthy), 1 a region failed or is unhealthy, 2 bad input or setup.`;
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE } from '@kubeonazure/clusters';
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { contextOf, liveObject, runGlobe } from './run-globe.ts';
 
 // Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready.
 const clusters = useClusters();
+// The overlays list deploy/k8s/components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 const k8sDir = fileURLToPath(new URL('../../../deploy/k8s', import.meta.url));
 // The write region, the first read region (whose rollout is made to fail), the one after it.
 const [write, failing, untouched] = REGION_NAMES as [string, string, string, ...string[]];

@@ -1,5 +1,6 @@
 import { ago } from '@kubeonazure/relative-time';
 import { renderTable } from '@kubeonazure/tool-kit';
+import { Agent, fetch } from 'undici';
 import {
   frontendAddress,
   readDeployments,
@@ -13,6 +14,13 @@ import { KubectlFailed, type Kubectl } from '../kubectl.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;
+/**
+ * How /healthz is asked: the frontends answer it over HTTPS on 443 (every overlay lists components/tls;
+ * plain HTTP only redirects) with a certificate for the custom domain, not for the region's name that
+ * is asked here. So the chain is verified and the name is not, as Traffic Manager's probe asks the same
+ * name; a connection per request, so nothing keeps the command running.
+ */
+const frontends = new Agent({ connect: { checkServerIdentity: () => undefined }, pipelining: 0 });
 /** Bounds each kubectl read, so one unreachable cluster cannot hang the whole table. */
 const REQUEST_TIMEOUT = '--request-timeout=10s';
 
@@ -75,13 +83,17 @@ async function regionStatus(config: GlobeConfig, region: Region, kubectl: Kubect
       throw error;
     },
   );
-  const url = region.healthzUrl ?? (fqdn === null ? null : `http://${fqdn}/healthz`);
+  const url = region.healthzUrl ?? (fqdn === null ? null : `https://${fqdn}/healthz`);
   return { ...base, reachable: true, deployments, fqdn, healthz: url === null ? null : await askHealthz(url) };
 }
 
 async function askHealthz(url: string): Promise<HealthzReading> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS), redirect: 'manual' });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS),
+      redirect: 'manual',
+      dispatcher: frontends,
+    });
     return readHealthz(url, response.status, await response.text());
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
