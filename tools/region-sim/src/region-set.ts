@@ -84,7 +84,8 @@ export class RegionSet {
     readonly feeder: Feeder,
     readonly apps: RegionApps[],
     readonly probe: ProbeRules,
-    private readonly options: Required<RegionSetOptions>,
+    /** The settings it runs with (the drills' shortened ones, or the defaults). */
+    readonly options: Required<RegionSetOptions>,
   ) {}
 
   static async start(options: RegionSetOptions = {}): Promise<RegionSet> {
