@@ -11,7 +11,7 @@ let set: RegionSet;
 
 beforeAll(async () => {
   set = await RegionSet.start({ postsPerSecond: 5, probeIntervalSeconds: 2, failoverWindowMs: WINDOW_MS });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await set?.stop();

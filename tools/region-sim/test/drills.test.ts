@@ -12,7 +12,7 @@ let set: RegionSet;
 
 beforeAll(async () => {
   set = await RegionSet.start({ postsPerSecond: 5, probeIntervalSeconds: PROBE_INTERVAL_S });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await set?.stop();

@@ -10,7 +10,7 @@ let set: RegionSet;
 
 beforeAll(async () => {
   set = await RegionSet.start({ postsPerSecond: 5, probeIntervalSeconds: 2, failoverWindowMs: 5_000 });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await set?.stop();
