@@ -7,7 +7,10 @@ export const CONTROL_FILE = join(tmpdir(), 'kubeonazure-regions.json');
 
 export interface Control {
   pid: number;
+  /** The control server's port on 127.0.0.1 (`npm run regions -- <command>`). */
   port: number;
+  /** HAProxy's runtime API, a unix socket: `globe drain --sim` drains through it. */
+  haproxySocket: string;
 }
 
 /** The running set's control address, or null when none runs (a file left by a killed one is ignored). */
