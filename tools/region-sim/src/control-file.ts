@@ -2,8 +2,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The control file in `dir` (the temporary directory, TMPDIR): how a running set is found. */
+export const controlFileIn = (dir: string): string => join(dir, 'kubeonazure-regions.json');
+
 /** Where a running `npm run regions` says how to reach it; removed when it stops. */
-export const CONTROL_FILE = join(tmpdir(), 'kubeonazure-regions.json');
+export const CONTROL_FILE = controlFileIn(tmpdir());
 
 export interface Control {
   pid: number;
@@ -24,8 +27,8 @@ export async function readControl(): Promise<Control | null> {
   }
 }
 
-export async function writeControl(control: Control): Promise<void> {
-  await writeFile(CONTROL_FILE, JSON.stringify(control), { mode: 0o600 });
+export async function writeControl(control: Control, file = CONTROL_FILE): Promise<void> {
+  await writeFile(file, JSON.stringify(control), { mode: 0o600 });
 }
 
 export async function removeControl(): Promise<void> {
