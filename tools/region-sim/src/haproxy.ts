@@ -89,7 +89,8 @@ export class Haproxy {
           () => true,
           () => false,
         ),
-      30_000,
+      // As the apps get (region-set.ts): under load on two cores starting takes long.
+      60_000,
     );
     return new Haproxy(socket, process);
   }

@@ -10,6 +10,7 @@ import {
   parseHaproxyStats,
   probeRulesFrom,
   secondsToDegraded,
+  secondsToMoveVisitors,
 } from './traffic.js';
 
 describe('probeRulesFrom', () => {
@@ -20,6 +21,7 @@ describe('probeRulesFrom', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     });
   });
 
@@ -64,7 +66,14 @@ describe('haproxyConfig', () => {
         ],
       },
     ],
-    { path: '/healthz', intervalSeconds: 10, timeoutSeconds: 5, toleratedFailures: 3, successesToReturn: 1 },
+    {
+      path: '/healthz',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      toleratedFailures: 3,
+      successesToReturn: 1,
+      dnsTtlSeconds: 30,
+    },
     '/tmp/regions/haproxy.sock',
   );
 
@@ -94,9 +103,12 @@ describe('secondsToDegraded', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     };
     expect(secondsToDegraded(production)).toBe(45);
     expect(secondsToDegraded({ ...production, intervalSeconds: 2, timeoutSeconds: 2 })).toBe(10);
+    // Resolvers may keep the old answer one DNS TTL longer.
+    expect(secondsToMoveVisitors(production)).toBe(75);
   });
 });
 
