@@ -23,12 +23,17 @@ export const SCRAPE_INTERVAL_SECONDS = 1;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
 
-/** A Prometheus duration (`90s`, `1h30m`) times `factor`, in whole seconds or, below that, milliseconds. */
-export function scaleDuration(duration: string, factor: number): string {
+/** A Prometheus duration (`90s`, `1h30m`) in milliseconds. */
+export function durationMs(duration: string): number {
   if (!DURATION.test(duration)) throw new Error(`not a Prometheus duration: ${duration}`);
   let ms = 0;
   for (const [, count, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) ms += Number(count) * UNIT_MS[unit!]!;
-  const scaled = Math.max(1, Math.round(ms * factor));
+  return ms;
+}
+
+/** A Prometheus duration times `factor`, in whole seconds or, below that, milliseconds. */
+export function scaleDuration(duration: string, factor: number): string {
+  const scaled = Math.max(1, Math.round(durationMs(duration) * factor));
   return scaled % 1_000 === 0 ? `${scaled / 1_000}s` : `${scaled}ms`;
 }
 
