@@ -5,6 +5,7 @@
 # generated beside them (deploy/monitoring/azure/<group>.json). A re-run writes nothing when nothing
 # differs; a rule group whose rules changed here is PUT again whole. deploy/monitoring/SLO.md says
 # why the workspace is in the first read region and what still alerts when that region is lost.
+# Run after create-backing-services.sh (its resource group holds these too).
 # DRY_RUN=1 prints every command and runs none. Needs no secret and prints none.
 set -euo pipefail
 # shellcheck source=../lib/az.sh

@@ -17,6 +17,11 @@ let az: AzSession;
 beforeAll(async () => {
   azure = await FakeAzure.start();
   az = await AzSession.login(azure);
+  // The script runs after create-backing-services.sh, which made the shared resource group.
+  azure.put(`/subscriptions/${azure.subscriptionId}/resourceGroups/kubeonazure-backing`, {
+    location: REGIONS[0]!.name,
+    properties: {},
+  });
 }, 120_000);
 
 afterAll(async () => {
