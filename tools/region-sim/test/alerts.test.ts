@@ -18,7 +18,7 @@ let set: RegionSet;
 
 beforeAll(async () => {
   set = await RegionSet.start({ postsPerSecond: 2, probeIntervalSeconds: 2, failoverWindowMs: WINDOW_MS });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await set?.stop();
