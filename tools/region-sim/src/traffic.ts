@@ -109,11 +109,14 @@ export function entryPlans(
  * ends in the frontend, so a visitor sees the serving region's own certificate. Probes are the
  * profile's: GET /healthz over TLS with no certificate check (Traffic Manager validates none), only
  * 200, the same interval and timeout, out on the failure after the tolerated ones, back on a success.
+ * The runtime API on the unix socket `runtimeSocket` (owner only) reads server states and drains
+ * regions (haproxy.ts).
  */
-export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, statsPort: number): string {
+export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, runtimeSocket: string): string {
   const lines = [
     'global',
     '  maxconn 4096',
+    `  stats socket ${runtimeSocket} mode 600 level admin`,
     '',
     'defaults',
     '  mode tcp',
@@ -122,12 +125,6 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
     '  timeout server 1h',
     `  timeout check ${probe.timeoutSeconds * 1000}ms`,
     `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${failuresToDegrade(probe)} rise ${probe.successesToReturn}`,
-    '',
-    'listen stats',
-    '  mode http',
-    `  bind 127.0.0.1:${statsPort}`,
-    '  stats enable',
-    '  stats uri /stats',
     '',
   ];
   const backup = (index: number) => (index === 0 ? '' : ' backup');
@@ -161,7 +158,7 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
   return lines.join('\n');
 }
 
-/** Server states from HAProxy's CSV statistics: `visitors-uk/uksouth` → `UP`, `DOWN`, ... */
+/** Server states from HAProxy's CSV statistics (`show stat`): `visitors-uk/uksouth` → `UP`, `DOWN`, `MAINT`, ... */
 export function parseHaproxyStats(csv: string): Record<string, string> {
   const [header, ...rows] = csv.trim().split('\n');
   const columns = (header ?? '').replace(/^# /, '').split(',');
@@ -175,4 +172,26 @@ export function parseHaproxyStats(csv: string): Record<string, string> {
     states[`${proxy}/${server}`] = (cells[at('status')] ?? '').split(' ')[0] ?? '';
   }
   return states;
+}
+
+/** A drained region's server is in maintenance: no new connections, no probes (a Disabled Traffic Manager endpoint). */
+const DRAINED = 'MAINT';
+
+/** The regions whose server is in maintenance in any visitor entry, in the order HAProxy lists them. */
+export function drainedIn(states: Readonly<Record<string, string>>): string[] {
+  const regions = Object.entries(states)
+    .filter(([, state]) => state === DRAINED)
+    .map(([key]) => key.split('/')[1] ?? '');
+  return [...new Set(regions)];
+}
+
+/**
+ * The runtime API commands that take `region` out of every visitor entry (`drained`) or put it back:
+ * only for the servers not already so, so a second drain sends nothing. Empty when HAProxy has no
+ * server of that name: the caller tells that apart with `states`.
+ */
+export function drainCommands(states: Readonly<Record<string, string>>, region: string, drained: boolean): string[] {
+  return Object.entries(states)
+    .filter(([key, state]) => key.split('/')[1] === region && (state === DRAINED) !== drained)
+    .map(([key]) => `set server ${key} state ${drained ? 'maint' : 'ready'}`);
 }
