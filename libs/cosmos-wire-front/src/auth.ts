@@ -108,7 +108,7 @@ export function authorize(user: WireUser | null, command: Document): ServerError
       )
       .flatMap(({ Actions }) => Actions),
   );
-  if (needed && needed.every((action) => granted.has(action))) return undefined;
+  if (needed?.every((action) => granted.has(action))) return undefined;
   return unauthorized(command);
 }
 

@@ -78,7 +78,8 @@ export function permanentCause(error: unknown): string | undefined {
   const code = writeErrorCode(error);
   const message = String((error as ErrorLike | null)?.message ?? '');
   if (code === 13 && /storage quota/i.test(message)) return 'storage quota exceeded: raise the quota or free space';
-  if (code === 13) return 'not authorized to write: is the connection string the streamer database user? (secret cosmos-db-streamer)';
-  if (code === 18) return 'authentication failed: the account key in the connection string is wrong or was rotated';
+  if (code === 13)
+    return 'not authorized to write: is the connection string the streamer database user? (secret cosmos-db-streamer)';
+  if (code === 18) return 'authentication failed: the database user or its password in the connection string is wrong, or the password was changed';
   return undefined;
 }
