@@ -80,6 +80,7 @@ export function permanentCause(error: unknown): string | undefined {
   if (code === 13 && /storage quota/i.test(message)) return 'storage quota exceeded: raise the quota or free space';
   if (code === 13)
     return 'not authorized to write: is the connection string the streamer database user? (secret cosmos-db-streamer)';
-  if (code === 18) return 'authentication failed: the database user or its password in the connection string is wrong, or the password was changed';
+  if (code === 18)
+    return 'authentication failed: the database user or its password in the connection string is wrong, or the password was changed';
   return undefined;
 }
