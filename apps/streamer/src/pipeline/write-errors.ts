@@ -10,8 +10,7 @@ import {
  * What a failed write means for the pipeline. Throttling is retried inside the repository; when it
  * still fails, or the network, a failover or a timeout is in the way, the write is `transient`: it
  * succeeds later by itself. `permanent` needs an operator: a wrong password or a user without the
- * right to write, a full storage
- * quota, or anything not known to pass. Both hold the posts and retry with backoff; they differ in
+ * right to write, a full storage quota, or anything not known to pass. Both hold the posts and retry with backoff; they differ in
  * how loudly they are reported.
  */
 export type WriteFailureKind = 'transient' | 'permanent';
