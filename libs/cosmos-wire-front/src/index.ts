@@ -18,5 +18,5 @@ export {
   type TopologyView,
 } from './hello.js';
 export type { ScriptedErrors } from './scripted-errors.js';
-export { WireFront, type WireFaults, type WireFrontOptions } from './wire-front.js';
+export { WireFront, type WireFaults, type WireFrontOptions, type WireUsage } from './wire-front.js';
 export { authorize, requiredActions, type WirePrivilege, type WireUser } from './auth.js';

@@ -3,11 +3,14 @@ import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
 import {
   BACKING_SERVICES_SCRIPT,
+  drainCommands,
+  drainedIn,
   entryPlans,
   haproxyConfig,
   parseHaproxyStats,
   probeRulesFrom,
   secondsToDegraded,
+  secondsToMoveVisitors,
 } from './traffic.js';
 
 describe('probeRulesFrom', () => {
@@ -18,6 +21,7 @@ describe('probeRulesFrom', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     });
   });
 
@@ -62,8 +66,15 @@ describe('haproxyConfig', () => {
         ],
       },
     ],
-    { path: '/healthz', intervalSeconds: 10, timeoutSeconds: 5, toleratedFailures: 3, successesToReturn: 1 },
-    8999,
+    {
+      path: '/healthz',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      toleratedFailures: 3,
+      successesToReturn: 1,
+      dnsTtlSeconds: 30,
+    },
+    '/tmp/regions/haproxy.sock',
   );
 
   it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
@@ -74,8 +85,12 @@ describe('haproxyConfig', () => {
     expect(config).toContain('http-check expect status 200');
   });
 
-  it('listens on loopback only and fails over in the given order (the rest are backups)', () => {
-    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8999', 'bind 127.0.0.1:8002']);
+  it('listens on loopback only, its runtime API on a unix socket for the owner only', () => {
+    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8002']);
+    expect(config).toContain('  stats socket /tmp/regions/haproxy.sock mode 600 level admin\n');
+  });
+
+  it('fails over in the given order (the rest are backups)', () => {
     expect(config).toContain('  server uksouth 127.0.0.1:9002 check\n  server westus 127.0.0.1:9001 check backup');
   });
 });
@@ -88,9 +103,12 @@ describe('secondsToDegraded', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     };
     expect(secondsToDegraded(production)).toBe(45);
     expect(secondsToDegraded({ ...production, intervalSeconds: 2, timeoutSeconds: 2 })).toBe(10);
+    // Resolvers may keep the old answer one DNS TTL longer.
+    expect(secondsToMoveVisitors(production)).toBe(75);
   });
 });
 
@@ -105,5 +123,36 @@ describe('parseHaproxyStats', () => {
       'stats,FRONTEND,,OPEN,',
     ].join('\n');
     expect(parseHaproxyStats(csv)).toEqual({ 'visitors-uk/uksouth': 'DOWN', 'visitors-uk/westus': 'UP' });
+  });
+});
+
+describe('draining a region', () => {
+  const states = {
+    'visitors-us/westus': 'UP',
+    'visitors-us/uksouth': 'MAINT',
+    'visitors-uk/uksouth': 'UP',
+    'visitors-uk/westus': 'DOWN',
+  };
+
+  it('takes the region out of every visitor entry it is not already out of, and puts it back', () => {
+    expect(drainCommands(states, 'uksouth', true)).toEqual(['set server visitors-uk/uksouth state maint']);
+    expect(drainCommands(states, 'uksouth', false)).toEqual(['set server visitors-us/uksouth state ready']);
+    // A region down by its probes is not drained: draining it still takes it out.
+    expect(drainCommands(states, 'westus', true)).toEqual([
+      'set server visitors-us/westus state maint',
+      'set server visitors-uk/westus state maint',
+    ]);
+  });
+
+  it('sends nothing when the region already is as asked', () => {
+    const drained = { 'visitors-us/uksouth': 'MAINT', 'visitors-uk/uksouth': 'MAINT' };
+    expect(drainCommands(drained, 'uksouth', true)).toEqual([]);
+    expect(drainCommands(states, 'westus', false)).toEqual([]);
+  });
+
+  it('reads the drained regions: those in maintenance in any entry, each once', () => {
+    expect(drainedIn(states)).toEqual(['uksouth']);
+    expect(drainedIn({ ...states, 'visitors-uk/uksouth': 'MAINT' })).toEqual(['uksouth']);
+    expect(drainedIn({ 'visitors-us/westus': 'UP' })).toEqual([]);
   });
 });
