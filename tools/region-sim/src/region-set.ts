@@ -328,7 +328,9 @@ export class RegionSet {
         OPS_PORT: String(app.frontendOpsPort),
         POLL_INTERVAL_MS: '500',
         READ_TIMEOUT_MS: '1500',
+        // Every visitor comes through HAProxy, from one address: the per-address limits are the pod's.
         RATE_LIMIT_PER_MINUTE: '100000',
+        MAX_STREAMS_PER_CLIENT: '10000',
         SHUTDOWN_GRACE_MS: '1000',
       },
       logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),

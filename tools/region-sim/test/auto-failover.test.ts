@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findRegion, latencyOrder, REGIONS } from '@kubeonazure/regions';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { getText, RegionSet } from '../src/region-set.js';
+import { RegionSet } from '../src/region-set.js';
 import { secondsToDegraded } from '../src/traffic.js';
-import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
+import { expectEveryPostOnce, servedBy, streamingIn, until } from './drill-kit.js';
 
 // The lost write region drills: nobody types a command. The whole set (real replication, FerretDB,
 // the wire fronts, the built apps, HAProxy) with 2 s probes and a 5 s detection window; every wait is bounded.
@@ -18,12 +18,9 @@ afterAll(async () => {
   await set?.stop();
 }, 60_000);
 
-const servedBy = async (location: string) =>
-  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
-
 it('the write region is lost: the set fails over by itself, UK South ingests, US visitors move, every post once', async () => {
   await until(async () => (await set.status()).leaseHolder?.region === 'westus', 'West US streams', 30_000);
-  await until(async () => (await servedBy('us')) === 'westus', 'US visitors on West US', 30_000);
+  await until(async () => (await servedBy(set, 'us')) === 'westus', 'US visitors on West US', 30_000);
 
   await set.outage('westus', true);
   // The next region in failover priority, after the window, with no command.
@@ -35,7 +32,7 @@ it('the write region is lost: the set fails over by itself, UK South ingests, US
   // US visitors go to the next region in latency order from West US that serves.
   const next = latencyOrder(findRegion('westus')!, REGIONS)[1]!.name;
   await until(
-    async () => (await servedBy('us')) === next,
+    async () => (await servedBy(set, 'us')) === next,
     `US visitors on ${next}`,
     (secondsToDegraded(set.probe) + 2) * 1000,
   );

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE } from '@kubeonazure/tweet-model';
 import { expect } from 'vitest';
-import type { RegionSet } from '../src/region-set.js';
+import { getText, type RegionSet } from '../src/region-set.js';
 
 /** Waits until `check` holds, asked every 100 ms, for at most `timeoutMs`; how long it took. */
 export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
@@ -12,6 +12,11 @@ export async function until(check: () => Promise<boolean> | boolean, what: strin
     await sleep(100);
   }
   return Date.now() - started;
+}
+
+/** Which region's frontend answered the visitors at `location` (the page's body says, in data-region). */
+export async function servedBy(set: RegionSet, location: string): Promise<string | null> {
+  return /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
 }
 
 /** Waits until `region`'s streamer holds the ingest lease and streams. */

@@ -3,7 +3,7 @@ import { findRegion, latencyOrder, REGIONS } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, getText, RegionSet } from '../src/region-set.js';
 import { secondsToDegraded } from '../src/traffic.js';
-import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
+import { expectEveryPostOnce, servedBy, streamingIn, until } from './drill-kit.js';
 
 // The region-loss drills on the whole set: real PostgreSQL replication, FerretDB, the wire fronts,
 // the built frontends and streamers, HAProxy. Probes every 2 s (Traffic Manager's rules otherwise),
@@ -21,9 +21,6 @@ afterAll(async () => {
 
 const health = (region: string) => getJson(`${set.frontendUrl(region)}/healthz`);
 const healthStatus = async (region: string) => (await health(region))?.status ?? null;
-/** Which region's frontend answered the visitors at `location` (the page's body says, in data-region). */
-const servedBy = async (location: string) =>
-  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
 /** How long Traffic Manager's rules allow before an endpoint is out (tolerated failures + 1), plus 2 s of slack. */
 const probeBudgetMs = () => (secondsToDegraded(set.probe) + 2) * 1000;
 
@@ -59,21 +56,21 @@ describe('drill 3: lag shows where it is, and only there', () => {
 describe('drill 1: a read region loses its database', () => {
   it('UK South answers 503, HAProxy sends UK visitors to West US, the rest is unaffected, restore heals it', async () => {
     const frontendPid = set.apps.find((app) => app.region.name === 'uksouth')?.frontend?.pid;
-    await until(async () => (await servedBy('uk')) === 'uksouth', 'UK visitors served by UK South', 30_000);
+    await until(async () => (await servedBy(set, 'uk')) === 'uksouth', 'UK visitors served by UK South', 30_000);
 
     await set.outage('uksouth');
     await until(async () => (await healthStatus('uksouth')) === 503, 'UK South /healthz 503', probeBudgetMs());
     // The next region in latency order from UK South (West US while the list holds the three).
     const next = latencyOrder(findRegion('uksouth')!, REGIONS)[1]!.name;
-    await until(async () => (await servedBy('uk')) === next, `UK visitors on ${next}`, probeBudgetMs());
+    await until(async () => (await servedBy(set, 'uk')) === next, `UK visitors on ${next}`, probeBudgetMs());
     for (const region of REGIONS.filter((region) => region.name !== 'uksouth')) {
       expect(await healthStatus(region.name)).toBe(200);
-      expect(await servedBy(region.visitorLocation)).toBe(region.name);
+      expect(await servedBy(set, region.visitorLocation)).toBe(region.name);
     }
 
     await set.restore('uksouth');
     await until(async () => (await healthStatus('uksouth')) === 200, 'UK South healthy again', 30_000);
-    await until(async () => (await servedBy('uk')) === 'uksouth', 'UK visitors back on UK South', probeBudgetMs());
+    await until(async () => (await servedBy(set, 'uk')) === 'uksouth', 'UK visitors back on UK South', probeBudgetMs());
     // Healed without restarting anything.
     expect(set.apps.find((app) => app.region.name === 'uksouth')?.frontend?.pid).toBe(frontendPid);
   }, 120_000);
