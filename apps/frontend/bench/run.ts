@@ -1,13 +1,12 @@
 // npx nx run frontend:bench — GET / of the built frontend (database of 100,000 tweets) against a
 // bare Fastify route, same machine, same run; then the memory 1,000 idle SSE clients add.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startDevDatabase } from '@kubeonazure/dev-db';
-import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
+import { freePort, pollUntil, rssBytes, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 import { makeTweet } from '@kubeonazure/tweet-model/testing';
 
@@ -79,11 +78,6 @@ async function load(url: string, headers: Record<string, string> = BROWSER) {
     non2xx: result.non2xx,
     errors: result.errors,
   };
-}
-
-async function rssBytes(pid: number): Promise<number> {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) * 1024;
 }
 
 async function sseClients(opsOrigin: string): Promise<number> {
@@ -197,11 +191,11 @@ try {
       `p50 ${ms(median.ours.p50)}, p99 ${ms(median.ours.p99)} (target < 50 ms): ${met ? 'met' : 'MISSED'}`,
   );
 
-  const before = await rssBytes(frontend.pid!);
+  const before = (await rssBytes(frontend.pid!)) ?? Number.NaN;
   const streams = await openIdleStreams(frontendOrigin, opsOrigin, SSE_CLIENTS);
   const open = await sseClients(opsOrigin);
   await sleep(2000);
-  const added = (await rssBytes(frontend.pid!)) - before;
+  const added = ((await rssBytes(frontend.pid!)) ?? Number.NaN) - before;
   console.log(
     `${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`,
   );

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
@@ -19,6 +20,7 @@ import {
 import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
+import type { PostCount } from './load/baseline.js';
 import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -268,6 +270,30 @@ export class RegionSet {
   /** A client on the one connection string, reading the write region (for counting what was stored). */
   writerClient(): MongoClient {
     return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
+  }
+
+  /**
+   * Stops the stand-in publishing, waits (at most `timeoutMs`) until every post it published is in the
+   * write region, and counts: published, stored of those, and every document there (more than
+   * published: a post stored twice).
+   */
+  async countPosts(timeoutMs = 60_000): Promise<PostCount> {
+    this.feeder.stop();
+    const published = this.feeder.published.map((post) => post.id);
+    const client = this.writerClient();
+    try {
+      const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
+      const stored = () => tweets.countDocuments({ _id: { $in: published } }).catch(() => -1);
+      const deadline = Date.now() + timeoutMs;
+      let count = await stored();
+      while (count !== published.length && Date.now() < deadline) {
+        await sleep(200);
+        count = await stored();
+      }
+      return { published: published.length, stored: Math.max(0, count), documents: await tweets.countDocuments() };
+    } finally {
+      await client.close();
+    }
   }
 
   /** The failovers the set made by itself, oldest first. */
