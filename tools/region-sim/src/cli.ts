@@ -70,13 +70,19 @@ async function load(command: Extract<Command, { name: 'load' }>): Promise<void> 
     fail((error as Error).message);
   }
   const shape = { ...baseline.load, ...command.overrides };
-  const result = await runLoadTest({ ...shape, drill: baseline.drill, log: (line) => console.error(line) });
+  let result: Awaited<ReturnType<typeof runLoadTest>>;
+  try {
+    result = await runLoadTest({ ...shape, drill: baseline.drill, log: (line) => console.error(line) });
+  } catch (error) {
+    fail(`the load test could not run: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILED);
+  }
   console.log(`baseline ${command.baseline}: ${baseline.description}`);
   console.log(loadTable(result));
   console.log(
     `${result.elapsedSeconds.toFixed(1)} s${result.capped ? ' (the request cap ended it early)' : ''}; posts: ` +
       `${result.posts.published} published, ${result.posts.stored} stored, ${postsLost(result.posts)} lost or twice`,
   );
+  for (const row of result.rows) console.log(`answers at ${row.entry}: ${JSON.stringify(row.statuses)}`);
   for (const event of result.drillEvents) console.log(`drill: ${event}`);
   const missed = missedThresholds(result, baseline.thresholds);
   for (const line of missed) console.log(`MISSED ${line}`);
