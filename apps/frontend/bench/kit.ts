@@ -1,13 +1,15 @@
 // What the frontend benchmarks share: the tweet fixture, starting the built server (pinned to cores
 // where the machine has them), and idle event streams from many loopback addresses.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { request, type ClientRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type DevDatabase, startDevDatabase } from '@kubeonazure/dev-db';
 import { pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
-import type { TweetDocument } from '@kubeonazure/tweet-model';
+import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 import { makeTweet } from '@kubeonazure/tweet-model/testing';
-import type { Collection } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
 
 export const appRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -35,6 +37,31 @@ export function benchTweet(i: number, count: number, newest: number): TweetDocum
     rule_tags: ['kubernetes', 'azure'],
     referenced_type: i % 7 === 0 ? 'retweeted' : null,
   });
+}
+
+/**
+ * Runs `body` with the development database, a database of its own on it (`<prefix>_<random>`), a writer
+ * client, and a list of the children it starts; afterwards stops them, drops the database, stops it.
+ */
+export async function withBenchDatabase(
+  prefix: string,
+  body: (bench: { db: DevDatabase; writer: MongoClient; database: string; children: Supervised[] }) => Promise<void>,
+): Promise<void> {
+  const db = await startDevDatabase();
+  const database = `${prefix}_${randomUUID().slice(0, 8)}`;
+  const children: Supervised[] = [];
+  const writer = await connect(db.url, { role: 'writer' });
+  try {
+    await body({ db, writer, database, children });
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await writer
+      .db(database)
+      .dropDatabase()
+      .catch(() => undefined);
+    await writer.close();
+    await db.stop();
+  }
 }
 
 /** Seeds `count` bench tweets, a thousand per insert. */

@@ -1,17 +1,15 @@
 // npx nx run frontend:bench: GET / of the built frontend against a bare Fastify route sending the same
 // bytes and headers, same machine, same run, server and load generator on separate cores; then the
 // memory 1,000 idle SSE clients add.
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { startDevDatabase } from '@kubeonazure/dev-db';
-import { freePort, rssBytes, type Supervised } from '@kubeonazure/tool-kit';
-import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
-import { answers, metric, openIdleStreams, pinning, seed, start } from './kit.ts';
+import { freePort, rssBytes } from '@kubeonazure/tool-kit';
+import type { TweetDocument } from '@kubeonazure/tweet-model';
+import { answers, metric, openIdleStreams, pinning, seed, start, withBenchDatabase } from './kit.ts';
 
 // Few enough that a poll is cheap, and polled once a minute (POLL_INTERVAL_MS's most): the measurement
 // is of our code serving `/`, not of FerretDB scanning for the poller on the same cores.
@@ -65,116 +63,107 @@ function capture(url: string): Promise<{ headers: Record<string, string>; body: 
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-const db = await startDevDatabase();
-const database = `bench_${randomUUID().slice(0, 8)}`;
-const children: Supervised[] = [];
-const writer = await connect(db.url, { role: 'writer' });
-const scratch = await mkdtemp(join(tmpdir(), 'frontend-bench-'));
-const cores = pinning();
-try {
-  console.log(`database: ${db.kind}; seeding ${TWEETS.toLocaleString('en')} tweets into ${database}...`);
-  await seed(writer.db(database).collection<TweetDocument>('tweets'), TWEETS);
+await withBenchDatabase('bench', async ({ db, writer, database, children }) => {
+  const scratch = await mkdtemp(join(tmpdir(), 'frontend-bench-'));
+  const cores = pinning();
+  try {
+    console.log(`database: ${db.kind}; seeding ${TWEETS.toLocaleString('en')} tweets into ${database}...`);
+    await seed(writer.db(database).collection<TweetDocument>('tweets'), TWEETS);
 
-  const [frontendPort, opsPort, barePort] = [await freePort(), await freePort(), await freePort()];
-  const frontendOrigin = `http://127.0.0.1:${frontendPort}`;
-  const opsOrigin = `http://127.0.0.1:${opsPort}`;
-  const bareOrigin = `http://127.0.0.1:${barePort}`;
-  const frontend = start(
-    'dist/server.js',
-    {
-      MONGO_URL: db.url,
-      MONGO_DB: database,
-      REGION: 'local',
-      HOST: '127.0.0.1',
-      PORT: String(frontendPort),
-      OPS_PORT: String(opsPort),
-      POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
-      LOG_LEVEL: 'warn',
-    },
-    cores?.server,
-  );
-  children.push(frontend);
-  // Ready when / shows the newest page: from then on it is served from the shared copy.
-  await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
-  await frontend.waitUntil(
-    '/ showing 20 tweets',
-    async () => {
-      const page = await fetch(frontendOrigin).then((r) => r.text());
-      return page.match(/<article class="tweet"/g)?.length === 20;
-    },
-    60_000,
-    0,
-  );
-  const page = await capture(frontendOrigin);
-  const bodyFile = join(scratch, 'page.json');
-  await writeFile(bodyFile, JSON.stringify({ headers: page.headers, body: page.body.toString('base64') }));
-  const bare = start('bench/bare-server.ts', { PORT: String(barePort), BODY_FILE: bodyFile }, cores?.server);
-  children.push(bare);
-  await bare.waitUntil(`an answer at ${bareOrigin}`, () => answers(bareOrigin), 20_000, 200);
+    const [frontendPort, opsPort, barePort] = [await freePort(), await freePort(), await freePort()];
+    const frontendOrigin = `http://127.0.0.1:${frontendPort}`;
+    const opsOrigin = `http://127.0.0.1:${opsPort}`;
+    const bareOrigin = `http://127.0.0.1:${barePort}`;
+    const frontend = start(
+      'dist/server.js',
+      {
+        MONGO_URL: db.url,
+        MONGO_DB: database,
+        REGION: 'local',
+        HOST: '127.0.0.1',
+        PORT: String(frontendPort),
+        OPS_PORT: String(opsPort),
+        POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+        LOG_LEVEL: 'warn',
+      },
+      cores?.server,
+    );
+    children.push(frontend);
+    // Ready when / shows the newest page: from then on it is served from the shared copy.
+    await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
+    await frontend.waitUntil(
+      '/ showing 20 tweets',
+      async () => {
+        const page = await fetch(frontendOrigin).then((r) => r.text());
+        return page.match(/<article class="tweet"/g)?.length === 20;
+      },
+      60_000,
+      0,
+    );
+    const page = await capture(frontendOrigin);
+    const bodyFile = join(scratch, 'page.json');
+    await writeFile(bodyFile, JSON.stringify({ headers: page.headers, body: page.body.toString('base64') }));
+    const bare = start('bench/bare-server.ts', { PORT: String(barePort), BODY_FILE: bodyFile }, cores?.server);
+    children.push(bare);
+    await bare.waitUntil(`an answer at ${bareOrigin}`, () => answers(bareOrigin), 20_000, 200);
 
-  console.log(
-    `limit: a bare Fastify route sending the same bytes and headers as / (${page.body.length} bytes gzipped, ` +
-      `${Object.keys(page.headers).length} headers: ${Object.keys(page.headers).join(', ')})`,
-  );
-  console.log(
-    `poller: ${TWEETS.toLocaleString('en')} tweets, read every ${POLL_INTERVAL_MS / 1000} s (fewer documents and a longer poll ` +
-      'interval than production: no full scan of a large collection during the measurement)',
-  );
-  console.log(
-    cores
-      ? `cores: the servers on core ${cores.server}, autocannon on core ${cores.generator} (taskset); the database unpinned, sharing both`
-      : 'cores: not pinned (fewer than two cores, or no taskset)',
-  );
-  console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
-  // The machine is shared and its load drifts: measure in pairs (limit, then ours) and take
-  // the median pair, so both sides of a ratio saw the same neighbours.
-  const pairs = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const limit = await load(bareOrigin);
-    const ours = await load(frontendOrigin);
-    pairs.push({ limit, ours, ratio: ours.rps / limit.rps });
-  }
-  const plain = await load(frontendOrigin, {});
-  const row = (r: Awaited<ReturnType<typeof load>>) => ({
-    'req/s': Math.round(r.rps),
-    p50: ms(r.p50),
-    p99: ms(r.p99),
-    'non-2xx': r.non2xx,
-    errors: r.errors,
-  });
-  console.table(
-    Object.fromEntries([
-      ...pairs.flatMap((pair, i) => [
-        [`${i + 1}. bare Fastify route (limit)`, row(pair.limit)],
-        [`${i + 1}. frontend / (browser, gzip)`, { ...row(pair.ours), ratio: `${(pair.ratio * 100).toFixed(1)} %` }],
+    console.log(
+      `limit: a bare Fastify route sending the same bytes and headers as / (${page.body.length} bytes gzipped, ` +
+        `${Object.keys(page.headers).length} headers: ${Object.keys(page.headers).join(', ')})`,
+    );
+    console.log(
+      `poller: ${TWEETS.toLocaleString('en')} tweets, read every ${POLL_INTERVAL_MS / 1000} s (fewer documents and a longer poll ` +
+        'interval than production: no full scan of a large collection during the measurement)',
+    );
+    console.log(
+      cores
+        ? `cores: the servers on core ${cores.server}, autocannon on core ${cores.generator} (taskset); the database unpinned, sharing both`
+        : 'cores: not pinned (fewer than two cores, or no taskset)',
+    );
+    console.log(`GET / with ${CONNECTIONS} connections for ${DURATION_S} s (autocannon)...`);
+    // The machine is shared and its load drifts: measure in pairs (limit, then ours) and take
+    // the median pair, so both sides of a ratio saw the same neighbours.
+    const pairs = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const limit = await load(bareOrigin);
+      const ours = await load(frontendOrigin);
+      pairs.push({ limit, ours, ratio: ours.rps / limit.rps });
+    }
+    const plain = await load(frontendOrigin, {});
+    const row = (r: Awaited<ReturnType<typeof load>>) => ({
+      'req/s': Math.round(r.rps),
+      p50: ms(r.p50),
+      p99: ms(r.p99),
+      'non-2xx': r.non2xx,
+      errors: r.errors,
+    });
+    console.table(
+      Object.fromEntries([
+        ...pairs.flatMap((pair, i) => [
+          [`${i + 1}. bare Fastify route (limit)`, row(pair.limit)],
+          [`${i + 1}. frontend / (browser, gzip)`, { ...row(pair.ours), ratio: `${(pair.ratio * 100).toFixed(1)} %` }],
+        ]),
+        ['frontend / (no Accept-Encoding)', row(plain)],
       ]),
-      ['frontend / (no Accept-Encoding)', row(plain)],
-    ]),
-  );
-  const median = pairs.toSorted((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)]!;
-  const met =
-    median.ratio >= GOAL_RATIO && median.ours.p99 < GOAL_P99_MS && pairs.every((pair) => pair.ours.non2xx === 0);
-  console.log(
-    `median pair: / at ${Math.round(median.ours.rps)} req/s = ${(median.ratio * 100).toFixed(1)} % of the bare route's ${Math.round(median.limit.rps)} (target >= ${GOAL_RATIO * 100} %), ` +
-      `p50 ${ms(median.ours.p50)}, p99 ${ms(median.ours.p99)} (target < ${GOAL_P99_MS} ms): ${met ? 'met' : 'MISSED'}`,
-  );
+    );
+    const median = pairs.toSorted((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)]!;
+    const met =
+      median.ratio >= GOAL_RATIO && median.ours.p99 < GOAL_P99_MS && pairs.every((pair) => pair.ours.non2xx === 0);
+    console.log(
+      `median pair: / at ${Math.round(median.ours.rps)} req/s = ${(median.ratio * 100).toFixed(1)} % of the bare route's ${Math.round(median.limit.rps)} (target >= ${GOAL_RATIO * 100} %), ` +
+        `p50 ${ms(median.ours.p50)}, p99 ${ms(median.ours.p99)} (target < ${GOAL_P99_MS} ms): ${met ? 'met' : 'MISSED'}`,
+    );
 
-  const before = (await rssBytes(frontend.pid!)) ?? Number.NaN;
-  const streams = await openIdleStreams(frontendOrigin, opsOrigin, SSE_CLIENTS, { perAddress: STREAMS_PER_ADDRESS });
-  const open = await metric(opsOrigin, 'frontend_sse_clients');
-  await sleep(2000);
-  const added = ((await rssBytes(frontend.pid!)) ?? Number.NaN) - before;
-  console.log(
-    `${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`,
-  );
-  for (const stream of streams) stream.destroy();
-} finally {
-  await Promise.all(children.map((child) => child.stop()));
-  await writer
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await writer.close();
-  await db.stop();
-  await rm(scratch, { recursive: true, force: true });
-}
+    const before = (await rssBytes(frontend.pid!)) ?? Number.NaN;
+    const streams = await openIdleStreams(frontendOrigin, opsOrigin, SSE_CLIENTS, { perAddress: STREAMS_PER_ADDRESS });
+    const open = await metric(opsOrigin, 'frontend_sse_clients');
+    await sleep(2000);
+    const added = ((await rssBytes(frontend.pid!)) ?? Number.NaN) - before;
+    console.log(
+      `${open} idle SSE clients add ${(added / 1024 / 1024).toFixed(1)} MB RSS (target < 100 MB): ${open === SSE_CLIENTS && added < 100 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+    );
+    for (const stream of streams) stream.destroy();
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
