@@ -6,12 +6,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { WireFront } from '@kubeonazure/cosmos-wire-front';
-import { freePort, rssBytes } from '@kubeonazure/tool-kit';
+import { rssBytes } from '@kubeonazure/tool-kit';
 import type { TweetDocument } from '@kubeonazure/tweet-model';
-import { answers, benchTweet, metric, openIdleStreams, pinning, seed, start, withBenchDatabase } from './kit.ts';
+import {
+  answers,
+  benchTweet,
+  metric,
+  openIdleStreams,
+  pinning,
+  seed,
+  STREAMS_PER_ADDRESS,
+  startFrontend,
+  withBenchDatabase,
+} from './kit.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10_000);
-const STREAMS_PER_ADDRESS = 8;
 const POLL_INTERVAL_MS = 500;
 const POSTS = 40;
 const PHASE_S = 10;
@@ -61,27 +70,17 @@ await withBenchDatabase('capacity', async ({ db, writer, database, children }) =
   try {
     const tweets = writer.db(database).collection<TweetDocument>('tweets');
     await seed(tweets, 100);
-    const [port, opsPort] = [await freePort(), await freePort()];
-    const origin = `http://127.0.0.1:${port}`;
-    const opsOrigin = `http://127.0.0.1:${opsPort}`;
-    const frontend = start(
-      'dist/server.js',
+    const { frontend, origin, opsOrigin } = await startFrontend(
+      front.url,
+      database,
       {
-        MONGO_URL: front.url,
-        MONGO_DB: database,
-        REGION: 'local',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        OPS_PORT: String(opsPort),
         POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
         // The cap is what this measures: room above the clients opened.
         MAX_STREAMS: String(CLIENTS + 1000),
-        LOG_LEVEL: 'warn',
       },
       cores?.server,
     );
     children.push(frontend);
-    await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
     await frontend.waitUntil('a first poll', () => answers(`${origin}/healthz`), 20_000, 200);
     console.log(
       `frontend: POLL_INTERVAL_MS ${POLL_INTERVAL_MS}, ${cores ? `on core ${cores.server}, this process (the clients, autocannon) on core ${cores.generator}` : 'not pinned'}; ` +

@@ -6,7 +6,7 @@ import { request, type ClientRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type DevDatabase, startDevDatabase } from '@kubeonazure/dev-db';
-import { pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
+import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 import { makeTweet } from '@kubeonazure/tweet-model/testing';
 import type { Collection, MongoClient } from 'mongodb';
@@ -107,6 +107,36 @@ export function start(script: string, env: Record<string, string>, cpus: string 
   });
 }
 
+/**
+ * The built frontend (REGION=local) on free ports, on `cpus` when given, `env` over the common settings;
+ * resolves once its ops port answers /livez.
+ */
+export async function startFrontend(
+  mongoUrl: string,
+  database: string,
+  env: Record<string, string>,
+  cpus: string | null = null,
+): Promise<{ frontend: Supervised; origin: string; opsOrigin: string }> {
+  const [port, opsPort] = [await freePort(), await freePort()];
+  const opsOrigin = `http://127.0.0.1:${opsPort}`;
+  const frontend = start(
+    'dist/server.js',
+    {
+      MONGO_URL: mongoUrl,
+      MONGO_DB: database,
+      REGION: 'local',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    cpus,
+  );
+  await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
+  return { frontend, origin: `http://127.0.0.1:${port}`, opsOrigin };
+}
+
 export async function answers(url: string): Promise<boolean> {
   return fetch(url).then(
     (r) => r.ok,
@@ -121,6 +151,9 @@ export async function metric(opsOrigin: string, name: string): Promise<number> {
   for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(match[1]);
   return sum;
 }
+
+/** The frontend's own cap per client address (MAX_STREAMS_PER_CLIENT's default): the benches' streams come from many. */
+export const STREAMS_PER_ADDRESS = 8;
 
 /** Source address for the `i`th stream: `perAddress` streams each from 127.0.0.2, 127.0.0.3, ... (all loopback). */
 export function sourceAddress(i: number, perAddress: number): string {

@@ -9,7 +9,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { freePort, rssBytes } from '@kubeonazure/tool-kit';
 import type { TweetDocument } from '@kubeonazure/tweet-model';
-import { answers, metric, openIdleStreams, pinning, seed, start, withBenchDatabase } from './kit.ts';
+import {
+  answers,
+  metric,
+  openIdleStreams,
+  pinning,
+  seed,
+  start,
+  STREAMS_PER_ADDRESS,
+  startFrontend,
+  withBenchDatabase,
+} from './kit.ts';
 
 // Few enough that a poll is cheap, and polled once a minute (POLL_INTERVAL_MS's most): the measurement
 // is of our code serving `/`, not of FerretDB scanning for the poller on the same cores.
@@ -19,8 +29,6 @@ const CONNECTIONS = 50;
 const DURATION_S = 10;
 const ROUNDS = 3;
 const SSE_CLIENTS = 1000;
-/** The frontend's own cap per client address (MAX_STREAMS_PER_CLIENT's default): the streams come from many. */
-const STREAMS_PER_ADDRESS = 8;
 const GOAL_RATIO = 0.75;
 const GOAL_P99_MS = 50;
 
@@ -70,27 +78,15 @@ await withBenchDatabase('bench', async ({ db, writer, database, children }) => {
     console.log(`database: ${db.kind}; seeding ${TWEETS.toLocaleString('en')} tweets into ${database}...`);
     await seed(writer.db(database).collection<TweetDocument>('tweets'), TWEETS);
 
-    const [frontendPort, opsPort, barePort] = [await freePort(), await freePort(), await freePort()];
-    const frontendOrigin = `http://127.0.0.1:${frontendPort}`;
-    const opsOrigin = `http://127.0.0.1:${opsPort}`;
+    const barePort = await freePort();
     const bareOrigin = `http://127.0.0.1:${barePort}`;
-    const frontend = start(
-      'dist/server.js',
-      {
-        MONGO_URL: db.url,
-        MONGO_DB: database,
-        REGION: 'local',
-        HOST: '127.0.0.1',
-        PORT: String(frontendPort),
-        OPS_PORT: String(opsPort),
-        POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
-        LOG_LEVEL: 'warn',
-      },
-      cores?.server,
-    );
+    const {
+      frontend,
+      origin: frontendOrigin,
+      opsOrigin,
+    } = await startFrontend(db.url, database, { POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) }, cores?.server);
     children.push(frontend);
     // Ready when / shows the newest page: from then on it is served from the shared copy.
-    await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
     await frontend.waitUntil(
       '/ showing 20 tweets',
       async () => {
