@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runLoad } from '../src/load/generator.js';
+import { servedBy } from '../src/recovery.js';
 import { RegionSet } from '../src/region-set.js';
-import { expectEveryPostOnce, servedBy, streamingIn, until } from './drill-kit.js';
+import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
 
 // The throttled read region drill (issue 18): UK South's database gets a request-unit budget (a
 // Cosmos DB account at its provisioned RU/s) of one and a half times what its poller spends, and a

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REGION_NAMES, REGIONS } from '@kubeonazure/regions';
 import { rssBytes } from '@kubeonazure/tool-kit';
+import { loseReadRegion } from '../recovery.js';
 import { RegionSet } from '../region-set.js';
 import type { Drill, LoadShape, LoadTestResult, RegionRow } from './baseline.js';
 import { runLoad } from './generator.js';
@@ -132,7 +133,10 @@ async function chaos(set: RegionSet, durationMs: number, log: (line: string) => 
   const started = Date.now();
   await at(0.15, started);
   log(`${read} loses its database`);
-  await set.outage(read);
+  const loss = await loseReadRegion(set, read);
+  log(
+    `${read} /healthz 503 after ${(loss.unhealthyMs / 1000).toFixed(1)} s, its visitors on ${loss.movedTo} after ${(loss.visitorsMovedMs / 1000).toFixed(1)} s`,
+  );
   await at(0.4, started);
   log(`${read} restored (${await set.restore(read)})`);
   await at(0.55, started);
