@@ -21,6 +21,7 @@ import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import type { PostCount } from './load/baseline.js';
+import { Prometheus } from './prometheus.js';
 import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -75,6 +76,7 @@ export interface Status {
  */
 export class RegionSet {
   private haproxy: Supervised | null = null;
+  private prometheusServer: Prometheus | null = null;
   private autoFailover: AutoFailover | null = null;
   private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
@@ -126,6 +128,13 @@ export class RegionSet {
       set = created;
       await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
+      created.prometheusServer = await Prometheus.start(
+        join(baseDir, 'prometheus'),
+        apps.flatMap((app) => [
+          { job: 'frontend' as const, region: app.region.name, port: app.frontendOpsPort },
+          { job: 'streamer' as const, region: app.region.name, port: app.streamerOpsPort },
+        ]),
+      );
       created.autoFailover = new AutoFailover(tier, REGION_NAMES, settings.failoverWindowMs);
       created.feeder.start(settings.postsPerSecond);
       return created;
@@ -140,6 +149,12 @@ export class RegionSet {
       await rm(baseDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Scrapes every region's apps and evaluates deploy/monitoring's rules (scaled: src/prometheus.ts). */
+  get prometheus(): Prometheus {
+    if (!this.prometheusServer) throw new Error('the region set has no Prometheus (not started)');
+    return this.prometheusServer;
   }
 
   frontendUrl(name: string): string {
@@ -307,6 +322,7 @@ export class RegionSet {
     this.feeder.stop();
     await Promise.all(this.apps.flatMap((app) => [app.frontend?.stop(), app.streamer?.stop()]));
     await this.haproxy?.stop();
+    await this.prometheusServer?.stop();
     await this.xApi.close();
     await this.tier.stop();
     await rm(this.baseDir, { recursive: true, force: true });
