@@ -126,7 +126,7 @@ export class GapFill {
       );
       const data = response.data.data ?? [];
       const taken = data.slice(0, left);
-      await this.intake.fromSearchPage({ ...response.data, data: taken });
+      await this.intake.fromSearchPage({ ...response.data, data: taken }, signal);
       left -= taken.length;
       counted(taken.length);
       this.metrics.gapFillPosts.inc(taken.length);
