@@ -85,8 +85,8 @@ export class LeasedSource implements Source {
   /**
    * One claim (none while the driver knows no primary) and what follows from its answer. Not holding,
    * the claim may take over only what `takeoverScope` allows (see the failover point in lease.ts), and
-   * outside the write region not before a ttl after start. Where the write region is is asked each round,
-   * not once at start: the driver learns the topology only after its first connect, and a write-region
+   * outside the write region not before a ttl after start. The write region is looked up each round, not
+   * once at start: the driver learns the topology only after its first connect, and a write-region
    * streamer that stood by for its first ttl left a fresh lease to whichever region claimed first.
    */
   private async round(): Promise<void> {

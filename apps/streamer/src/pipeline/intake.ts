@@ -81,9 +81,8 @@ export class Intake {
   }
 
   /**
-   * Queues a post a source can fetch again; false when `signal` aborted first. Such a post is not
-   * counted as received: the next source re-fetches it from the newest stored post (search's since_id,
-   * the gap fill's start).
+   * Queues a post of a source that can wait; false when `signal` aborted first. Such a post was not
+   * taken and is not counted as received (what fetches it again: README, "Shutdown").
    */
   private async put(tweet: TweetDocument, signal?: AbortSignal): Promise<boolean> {
     const queued = await this.queue.put(tweet, signal);
