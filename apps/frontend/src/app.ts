@@ -37,6 +37,7 @@ export interface AppOptions {
     | 'region'
     | 'pollIntervalMs'
     | 'readTimeoutMs'
+    | 'maxThrottledPageAgeMs'
     | 'rateLimitPerMinute'
     | 'maxStreams'
     | 'maxStreamsPerClient'
@@ -88,9 +89,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(zod);
   await fastify.register(swagger);
 
-  await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
+  await fastify.register(tweets, {
+    repository: options.repository,
+    readTimeoutMs: config.readTimeoutMs,
+    pollIntervalMs: config.pollIntervalMs,
+  });
   await fastify.register(metrics);
-  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });
+  await fastify.register(feed, {
+    pollIntervalMs: config.pollIntervalMs,
+    readTimeoutMs: config.readTimeoutMs,
+    maxThrottledPageAgeMs: config.maxThrottledPageAgeMs,
+  });
   await fastify.register(errors);
 
   await fastify.register(pages);

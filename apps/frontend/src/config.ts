@@ -14,6 +14,7 @@ const env = {
   PORT: integer(1, 65_535).default(8080),
   POLL_INTERVAL_MS: integer(100, 60_000).default(1000),
   READ_TIMEOUT_MS: integer(100, 300_000).default(2000),
+  MAX_THROTTLED_PAGE_AGE_MS: integer(1000, 3_600_000).default(30_000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(300),
   MAX_STREAMS: integer(1, 1_000_000).default(2000),
   MAX_STREAMS_PER_CLIENT: integer(1, 10_000).default(8),
@@ -39,6 +40,8 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
     pollIntervalMs: e.POLL_INTERVAL_MS,
     /** Deadline for one database read; past it pages answer 503 and /healthz reports the database down. */
     readTimeoutMs: e.READ_TIMEOUT_MS,
+    /** While reads are throttled, the cached page is served, and /healthz 200, up to this age. */
+    maxThrottledPageAgeMs: e.MAX_THROTTLED_PAGE_AGE_MS,
     /** Requests per minute per client address on the API and the event stream. */
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     /** Open event streams per pod and per client address; beyond, 503 with Retry-After. */

@@ -21,6 +21,7 @@ export const TEST_CONFIG: AppOptions['config'] = {
   region: serviceRegion('uksouth'),
   pollIntervalMs: 100,
   readTimeoutMs: 1500,
+  maxThrottledPageAgeMs: 30_000,
   rateLimitPerMinute: 1000,
   maxStreams: 100,
   maxStreamsPerClient: 50,

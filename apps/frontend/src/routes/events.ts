@@ -139,7 +139,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
 
     let missed: Event[];
     try {
-      missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
+      missed = since ? await render(await fastify.feed.newerThan(since, FANOUT_LIMIT)) : [];
     } catch (error) {
       clearTimeout(maxAge);
       remove(client);
