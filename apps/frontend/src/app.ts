@@ -42,6 +42,8 @@ export interface AppOptions {
     | 'maxStreams'
     | 'maxStreamsPerClient'
     | 'streamMaxAgeMs'
+    | 'sseBufferBudgetBytes'
+    | 'sseWriteTimeoutMs'
     | 'slowRequestMs'
     | 'publicHost'
   >;
@@ -109,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxStreams: config.maxStreams,
     maxStreamsPerClient: config.maxStreamsPerClient,
     maxAgeMs: config.streamMaxAgeMs,
+    bufferBudgetBytes: config.sseBufferBudgetBytes,
+    writeTimeoutMs: config.sseWriteTimeoutMs,
   });
   await fastify.register(health);
   await fastify.register(theme);

@@ -26,6 +26,8 @@ export const TEST_CONFIG: AppOptions['config'] = {
   maxStreams: 100,
   maxStreamsPerClient: 50,
   streamMaxAgeMs: 600_000,
+  sseBufferBudgetBytes: 64 * 1024 * 1024,
+  sseWriteTimeoutMs: 30_000,
   slowRequestMs: 1000,
   publicHost: null,
 };
