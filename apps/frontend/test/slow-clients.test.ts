@@ -140,6 +140,8 @@ describe('non-reading live clients from many addresses, against a frontend proce
         PORT: String(port),
         OPS_PORT: String(opsPort),
         POLL_INTERVAL_MS: '100',
+        // A machine busy with other tests must not fail the poller's reads of 320 KB pages.
+        READ_TIMEOUT_MS: '10000',
         LOG_LEVEL: 'warn',
         SSE_BUFFER_BUDGET_BYTES: String(BUDGET_BYTES),
         SSE_WRITE_TIMEOUT_MS: '3000',

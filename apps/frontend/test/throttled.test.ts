@@ -50,25 +50,31 @@ describe('a burst of public reads that drains the request units', () => {
         });
         publicStatuses.push(response.statusCode);
         if (response.statusCode === 503) expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+        // A shed answer takes no I/O: let the process's I/O (the poller's reads) have its turn, as
+        // clients on other machines would.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     };
     const probes: number[] = [];
     const pages: number[] = [];
+    const pollerReads = new Set<number>();
     const probe = async () => {
       while (Date.now() < until) {
         probes.push((await t.app.inject('/healthz')).statusCode);
         pages.push((await t.app.inject('/')).statusCode);
+        pollerReads.add(await sample(t, 'frontend_poller_last_success_timestamp_seconds'));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
+    const first = await sample(t, 'frontend_poller_last_success_timestamp_seconds');
     await Promise.all([...Array.from({ length: 8 }, hostile), probe()]);
-    const lastPollAgeMs = Date.now() - (await sample(t, 'frontend_poller_last_success_timestamp_seconds')) * 1000;
+    pollerReads.delete(first);
 
     expect(publicStatuses).toContain(503); // the budget was spent: public reads were shed
     expect(new Set(probes)).toEqual(new Set([200]));
     expect(new Set(pages)).toEqual(new Set([200]));
-    // The poller (every 100 ms) kept getting its reads through the burst.
-    expect(lastPollAgeMs).toBeLessThan(1500);
+    // The poller kept getting reads through the 3 s burst (the budget allows one or two a second).
+    expect(pollerReads.size).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DatabaseUnavailableError } from './tweets.js';
+import { DatabaseThrottledError, DatabaseUnavailableError } from './tweets.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,7 +38,10 @@ export default fp(
       let retryAfter = RETRY_AFTER_SECONDS;
       if (error instanceof DatabaseUnavailableError) {
         request.log.warn({ err: error }, 'database unavailable');
-        message = 'The tweet database cannot be reached right now.';
+        message =
+          error instanceof DatabaseThrottledError
+            ? 'The tweet database is busy right now.'
+            : 'The tweet database cannot be reached right now.';
         retryAfter = error.retryAfterSeconds;
         reply.header('retry-after', retryAfter);
       } else if (statusCode >= 500) {
