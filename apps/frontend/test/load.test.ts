@@ -73,8 +73,11 @@ describe('public reads served from the poller or coalesced', () => {
   let t: TestApp;
   let origin: string;
   beforeAll(async () => {
-    // The poller reads once at start and then not for a minute: every later find is a request's.
-    t = await startTestApp(front.url, { config: { pollIntervalMs: 60_000 } });
+    // The poller reads once at start and then not for a minute: every later find is a request's. The
+    // streams of one test may still be closing when the next opens its own, all from 127.0.0.1.
+    t = await startTestApp(front.url, {
+      config: { pollIntervalMs: 60_000, maxStreams: 1000, maxStreamsPerClient: 1000 },
+    });
     await t.repository.insertNew(seeded);
     origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
     await eventually(() => t.app.feed.newestPage()?.[0]);

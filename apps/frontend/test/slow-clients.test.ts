@@ -59,7 +59,8 @@ describe('event streams that are not read', () => {
   });
 
   async function start(config: Partial<AppOptions['config']>) {
-    t = await startTestApp(testMongoUrl(), { config });
+    // A machine busy with other tests must not fail the poller's reads of 320 KB pages.
+    t = await startTestApp(testMongoUrl(), { config: { readTimeoutMs: 10_000, ...config } });
     const port = Number(new URL(await t.app.listen({ host: '127.0.0.1', port: 0 })).port);
     await eventually(() => t!.app.feed.newestPage());
     return { t, port };
