@@ -52,6 +52,7 @@ async function up(options: RegionSetOptions): Promise<void> {
 
   for (const app of set.apps) console.log(`REGION ${app.region.name} ${set.frontendUrl(app.region.name)}`);
   for (const entry of set.entries) console.log(`ENTRY ${entry.location} ${set.entryUrl(entry.location)}`);
+  console.log(`PROMETHEUS ${set.prometheus.url}`);
   console.log(`# database: ${set.tier.connectionString}`);
   console.log(`# logs: ${set.baseDir}/logs; control: ${CONTROL_FILE}`);
   console.log('READY');

@@ -19,6 +19,7 @@ import {
 import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
+import { Prometheus } from './prometheus.js';
 import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -73,6 +74,7 @@ export interface Status {
  */
 export class RegionSet {
   private haproxy: Supervised | null = null;
+  private prometheusServer: Prometheus | null = null;
   private autoFailover: AutoFailover | null = null;
   private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
@@ -124,6 +126,13 @@ export class RegionSet {
       set = created;
       await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
+      created.prometheusServer = await Prometheus.start(
+        join(baseDir, 'prometheus'),
+        apps.flatMap((app) => [
+          { job: 'frontend' as const, region: app.region.name, port: app.frontendOpsPort },
+          { job: 'streamer' as const, region: app.region.name, port: app.streamerOpsPort },
+        ]),
+      );
       created.autoFailover = new AutoFailover(tier, REGION_NAMES, settings.failoverWindowMs);
       created.feeder.start(settings.postsPerSecond);
       return created;
@@ -138,6 +147,12 @@ export class RegionSet {
       await rm(baseDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Scrapes every region's apps and evaluates deploy/monitoring's rules (scaled: src/prometheus.ts). */
+  get prometheus(): Prometheus {
+    if (!this.prometheusServer) throw new Error('the region set has no Prometheus (not started)');
+    return this.prometheusServer;
   }
 
   frontendUrl(name: string): string {
@@ -281,6 +296,7 @@ export class RegionSet {
     this.feeder.stop();
     await Promise.all(this.apps.flatMap((app) => [app.frontend?.stop(), app.streamer?.stop()]));
     await this.haproxy?.stop();
+    await this.prometheusServer?.stop();
     await this.xApi.close();
     await this.tier.stop();
     await rm(this.baseDir, { recursive: true, force: true });
