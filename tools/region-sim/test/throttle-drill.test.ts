@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { serverStates } from '../src/haproxy.js';
 import { runLoad } from '../src/load/generator.js';
 import { servedBy } from '../src/recovery.js';
 import { RegionSet } from '../src/region-set.js';
@@ -48,7 +49,7 @@ it('UK South throttled under a burst of public reads: in rotation, serving, its 
   await set.fault('uksouth', { kind: 'throttle', requestUnitsPerSecond: budget });
   const states: string[] = [];
   const sampler = setInterval(() => {
-    void set.entryStates().then((entries) => states.push(entries.uk?.uksouth ?? 'missing'));
+    void serverStates(set.haproxySocket).then((entries) => states.push(entries['visitors-uk/uksouth'] ?? 'missing'));
   }, 500);
   const before = front.usage;
   let report: Awaited<ReturnType<typeof runLoad>>;
