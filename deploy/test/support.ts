@@ -1,7 +1,9 @@
 import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type Release, releaseComponent, releaseImages } from '@kubeonazure/globe/release';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,4 +95,23 @@ export function renderGoTemplate(template: string, record: Record<string, unknow
     if (typeof value !== 'string') throw new Error(`missing key ${key}`);
     return value;
   });
+}
+
+/** A made-up release (digests of nothing): kwok's nodes pull no image, and the checks read only names. */
+export const TEST_RELEASE: Release = {
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  version: '0123456',
+  created: '2026-01-01T00:00:00.000Z',
+  images: releaseImages('kubeonazure.azurecr.io', {
+    frontend: `sha256:${'1'.repeat(64)}`,
+    streamer: `sha256:${'2'.repeat(64)}`,
+  }),
+};
+
+/** A copy of deploy/k8s in `dir` with TEST_RELEASE pinned, as `globe release` pins one; returns its path. */
+export function releasedCopy(dir: string): string {
+  const copy = join(dir, 'k8s');
+  cpSync(k8sDir, copy, { recursive: true });
+  writeFileSync(join(copy, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
+  return `${copy}/`;
 }

@@ -3,15 +3,37 @@ import { parseCommandLine } from './args.js';
 import { GlobeError } from './errors.js';
 
 describe('parseCommandLine', () => {
-  it('reads rollout with its defaults', () => {
-    expect(parseCommandLine(['rollout', '--tag', '1a2b3c4'])).toEqual({
+  const common = {
+    overrides: { regions: undefined, contextPrefix: undefined, contexts: [], healthzUrls: [], streamerUrls: [] },
+  };
+  const applyDefaults = { common, timeout: '5m', parallel: false, continueOnError: false, dryRun: false };
+
+  it('reads rollout with its defaults: the pinned release, no bake', () => {
+    expect(parseCommandLine(['rollout'])).toEqual({
       name: 'rollout',
-      common: { overrides: { regions: undefined, contextPrefix: undefined, contexts: [], healthzUrls: [] } },
+      tag: undefined,
+      allowStale: false,
+      bake: undefined,
+      ...applyDefaults,
+    });
+  });
+
+  it('reads a tag, --allow-stale, a bake and its limits', () => {
+    expect(
+      parseCommandLine(['rollout', '--tag', '1a2b3c4', '--allow-stale', '--bake', '30', '--max-post-age', '60']),
+    ).toMatchObject({
       tag: '1a2b3c4',
-      timeout: '5m',
-      parallel: false,
-      continueOnError: false,
-      dryRun: false,
+      allowStale: true,
+      bake: { seconds: 30, maxPostAgeSeconds: 60, intervalMs: 2000 },
+    });
+  });
+
+  it('reads release and rollback', () => {
+    expect(parseCommandLine(['release'])).toEqual({ name: 'release', common });
+    expect(parseCommandLine(['rollback'])).toEqual({ name: 'rollback', to: undefined, ...applyDefaults });
+    expect(parseCommandLine(['rollback', '--to', '1a2b3c4', '--parallel'])).toMatchObject({
+      to: '1a2b3c4',
+      parallel: true,
     });
   });
 
@@ -41,6 +63,7 @@ describe('parseCommandLine', () => {
           contextPrefix: 'prod',
           contexts: ['westus=a', 'uksouth=b'],
           healthzUrls: ['westus=http://127.0.0.1:1/healthz'],
+          streamerUrls: [],
         },
       },
     });
@@ -57,8 +80,9 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command deploy (expected secrets, rollout or status; see --help)'],
-    [['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)'],
+    [['deploy'], 'unknown command deploy (expected secrets, release, rollout, rollback or status; see --help)'],
+    [['rollout', '--bake', '2m'], '--bake 2m is not a whole number of seconds'],
+    [['rollback', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],
     [['rollout', '--tag', 'a:b'], '--tag a:b is not a valid image tag'],
     [['rollout', '--tag', 'abc', '--timeout', '5 minutes'], '--timeout 5 minutes is not a duration like 90s, 5m or 1h'],
     [['status', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
+import { release } from './commands/release.js';
+import { rollback } from './commands/rollback.js';
 import { rollout } from './commands/rollout.js';
 import { secrets } from './commands/secrets.js';
 import { status } from './commands/status.js';
@@ -23,15 +25,20 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     say(`globe ${version()}`);
     return 0;
   }
-  const kubectl = new Kubectl({ dryRun: command.name !== 'status' && command.dryRun, echo: say });
+  const dryRun = command.name !== 'status' && command.name !== 'release' && command.dryRun;
+  const kubectl = new Kubectl({ dryRun, echo: say });
   try {
     const config = loadConfig(command.common);
+    // A release touches no cluster.
+    if (command.name === 'release') return await release(config, registryFromEnv(env), env, say);
     await requireContexts(config, kubectl);
     switch (command.name) {
       case 'secrets':
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
         return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
+      case 'rollback':
+        return await rollback(config, kubectl, command, say);
       case 'status':
         return await status(config, kubectl, command, say);
     }

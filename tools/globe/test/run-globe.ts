@@ -1,11 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClusterSet } from '@kubeonazure/clusters';
 import { REGION_NAMES } from '@kubeonazure/regions';
+import { type Release, releaseComponent, releaseImages } from '../src/release.ts';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -13,6 +14,10 @@ const fakeKubectlDir = fileURLToPath(new URL('./fake-kubectl', import.meta.url))
 const recordingKubectlDir = fileURLToPath(new URL('./recording-kubectl', import.meta.url));
 /** Only node's own folder: neither a real kubectl nor anything else from the machine is reachable. */
 const nodeDir = path.dirname(process.execPath);
+/** A folder holding only git (globe reads the checkout: a release's age), linked from the machine's. */
+const gitDir = mkdtempSync(path.join(tmpdir(), 'globe-git-'));
+symlinkSync(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(), path.join(gitDir, 'git'));
+process.on('exit', () => rmSync(gitDir, { recursive: true, force: true }));
 
 export interface GlobeRun {
   code: number | null;
@@ -41,7 +46,7 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
     const kubectl =
       options.clusters === undefined
         ? {
-            PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+            PATH: [fakeKubectlDir, nodeDir, gitDir].join(path.delimiter),
             FAKE_KUBECTL_LOG: log,
             FAKE_KUBECTL_SCENARIO: JSON.stringify({
               contexts: REGION_NAMES.map((region) => `kubeonazure-${region}`),
@@ -49,7 +54,7 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
             }),
           }
         : {
-            PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,
+            PATH: [recordingKubectlDir, nodeDir, gitDir].join(path.delimiter),
             KUBECTL_LOG: log,
             REAL_KUBECTL: options.clusters.kubectl,
             KUBECONFIG: options.clusters.kubeconfig,
@@ -82,16 +87,30 @@ export function contextOf(call: KubectlCall): string | undefined {
   return index === -1 ? undefined : call.args[index + 1];
 }
 
+/** A made-up release (digests of nothing): neither the fake kubectl nor kwok's nodes pull an image. */
+export const TEST_RELEASE: Release = {
+  commit: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b',
+  version: '1a2b3c4',
+  created: '2026-12-02T12:00:00.000Z',
+  images: releaseImages('kubeonazure.azurecr.io', {
+    frontend: `sha256:${'a'.repeat(64)}`,
+    streamer: `sha256:${'b'.repeat(64)}`,
+  }),
+};
+
 /**
  * A config file like the shipped one whose overlays folder holds an empty folder per region
- * (the fake kubectl renders them); remove `dir` when done.
+ * (the fake kubectl renders them) and whose release component pins TEST_RELEASE (not in a checkout,
+ * so a rollout needs --allow-stale); remove `dir` when done.
  */
 export function writeTestConfig(): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-config-'));
   const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8')) as object;
   for (const region of REGION_NAMES) mkdirSync(path.join(dir, 'overlays', region), { recursive: true });
+  mkdirSync(path.join(dir, 'release'));
+  writeFileSync(path.join(dir, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
   const config = path.join(dir, 'globe.config.json');
-  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays' }));
+  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays', release: 'release' }));
   return { dir, config };
 }
 
