@@ -29,21 +29,41 @@ const released = releasedCopy(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Whether the committed release component pins a release: its version label is one an API server accepts. */
-const VERSION = render(`${k8sDir}overlays/${REGIONS[0]!.name}`)[0]!.metadata.labels?.['app.kubernetes.io/version'] ?? '';
+const VERSION =
+  render(`${k8sDir}overlays/${REGIONS[0]!.name}`)[0]!.metadata.labels?.['app.kubernetes.io/version'] ?? '';
 const pinned = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(VERSION);
 
 describe('the overlays as committed', () => {
   const region = REGIONS[0]!.name;
 
-  it.runIf(!pinned)('pin no release, so the API server refuses every object: nothing old runs under new manifests', async () => {
-    const dryRun = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', `${k8sDir}overlays/${region}`);
-    expect(dryRun.code).not.toBe(0);
-    expect(dryRun.stderr).toMatch(/metadata.labels: Invalid value: "unreleased: run npx globe release"/);
-    expect((await kubectl(region, 'get', 'namespace', 'kubeonazure', '--ignore-not-found', '-o', 'name')).stdout).toBe('');
-  });
+  it.runIf(!pinned)(
+    'pin no release, so the API server refuses every object: nothing old runs under new manifests',
+    async () => {
+      const dryRun = await kubectl(
+        region,
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '-k',
+        `${k8sDir}overlays/${region}`,
+      );
+      expect(dryRun.code).not.toBe(0);
+      expect(dryRun.stderr).toMatch(/metadata.labels: Invalid value: "unreleased: run npx globe release"/);
+      expect(
+        (await kubectl(region, 'get', 'namespace', 'kubeonazure', '--ignore-not-found', '-o', 'name')).stdout,
+      ).toBe('');
+    },
+  );
 
   it.runIf(pinned)('pin a release whose objects the API server accepts', async () => {
-    const dryRun = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', `${k8sDir}overlays/${region}`);
+    const dryRun = await kubectl(
+      region,
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '-k',
+      `${k8sDir}overlays/${region}`,
+    );
     expect(dryRun.stderr).not.toMatch(/Invalid value/);
   });
 });

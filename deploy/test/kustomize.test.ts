@@ -250,7 +250,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     });
   });
 
-  it("puts the recommended labels on every object and pod template, the region as instance, and none in a selector", () => {
+  it('puts the recommended labels on every object and pod template, the region as instance, and none in a selector', () => {
     const version = objects[0]!.metadata.labels?.['app.kubernetes.io/version'];
     for (const object of objects) {
       const where = `${object.kind}/${object.metadata.name}`;
@@ -265,10 +265,16 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
         });
       }
       // Selectors are immutable (Deployments) or would stop matching the running pods mid-rollout.
-      for (const selector of selectors(object)) expect(Object.keys(selector), where).toEqual(['app.kubernetes.io/name']);
+      for (const selector of selectors(object))
+        expect(Object.keys(selector), where).toEqual(['app.kubernetes.io/name']);
     }
-    const component = (kind: string, name: string) => find(objects, kind, name).metadata.labels?.['app.kubernetes.io/component'];
-    expect([component('Deployment', 'frontend'), component('Service', 'frontend'), component('Deployment', 'streamer')]).toEqual(['web', 'web', 'ingest']);
+    const component = (kind: string, name: string) =>
+      find(objects, kind, name).metadata.labels?.['app.kubernetes.io/component'];
+    expect([
+      component('Deployment', 'frontend'),
+      component('Service', 'frontend'),
+      component('Deployment', 'streamer'),
+    ]).toEqual(['web', 'web', 'ingest']);
   });
 
   it('runs exactly one streamer, replaced not rolled, streaming only with the ingest lease', () => {

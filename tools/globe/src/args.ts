@@ -36,6 +36,7 @@ rollout:  --tag <tag>     the images <registry>/kubeonazure/<app>:<tag> instead 
           --bake <s>      after each region is ready, watch it this many seconds (default 0: no bake): /healthz
                           200, newest post at most --max-post-age old, the ingest lease holder's streamer ready
           --max-post-age <s>  (default 300)
+          --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
           --streamer-url <region=url>  a streamer's ops port, instead of each pod through the API server (repeatable)
           --timeout <d>   per Deployment rollout wait, kubectl duration (default 5m)
           --parallel      roll the read regions out at the same time (after the write region)
@@ -102,6 +103,7 @@ const commandOptions = {
     'allow-stale': { type: 'boolean' },
     bake: { type: 'string', default: '0' },
     'max-post-age': { type: 'string', default: '300' },
+    'healthz-url': { type: 'string', multiple: true },
     'streamer-url': { type: 'string', multiple: true },
     ...applyOptions,
   },
@@ -122,7 +124,9 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
   if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
-    throw new GlobeError(`unknown command ${name} (expected secrets, release, rollout, rollback or status; see --help)`);
+    throw new GlobeError(
+      `unknown command ${name} (expected secrets, release, rollout, rollback or status; see --help)`,
+    );
 
   const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
@@ -158,7 +162,11 @@ export function parseCommandLine(argv: string[]): Command {
         bake:
           seconds === 0
             ? undefined
-            : { seconds, maxPostAgeSeconds: wholeNumber('--max-post-age', values['max-post-age']), intervalMs: BAKE_INTERVAL_MS },
+            : {
+                seconds,
+                maxPostAgeSeconds: wholeNumber('--max-post-age', values['max-post-age']),
+                intervalMs: BAKE_INTERVAL_MS,
+              },
         ...applyArgs(common, values),
       };
     }

@@ -79,7 +79,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, conf
   for (const value of overrides.streamerUrls ?? []) {
     const [name, url] = Object.entries(pairs('--streamer-url', [value], known))[0] as [string, string];
     requireHttpUrl('--streamer-url', name, url);
-    (streamerUrls[name] ??= []).push(url);
+    streamerUrls[name] = [...(streamerUrls[name] ?? []), url];
   }
 
   const prefix = overrides.contextPrefix ?? file.contextPrefix;

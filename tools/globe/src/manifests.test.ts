@@ -48,13 +48,23 @@ const release: Release = {
 
 describe('pinningKustomization', () => {
   it('renders the overlay with each app image by the release digest, and its version and record on every object', () => {
-    expect(parse(pinningKustomization('../../overlays/westus', rendered, { imageName: 'kubeonazure', release }))).toEqual({
+    expect(
+      parse(pinningKustomization('../../overlays/westus', rendered, { imageName: 'kubeonazure', release })),
+    ).toEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: ['../../overlays/westus'],
       images: [
-        { name: 'kubeonazure.azurecr.io/kubeonazure/frontend', newName: 'myacr.azurecr.io/kubeonazure/frontend', digest: digest('a') },
-        { name: 'kubeonazure.azurecr.io/kubeonazure/streamer', newName: 'myacr.azurecr.io/kubeonazure/streamer', digest: digest('b') },
+        {
+          name: 'kubeonazure.azurecr.io/kubeonazure/frontend',
+          newName: 'myacr.azurecr.io/kubeonazure/frontend',
+          digest: digest('a'),
+        },
+        {
+          name: 'kubeonazure.azurecr.io/kubeonazure/streamer',
+          newName: 'myacr.azurecr.io/kubeonazure/streamer',
+          digest: digest('b'),
+        },
       ],
       labels: [{ pairs: { 'app.kubernetes.io/version': '1a2b3c4' }, includeTemplates: true }],
       commonAnnotations: {

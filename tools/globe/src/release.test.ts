@@ -13,7 +13,9 @@ const release: Release = {
 describe('the release component', () => {
   it('holds each image by digest, the version and the record, and reads back as the same release', () => {
     const text = releaseComponent(release);
-    expect(text).toContain(`  - name: frontend\n    newName: 127.0.0.1:5000/kubeonazure/frontend\n    digest: ${digest('a')}`);
+    expect(text).toContain(
+      `  - name: frontend\n    newName: 127.0.0.1:5000/kubeonazure/frontend\n    digest: ${digest('a')}`,
+    );
     expect(text).toContain('app.kubernetes.io/version: "1a2b3c4"');
     expect(parseReleaseComponent(text, 'x')).toEqual(release);
   });

@@ -33,7 +33,9 @@ export async function bakeRegion(
   report: (line: string) => void,
 ): Promise<string | undefined> {
   const deadline = Date.now() + options.seconds * 1000;
-  report(`baking for ${options.seconds} s: /healthz, newest post at most ${options.maxPostAgeSeconds} s old, lease holder ready`);
+  report(
+    `baking for ${options.seconds} s: /healthz, newest post at most ${options.maxPostAgeSeconds} s old, lease holder ready`,
+  );
   for (let look = 1; ; look += 1) {
     const problem = await lookAt(config, region, kubectl, options);
     if (problem !== undefined) return problem;
@@ -57,10 +59,12 @@ async function lookAt(
   if (!healthz.ok) return `${url} answered ${healthz.status ?? 'nothing'}${healthz.error ? `: ${healthz.error}` : ''}`;
   const age = healthz.newestTweetAgeSeconds;
   if (age === null) return `${url} reports no post at all`;
-  if (age > options.maxPostAgeSeconds) return `${url} reports its newest post ${age} s old (limit ${options.maxPostAgeSeconds} s)`;
+  if (age > options.maxPostAgeSeconds)
+    return `${url} reports its newest post ${age} s old (limit ${options.maxPostAgeSeconds} s)`;
   for (const streamer of await streamerEndpoints(config, region, kubectl)) {
     if (!isLeaseHolder((await streamer.get('/metrics')) ?? '')) continue;
-    if ((await streamer.get('/readyz')) === null) return `the streamer holding the ingest lease (${streamer.name}) is not ready`;
+    if ((await streamer.get('/readyz')) === null)
+      return `the streamer holding the ingest lease (${streamer.name}) is not ready`;
   }
   return undefined;
 }
@@ -89,7 +93,9 @@ async function streamerEndpoints(config: GlobeConfig, region: Region, kubectl: K
       return { name: base, get };
     });
   }
-  const pods = record(JSON.parse(await getJson(config, region, kubectl, 'pods', '-l', 'app.kubernetes.io/name=streamer')));
+  const pods = record(
+    JSON.parse(await getJson(config, region, kubectl, 'pods', '-l', 'app.kubernetes.io/name=streamer')),
+  );
   return (Array.isArray(pods.items) ? pods.items : []).flatMap((item) => {
     const name = record(record(item).metadata).name;
     const containers = record(record(item).spec).containers;

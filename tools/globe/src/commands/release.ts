@@ -29,9 +29,12 @@ export async function release(
   say: (line: string) => void,
 ): Promise<number> {
   const root = checkoutRoot(config.overlaysDir);
-  if (registry === undefined) throw new GlobeError('release needs the registry to push to: set IMAGE_REGISTRY or ACR_NAME');
+  if (registry === undefined)
+    throw new GlobeError('release needs the registry to push to: set IMAGE_REGISTRY or ACR_NAME');
   if (git(root, ['status', '--porcelain']) !== '') {
-    throw new GlobeError(`uncommitted changes in ${root}: a release is made from a commit (commit or stash them first)`);
+    throw new GlobeError(
+      `uncommitted changes in ${root}: a release is made from a commit (commit or stash them first)`,
+    );
   }
   const commit = git(root, ['rev-parse', 'HEAD']) as string;
   const version = git(root, ['rev-parse', '--short', 'HEAD']) as string;
@@ -39,12 +42,13 @@ export async function release(
     for (const action of ['build', 'push']) await images(root, action, app, env, say);
   }
   // What the registry holds under the tag just pushed: the digests every region will pull.
-  const digests = await Promise.all(APPS.map((app) => resolveDigest(imageRepository(registry, app), version)));
+  const digests: Partial<Record<App, string>> = {};
+  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), version);
   const made: Release = {
     commit,
     version,
     created: new Date().toISOString(),
-    images: releaseImages(registry, Object.fromEntries(APPS.map((app, index) => [app, digests[index]])) as Record<App, string>),
+    images: releaseImages(registry, digests as Record<App, string>),
   };
   const file = path.join(config.releaseDir, 'kustomization.yaml');
   writeFileSync(file, releaseComponent(made));
@@ -59,15 +63,27 @@ export async function release(
 }
 
 /** `node tools/images/dist/cli.js <action> <app>` in the checkout, its output passed through. */
-function images(root: string, action: string, app: App, env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<void> {
+function images(
+  root: string,
+  action: string,
+  app: App,
+  env: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [IMAGES_CLI, action, app], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [IMAGES_CLI, action, app], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => say(`[${app}] ${line}`));
     }
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new GlobeError(`${action} of ${app} failed (tools/images exit ${code})`, EXIT_FAILED)),
+      code === 0
+        ? resolve()
+        : reject(new GlobeError(`${action} of ${app} failed (tools/images exit ${code})`, EXIT_FAILED)),
     );
   });
 }

@@ -41,10 +41,18 @@ export async function rollback(
   say(`rolling back to release ${target.release.version} (pinned by commit ${target.at.slice(0, 12)})`);
   const tree = mkdtempSync(path.join(tmpdir(), 'globe-rollback-'));
   try {
-    // The manifests of that commit, as they were: git archive, unpacked by tar.
-    const archive = execFileSync('git', ['archive', '--format=tar', target.at, k8s], { cwd: root, maxBuffer: 1 << 28 });
-    execFileSync('tar', ['-x', '-C', tree], { input: archive });
-    const overlays = await renderReleased(config, path.join(tree, path.relative(root, config.overlaysDir)), kubectl, target.release);
+    // The manifests of that commit, as they were, written into the temporary folder only (not the
+    // checkout's files, not its index).
+    execFileSync('git', ['--work-tree', tree, 'restore', '--source', target.at, '--worktree', '--', k8s], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const overlays = await renderReleased(
+      config,
+      path.join(tree, path.relative(root, config.overlaysDir)),
+      kubectl,
+      target.release,
+    );
     const outcomes = await forEachRegion(config.regions, options, (region) =>
       applyAndWait(config, region, overlays.get(region.name) as never, kubectl, options, say),
     );
@@ -78,12 +86,15 @@ function chooseRelease(root: string, config: GlobeConfig, to: string | undefined
     const commit = commitOf(root, to);
     const found = history.find((past) => past.release.version === to || past.at === commit);
     if (found === undefined) {
-      throw new GlobeError(`${to} is no release of this checkout (releases: ${history.map((past) => past.release.version).join(', ') || 'none'})`);
+      throw new GlobeError(
+        `${to} is no release of this checkout (releases: ${history.map((past) => past.release.version).join(', ') || 'none'})`,
+      );
     }
     return found;
   }
   const [current, ...earlier] = history;
   const previous = earlier.find((past) => past.release.version !== current?.release.version);
-  if (previous === undefined) throw new GlobeError('no release before the pinned one to go back to; name one with --to');
+  if (previous === undefined)
+    throw new GlobeError('no release before the pinned one to go back to; name one with --to');
   return previous;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { APPS, imageRepository } from '@kubeonazure/image-refs';
+import { type App, APPS, imageRepository } from '@kubeonazure/image-refs';
 import { readDeployments } from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
@@ -59,13 +59,17 @@ export async function rollout(
     const problem = await bakeRegion(config, region, kubectl, options.bake, report);
     if (problem === undefined) return;
     report(`bake failed: ${problem}`);
-    throw new GlobeError(`bake failed: ${problem}; ${await restore(config, region, before, kubectl, options, say)}`, EXIT_FAILED);
+    throw new GlobeError(
+      `bake failed: ${problem}; ${await restore(config, region, before, kubectl, options, say)}`,
+      EXIT_FAILED,
+    );
   });
   if (options.dryRun) {
     say('dry run: nothing was applied');
     return 0;
   }
-  const done = options.bake === undefined ? 'applied, every Deployment ready' : 'applied, every Deployment ready, baked';
+  const done =
+    options.bake === undefined ? 'applied, every Deployment ready' : 'applied, every Deployment ready, baked';
   say(`rollout of ${release.version}:`);
   say(formatOutcomes(outcomes, done));
   say(await nowRunning(config, kubectl));
@@ -92,13 +96,14 @@ async function taggedRelease(config: GlobeConfig, tag: string, registry: string 
   if (registry === undefined) {
     throw new GlobeError(`--tag needs the registry that resolves it: set IMAGE_REGISTRY or ACR_NAME`);
   }
-  const digests = await Promise.all(APPS.map((app) => resolveDigest(imageRepository(registry, app), tag)));
+  const digests: Partial<Record<App, string>> = {};
+  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), tag);
   const root = git(config.overlaysDir, ['rev-parse', '--show-toplevel']);
   return {
     commit: (root === undefined ? undefined : commitOf(root, tag)) ?? tag,
     version: tag,
     created: new Date().toISOString(),
-    images: releaseImages(registry, Object.fromEntries(APPS.map((app, index) => [app, digests[index]])) as never),
+    images: releaseImages(registry, digests as Record<App, string>),
   };
 }
 
@@ -108,7 +113,9 @@ async function taggedRelease(config: GlobeConfig, tag: string, registry: string 
  */
 function requireFresh(config: GlobeConfig, release: Release): void {
   const unknownAge = (why: string) =>
-    new GlobeError(`cannot tell whether release ${release.version} is as new as the manifests: ${why} (--allow-stale to roll it out anyway)`);
+    new GlobeError(
+      `cannot tell whether release ${release.version} is as new as the manifests: ${why} (--allow-stale to roll it out anyway)`,
+    );
   const root = git(config.overlaysDir, ['rev-parse', '--show-toplevel']);
   if (root === undefined) throw unknownAge(`${config.overlaysDir} is not in a git checkout`);
   const commit = commitOf(root, release.commit);
@@ -207,7 +214,11 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * What the region runs now of the objects `overlay` holds, as they can be applied again: recorded
  * before an apply, so a failed bake can put them back.
  */
-async function liveObjects(region: Region, overlay: PinnedOverlay, kubectl: Kubectl): Promise<Record<string, unknown>[]> {
+async function liveObjects(
+  region: Region,
+  overlay: PinnedOverlay,
+  kubectl: Kubectl,
+): Promise<Record<string, unknown>[]> {
   const json = await kubectl.run(
     ['--context', region.context, 'get', '-f', '-', '--ignore-not-found', '--output=json'],
     { stdin: overlay.manifest, readOnly: true },
@@ -247,7 +258,10 @@ async function restore(
   );
   const names = deployments.map((object) => {
     const metadata = record(object.metadata);
-    return { name: String(metadata.name), namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined };
+    return {
+      name: String(metadata.name),
+      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+    };
   });
   await waitFor(config, region, names, kubectl, options.timeout, report);
   return `rolled back to ${version}`;
@@ -265,7 +279,9 @@ export async function nowRunning(config: GlobeConfig, kubectl: Kubectl): Promise
       let text: string;
       try {
         const deployments = readDeployments(await getJson(config, region, kubectl, 'deployments'));
-        const ready = deployments.map((deployment) => `${deployment.name} ${deployment.ready}/${deployment.desired} ready`);
+        const ready = deployments.map(
+          (deployment) => `${deployment.name} ${deployment.ready}/${deployment.desired} ready`,
+        );
         text = deployments.length === 0 ? 'nothing' : `${versionOf(deployments)} (${ready.join(', ')})`;
       } catch (error) {
         if (!(error instanceof KubectlFailed)) throw error;

@@ -33,7 +33,9 @@ describe('isHealthy', () => {
   it('needs a reachable cluster, every Deployment ready and /healthz 200', () => {
     expect(isHealthy(healthy)).toBe(true);
     expect(isHealthy(unreachable)).toBe(false);
-    expect(isHealthy({ ...healthy, deployments: [{ name: 'frontend', ready: 1, desired: 2, version: '-', images: [] }] })).toBe(false);
+    expect(
+      isHealthy({ ...healthy, deployments: [{ name: 'frontend', ready: 1, desired: 2, version: '-', images: [] }] }),
+    ).toBe(false);
     expect(isHealthy({ ...healthy, healthz: { url: 'u', status: 503, ok: false, newestTweetAgeSeconds: null } })).toBe(
       false,
     );
