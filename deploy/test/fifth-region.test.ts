@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeGenerated } from '../scripts/generated.ts';
 import { releaseComponent } from '@kubeonazure/globe/release';
-import { commandLines, k8sDir, readRecords, render, renderGoTemplate, repoRoot, run, TEST_RELEASE } from './support.ts';
+import { TEST_RELEASE } from '@kubeonazure/globe/testing';
+import { commandLines, k8sDir, readRecords, render, renderGoTemplate, repoRoot, run } from './support.ts';
 
 const { dir, file } = regionsFileWith();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Release, releaseComponent, releaseImages } from '@kubeonazure/globe/release';
+import { releaseComponent } from '@kubeonazure/globe/release';
+import { TEST_RELEASE } from '@kubeonazure/globe/testing';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,17 +97,6 @@ export function renderGoTemplate(template: string, record: Record<string, unknow
     return value;
   });
 }
-
-/** A made-up release (digests of nothing): kwok's nodes pull no image, and the checks read only names. */
-export const TEST_RELEASE: Release = {
-  commit: '0123456789abcdef0123456789abcdef01234567',
-  version: '0123456',
-  created: '2026-01-01T00:00:00.000Z',
-  images: releaseImages('kubeonazure.azurecr.io', {
-    frontend: `sha256:${'1'.repeat(64)}`,
-    streamer: `sha256:${'2'.repeat(64)}`,
-  }),
-};
 
 /** A copy of deploy/k8s in `dir` with TEST_RELEASE pinned, as `globe release` pins one; returns its path. */
 export function releasedCopy(dir: string): string {

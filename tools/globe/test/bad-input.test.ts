@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGION_NAMES, WRITE_REGION } from '@kubeonazure/regions';
 import { releaseComponent } from '../src/release.ts';
-import { runGlobe, TEST_RELEASE } from './run-globe.ts';
+import { TEST_RELEASE } from '../src/testing.ts';
+import { runGlobe } from './run-globe.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'globe-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,12 +6,6 @@ import { freePort, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { liveObject } from './run-globe.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-/** How often the live Deployment is read: a rollout's change reaches the processes within this. */
-const WATCH_MS = 300;
-
-interface LiveDeployment {
-  spec: { template: { spec: { containers: { envFrom?: { configMapRef?: { name: string } }[] }[] } } };
-}
 
 /**
  * What a kubelet would run for one region, on this machine (kwok's nodes run no container): the real
@@ -20,6 +14,7 @@ interface LiveDeployment {
  * once its /readyz answers 200 as a rolling update does; and the real streamer with the ingest lease
  * (apps/streamer/dist, replaying the sample, so the newest post stays seconds old). /healthz is
  * reached through a port of its own that follows the current frontend, as a Service follows the pods.
+ * The frontend Deployment must exist before start().
  */
 export class RegionProcesses {
   readonly #set: ClusterSet;
@@ -30,8 +25,9 @@ export class RegionProcesses {
   #streamer: Supervised | undefined;
   #streamerPort = 0;
   #frontend: { process: Supervised; port: number; configMap: string } | undefined;
-  #watching = true;
-  #watch: Promise<void> | undefined;
+  #watch: Supervised | undefined;
+  #rolling: Promise<void> = Promise.resolve();
+  #stopping = false;
   /** The ConfigMaps the frontend ran with, in order. */
   readonly configMaps: string[] = [];
 
@@ -51,7 +47,7 @@ export class RegionProcesses {
   }
 
   async start(): Promise<void> {
-    this.#server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const current = this.#frontend;
       if (current === undefined) {
         response
@@ -65,7 +61,7 @@ export class RegionProcesses {
         () => response.writeHead(502).end(),
       );
     });
-    const server = this.#server;
+    this.#server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.#healthzPort = (server.address() as AddressInfo).port;
     this.#streamerPort = await freePort();
@@ -86,28 +82,39 @@ export class RegionProcesses {
         BATCH_MAX_WAIT_MS: '50',
       },
     });
-    this.#watch = this.#follow();
+    // One watch per region (kubectl get --watch): each change of the live Deployment prints the
+    // ConfigMap its pods take their settings from. Polling instead would start kubectl several times a
+    // second per region: load enough to make kwok late with its node's heartbeat.
+    this.#watch = supervise({
+      name: `watch ${this.#region}`,
+      command: this.#set.kubectl,
+      args: [
+        '--kubeconfig',
+        this.#set.kubeconfig,
+        '--context',
+        `kubeonazure-${this.#region}`,
+        '--namespace',
+        'kubeonazure',
+        'get',
+        'deployment',
+        'frontend',
+        '--watch',
+        '--output=jsonpath={.spec.template.spec.containers[0].envFrom[0].configMapRef.name}{"\\n"}',
+      ],
+      onLine: (line, stream) => {
+        const configMap = line.trim();
+        if (stream !== 'stdout' || configMap === '') return;
+        // A roll that fails (the frontend never ready) is the test's to see: /healthz keeps the old one.
+        this.#rolling = this.#rolling
+          .then(() => this.#follow(configMap))
+          .catch((error: unknown) => console.error(error));
+      },
+    });
   }
 
-  async #follow(): Promise<void> {
-    while (this.#watching) {
-      const configMap = await this.#liveConfigMap();
-      if (configMap !== undefined && configMap !== this.#frontend?.configMap) await this.#roll(configMap);
-      await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
-    }
-  }
-
-  async #liveConfigMap(): Promise<string | undefined> {
-    try {
-      const deployment = await liveObject<LiveDeployment>(this.#set, this.#region, 'deployment', 'frontend');
-      return deployment.spec.template.spec.containers[0]?.envFrom?.[0]?.configMapRef?.name;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Starts a frontend with `configMap`'s settings, switches to it once ready, and stops the old one. */
-  async #roll(configMap: string): Promise<void> {
+  /** Rolls to `configMap` unless the frontend runs it already; one roll at a time, in the order seen. */
+  async #follow(configMap: string): Promise<void> {
+    if (this.#stopping || configMap === this.#frontend?.configMap) return;
     const settings = (
       await liveObject<{ data: Record<string, string> }>(this.#set, this.#region, 'configmap', configMap)
     ).data;
@@ -138,8 +145,9 @@ export class RegionProcesses {
   }
 
   async stop(): Promise<void> {
-    this.#watching = false;
-    await this.#watch?.catch(() => undefined);
+    this.#stopping = true;
+    await this.#watch?.stop();
+    await this.#rolling.catch(() => undefined);
     await Promise.all([this.#frontend?.process.stop(), this.#streamer?.stop()]);
     await new Promise((resolve) => this.#server?.close(resolve));
   }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClusterSet } from '@kubeonazure/clusters';
 import { REGION_NAMES } from '@kubeonazure/regions';
-import { type Release, releaseComponent, releaseImages } from '../src/release.ts';
+import { releaseComponent } from '../src/release.ts';
+import { TEST_RELEASE } from '../src/testing.ts';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -86,17 +87,6 @@ export function contextOf(call: KubectlCall): string | undefined {
   const index = call.args.indexOf('--context');
   return index === -1 ? undefined : call.args[index + 1];
 }
-
-/** A made-up release (digests of nothing): neither the fake kubectl nor kwok's nodes pull an image. */
-export const TEST_RELEASE: Release = {
-  commit: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b',
-  version: '1a2b3c4',
-  created: '2026-12-02T12:00:00.000Z',
-  images: releaseImages('kubeonazure.azurecr.io', {
-    frontend: `sha256:${'a'.repeat(64)}`,
-    streamer: `sha256:${'b'.repeat(64)}`,
-  }),
-};
 
 /**
  * A config file like the shipped one whose overlays folder holds an empty folder per region
