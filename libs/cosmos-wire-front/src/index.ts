@@ -18,4 +18,4 @@ export {
   type TopologyView,
 } from './hello.js';
 export type { ScriptedErrors } from './scripted-errors.js';
-export { WireFront, type WireFaults, type WireFrontOptions } from './wire-front.js';
+export { WireFront, type WireFaults, type WireFrontOptions, type WireUsage } from './wire-front.js';

@@ -27,6 +27,17 @@ export interface WireFaults {
 }
 
 /**
+ * What a front was sent since it started, as running totals (callers take differences): commands
+ * (handshakes and heartbeats left out, as Cosmos DB does not bill them), the request units the ones
+ * answered by the database cost by the cost model (`requestCharge`), and how many were throttled.
+ */
+export interface WireUsage {
+  commands: number;
+  requestUnits: number;
+  throttled: number;
+}
+
+/**
  * One Cosmos DB member's MongoDB wire front on 127.0.0.1, in front of a real database. It answers the
  * handshake (`hello`, `isMaster`) as a member of the account's replica set would, answers with the
  * errors a test scripts (`errors`), brings the faults it is given (a request-unit budget, latency, a
@@ -46,6 +57,7 @@ export class WireFront {
   private latencyMs = 0;
   private budget: RequestUnitBudget | null = null;
   private readonly log: Document[] | null;
+  private readonly counted: WireUsage = { commands: 0, requestUnits: 0, throttled: 0 };
   private server: Server | undefined;
   private listenPort: number;
   private currentView: TopologyView | null;
@@ -101,6 +113,11 @@ export class WireFront {
   commands(name?: string): Document[] {
     if (!this.log) throw new Error('this front does not record commands: start it with { record: true }');
     return this.log.filter((command) => name === undefined || Object.keys(command)[0] === name);
+  }
+
+  /** Commands, request units and throttled commands so far (always counted, unlike `record`). */
+  get usage(): WireUsage {
+    return { ...this.counted };
   }
 
   /**
@@ -192,8 +209,12 @@ export class WireFront {
       };
     }
     this.log?.push(request.command);
+    this.counted.commands += 1;
     const waitMs = this.budget?.admit(Date.now()) ?? null;
-    if (waitMs !== null) return { reply: { ok: 0, ...throttledError(waitMs) } };
+    if (waitMs !== null) {
+      this.counted.throttled += 1;
+      return { reply: { ok: 0, ...throttledError(waitMs) } };
+    }
     return this.errors.handle(request.name, request.command);
   }
 
@@ -206,12 +227,12 @@ export class WireFront {
 
     // requestId of a forwarded request -> how to rewrite its reply.
     const rewrites = new Map<number, (reply: Document) => Document>();
-    // requestId of a forwarded command -> what to charge when its reply comes (while throttling).
+    // requestId of a forwarded command -> what to charge when its reply comes.
     const charges = new Map<number, { name: string; command: Document; requestBytes: number }>();
     const request = (frame: Buffer) => {
       const command = readRequest(frame);
       const handling = command && this.handle(command);
-      if (command && this.budget && !helloKind(command.name) && !(handling && 'reply' in handling))
+      if (command && !helloKind(command.name) && !(handling && 'reply' in handling))
         charges.set(command.requestId, { name: command.name, command: command.command, requestBytes: frame.length });
       if (!command || !handling) return void database.write(frame);
       if ('reply' in handling)
@@ -241,7 +262,9 @@ export class WireFront {
       const charged = charges.get(responseTo);
       if (charged) {
         charges.delete(responseTo);
-        this.budget?.charge(requestCharge({ ...charged, replyBytes: frame.length }), Date.now());
+        const requestUnits = requestCharge({ ...charged, replyBytes: frame.length });
+        this.counted.requestUnits += requestUnits;
+        this.budget?.charge(requestUnits, Date.now());
       }
       const rewrite = rewrites.get(responseTo);
       const reply = rewrite && readReply(frame);

@@ -95,6 +95,19 @@ describe('a front without a view', () => {
     expect(await find).toEqual({ _id: 'a', n: 1 });
   });
 
+  it('counts commands and their request units by the cost model, handshakes and heartbeats left out', async () => {
+    const db = (await client(front.url)).db(database);
+    const before = front.usage;
+    await db.collection('docs').insertOne({ _id: 'counted' as never });
+    await db.collection('docs').findOne({ _id: 'counted' as never });
+    // An insert of a small document 6 RU, a point read 1 RU; nothing throttled.
+    expect(front.usage).toEqual({
+      commands: before.commands + 2,
+      requestUnits: before.requestUnits + 7,
+      throttled: before.throttled,
+    });
+  });
+
   it('does not record unless asked to', async () => {
     const quiet = await WireFront.start(testMongoUrl());
     try {
@@ -126,6 +139,7 @@ describe('faults a front brings', () => {
       );
     expect(error).toBeInstanceOf(MongoServerError);
     expect(error).toMatchObject({ code: 16500, codeName: 'RequestRateTooLarge' });
+    expect(front.usage.throttled).toBe(1);
     const retryAfterMs = Number(/RetryAfterMs=(\d+),/.exec((error as MongoServerError).errmsg ?? '')?.[1]);
     expect(retryAfterMs).toBeGreaterThan(0);
     expect(retryAfterMs).toBeLessThanOrEqual(1000);

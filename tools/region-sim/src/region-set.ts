@@ -84,7 +84,8 @@ export class RegionSet {
     readonly feeder: Feeder,
     readonly apps: RegionApps[],
     readonly probe: ProbeRules,
-    private readonly options: Required<RegionSetOptions>,
+    /** The settings it runs with (the drills' shortened ones, or the defaults). */
+    readonly options: Required<RegionSetOptions>,
   ) {}
 
   static async start(options: RegionSetOptions = {}): Promise<RegionSet> {
@@ -409,8 +410,11 @@ async function prepareSchema(primaryUrl: string): Promise<void> {
   }
 }
 
-/** Resolves once `url` answers 2xx; fails at once when `child` exits first. */
-async function waitForHttp(url: string, child: Supervised, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resolves once `url` answers 2xx; fails at once when `child` exits first. A minute: six Node apps
+ * start at once, on two cores that other work shares.
+ */
+async function waitForHttp(url: string, child: Supervised, timeoutMs = 60_000): Promise<void> {
   await child.waitUntil(`answer at ${url}`, async () => Boolean(await getText(url)), timeoutMs);
 }
 

@@ -8,6 +8,7 @@ import {
   parseHaproxyStats,
   probeRulesFrom,
   secondsToDegraded,
+  secondsToMoveVisitors,
 } from './traffic.js';
 
 describe('probeRulesFrom', () => {
@@ -18,6 +19,7 @@ describe('probeRulesFrom', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     });
   });
 
@@ -62,7 +64,14 @@ describe('haproxyConfig', () => {
         ],
       },
     ],
-    { path: '/healthz', intervalSeconds: 10, timeoutSeconds: 5, toleratedFailures: 3, successesToReturn: 1 },
+    {
+      path: '/healthz',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      toleratedFailures: 3,
+      successesToReturn: 1,
+      dnsTtlSeconds: 30,
+    },
     8999,
   );
 
@@ -88,9 +97,12 @@ describe('secondsToDegraded', () => {
       timeoutSeconds: 5,
       toleratedFailures: 3,
       successesToReturn: 1,
+      dnsTtlSeconds: 30,
     };
     expect(secondsToDegraded(production)).toBe(45);
     expect(secondsToDegraded({ ...production, intervalSeconds: 2, timeoutSeconds: 2 })).toBe(10);
+    // Resolvers may keep the old answer one DNS TTL longer.
+    expect(secondsToMoveVisitors(production)).toBe(75);
   });
 });
 

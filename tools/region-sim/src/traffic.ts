@@ -12,6 +12,8 @@ export interface ProbeRules {
   toleratedFailures: number;
   /** Good probes in a row that bring it back. */
   successesToReturn: number;
+  /** How long resolvers may keep a DNS answer (the profile's TTL); HAProxy has none. */
+  dnsTtlSeconds: number;
 }
 
 const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,6 +40,7 @@ export function probeRulesFrom(script: string): ProbeRules {
     toleratedFailures: Number(setting('failures')),
     // Traffic Manager returns an endpoint to rotation on its first good probe.
     successesToReturn: 1,
+    dnsTtlSeconds: Number(setting('ttl')),
   };
 }
 
@@ -58,6 +61,11 @@ export function failuresToDegrade(probe: ProbeRules): number {
  */
 export function secondsToDegraded(probe: ProbeRules): number {
   return failuresToDegrade(probe) * probe.intervalSeconds + probe.timeoutSeconds;
+}
+
+/** The longest time from a region's frontend breaking to its visitors' resolvers naming another: out of rotation, then a DNS TTL. */
+export function secondsToMoveVisitors(probe: ProbeRules): number {
+  return secondsToDegraded(probe) + probe.dnsTtlSeconds;
 }
 
 export function trafficManagerProbe(): ProbeRules {

@@ -11,7 +11,7 @@ import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText, RegionSet } from '../src/region-set.js';
 import { SseClient } from '../src/sse-client.js';
-import { until } from './drill-kit.js';
+import { expectEveryPostOnce, until } from './drill-kit.js';
 
 // The ingest drills (issue 17) on the whole set: a rollout, a handover after a crash, an outage past
 // X's recent-search window. Each counts every published post stored exactly once (or, beyond the
@@ -50,21 +50,6 @@ const lease = () =>
   }).catch(() => null);
 const writeRegion = () => set.tier.status().writeRegion;
 const publishedIds = () => set.feeder.published.map((post) => post.id);
-
-/** Stops the stand-in, then: every published post not lost is stored, and nothing else (ids are unique: once). */
-async function storedExactlyOnce(): Promise<void> {
-  set.feeder.stop();
-  const expected = publishedIds().filter((id) => !lost.has(id));
-  await until(
-    async () => (await tweets().countDocuments({ _id: { $in: expected } })) === expected.length,
-    `all ${expected.length} published posts stored`,
-    60_000,
-  );
-  expect(await tweets().countDocuments()).toBe(expected.length);
-  expect(await tweets().countDocuments({ _id: { $in: [...lost] } })).toBe(0);
-  // The lease never let two streamers hold the one X stream connection.
-  expect(set.xApi.maxConcurrentStreams).toBe(1);
-}
 
 /** Every region's first page shows `ids`, and its live client got them; how long that took. */
 async function caughtUp(ids: string[]): Promise<number> {
@@ -114,7 +99,7 @@ describe('ingest drill 1: a rollout, write region first, while posts arrive', ()
       await until(async () => (await lease())?.region === write, 'lease in the write region', 2 * LEASE_TTL_MS);
       if (region === write) leaseBackMs = Date.now() - started;
     }
-    await storedExactlyOnce();
+    await expectEveryPostOnce(set, lost);
     const newest = publishedIds().slice(-5);
     const catchUpMs = await caughtUp(newest);
     console.log(
@@ -145,7 +130,7 @@ describe('ingest drill 2: the write region streamer crashes', () => {
     const newRegion = (await lease())?.region;
     await sleep(1_000);
     const gap = set.feeder.published.slice(from).map((post) => post.id);
-    await storedExactlyOnce();
+    await expectEveryPostOnce(set, lost);
     await caughtUp(gap);
     const lateMs = Date.now() - newHolderAt;
     console.log(
@@ -173,7 +158,7 @@ describe('ingest drill 3: ingest down past the recent-search window', () => {
       'search mode stores',
       30_000,
     );
-    await storedExactlyOnce();
+    await expectEveryPostOnce(set, lost);
     await searcher.streamer.stop();
     await Promise.all(REGIONS.map((region) => set.stopStreamer(region.name)));
 
@@ -192,7 +177,7 @@ describe('ingest drill 3: ingest down past the recent-search window', () => {
       await Promise.all(REGIONS.map((region) => set.resumeStreamer(region.name)));
       await until(async () => (await lease())?.region === write, 'the write region streams again', 2 * LEASE_TTL_MS);
       await sleep(3_000);
-      await storedExactlyOnce();
+      await expectEveryPostOnce(set, lost);
       const now = set.feeder.published.slice(after).map((post) => post.id);
       await until(
         async () => (await tweets('search_drill').countDocuments({ _id: { $in: now } })) === now.length,

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { pollUntil, renderTable } from '@kubeonazure/tool-kit';
 import { DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION, readLease, type LeaseDocument } from '@kubeonazure/tweet-model';
+import { percentile } from '../load/summary.js';
 import { RegionSet } from '../region-set.js';
 import { SseClient } from '../sse-client.js';
 
@@ -16,11 +17,6 @@ import { SseClient } from '../sse-client.js';
 const RATE = Number(process.env.BENCH_RATE ?? 20);
 const SECONDS_PER_LAG = Number(process.env.BENCH_SECONDS ?? 8);
 const LAGS_MS = [0, 150, 300];
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** RSS (MB) of every process of the set, by kind: this one and its descendants (PostgreSQL backends are the postmasters' children). */
 async function rssOfSet(): Promise<Record<string, number>> {
