@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { commandLines, renderOverlay, repoRoot, run } from './support.ts';
 
 const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
 const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
+const MONITORING = `${repoRoot}deploy/azure/create-monitoring.sh`;
 const BASH = '/bin/bash';
 
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-az-'));
@@ -120,6 +121,31 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim().split('\n')).toEqual([
       'the Azure CLI (az) is not installed; set DRY_RUN=1 to print the commands',
+    ]);
+  });
+});
+
+describe('deploy/azure/create-monitoring.sh', () => {
+  it('prints, in a dry run, the workspace in the first read region and one rule group PUT per generated group', () => {
+    const dryRun = run(BASH, [MONITORING], { DRY_RUN: '1' });
+    expect(dryRun.status).toBe(0);
+    expect(dryRun.stderr).toBe('');
+    const lines = commandLines(dryRun.stdout);
+    for (const line of lines) expect(line).toMatch(/^az /);
+    const [workspace, ...groups] = lines.map(whatRuns);
+    expect(workspace).toMatch(/^az monitor account create --name kubeonazure-monitor /);
+    expect(flagValues(workspace!, '--location')).toEqual([REGIONS.find((region) => region.role === 'read')!.name]);
+    expect(groups.map((line) => /prometheusRuleGroups\/([\w-]+)/.exec(line)?.[1])).toEqual(
+      readdirSync(`${repoRoot}deploy/monitoring/azure`).map((file) => file.replace(/\.json$/, '')),
+    );
+  });
+
+  it('stops with one line and exit 2 on a malformed workspace name, running nothing', () => {
+    const result = run(BASH, [MONITORING], { DRY_RUN: '1', MONITOR_WORKSPACE: 'no spaces allowed' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'MONITOR_WORKSPACE must be 3-43 letters, digits or dashes: no spaces allowed',
     ]);
   });
 });

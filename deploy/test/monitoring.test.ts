@@ -1,10 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import {
+  azureDir,
+  azureRule,
+  azureRuleGroups,
+  isoDuration,
+  ruleFiles as azureRuleFiles,
+} from '../monitoring/generate-azure-rule-groups.ts';
 import { prometheusRule, prometheusRuleFile, rulesFile } from '../monitoring/generate-prometheus-rule.ts';
 import { k8sDir, readYaml, render, repoRoot, run } from './support.ts';
 
@@ -47,6 +54,8 @@ describe('the rule files', () => {
       expect(result.stdout + result.stderr).toMatch(/SUCCESS/);
       expect(result.status).toBe(0);
     },
+    // The burn-rate tests evaluate days of series: about 10 s on an idle machine, 40 s on a busy one.
+    120_000,
   );
 
   it('every alert is tested both ways: firing at least once, and quiet at least once', () => {
@@ -67,6 +76,55 @@ describe('the rule files', () => {
 
   it('the operator component holds exactly rules/regional.yaml (regenerate with generate-prometheus-rule.ts)', () => {
     expect(readFileSync(prometheusRuleFile, 'utf8')).toBe(prometheusRule(readFileSync(rulesFile, 'utf8')));
+  });
+});
+
+describe('the Azure rule groups (deploy/azure/create-monitoring.sh PUTs them)', () => {
+  it('are one file per rule group, exactly as generated from the rule files (generate-azure-rule-groups.ts)', () => {
+    const generated = azureRuleGroups(azureRuleFiles.map((file) => readFileSync(file, 'utf8')));
+    expect(readdirSync(azureDir).sort()).toEqual([...generated.keys()].map((name) => `${name}.json`).sort());
+    for (const [name, rules] of generated) expect(readFileSync(`${azureDir}${name}.json`, 'utf8')).toBe(rules);
+  });
+
+  it('carry every rule of both files, alerts with Azure severity and ISO for', () => {
+    const rules = [...azureRuleGroups(azureRuleFiles.map((file) => readFileSync(file, 'utf8'))).values()].flatMap(
+      (text) => JSON.parse(text) as { record?: string; alert?: string }[],
+    );
+    expect(rules.map((rule) => rule.record ?? rule.alert).sort()).toEqual(
+      ruleFiles
+        .flatMap((file) =>
+          readYaml(`${monitoringDir}${file}`).groups.flatMap((group: any) =>
+            group.rules.map((rule: any) => rule.record ?? rule.alert),
+          ),
+        )
+        .sort(),
+    );
+    expect(
+      azureRule({ alert: 'A', expr: ' up == 0\n', for: '90s', labels: { severity: 'page' }, annotations: {} }),
+    ).toEqual({
+      alert: 'A',
+      expression: 'up == 0',
+      for: 'PT1M30S',
+      severity: 1,
+      labels: { severity: 'page' },
+      annotations: {},
+      enabled: true,
+      resolveConfiguration: { autoResolved: true, timeToResolve: 'PT1M' },
+    });
+    expect(azureRule({ alert: 'B', expr: 'x', for: '0s', labels: { severity: 'ticket' } })).not.toHaveProperty('for');
+    expect(() => azureRule({ alert: 'C', expr: 'x', labels: {} })).toThrow(/severity/);
+    expect(azureRule({ record: 'a:b', expr: 'sum(x)' })).toEqual({ record: 'a:b', expression: 'sum(x)' });
+  });
+
+  it.each([
+    ['90s', 'PT1M30S'],
+    ['1m', 'PT1M'],
+    ['15m', 'PT15M'],
+    ['1h', 'PT1H'],
+    ['0s', 'PT0S'],
+    ['1d', 'PT24H'],
+  ])('isoDuration(%s) = %s', (duration, iso) => {
+    expect(isoDuration(duration)).toBe(iso);
   });
 });
 
@@ -159,15 +217,27 @@ describe('components/monitoring', () => {
       expect(more).toEqual([]);
       expect(podMonitor).toMatchObject({ apiVersion, metadata: { namespace: 'kubeonazure' } });
       expect(podMonitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
-      // No relabeling: the apps put `region` on every series themselves.
-      expect(podMonitor!.spec.podMetricsEndpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s' }]);
+      // `region` on the target from the pods' label, so `up` has it; the apps' own `region` is kept.
+      expect(podMonitor!.spec.podMetricsEndpoints).toEqual([
+        {
+          port: 'ops',
+          path: '/metrics',
+          interval: '30s',
+          honorLabels: true,
+          relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_label_kubeonazure_io_region'], targetLabel: 'region' }],
+        },
+      ]);
       // The selector matches every Deployment's pods, and each has a port named ops.
       const deployments = objects.filter((object) => object.kind === 'Deployment');
       expect(podMonitor!.spec.selector.matchExpressions[0].values.sort()).toEqual(
         deployments.map((deployment) => deployment.spec.template.metadata.labels['app.kubernetes.io/name']).sort(),
       );
-      for (const deployment of deployments)
+      for (const deployment of deployments) {
         expect(deployment.spec.template.spec.containers[0].ports.map((port: any) => port.name)).toContain('ops');
+        // The label the relabeling reads: the overlay's REGION, and the selector left as it was.
+        expect(deployment.spec.template.metadata.labels['kubeonazure.io/region']).toBe(WRITE_REGION.name);
+        expect(JSON.stringify(deployment.spec.selector)).not.toContain('kubeonazure.io/region');
+      }
 
       const scrapePolicies = objects.filter(
         (object) => object.kind === 'NetworkPolicy' && JSON.stringify(object.spec.ingress ?? []).includes('"ops"'),

@@ -66,9 +66,16 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   const client = createClient(config.mongo.url, { role: 'writer' });
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
   const writeRegion: WriteRegionWatch = watchWriteRegion(client, config.region.displayName);
+  const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
+  const metrics = createMetrics(
+    config.region.name,
+    () => queue.size,
+    () => databaseClockOffsetMs(client.db(config.mongo.database), PING_TIMEOUT_MS),
+  );
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
     collection: config.mongo.collection,
+    onThrottled: (operation) => metrics.databaseThrottled.inc({ operation }),
   });
   // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the background.
   const indexes = new AbortController();
@@ -81,12 +88,6 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
       log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying'),
   }).then((connected) => connected && log.info('database connected, indexes ensured'));
 
-  const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
-  const metrics = createMetrics(
-    config.region.name,
-    () => queue.size,
-    () => databaseClockOffsetMs(client.db(config.mongo.database), PING_TIMEOUT_MS),
-  );
   const intake = new Intake(queue, metrics, log);
   const batcher = new Batcher(
     queue,

@@ -106,6 +106,22 @@ describe('permanent write errors', () => {
   );
 });
 
+describe('throttled inserts', () => {
+  it('are retried and counted in streamer_database_throttled_total by operation, each 16500 once', async () => {
+    front.errors.rejectNext('insert', 2);
+    const four = posts(4);
+    const { app, stored, ids } = await start(four);
+    await stored(4);
+    expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
+    expect(await metric(app, 'streamer_database_throttled_total', { operation: 'insert' })).toBe(2);
+    // Every operation's series is there before its first throttle.
+    expect(await app.metrics.registry.metrics()).toMatch(
+      /^streamer_database_throttled_total\{operation="read",region="[a-z]+"\} 0$/m,
+    );
+    expect(await metric(app, 'streamer_batch_failures_total', { kind: 'transient' })).toBe(0);
+  });
+});
+
 describe('partly failed bulk inserts', () => {
   it('resends only the posts the bulk insert did not store', async () => {
     front.errors.failNextInsert([1, 2], COSMOS_ERRORS.timeLimit);

@@ -30,7 +30,9 @@ export {
   IncompleteInsertError,
   MAX_INSERT_BATCH,
   MAX_PAGE_SIZE,
+  REPOSITORY_OPERATIONS,
   TweetRepository,
+  type RepositoryOperation,
   type RepositoryOptions,
   type UnstoredPost,
 } from './repository.js';

@@ -40,7 +40,13 @@ export class IncompleteInsertError extends Error {
 const NEWEST_FIRST = { created_at: -1, _id: -1 } as const;
 const OLDEST_FIRST = { created_at: 1, _id: 1 } as const;
 
-export interface RepositoryOptions extends ThrottleRetryOptions {
+/** The repository's operations, as `onThrottled` names them. */
+export const REPOSITORY_OPERATIONS = ['create_index', 'insert', 'read', 'newest_id'] as const;
+export type RepositoryOperation = (typeof REPOSITORY_OPERATIONS)[number];
+
+export interface RepositoryOptions extends Omit<ThrottleRetryOptions, 'onThrottled'> {
+  /** Called for every throttled answer (16500) Cosmos DB gives an operation, retried or not. */
+  onThrottled?: (operation: RepositoryOperation) => void;
   /**
    * The caller's deadline for every read, sent to the server as `maxTimeMS` (a caller that gives up on
    * a slow read does not leave it running, and costing request units, on the server) and bounding the
@@ -70,7 +76,7 @@ export class TweetRepository {
    * second, descending copy would only cost request units on every insert.
    */
   async ensureIndexes(): Promise<void> {
-    await this.retry(() => this.collection.createIndex(OLDEST_FIRST));
+    await this.retry('create_index', () => this.collection.createIndex(OLDEST_FIRST));
   }
 
   /**
@@ -96,7 +102,7 @@ export class TweetRepository {
     let partial = false;
     let throttled: MongoServerError | undefined;
     try {
-      await this.retry(async () => {
+      await this.retry('insert', async () => {
         try {
           inserted += (
             await this.collection.insertMany(
@@ -165,7 +171,7 @@ export class TweetRepository {
    * strings, "999" would beat "1000").
    */
   async newestId(): Promise<string | null> {
-    const [newest] = await this.retry(() =>
+    const [newest] = await this.retry('newest_id', () =>
       this.collection
         .find({}, { projection: { created_at: 1 } })
         .sort(NEWEST_FIRST)
@@ -174,7 +180,7 @@ export class TweetRepository {
     );
     if (!newest) return null;
     const second = new Date(Math.floor(newest.created_at.getTime() / 1000) * 1000);
-    const sameSecond = await this.retry(() =>
+    const sameSecond = await this.retry('newest_id', () =>
       this.collection.find({ created_at: { $gte: second } }, { projection: { _id: 1 } }).toArray(),
     );
     return sameSecond.reduce((max, { _id }) => (BigInt(_id) > BigInt(max) ? _id : max), newest._id);
@@ -182,6 +188,7 @@ export class TweetRepository {
 
   private find(filter: Filter<TweetDocument>, limit: number): Promise<TweetDocument[]> {
     return this.retry(
+      'read',
       () => this.collection.find(filter, this.readOptions()).sort(NEWEST_FIRST).limit(limit).toArray(),
       this.options.deadlineMs ?? this.options.maxTimeMS,
     );
@@ -191,8 +198,13 @@ export class TweetRepository {
     return this.options.maxTimeMS ? { maxTimeMS: this.options.maxTimeMS } : {};
   }
 
-  private retry<T>(op: () => Promise<T>, deadlineMs = this.options.deadlineMs): Promise<T> {
-    return withThrottleRetry(op, { ...this.options, deadlineMs });
+  private retry<T>(
+    operation: RepositoryOperation,
+    op: () => Promise<T>,
+    deadlineMs = this.options.deadlineMs,
+  ): Promise<T> {
+    const { onThrottled, ...options } = this.options;
+    return withThrottleRetry(op, { ...options, deadlineMs, onThrottled: () => onThrottled?.(operation) });
   }
 }
 

@@ -113,6 +113,23 @@ describe('withThrottleRetry', () => {
     expect(calls).toBe(3);
   });
 
+  it('tells onThrottled of every throttled answer, the last one given up on too, and of nothing else', async () => {
+    const { sleep } = recordingSleep();
+    let seen = 0;
+    const onThrottled = () => void seen++;
+    await expect(
+      withThrottleRetry(() => Promise.reject(throttled()), { sleep, maxRetries: 2, onThrottled }),
+    ).rejects.toThrow(MongoServerError);
+    expect(seen).toBe(3);
+    await expect(
+      withThrottleRetry(() => Promise.reject(new MongoServerError({ code: 2, errmsg: 'bad value' })), {
+        sleep,
+        onThrottled,
+      }),
+    ).rejects.toThrow('bad value');
+    expect(seen).toBe(3);
+  });
+
   it('rethrows other errors at once', async () => {
     const { waits, sleep } = recordingSleep();
     const error = new MongoServerError({ code: 2, errmsg: 'bad value' });

@@ -15,6 +15,8 @@ export interface ThrottleRetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The clock the deadline is measured on; injected in tests. */
   now?: () => number;
+  /** Called for every throttled answer, retried or not (the streamer counts them). */
+  onThrottled?: () => void;
 }
 
 // Cosmos DB for MongoDB answers "request rate is large" (429) with this server error code. The
@@ -58,6 +60,7 @@ export async function withThrottleRetry<T>(op: () => Promise<T>, options: Thrott
     deadlineMs = Infinity,
     sleep = sleepFor,
     now = Date.now,
+    onThrottled,
   } = options;
   const deadline = now() + deadlineMs;
   for (let attempt = 0; ; attempt++) {
@@ -65,6 +68,7 @@ export async function withThrottleRetry<T>(op: () => Promise<T>, options: Thrott
       return await op();
     } catch (error) {
       const delay = throttleDelayMs(error, fallbackDelayMs);
+      if (delay !== null) onThrottled?.();
       if (delay === null || attempt >= maxRetries || now() + delay >= deadline) throw error;
       await sleep(delay);
     }

@@ -12,6 +12,7 @@ let front: WireFront;
 let client: MongoClient;
 let waits: number[];
 let repository: TweetRepository;
+let throttledOps: string[];
 
 beforeAll(async () => {
   front = await WireFront.start(testMongoUrl(), { record: true });
@@ -31,8 +32,10 @@ beforeEach(async () => {
     .drop()
     .catch(() => undefined);
   waits = [];
+  throttledOps = [];
   const sleep = async (ms: number) => void waits.push(ms);
-  repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep });
+  const onThrottled = (operation: string) => void throttledOps.push(operation);
+  repository = TweetRepository.fromClient(client, { database, maxRetries: 3, sleep, onThrottled });
   await repository.ensureIndexes();
 });
 
@@ -57,6 +60,8 @@ describe('throttled by Cosmos DB', () => {
     }
     expect(waits).toEqual(Array(operations.length * 2).fill(THROTTLE_RETRY_AFTER_MS));
     expect(await storedCount()).toBe(3);
+    // Every 16500 is reported with the operation it answered (the streamer's throttled counter).
+    expect(throttledOps).toEqual(['create_index', 'create_index', 'insert', 'insert', ...Array(6).fill('read')]);
   });
 
   it('retries only the throttled writes of a bulk write and counts inserts exactly', async () => {
@@ -68,6 +73,7 @@ describe('throttled by Cosmos DB', () => {
     expect(first?.documents.map((d: { _id: string }) => d._id)).toEqual(['1', '2', '3', '4', '5']);
     expect(retry?.documents.map((d: { _id: string }) => d._id)).toEqual(['2', '3', '5']);
     expect(waits).toEqual([THROTTLE_RETRY_AFTER_MS]);
+    expect(throttledOps).toEqual(['insert']);
     expect(await storedCount()).toBe(5);
   });
 

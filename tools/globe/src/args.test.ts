@@ -56,6 +56,7 @@ describe('parseCommandLine', () => {
     expect(command).toEqual({
       name: 'status',
       json: true,
+      sim: false,
       common: {
         config: 'my.json',
         overrides: {
@@ -69,6 +70,21 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads drain and undrain: the region, and --sim for the simulation', () => {
+    expect(parseCommandLine(['drain', 'uksouth'])).toEqual({
+      name: 'drain',
+      region: 'uksouth',
+      sim: false,
+      common: { overrides: { contexts: [], healthzUrls: [] } },
+    });
+    expect(parseCommandLine(['undrain', 'uksouth', '--sim'])).toMatchObject({
+      name: 'undrain',
+      region: 'uksouth',
+      sim: true,
+    });
+    expect(parseCommandLine(['status', '--sim'])).toMatchObject({ name: 'status', sim: true });
+  });
+
   it('answers help', () => {
     expect(parseCommandLine([])).toEqual({ name: 'help' });
     expect(parseCommandLine(['--help'])).toEqual({ name: 'help' });
@@ -80,9 +96,15 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command deploy (expected secrets, release, rollout, rollback or status; see --help)'],
+    [
+      ['deploy'],
+      'unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)',
+    ],
     [['rollout', '--bake', '2m'], '--bake 2m is not a whole number of seconds'],
     [['rollback', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],
+    [['drain'], 'drain needs <region> (see --help)'],
+    [['undrain', 'uksouth', 'westus'], 'unexpected argument westus (see --help)'],
+    [['drain', 'uksouth', '--dry-run'], "Unknown option '--dry-run' (see --help)"],
     [['rollout', '--tag', 'a:b'], '--tag a:b is not a valid image tag'],
     [['rollout', '--tag', 'abc', '--timeout', '5 minutes'], '--timeout 5 minutes is not a duration like 90s, 5m or 1h'],
     [['status', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],

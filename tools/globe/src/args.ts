@@ -20,7 +20,10 @@ Commands:
                           Deployment, bake it (--bake), roll a region that fails its bake back; write region first
   rollback [--to <rel>]   apply an earlier release (default: the one before the pinned one) with the manifests
                           of the commit that pinned it
-  status                  one table across regions: deployments, FQDN, /healthz, newest tweet age
+  status                  one table across regions: deployments, FQDN, /healthz, newest tweet age, traffic
+  drain <region>          take the region out of rotation: its Traffic Manager endpoint disabled (az), or
+                          with --sim its server in the simulation's HAProxy in maintenance; open connections stay
+  undrain <region>        put it back into rotation
 
 Options (every command):
   --config <file>         config file (default: globe.config.json next to the CLI)
@@ -46,6 +49,9 @@ rollback: --to <release>  a release's version (its short commit) or the commit t
           --timeout, --parallel, --continue-on-error, --dry-run as for rollout
 status:   --json          machine-readable output
           --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --sim           read drained regions from the simulation's HAProxy (npm run regions), not Traffic Manager
+drain, undrain:
+          --sim           the running simulation's HAProxy (npm run regions) instead of Traffic Manager
 
 Exit codes: 0 done (status: every region healthy), 1 a region failed or is unhealthy, 2 bad input or setup.`;
 
@@ -67,7 +73,8 @@ export type Command =
       bake: { seconds: number; maxPostAgeSeconds: number; intervalMs: number } | undefined;
     } & ApplyArgs)
   | ({ name: 'rollback'; to: string | undefined } & ApplyArgs)
-  | { name: 'status'; common: CommonOptions; json: boolean };
+  | { name: 'status'; common: CommonOptions; json: boolean; sim: boolean }
+  | { name: 'drain' | 'undrain'; common: CommonOptions; region: string; sim: boolean };
 
 interface ApplyArgs {
   common: CommonOptions;
@@ -111,7 +118,10 @@ const commandOptions = {
   status: {
     json: { type: 'boolean' },
     'healthz-url': { type: 'string', multiple: true },
+    sim: { type: 'boolean' },
   },
+  drain: { sim: { type: 'boolean' } },
+  undrain: { sim: { type: 'boolean' } },
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
 /** An image tag as Docker accepts it, given as is to every app's repository `<registry>/<imageName>/<app>`. */
@@ -125,12 +135,15 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
     throw new GlobeError(
-      `unknown command ${name} (expected secrets, release, rollout, rollback or status; see --help)`,
+      `unknown command ${name} (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)`,
     );
 
   const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
-  if (positionals.length > 0) throw new GlobeError(`unexpected argument ${positionals[0]} (see --help)`);
+  // drain and undrain take the region; the others take none.
+  const wanted = name === 'drain' || name === 'undrain' ? 1 : 0;
+  if (positionals.length > wanted) throw new GlobeError(`unexpected argument ${positionals[wanted]} (see --help)`);
+  if (positionals.length < wanted) throw new GlobeError(`${name} needs <region> (see --help)`);
 
   const common: CommonOptions = {
     ...(typeof values.config === 'string' ? { config: values.config } : {}),
@@ -146,7 +159,11 @@ export function parseCommandLine(argv: string[]): Command {
     case 'secrets':
       return { name, common, dryRun: values['dry-run'] === true };
     case 'status':
-      return { name, common, json: values.json === true };
+      return { name, common, json: values.json === true, sim: values.sim === true };
+    case 'drain':
+    case 'undrain':
+      // The region is checked against the region list with the config (resolveConfig).
+      return { name, common, region: positionals[0]!, sim: values.sim === true };
     case 'release':
       return { name, common };
     case 'rollback':

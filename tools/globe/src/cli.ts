@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
+import { drain } from './commands/drain.js';
 import { release } from './commands/release.js';
 import { rollback } from './commands/rollback.js';
 import { rollout } from './commands/rollout.js';
@@ -11,6 +13,8 @@ import { status } from './commands/status.js';
 import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
 import { Kubectl } from './kubectl.js';
+import { Tool } from './tool.js';
+import { trafficFor } from './traffic.js';
 import { version } from './version.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../globe.config.json', import.meta.url));
@@ -25,12 +29,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     say(`globe ${version()}`);
     return 0;
   }
-  const dryRun = command.name !== 'status' && command.name !== 'release' && command.dryRun;
+  const dryRun = 'dryRun' in command && command.dryRun;
   const kubectl = new Kubectl({ dryRun, echo: say });
+  const az = new Tool('az', 'install the Azure CLI (https://aka.ms/installazurecli) or fix PATH', {
+    dryRun,
+    echo: say,
+  });
   try {
     const config = loadConfig(command.common);
     // A release touches no cluster.
     if (command.name === 'release') return await release(config, registryFromEnv(env), env, say);
+    if (command.name === 'drain' || command.name === 'undrain') {
+      // Traffic only: no cluster is asked, so no kube context is needed.
+      if (!REGION_NAMES.includes(command.region))
+        throw new GlobeError(`unknown region ${command.region} (configured: ${REGION_NAMES.join(', ')})`);
+      const traffic = await trafficFor(config, command.sim, az);
+      return await drain(traffic, { region: command.region, drained: command.name === 'drain' }, say);
+    }
     await requireContexts(config, kubectl);
     switch (command.name) {
       case 'secrets':
@@ -40,7 +55,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'rollback':
         return await rollback(config, kubectl, command, say);
       case 'status':
-        return await status(config, kubectl, command, say);
+        return await status(config, kubectl, await trafficFor(config, command.sim, az), command, say);
     }
   } catch (error) {
     // The one exit for errors once secret values may be known: redact whatever the message holds.

@@ -72,7 +72,7 @@ describe('bad input', () => {
   it('a missing or unknown command, option or tag', async () => {
     await expectOneLineError(
       ['deploy'],
-      'unknown command deploy (expected secrets, release, rollout, rollback or status; see --help)',
+      'unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)',
     );
     await expectOneLineError(['rollout', '--bake', 'long'], '--bake long is not a whole number of seconds');
     await expectOneLineError(['rollout', '--tag', 'a/b'], '--tag a/b is not a valid image tag');
@@ -125,7 +125,8 @@ describe('bad input', () => {
     expect(failed).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'globe: unknown command deploy (expected secrets, release, rollout, rollback or status; see --help)\n',
+      stderr:
+        'globe: unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)\n',
     });
   });
 });

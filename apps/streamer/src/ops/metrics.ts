@@ -1,4 +1,5 @@
 import { createMetricsRegistry } from '@kubeonazure/service-kit';
+import { REPOSITORY_OPERATIONS } from '@kubeonazure/tweet-model';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 /**
@@ -94,6 +95,16 @@ export function createMetrics(
       async collect() {
         const offset = await databaseClockOffsetMs().catch(() => null);
         if (offset !== null) this.set(offset / 1000);
+      },
+    }),
+    databaseThrottled: new Counter<'operation'>({
+      name: 'streamer_database_throttled_total',
+      help: 'Answers 16500 (Cosmos DB request rate too large) to a database operation, each retry counted',
+      labelNames: ['operation'],
+      registers,
+      // Every operation's series exists from the start, so a rate is 0 before the first throttle, not absent.
+      collect() {
+        for (const operation of REPOSITORY_OPERATIONS) this.inc({ operation }, 0);
       },
     }),
     reconnects: new Counter<'reason'>({

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeaseHolder } from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
-import { KubectlFailed, type Kubectl } from '../kubectl.js';
+import type { Kubectl } from '../kubectl.js';
+import { ToolFailed } from '../tool.js';
 import { record } from '../objects.js';
 import { askHealthz, getJson, healthzUrlOf } from './status.js';
 
@@ -120,7 +121,7 @@ async function streamerEndpoints(config: GlobeConfig, region: Region, kubectl: K
           { readOnly: true },
         );
       } catch (error) {
-        if (error instanceof KubectlFailed) return null;
+        if (error instanceof ToolFailed) return null;
         throw error;
       }
     };

@@ -6,7 +6,8 @@ import { readDeployments } from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
 import { commitOf, git, shippedChangesSince } from '../git.js';
-import { KubectlFailed, type Kubectl } from '../kubectl.js';
+import type { Kubectl } from '../kubectl.js';
+import { ToolFailed } from '../tool.js';
 import { type PinnedOverlay, pinnedOverlay, pinningKustomization } from '../manifests.js';
 import { isRecord, record } from '../objects.js';
 import { forEachRegion, formatOutcomes, type Outcome, reporter, type RegionRunOptions } from '../regions.js';
@@ -284,7 +285,7 @@ export async function nowRunning(config: GlobeConfig, kubectl: Kubectl): Promise
         );
         text = deployments.length === 0 ? 'nothing' : `${versionOf(deployments)} (${ready.join(', ')})`;
       } catch (error) {
-        if (!(error instanceof KubectlFailed)) throw error;
+        if (!(error instanceof ToolFailed)) throw error;
         text = `unknown: ${error.reason}`;
       }
       return `  ${region.name.padEnd(width)}  ${text}`;
