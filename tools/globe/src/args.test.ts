@@ -75,7 +75,7 @@ describe('parseCommandLine', () => {
       name: 'drain',
       region: 'uksouth',
       sim: false,
-      common: { overrides: { contexts: [], healthzUrls: [] } },
+      common,
     });
     expect(parseCommandLine(['undrain', 'uksouth', '--sim'])).toMatchObject({
       name: 'undrain',
