@@ -16,10 +16,8 @@ const fakeKubectlDir = fileURLToPath(new URL('./fake-kubectl', import.meta.url))
 const recordingKubectlDir = fileURLToPath(new URL('./recording-kubectl', import.meta.url));
 /** Only node's own folder: neither a real kubectl nor anything else from the machine is reachable. */
 const nodeDir = path.dirname(process.execPath);
-/** A folder holding only git (globe reads the checkout: a release's age), linked from the machine's. */
-const gitDir = mkdtempSync(path.join(tmpdir(), 'globe-git-'));
-symlinkSync(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(), path.join(gitDir, 'git'));
-process.on('exit', () => rmSync(gitDir, { recursive: true, force: true }));
+/** The machine's git: globe reads the checkout (a release's age). */
+const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 
 export interface GlobeRun {
   code: number | null;
@@ -55,6 +53,10 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-test-'));
   const log = path.join(dir, 'kubectl.log');
   writeFileSync(log, '');
+  // A folder holding only git, so no other tool of the machine is on the CLI's PATH.
+  const gitDir = path.join(dir, 'git');
+  mkdirSync(gitDir);
+  symlinkSync(git, path.join(gitDir, 'git'));
   try {
     const kubectl =
       options.clusters === undefined
