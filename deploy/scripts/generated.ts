@@ -11,7 +11,7 @@ const ROLE: Record<Region['role'], string> = {
 };
 
 /**
- * A thin overlay: the base, REGION, and the component that turns REGION into the Service's DNS label
+ * A thin overlay: the base, REGION, the instance label, and the component that turns REGION into the Service's DNS label
  * (a replacement must run after the overlay's merge, so it cannot live in the base).
  */
 function overlay(region: Region): string {
@@ -23,6 +23,11 @@ resources:
   - ../../base
 components:
   - ../../components/region-dns-label
+# The recommended label naming this installation: one per region.
+labels:
+  - pairs:
+      app.kubernetes.io/instance: ${region.name}
+    includeTemplates: true
 configMapGenerator:
   - name: settings
     behavior: merge
