@@ -2,8 +2,11 @@ import { ensureCertManager } from '@kubeonazure/cert-manager';
 import { installCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGIONS } from '@kubeonazure/regions';
-import { describe, expect, it, vi } from 'vitest';
-import { k8sDir, kubectlIn } from './support.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { k8sDir, kubectlIn, releasedCopy, render, selectorString, type LabelSelector } from './support.ts';
 
 // Every overlay against a real API server of its own region (tools/clusters): server-side apply
 // and field validation, defaulting and the Pod Security admission, none of which an offline
@@ -22,8 +25,41 @@ async function generations(region: string, overlay: string): Promise<string[]> {
   return items.map((item) => `${item.kind}/${item.metadata.name}@${item.metadata.generation ?? '-'}`);
 }
 
-describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) => {
-  const overlay = `${k8sDir}overlays/${region}`;
+// The overlays with a release pinned (main's own may pin none: that case is the first test).
+const dir = mkdtempSync(join(tmpdir(), 'deploy-clusters-'));
+const released = releasedCopy(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Whether the committed release component pins a release: its version label is one an API server accepts. */
+const VERSION =
+  render(`${k8sDir}overlays/${REGIONS[0]!.name}`)[0]!.metadata.labels?.['app.kubernetes.io/version'] ?? '';
+const pinned = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(VERSION);
+
+describe('the overlays as committed', () => {
+  const region = REGIONS[0]!.name;
+  const dryRun = () =>
+    kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', `${k8sDir}overlays/${region}`);
+
+  it.runIf(!pinned)(
+    'pin no release, so the API server refuses every object: nothing old runs under new manifests',
+    async () => {
+      const refused = await dryRun();
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/metadata.labels: Invalid value: "unreleased: run npx globe release"/);
+      expect(
+        (await kubectl(region, 'get', 'namespace', 'kubeonazure', '--ignore-not-found', '-o', 'name')).stdout,
+      ).toBe('');
+    },
+  );
+
+  it.runIf(pinned)('pin a release whose objects the API server accepts', async () => {
+    const accepted = await dryRun();
+    expect(accepted.stderr).not.toMatch(/Invalid value/);
+  });
+});
+
+describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluster', ({ name: region }) => {
+  const overlay = `${released}overlays/${region}`;
 
   it("passes --dry-run=server once cert-manager's CRDs and its Namespace exist, then applies server-side and every Deployment rolls out", async () => {
     // The facts that order a first apply: cert-manager's kinds (components/tls) are unknown before its
@@ -37,7 +73,7 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/namespaces "kubeonazure" not found/);
 
-    const namespace = await kubectl(region, 'apply', '--server-side', '-f', `${k8sDir}base/namespace.yaml`);
+    const namespace = await kubectl(region, 'apply', '--server-side', '-f', `${released}base/namespace.yaml`);
     expect(namespace.stderr).toBe('');
     const dryRun = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
     expect(dryRun.stderr).toBe('');
@@ -96,6 +132,43 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     expect(pod.code).not.toBe(0);
     expect(pod.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
     expect(pod.stderr).toMatch(/runAsNonRoot != true/);
+  });
+
+  it('selects with every NetworkPolicy exactly the live pods it is meant for', async () => {
+    const live = await kubectl(region, '--namespace', 'kubeonazure', 'get', 'networkpolicies', '-o', 'json');
+    const policies = (
+      JSON.parse(live.stdout) as { items: { metadata: { name: string }; spec: { podSelector: LabelSelector } }[] }
+    ).items;
+    /** The apps (app.kubernetes.io/name) of the live pods a selector picks. */
+    const appsSelected = async (selector: LabelSelector) => {
+      const pods = await kubectl(
+        region,
+        '--namespace',
+        'kubeonazure',
+        'get',
+        'pods',
+        '-l',
+        selectorString(selector),
+        '-o',
+        'json',
+      );
+      expect(pods.stderr).toBe('');
+      const items = (JSON.parse(pods.stdout) as { items: { metadata: { labels: Record<string, string> } }[] }).items;
+      return [...new Set(items.map((pod) => pod.metadata.labels['app.kubernetes.io/name']))].sort();
+    };
+    const selected = Object.fromEntries(
+      await Promise.all(
+        policies.map(async (policy) => [policy.metadata.name, await appsSelected(policy.spec.podSelector)]),
+      ),
+    );
+    expect(selected).toEqual({
+      'default-deny-ingress': ['frontend', 'streamer'],
+      'frontend-http': ['frontend'],
+      'default-deny-egress': ['frontend', 'streamer'],
+      'dns-egress': ['frontend', 'streamer'],
+      'database-egress': ['frontend', 'streamer'],
+      'streamer-x-api-egress': ['streamer'],
+    });
   });
 
   it('a second apply is a no-op: no drift from defaulting, no spec changed', async () => {

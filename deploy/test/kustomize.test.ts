@@ -42,15 +42,32 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   return found;
 }
 
-/** The registry named once, in the base's images. */
+/** The images named once, in the release component (by digest once a release is pinned). */
 function configuredImages(): Map<string, string> {
-  const { images } = readYaml(`${k8sDir}base/kustomization.yaml`);
+  const { images } = readYaml(`${k8sDir}release/kustomization.yaml`);
   return new Map(
-    images.map((image: { name: string; newName: string; newTag: string }) => [
+    images.map((image: { name: string; newName: string; digest?: string }) => [
       image.name,
-      `${image.newName}:${image.newTag}`,
+      image.digest === undefined ? image.newName : `${image.newName}@${image.digest}`,
     ]),
   );
+}
+
+/** Kubernetes' recommended labels, every one on every object and pod template. */
+const RECOMMENDED = ['name', 'instance', 'version', 'component', 'part-of', 'managed-by'].map(
+  (label) => `app.kubernetes.io/${label}`,
+);
+
+/** Every label selector of an object: what must stay immutable across releases. */
+function selectors(object: K8sObject): Record<string, string>[] {
+  const spec = object.spec ?? {};
+  const found: (Record<string, string> | undefined)[] = [
+    spec.selector?.matchLabels ?? (object.kind === 'Service' ? spec.selector : undefined),
+    spec.podSelector?.matchLabels,
+    ...(spec.template?.spec?.topologySpreadConstraints ?? []).map((spread: any) => spread.labelSelector?.matchLabels),
+    ...(spec.ingress ?? []).flatMap((rule: any) => (rule.from ?? []).map((peer: any) => peer.podSelector?.matchLabels)),
+  ];
+  return found.filter((selector): selector is Record<string, string> => selector !== undefined);
 }
 
 function kustomizationFiles(dir = k8sDir): string[] {
@@ -157,13 +174,13 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     }
   });
 
-  it('gives the frontend the read-only connection string and never the read-write one', () => {
+  it("gives the frontend its read-only database user and never the streamer's", () => {
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.template.spec.containers.flatMap(secretRefs)).toEqual([
-      'MONGO_URL<-cosmos-db-read/connection-string',
+      'MONGO_URL<-cosmos-db-frontend/connection-string',
     ]);
     const everything = JSON.stringify(objects.filter((object) => object.metadata.name !== 'streamer'));
-    expect(everything).not.toContain('cosmos-db-write');
+    expect(everything).not.toContain('cosmos-db-streamer');
   });
 
   it('serves the frontend: rolling updates, health probes, LoadBalancer 443 -> 8443 and 80 -> 8080 with a region DNS label', () => {
@@ -243,14 +260,42 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const pdb = find(objects, 'PodDisruptionBudget', 'frontend');
     expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
     expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
-    expect(pdb.spec.selector.matchLabels).toEqual(frontend.spec.template.metadata.labels);
+    expect(pdb.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'frontend' });
+    expect(frontend.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
     // A database outage makes every pod unready; drains must still be able to evict them.
     expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     const [spread] = frontend.spec.template.spec.topologySpreadConstraints;
     expect(spread).toMatchObject({
       topologyKey: 'kubernetes.io/hostname',
-      labelSelector: { matchLabels: frontend.spec.template.metadata.labels },
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } },
     });
+  });
+
+  it('puts the recommended labels on every object and pod template, the region as instance, and none in a selector', () => {
+    const version = objects[0]!.metadata.labels?.['app.kubernetes.io/version'];
+    for (const object of objects) {
+      const where = `${object.kind}/${object.metadata.name}`;
+      const templates = object.spec?.template ? [object.spec.template.metadata.labels] : [];
+      for (const labels of [object.metadata.labels, ...templates]) {
+        expect(Object.keys(labels ?? {}), where).toEqual(expect.arrayContaining(RECOMMENDED));
+        expect(labels, where).toMatchObject({
+          'app.kubernetes.io/instance': region,
+          'app.kubernetes.io/part-of': 'kubeonazure',
+          'app.kubernetes.io/managed-by': 'kustomize',
+          'app.kubernetes.io/version': version,
+        });
+      }
+      // Selectors are immutable (Deployments) or would stop matching the running pods mid-rollout.
+      for (const selector of selectors(object))
+        expect(Object.keys(selector), where).toEqual(['app.kubernetes.io/name']);
+    }
+    const component = (kind: string, name: string) =>
+      find(objects, kind, name).metadata.labels?.['app.kubernetes.io/component'];
+    expect([
+      component('Deployment', 'frontend'),
+      component('Service', 'frontend'),
+      component('Deployment', 'streamer'),
+    ]).toEqual(['web', 'web', 'ingest']);
   });
 
   it('runs exactly one streamer, replaced not rolled, streaming only with the ingest lease', () => {
@@ -274,7 +319,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(streamerSettings?.data.LEASE).toBe('true');
     // The X secret is in every region, and optional: a region without it still starts (and says why it cannot stream).
     expect(secretRefs(container)).toEqual([
-      'MONGO_URL<-cosmos-db-write/connection-string',
+      'MONGO_URL<-cosmos-db-streamer/connection-string',
       'X_BEARER_TOKEN<-x-api/bearer-token (optional)',
     ]);
   });
@@ -429,7 +474,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: the base, REGION, the DNS label and TLS components, nothing else', () => {
+  it('keep each overlay thin: the base, REGION, the instance label, the DNS label and TLS components and the release, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -437,10 +482,16 @@ describe('the overlays together', () => {
         'components',
         'configMapGenerator',
         'kind',
+        'labels',
         'resources',
       ]);
+      expect(overlay.labels).toEqual([{ pairs: { 'app.kubernetes.io/instance': region }, includeTemplates: true }]);
       expect(overlay.resources).toEqual(['../../base']);
-      expect(overlay.components).toEqual(['../../components/region-dns-label', '../../components/tls']);
+      expect(overlay.components).toEqual([
+        '../../components/region-dns-label',
+        '../../components/tls',
+        '../../release',
+      ]);
       expect(overlay.configMapGenerator).toEqual([
         { name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] },
       ]);

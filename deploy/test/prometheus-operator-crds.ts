@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
 import { parse, stringify } from 'yaml';
+import { cacheDir, goModuleDir } from './go-module.ts';
 
 /** The Prometheus Operator release whose CRDs the monitoring components are applied against. */
 const VERSION = 'v0.85.0';
 const MODULE = 'github.com/prometheus-operator/prometheus-operator';
-const cacheDir = `${homedir()}/.cache/kubeonazure/`;
 
 /**
  * The CRD files the monitoring components need, from the Go module proxy (cached in
@@ -16,15 +14,7 @@ const cacheDir = `${homedir()}/.cache/kubeonazure/`;
  * coreos CRD with the group renamed.
  */
 export function prometheusOperatorCrds(): string[] {
-  const download = spawnSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], {
-    cwd: tmpdir(),
-    encoding: 'utf8',
-    env: { ...process.env, GOFLAGS: '-mod=mod', GOMODCACHE: `${cacheDir}gomod` },
-    timeout: 300_000,
-  });
-  if (download.status !== 0)
-    throw new Error(`go mod download ${MODULE}@${VERSION}: ${download.stdout}${download.stderr}`);
-  const crdDir = `${(JSON.parse(download.stdout) as { Dir: string }).Dir}/example/prometheus-operator-crd/`;
+  const crdDir = `${goModuleDir(MODULE, VERSION)}/example/prometheus-operator-crd/`;
   const podMonitors = `${crdDir}monitoring.coreos.com_podmonitors.yaml`;
 
   const crd = parse(readFileSync(podMonitors, 'utf8'));

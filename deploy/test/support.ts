@@ -1,7 +1,10 @@
 import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { releaseComponent } from '@kubeonazure/globe/release';
+import { TEST_RELEASE } from '@kubeonazure/globe/testing';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,4 +96,44 @@ export function renderGoTemplate(template: string, record: Record<string, unknow
     if (typeof value !== 'string') throw new Error(`missing key ${key}`);
     return value;
   });
+}
+
+/** A Kubernetes label selector (NetworkPolicy `podSelector`, `namespaceSelector`). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/** Whether `selector` selects an object with `labels`, as the API server decides it (`{}` selects all). */
+export function selects(selector: LabelSelector, labels: Record<string, string> = {}): boolean {
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  return (
+    byLabel &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      if (operator === 'Exists') return key in labels;
+      if (operator === 'DoesNotExist') return !(key in labels);
+      const member = key in labels && values.includes(labels[key]!);
+      return operator === 'In' ? member : !member;
+    })
+  );
+}
+
+/** The same selector as `kubectl get -l` takes it. */
+export function selectorString(selector: LabelSelector): string {
+  return [
+    ...Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`),
+    ...(selector.matchExpressions ?? []).map(({ key, operator, values = [] }) => {
+      if (operator === 'Exists') return key;
+      if (operator === 'DoesNotExist') return `!${key}`;
+      return `${key} ${operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`;
+    }),
+  ].join(',');
+}
+
+/** A copy of deploy/k8s in `dir` with TEST_RELEASE pinned, as `globe release` pins one; returns its path. */
+export function releasedCopy(dir: string): string {
+  const copy = join(dir, 'k8s');
+  cpSync(k8sDir, copy, { recursive: true });
+  writeFileSync(join(copy, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
+  return `${copy}/`;
 }

@@ -53,6 +53,11 @@ describe('GET /events', () => {
       expect(data.html).toContain(`<article class="tweet" id="tweet-${tweet._id}"`);
       expect(data.html).toContain('Live from the poller &lt;script&gt;alert(1)&lt;/script&gt;');
     }
+    // The broadcast was timed, from the poller's read to the last stream's write.
+    const metrics = (await t.ops.inject('/metrics')).body;
+    expect(
+      Number(/^frontend_sse_broadcast_seconds_count\{region="uksouth"\} (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
   });
 
   it('sends heartbeat comments', async () => {
@@ -71,6 +76,8 @@ describe('GET /events', () => {
       makeTweet({ created_at: new Date(Date.now() - 1000) }),
     ];
     await t.repository.insertNew(missed);
+    // A resume is served from the poller's page: what the poller has read by then.
+    await eventually(() => t.app.feed.newestPage()?.find((tweet) => tweet._id === missed[1]!._id));
 
     const stream = await open('/events', { 'last-event-id': encodeCursor(lastSeen) });
     const ids = [(await stream.nextOf('tweet'))?.id, (await stream.nextOf('tweet'))?.id];

@@ -7,10 +7,13 @@ export interface Metrics {
   registry: Registry;
   sseClients: Gauge;
   sseRejected: Counter;
+  sseShed: Counter<'reason'>;
   pollErrors: Counter;
   /** Set by the poller at each good read: rules compute ages as `time() - x`, not this process. */
   pollerLastSuccess: Gauge;
   newestTweet: Gauge;
+  /** From the poller's read that found new tweets to their write to the last open stream. */
+  sseBroadcast: Histogram;
 }
 
 declare module 'fastify' {
@@ -53,6 +56,7 @@ export default fp(
         help: 'Event streams refused with 503: the pod or the client address had its maximum open.',
         registers,
       }),
+      sseShed: shedCounter(registers),
       pollErrors: new Counter({
         name: 'frontend_poll_errors_total',
         help: 'Polls of the local replica that failed.',
@@ -68,7 +72,27 @@ export default fp(
         help: 'Creation time (Unix time) of the newest tweet in the local replica, as last polled; absent while it holds none.',
         registers,
       }),
+      sseBroadcast: new Histogram({
+        name: 'frontend_sse_broadcast_seconds',
+        help: "Time from the poller's read that found new tweets to their write to the last open event stream.",
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers,
+      }),
     });
   },
   { name: 'metrics' },
 );
+
+/** Streams dropped by the server, by why; every reason is exported from the start (0), so rules see it. */
+function shedCounter(registers: Registry[]): Counter<'reason'> {
+  const counter = new Counter({
+    name: 'frontend_sse_shed_total',
+    help: 'Event streams dropped: budget (the pod-wide unsent-bytes budget, slowest first), stalled (nothing drained for SSE_WRITE_TIMEOUT_MS), client_buffer (one stream over 1 MiB unsent).',
+    labelNames: ['reason'],
+    registers,
+  });
+  for (const reason of SHED_REASONS) counter.inc({ reason }, 0);
+  return counter;
+}
+
+export const SHED_REASONS = ['budget', 'stalled', 'client_buffer'] as const;
