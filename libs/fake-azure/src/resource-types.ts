@@ -100,6 +100,20 @@ export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>>
   'microsoft.authorization/roleassignments': completeRoleAssignment,
 };
 
+/**
+ * The resource providers the subscription lists, all registered (`az aks update
+ * --enable-azure-monitor-metrics` registers those it needs that are not).
+ */
+export const PROVIDERS: readonly string[] = [
+  'Microsoft.AlertsManagement',
+  'Microsoft.ContainerRegistry',
+  'Microsoft.ContainerService',
+  'Microsoft.DocumentDB',
+  'Microsoft.Insights',
+  'Microsoft.Monitor',
+  'Microsoft.Network',
+];
+
 /** Built-in role definitions the Azure CLI looks up by name (`--role`, `--attach-acr`). */
 export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',

@@ -39,7 +39,9 @@ export async function ensureCrds(log: (line: string) => void = () => {}): Promis
       log(`fetching the CRDs of ${MODULE}@${PROMETHEUS_OPERATOR_VERSION}`);
       const { Dir } = JSON.parse(await go(['mod', 'download', '-json', `${MODULE}@${PROMETHEUS_OPERATOR_VERSION}`]));
       const crd = async (name: string) =>
-        parse(await readFile(join(Dir, 'example/prometheus-operator-crd', `monitoring.coreos.com_${name}.yaml`), 'utf8'));
+        parse(
+          await readFile(join(Dir, 'example/prometheus-operator-crd', `monitoring.coreos.com_${name}.yaml`), 'utf8'),
+        );
       const podMonitors: Crd = await crd('podmonitors');
       const azure: Crd = {
         ...podMonitors,
