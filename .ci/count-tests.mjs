@@ -8,11 +8,15 @@ let failed = 0;
 let skipped = 0;
 for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  // A file that failed before running any test (an import error, a hook) counts as one failure.
-  const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+  // A file that failed with no failing test (an import error, a beforeAll hook: vitest then reports
+  // its tests as skipped, or none at all) counts as one failure.
+  const brokenFiles = report.testResults.filter(
+    (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
+  ).length;
+  const projectFailed = report.numFailedTests + brokenFiles;
   passed += report.numPassedTests;
-  failed += report.numFailedTests + brokenFiles;
+  failed += projectFailed;
   skipped += report.numPendingTests + report.numTodoTests;
-  console.log(`${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(`${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${projectFailed} failed`);
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -77,7 +77,7 @@ describe.each(added)('the added region %s', (name) => {
     const plan = plans.find((candidate) => candidate.location === region.visitorLocation)!;
     expect(plan.backends[0]?.region).toBe(name);
     expect(plan.backends.map((backend) => backend.region).sort()).toEqual(regions.map((r) => r.name).sort());
-    const config = haproxyConfig(plans, trafficManagerProbe(), 8999);
+    const config = haproxyConfig(plans, trafficManagerProbe(), '/tmp/haproxy.sock');
     expect(config).toContain(`frontend entry-${region.visitorLocation}\n`);
     expect(config).toMatch(
       new RegExp(

@@ -37,10 +37,13 @@ export interface AppOptions {
     | 'region'
     | 'pollIntervalMs'
     | 'readTimeoutMs'
+    | 'maxThrottledPageAgeMs'
     | 'rateLimitPerMinute'
     | 'maxStreams'
     | 'maxStreamsPerClient'
     | 'streamMaxAgeMs'
+    | 'sseBufferBudgetBytes'
+    | 'sseWriteTimeoutMs'
     | 'slowRequestMs'
     | 'publicHost'
   >;
@@ -88,9 +91,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await fastify.register(zod);
   await fastify.register(swagger);
 
-  await fastify.register(tweets, { repository: options.repository, readTimeoutMs: config.readTimeoutMs });
+  await fastify.register(tweets, {
+    repository: options.repository,
+    readTimeoutMs: config.readTimeoutMs,
+    pollIntervalMs: config.pollIntervalMs,
+  });
   await fastify.register(metrics);
-  await fastify.register(feed, { pollIntervalMs: config.pollIntervalMs, readTimeoutMs: config.readTimeoutMs });
+  await fastify.register(feed, {
+    pollIntervalMs: config.pollIntervalMs,
+    readTimeoutMs: config.readTimeoutMs,
+    maxThrottledPageAgeMs: config.maxThrottledPageAgeMs,
+  });
   await fastify.register(errors);
 
   await fastify.register(pages);
@@ -100,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxStreams: config.maxStreams,
     maxStreamsPerClient: config.maxStreamsPerClient,
     maxAgeMs: config.streamMaxAgeMs,
+    bufferBudgetBytes: config.sseBufferBudgetBytes,
+    writeTimeoutMs: config.sseWriteTimeoutMs,
   });
   await fastify.register(health);
   await fastify.register(theme);

@@ -50,6 +50,9 @@ describe('parseConfig', () => {
       STREAM_MAX_AGE_MS: '60000',
       SLOW_REQUEST_MS: '250',
       LOG_LEVEL: 'warn',
+      MAX_THROTTLED_PAGE_AGE_MS: '10000',
+      SSE_BUFFER_BUDGET_BYTES: '2097152',
+      SSE_WRITE_TIMEOUT_MS: '5000',
     });
     expect(config).toMatchObject({
       mongo: { database: 'db', collection: 'c' },
@@ -63,8 +66,29 @@ describe('parseConfig', () => {
       streamMaxAgeMs: 60_000,
       slowRequestMs: 250,
       logLevel: 'warn',
+      maxThrottledPageAgeMs: 10_000,
+      sseBufferBudgetBytes: 2_097_152,
+      sseWriteTimeoutMs: 5000,
     });
     expect(config.region.label).toBe('Singapore · Southeast Asia');
+  });
+
+  it("sizes the event streams' buffer budget from the container's memory limit (cgroup v2 memory.max)", () => {
+    expect(parseConfig(minimal, '268435456\n').sseBufferBudgetBytes).toBe(64 * 1024 * 1024);
+    expect(parseConfig(minimal, 'max\n').sseBufferBudgetBytes).toBe(64 * 1024 * 1024);
+    expect(parseConfig(minimal, '1073741824\n').sseBufferBudgetBytes).toBe(256 * 1024 * 1024);
+    expect(parseConfig({ ...minimal, SSE_BUFFER_BUDGET_BYTES: '8388608' }, '1073741824\n').sseBufferBudgetBytes).toBe(
+      8 * 1024 * 1024,
+    );
+  });
+
+  it('names SSE_BUFFER_BUDGET_BYTES when it is bad, or unset with a memory.max it cannot read', () => {
+    expect(problem({ ...minimal, SSE_BUFFER_BUDGET_BYTES: '1000' })).toMatch(/^SSE_BUFFER_BUDGET_BYTES /);
+    expect(() => parseConfig(minimal, '256Mi')).toThrow(
+      new ConfigError('SSE_BUFFER_BUDGET_BYTES', 'is unset and /sys/fs/cgroup/memory.max holds no byte count'),
+    );
+    expect(problem({ ...minimal, SSE_WRITE_TIMEOUT_MS: '0' })).toMatch(/^SSE_WRITE_TIMEOUT_MS /);
+    expect(problem({ ...minimal, MAX_THROTTLED_PAGE_AGE_MS: 'soon' })).toMatch(/^MAX_THROTTLED_PAGE_AGE_MS /);
   });
 
   it('takes the read tag from the region list, one for every region', () => {

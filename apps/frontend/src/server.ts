@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Server as TlsServer } from 'node:tls';
 import { createLogger, loadConfig, onShutdown } from '@kubeonazure/service-kit';
 import { createClient, keepConnecting, TweetRepository } from '@kubeonazure/tweet-model';
 import type { MongoClient } from 'mongodb';
 import { buildApp, buildOpsApp, buildRedirectApp } from './app.js';
 import { parseConfig, type Config } from './config.js';
+import { CGROUP_MEMORY_MAX } from './sse-budget.js';
 import { readTlsPair, type TlsPair, watchTlsFiles } from './tls.js';
 
 // The client connects on first use: while the database is unreachable the frontend still starts and
@@ -30,7 +32,16 @@ function startingTlsPair(config: Config): TlsPair | undefined {
   }
 }
 
-const config = loadConfig(parseConfig);
+/** cgroup v2's memory limit of this container, as text; null outside one (or without v2). */
+function cgroupMemoryMax(): string | null {
+  try {
+    return readFileSync(CGROUP_MEMORY_MAX, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+const config = loadConfig((env) => parseConfig(env, cgroupMemoryMax()));
 const tls = startingTlsPair(config);
 const log = createLogger({ service: 'frontend', region: config.region.name, level: config.logLevel });
 const client = readerClient(config);

@@ -71,6 +71,8 @@ describe('GET /events', () => {
       makeTweet({ created_at: new Date(Date.now() - 1000) }),
     ];
     await t.repository.insertNew(missed);
+    // A resume is served from the poller's page: what the poller has read by then.
+    await eventually(() => t.app.feed.newestPage()?.find((tweet) => tweet._id === missed[1]!._id));
 
     const stream = await open('/events', { 'last-event-id': encodeCursor(lastSeen) });
     const ids = [(await stream.nextOf('tweet'))?.id, (await stream.nextOf('tweet'))?.id];

@@ -69,6 +69,103 @@ describe('/healthz', () => {
   });
 });
 
+describe('public reads served from the poller or coalesced', () => {
+  let t: TestApp;
+  let origin: string;
+  beforeAll(async () => {
+    // The poller reads once at start and then not for a minute: every later find is a request's. The
+    // streams of one test may still be closing when the next opens its own, all from 127.0.0.1.
+    t = await startTestApp(front.url, {
+      config: { pollIntervalMs: 60_000, maxStreams: 1000, maxStreamsPerClient: 1000 },
+    });
+    await t.repository.insertNew(seeded);
+    origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    await eventually(() => t.app.feed.newestPage()?.[0]);
+  });
+  afterAll(() => t?.close());
+
+  /** Opens `/events?since=`, returns the ids of the tweets it resumes with (it has `count`), then closes it. */
+  async function resume(since: string, count: number): Promise<string[]> {
+    const response = await fetch(`${origin}/events?since=${encodeURIComponent(since)}`);
+    expect(response.status).toBe(200);
+    const events = new EventReader(response.body!);
+    const ids: string[] = [];
+    while (ids.length < count) ids.push((await events.nextOf('tweet'))!.id!);
+    await events.cancel();
+    return ids;
+  }
+
+  it("/api/tweets without before is the poller's page: 50 requests, no query", async () => {
+    const queries = await findsDuring(async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => t.app.inject(i % 2 ? '/api/tweets' : '/api/tweets?limit=5')),
+      );
+      expect(answers[1]!.json().tweets.map((tweet: { id: string }) => tweet.id)).toEqual(
+        seeded.slice(0, 20).map((tweet) => tweet._id),
+      );
+      expect(answers[1]!.json().nextCursor).toBe(encodeCursor(seeded[19]!));
+      expect(answers[0]!.json().tweets).toHaveLength(5);
+      expect(answers[0]!.json().nextCursor).toBe(encodeCursor(seeded[4]!));
+    });
+    expect(queries).toBe(0);
+  });
+
+  it("a first page longer than the poller's costs one shared query for the rest", async () => {
+    front.delay(300);
+    try {
+      const queries = await findsDuring(async () => {
+        const answers = await Promise.all(Array.from({ length: 30 }, () => t.app.inject('/api/tweets?limit=30')));
+        const page = answers[0]!.json();
+        expect(page.tweets.map((tweet: { id: string }) => tweet.id)).toEqual(seeded.slice(0, 30).map((x) => x._id));
+        expect(page.nextCursor).toBe(encodeCursor(seeded[29]!));
+      });
+      expect(queries).toBe(1);
+    } finally {
+      front.delay(0);
+    }
+  });
+
+  it("resumes from a cursor on the poller's page cost no query", async () => {
+    const queries = await findsDuring(async () => {
+      const resumed = await Promise.all(Array.from({ length: 30 }, () => resume(encodeCursor(seeded[5]!), 5)));
+      // Oldest first: the browser prepends each one.
+      expect(resumed[0]).toEqual(
+        seeded
+          .slice(0, 5)
+          .map((tweet) => encodeCursor(tweet))
+          .toReversed(),
+      );
+    });
+    expect(queries).toBe(0);
+  });
+
+  it('resumes from below the page: one query per distinct cursor, however many ask', async () => {
+    front.delay(300);
+    try {
+      const queries = await findsDuring(async () => {
+        const resumed = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => resume(encodeCursor(seeded[i % 2 ? 30 : 35]!), i % 2 ? 30 : 35)),
+        );
+        expect(resumed[1]).toEqual(
+          seeded
+            .slice(0, 30)
+            .map((tweet) => encodeCursor(tweet))
+            .toReversed(),
+        );
+        expect(resumed[0]).toEqual(
+          seeded
+            .slice(0, 35)
+            .map((tweet) => encodeCursor(tweet))
+            .toReversed(),
+        );
+      });
+      expect(queries).toBe(2);
+    } finally {
+      front.delay(0);
+    }
+  });
+});
+
 describe('older pages', () => {
   let t: TestApp;
   beforeAll(async () => {

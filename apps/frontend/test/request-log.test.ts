@@ -1,6 +1,7 @@
 import { startDevDatabase, type DevDatabase } from '@kubeonazure/dev-db';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { createLogger } from '@kubeonazure/service-kit';
+import { encodeCursor } from '@kubeonazure/tweet-model';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventReader } from './sse.js';
 import { eventually, makeTweets, startTestApp, type TestApp } from './support.js';
@@ -106,7 +107,12 @@ describe('request logs, the database down', () => {
 
   it('logs every answer of 500 or more with its request id, method, path, status and duration', async () => {
     await db.pause();
-    const response = await t.app.inject({ url: '/api/tweets?limit=5', headers: { 'x-request-id': 'down-1' } });
+    // An older page: a query of its own (the first page is the poller's copy).
+    const before = encodeURIComponent(encodeCursor(makeTweets(1)[0]!));
+    const response = await t.app.inject({
+      url: `/api/tweets?limit=5&before=${before}`,
+      headers: { 'x-request-id': 'down-1' },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers['x-request-id']).toBe('down-1');
     const line = requestLines(lines).find((entry) => entry.reqId === 'down-1' && entry.statusCode !== undefined);

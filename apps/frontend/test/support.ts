@@ -21,10 +21,13 @@ export const TEST_CONFIG: AppOptions['config'] = {
   region: serviceRegion('uksouth'),
   pollIntervalMs: 100,
   readTimeoutMs: 1500,
+  maxThrottledPageAgeMs: 30_000,
   rateLimitPerMinute: 1000,
   maxStreams: 100,
   maxStreamsPerClient: 50,
   streamMaxAgeMs: 600_000,
+  sseBufferBudgetBytes: 64 * 1024 * 1024,
+  sseWriteTimeoutMs: 30_000,
   slowRequestMs: 1000,
   publicHost: null,
 };

@@ -178,6 +178,8 @@ describe('the built streamer', () => {
     api.backdate(8 * 24 * 3600_000);
     api.searchPosts.push(...posts.slice(20));
     api.streamScripts.push({ steps: [], ending: 'hang' });
+    // The first process polls with the same since_id while it is in the window: count only the second's.
+    const firstRequests = searchRequests().length;
     const second = await start(database, env);
     await hasStored(database, 30);
     const unrecoverable = await second.metric(
@@ -189,7 +191,9 @@ describe('the built streamer', () => {
     expect(await storedIds(database)).not.toContain(posts[15]!.data.id);
     expect(unrecoverable).toBe(1);
     // One refused since_id, then the window's start.
-    const refused = searchRequests().filter((request) => request.query.get('since_id') === posts[9]!.data.id);
+    const refused = searchRequests()
+      .slice(firstRequests)
+      .filter((request) => request.query.get('since_id') === posts[9]!.data.id);
     expect(refused).toHaveLength(1);
   }
 

@@ -3,11 +3,13 @@ import { MongoClient } from 'mongodb';
 import { createLogger } from '@kubeonazure/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { WireFront } from '@kubeonazure/cosmos-wire-front';
-import type { LeaseDocument } from '@kubeonazure/tweet-model';
+import { startCosmosAccount, throttledError, WireFront } from '@kubeonazure/cosmos-wire-front';
+import { REGIONS } from '@kubeonazure/regions';
+import { createClient, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { leaseTerms, type ClaimOutcome, type LeaseTerms } from '../src/lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
+import { watchWriteRegion, type WriteRegionWatch } from '../src/lease/write-region.js';
 import type { Sleep, Source } from '../src/sources/source.js';
 import { databaseName, waitFor } from './helpers.js';
 
@@ -72,14 +74,20 @@ function keeper(
   store: LeaseStore,
   periods: Periods,
   who: string,
-  options: { where?: ReturnType<typeof region>; terms?: LeaseTerms; sleep?: Sleep; clock?: () => number } = {},
+  options: {
+    where?: ReturnType<typeof region>;
+    watch?: WriteRegionWatch;
+    terms?: LeaseTerms;
+    sleep?: Sleep;
+    clock?: () => number;
+  } = {},
 ): LeasedSource {
   const where = options.where ?? region(true);
   return new LeasedSource(
     store,
     () => new RecordingSource(periods, who),
     options.terms ?? terms,
-    { holder: who, region: who, writeRegion: () => where.view },
+    { holder: who, region: who, writeRegion: options.watch ?? (() => where.view) },
     log,
     options.sleep ?? realSleep,
     {},
@@ -372,4 +380,88 @@ describe('the lease under failures', () => {
     b.stop();
     await Promise.all([runA, runB]);
   });
+
+  it('lets the write region take a fresh lease first, as soon as its driver knows the primary', async () => {
+    // Each streamer starts as the app starts it: a client not connected yet, so no write region known.
+    const slow = leaseTerms(5_000);
+    const account = await startCosmosAccount(
+      testMongoUrl(),
+      REGIONS.map((r) => ({ region: r.displayName, primary: r.role === 'write' })),
+    );
+    const west = REGIONS.find((r) => r.role === 'write')!;
+    const other = REGIONS.find((r) => r.role !== 'write')!;
+    const clients = [west, other].map(() => createClient(account.url, { role: 'writer' }));
+    try {
+      const lease = `ingest-fresh-${++names}`;
+      const periods = periodsOf();
+      const keepers = [west, other].map((r, index) =>
+        keeper(
+          new LeaseStore(clients[index]!.db(database).collection<LeaseDocument>('leases'), lease, slow),
+          periods,
+          r.name,
+          { terms: slow, watch: watchWriteRegion(clients[index]!, r.displayName) },
+        ),
+      );
+      const startedAt = Date.now();
+      const runs = keepers.map((k) => k.run());
+      for (const c of clients) void c.connect().catch(() => undefined);
+      await waitFor(() => keepers[0]!.holding, 'the write region holds the lease', slow.ttlMs * 3);
+      await delay(slow.renewEveryMs * 2);
+      expect(periods.map((period) => period.who)).toEqual([west.name]);
+      // Not a ttl after start: the read region's streamer, standing by for that ttl, never had it.
+      expect(periods[0]!.from - startedAt).toBeLessThan(slow.ttlMs);
+      for (const k of keepers) k.stop();
+      await Promise.all(runs);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await account.close();
+    }
+  });
+
+  it('keeps the lease through a throttled write region, and still stops in time when no renewal gets through', async () => {
+    // Claims bounded by 2 s: a throttled claim is retried at the next second, when the budget renews.
+    const slow = leaseTerms(10_000);
+    const front = await WireFront.start(testMongoUrl());
+    const viaFront = new MongoClient(front.url);
+    const eater = new MongoClient(front.url);
+    const spending = new AbortController();
+    try {
+      const lease = `ingest-throttled-${++names}`;
+      const throttledStore = new LeaseStore(viaFront.db(database).collection<LeaseDocument>('leases'), lease, slow);
+      const periods = periodsOf();
+      const a = keeper(throttledStore, periods, 'a', { terms: slow });
+      const run = a.run();
+      await waitFor(() => a.holding, 'a holds the lease');
+      // 10 RU/s, spent 50 ms into every second by other writes (the streamer's own batches, say): a claim
+      // made later in the second is throttled until the next.
+      front.throttle(10);
+      void (async () => {
+        const load = eater.db(database).collection<{ _id: string; n: number }>('load');
+        while (!spending.signal.aborted) {
+          await delay(1_050 - (Date.now() % 1_000), undefined, { signal: spending.signal }).catch(() => undefined);
+          await load.updateOne({ _id: 'load' }, { $inc: { n: 1 } }, { upsert: true }).catch(() => undefined);
+        }
+      })();
+      const throttledFrom = front.usage.throttled;
+      await delay(slow.ttlMs * 2);
+      expect(front.usage.throttled).toBeGreaterThan(throttledFrom);
+      expect(periods).toMatchObject([{ who: 'a', to: null }]);
+
+      // Now every claim is throttled for longer than a claim may take: a stops before its lease expires.
+      front.errors.rejectNext('findAndModify', Number.POSITIVE_INFINITY, throttledError(slow.ttlMs));
+      const refusedFrom = Date.now();
+      await waitFor(() => !a.holding, 'a stops', slow.ttlMs * 2);
+      const stored = await client.db(database).collection<LeaseDocument>('leases').findOne({ _id: lease });
+      expect(periods[0]!.to!).toBeLessThanOrEqual(stored!.expiresAt.getTime() - slow.safetyMs + 200);
+      expect(periods[0]!.to! - refusedFrom).toBeLessThan(slow.ttlMs);
+      a.stop();
+      await run;
+    } finally {
+      spending.abort();
+      front.errors.rejectNext('findAndModify', 0);
+      await viaFront.close(true);
+      await eater.close(true);
+      await front.close();
+    }
+  }, 60_000);
 });

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { type ArmPath, parseArmPath, resourceGroupKey } from './arm-path.js';
-import { type ArmResource, BUILT_IN_ROLES, COMPLETE, LOCATIONS, PROVIDERS } from './resource-types.js';
+import {
+  type ArmResource,
+  BUILT_IN_ROLES,
+  COMPLETE,
+  EMBEDDED_CHILDREN,
+  LOCATIONS,
+  PROVIDERS,
+} from './resource-types.js';
 
 /**
  * A stand-in for Azure Resource Manager on 127.0.0.1, for the real Azure CLI: HTTPS with a
@@ -212,7 +219,7 @@ export class FakeAzure {
     const missingGroup = this.missingResourceGroup(path);
     if (missingGroup) return missingGroup;
     const existing = this.resources.get(path.key);
-    if (method === 'GET') return existing ? [200, existing] : notFound(path);
+    if (method === 'GET') return existing ? [200, this.withChildren(path, existing)] : notFound(path);
     if (method === 'DELETE') {
       this.resources.delete(path.key);
       return [existing ? 200 : 204, {}];
@@ -241,6 +248,17 @@ export class FakeAzure {
     COMPLETE[path.type.toLowerCase()]?.(resource);
     this.resources.set(path.key, resource);
     return resource;
+  }
+
+  /** The resource as Azure answers it: for some types (EMBEDDED_CHILDREN) with its children inside, as they are now. */
+  private withChildren(path: ArmPath, resource: ArmResource): ArmResource {
+    const field = EMBEDDED_CHILDREN[path.type.toLowerCase()];
+    if (field === undefined) return resource;
+    const depth = path.key.split('/').length + 2;
+    const children = [...this.resources.entries()]
+      .filter(([key]) => key.startsWith(`${path.key}/`) && key.split('/').length === depth)
+      .map(([, child]) => child);
+    return { ...resource, properties: { ...resource.properties, [field]: children } };
   }
 
   private missingResourceGroup(path: ArmPath): [number, unknown] | undefined {

@@ -84,6 +84,15 @@ function completeTrafficManagerProfile(profile: ArmResource): void {
   profile.properties.dnsConfig = dns;
 }
 
+/** Azure names an endpoint's type in its own casing, whichever the request used (`az ... endpoint list` matches on it). */
+function completeTrafficManagerEndpoint(endpoint: ArmResource): void {
+  const kind = endpoint.type.split('/').at(-1)!.toLowerCase();
+  const canonical = ['azureEndpoints', 'externalEndpoints', 'nestedEndpoints'].find(
+    (name) => name.toLowerCase() === kind,
+  );
+  endpoint.type = `Microsoft.Network/trafficManagerProfiles/${canonical ?? kind}`;
+}
+
 /** A role assignment names the scope it was made at: the id before its provider segment. */
 function completeRoleAssignment(assignment: ArmResource): void {
   assignment.properties.scope = assignment.id.slice(
@@ -97,6 +106,9 @@ export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>>
   'microsoft.containerservice/managedclusters': completeManagedCluster,
   'microsoft.containerregistry/registries': completeRegistry,
   'microsoft.network/trafficmanagerprofiles': completeTrafficManagerProfile,
+  'microsoft.network/trafficmanagerprofiles/azureendpoints': completeTrafficManagerEndpoint,
+  'microsoft.network/trafficmanagerprofiles/externalendpoints': completeTrafficManagerEndpoint,
+  'microsoft.network/trafficmanagerprofiles/nestedendpoints': completeTrafficManagerEndpoint,
   'microsoft.authorization/roleassignments': completeRoleAssignment,
 };
 
@@ -113,6 +125,14 @@ export const PROVIDERS: readonly string[] = [
   'Microsoft.Monitor',
   'Microsoft.Network',
 ];
+
+/**
+ * Resources Azure answers with their child resources inside, per type (lower-cased): the property that
+ * holds them. A Traffic Manager profile lists its endpoints in `properties.endpoints`.
+ */
+export const EMBEDDED_CHILDREN: Readonly<Record<string, string>> = {
+  'microsoft.network/trafficmanagerprofiles': 'endpoints',
+};
 
 /** Built-in role definitions the Azure CLI looks up by name (`--role`, `--attach-acr`). */
 export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {

@@ -97,4 +97,35 @@ describe('FakeAzure', () => {
       '7f951dda-4ed3-4680-a7ca-43fe172d538d',
     ]);
   });
+
+  it('answers a Traffic Manager profile with its endpoints inside, as Azure does (az ... endpoint list reads them there)', async () => {
+    const profile = `${sub()}/resourceGroups/g/providers/Microsoft.Network/trafficmanagerprofiles/p`;
+    await call('PUT', `${profile}?api-version=2022-04-01`, { location: 'global', properties: {} });
+    // The CLI spells the endpoint type in either case; Azure answers with its own.
+    await call('PUT', `${profile}/ExternalEndpoints/westus?api-version=2022-04-01`, {
+      properties: { target: 'w.example', endpointStatus: 'Enabled' },
+    });
+    await call('PUT', `${profile}/externalEndpoints/uksouth?api-version=2022-04-01`, {
+      properties: { target: 'u.example', endpointStatus: 'Disabled' },
+    });
+    const got = await call('GET', `${profile}?api-version=2022-04-01`);
+    expect(
+      got.body.properties.endpoints.map((endpoint: { name: string; type: string; properties: object }) => [
+        endpoint.name,
+        endpoint.type,
+        endpoint.properties,
+      ]),
+    ).toEqual([
+      [
+        'westus',
+        'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+        expect.objectContaining({ endpointStatus: 'Enabled' }),
+      ],
+      [
+        'uksouth',
+        'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+        expect.objectContaining({ endpointStatus: 'Disabled' }),
+      ],
+    ]);
+  });
 });

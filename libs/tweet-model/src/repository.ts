@@ -69,6 +69,11 @@ export class TweetRepository {
     return new TweetRepository(client.db(database).collection<TweetDocument>(collection), rest);
   }
 
+  /** The same collection with some options changed, e.g. `{ maxRetries: 0 }` for reads whose caller sheds them instead. */
+  withOptions(options: RepositoryOptions): TweetRepository {
+    return new TweetRepository(this.collection, { ...this.options, ...options });
+  }
+
   /**
    * Cosmos DB rejects a sort that no index covers; `_id` is unique and indexed already. The index is
    * ascending with its default name, as deploy/azure creates it (az gives index keys no direction):

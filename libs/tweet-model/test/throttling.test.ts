@@ -77,6 +77,20 @@ describe('throttled by Cosmos DB', () => {
     expect(await storedCount()).toBe(5);
   });
 
+  it('withOptions gives the same collection with other retry options: { maxRetries: 0 } fails at once', async () => {
+    await repository.insertNew(batch([1]));
+    front.errors.rejectNext('find', 1);
+    const finds = front.commands('find').length;
+    const error = await repository
+      .withOptions({ maxRetries: 0 })
+      .latest({ limit: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 16500 });
+    expect(front.commands('find').length - finds).toBe(1);
+    expect(waits).toEqual([]);
+    expect((await repository.latest({ limit: 1 })).tweets.map((t) => t._id)).toEqual(['1']);
+  });
+
   it('gives up after maxRetries with the driver error', async () => {
     front.errors.rejectNext('insert', 10);
     const error = await repository.insertNew(batch([1])).catch((e: unknown) => e);

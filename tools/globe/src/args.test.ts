@@ -34,6 +34,7 @@ describe('parseCommandLine', () => {
     expect(command).toEqual({
       name: 'status',
       json: true,
+      sim: false,
       common: {
         config: 'my.json',
         overrides: {
@@ -44,6 +45,21 @@ describe('parseCommandLine', () => {
         },
       },
     });
+  });
+
+  it('reads drain and undrain: the region, and --sim for the simulation', () => {
+    expect(parseCommandLine(['drain', 'uksouth'])).toEqual({
+      name: 'drain',
+      region: 'uksouth',
+      sim: false,
+      common: { overrides: { contexts: [], healthzUrls: [] } },
+    });
+    expect(parseCommandLine(['undrain', 'uksouth', '--sim'])).toMatchObject({
+      name: 'undrain',
+      region: 'uksouth',
+      sim: true,
+    });
+    expect(parseCommandLine(['status', '--sim'])).toMatchObject({ name: 'status', sim: true });
   });
 
   it('answers help', () => {
@@ -57,7 +73,10 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command deploy (expected secrets, rollout or status; see --help)'],
+    [['deploy'], 'unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)'],
+    [['drain'], 'drain needs <region> (see --help)'],
+    [['undrain', 'uksouth', 'westus'], 'unexpected argument westus (see --help)'],
+    [['drain', 'uksouth', '--dry-run'], "Unknown option '--dry-run' (see --help)"],
     [['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)'],
     [['rollout', '--tag', 'a:b'], '--tag a:b is not a valid image tag'],
     [['rollout', '--tag', 'abc', '--timeout', '5 minutes'], '--timeout 5 minutes is not a duration like 90s, 5m or 1h'],

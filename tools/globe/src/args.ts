@@ -16,7 +16,10 @@ Commands:
   rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure/<app>:<tag>
                           (registry from IMAGE_REGISTRY or ACR_NAME when set, else the overlay's),
                           wait for every Deployment; the write region first
-  status                  one table across regions: deployments, FQDN, /healthz, newest tweet age
+  status                  one table across regions: deployments, FQDN, /healthz, newest tweet age, traffic
+  drain <region>          take the region out of rotation: its Traffic Manager endpoint disabled (az), or
+                          with --sim its server in the simulation's HAProxy in maintenance; open connections stay
+  undrain <region>        put it back into rotation
 
 Options (every command):
   --config <file>         config file (default: globe.config.json next to the CLI)
@@ -33,6 +36,9 @@ rollout:  --tag <tag>     image tag suffix, e.g. the git short sha (required)
           --dry-run       print every kubectl command, change nothing
 status:   --json          machine-readable output
           --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --sim           read drained regions from the simulation's HAProxy (npm run regions), not Traffic Manager
+drain, undrain:
+          --sim           the running simulation's HAProxy (npm run regions) instead of Traffic Manager
 
 Exit codes: 0 done (status: every region healthy), 1 a region failed or is unhealthy, 2 bad input or setup.`;
 
@@ -55,7 +61,8 @@ export type Command =
       continueOnError: boolean;
       dryRun: boolean;
     }
-  | { name: 'status'; common: CommonOptions; json: boolean };
+  | { name: 'status'; common: CommonOptions; json: boolean; sim: boolean }
+  | { name: 'drain' | 'undrain'; common: CommonOptions; region: string; sim: boolean };
 
 const commonOptions = {
   config: { type: 'string' },
@@ -77,7 +84,10 @@ const commandOptions = {
   status: {
     json: { type: 'boolean' },
     'healthz-url': { type: 'string', multiple: true },
+    sim: { type: 'boolean' },
   },
+  drain: { sim: { type: 'boolean' } },
+  undrain: { sim: { type: 'boolean' } },
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
 /** An image tag as Docker accepts it, given as is to every app's repository `<registry>/<imageName>/<app>`. */
@@ -90,11 +100,14 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
   if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
-    throw new GlobeError(`unknown command ${name} (expected secrets, rollout or status; see --help)`);
+    throw new GlobeError(`unknown command ${name} (expected secrets, rollout, status, drain or undrain; see --help)`);
 
   const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
-  if (positionals.length > 0) throw new GlobeError(`unexpected argument ${positionals[0]} (see --help)`);
+  // drain and undrain take the region; the others take none.
+  const wanted = name === 'drain' || name === 'undrain' ? 1 : 0;
+  if (positionals.length > wanted) throw new GlobeError(`unexpected argument ${positionals[wanted]} (see --help)`);
+  if (positionals.length < wanted) throw new GlobeError(`${name} needs <region> (see --help)`);
 
   const common: CommonOptions = {
     ...(typeof values.config === 'string' ? { config: values.config } : {}),
@@ -109,7 +122,11 @@ export function parseCommandLine(argv: string[]): Command {
     case 'secrets':
       return { name, common, dryRun: values['dry-run'] === true };
     case 'status':
-      return { name, common, json: values.json === true };
+      return { name, common, json: values.json === true, sim: values.sim === true };
+    case 'drain':
+    case 'undrain':
+      // The region is checked against the region list with the config (resolveConfig).
+      return { name, common, region: positionals[0]!, sim: values.sim === true };
     case 'rollout': {
       const tag = stringValue(values.tag);
       if (tag === undefined) throw new GlobeError('rollout needs --tag <tag> (e.g. the git short sha)');

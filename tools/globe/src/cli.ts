@@ -2,13 +2,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REGION_NAMES } from '@kubeonazure/regions';
 import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
+import { drain } from './commands/drain.js';
 import { rollout } from './commands/rollout.js';
 import { secrets } from './commands/secrets.js';
 import { status } from './commands/status.js';
 import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
 import { Kubectl } from './kubectl.js';
+import { Tool } from './tool.js';
+import { trafficFor } from './traffic.js';
 import { version } from './version.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../globe.config.json', import.meta.url));
@@ -23,9 +27,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     say(`globe ${version()}`);
     return 0;
   }
-  const kubectl = new Kubectl({ dryRun: command.name !== 'status' && command.dryRun, echo: say });
+  const dryRun = 'dryRun' in command && command.dryRun;
+  const kubectl = new Kubectl({ dryRun, echo: say });
+  const az = new Tool('az', 'install the Azure CLI (https://aka.ms/installazurecli) or fix PATH', {
+    dryRun,
+    echo: say,
+  });
   try {
     const config = loadConfig(command.common);
+    if (command.name === 'drain' || command.name === 'undrain') {
+      // Traffic only: no cluster is asked, so no kube context is needed.
+      if (!REGION_NAMES.includes(command.region))
+        throw new GlobeError(`unknown region ${command.region} (configured: ${REGION_NAMES.join(', ')})`);
+      const traffic = await trafficFor(config, command.sim, az);
+      return await drain(traffic, { region: command.region, drained: command.name === 'drain' }, say);
+    }
     await requireContexts(config, kubectl);
     switch (command.name) {
       case 'secrets':
@@ -33,7 +49,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'rollout':
         return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
       case 'status':
-        return await status(config, kubectl, command, say);
+        return await status(config, kubectl, await trafficFor(config, command.sim, az), command, say);
     }
   } catch (error) {
     // The one exit for errors once secret values may be known: redact whatever the message holds.

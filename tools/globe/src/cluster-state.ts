@@ -54,7 +54,7 @@ export function frontendAddress(json: string, region: string): string | null {
   return typeof address === 'string' ? address : null;
 }
 
-/** Reads a frontend's /healthz answer (contract: 200 `{status:"ok", newestTweetAgeSeconds}` or 503). */
+/** Reads a frontend's /healthz answer (contract: 200 `{status:"ok"|"throttled", newestTweetAgeSeconds}` or 503). */
 export function readHealthz(url: string, status: number, body: string): HealthzReading {
   let parsed: Record<string, unknown>;
   try {

@@ -11,6 +11,7 @@ const file: ConfigFile = {
   frontendService: 'frontend',
   contextPrefix: 'kubeonazure',
   contexts: {},
+  trafficManager: { profile: 'kubeonazure', resourceGroup: 'kubeonazure-backing' },
 };
 
 describe('resolveConfig', () => {
@@ -65,6 +66,17 @@ describe('parseConfigFile', () => {
   it('accepts the shipped shape and defaults contexts', () => {
     const { contexts: _contexts, ...withoutContexts } = file;
     expect(parseConfigFile(withoutContexts, 'globe.config.json').contexts).toEqual({});
+  });
+
+  it('defaults the Traffic Manager profile to the one deploy/azure makes with its default PREFIX', () => {
+    const { trafficManager: _trafficManager, ...without } = file;
+    expect(parseConfigFile(without, 'globe.config.json').trafficManager).toEqual({
+      profile: 'kubeonazure',
+      resourceGroup: 'kubeonazure-backing',
+    });
+    expect(() => parseConfigFile({ ...file, trafficManager: { profile: '' } }, 'c.json')).toThrow(
+      /^invalid config c\.json: trafficManager\./,
+    );
   });
 
   it('names the offending field', () => {

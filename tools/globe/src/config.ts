@@ -15,6 +15,10 @@ const configFileSchema = z.strictObject({
   frontendService: z.string().min(1),
   contextPrefix: z.string().min(1),
   contexts: z.record(z.string(), z.string().min(1)).default({}),
+  /** The Traffic Manager profile `deploy/azure/create-backing-services.sh` makes: one external endpoint per region, named after it. */
+  trafficManager: z
+    .strictObject({ profile: z.string().min(1), resourceGroup: z.string().min(1) })
+    .default({ profile: 'kubeonazure', resourceGroup: 'kubeonazure-backing' }),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
@@ -45,6 +49,8 @@ export interface GlobeConfig {
   frontendService: string;
   /** The selected regions, the write region first, the others in configured order. */
   regions: Region[];
+  /** Where `drain` takes a region out of rotation in Azure. */
+  trafficManager: { profile: string; resourceGroup: string };
 }
 
 /** Validates the parsed config file; `source` names it in the error. */
@@ -86,6 +92,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, conf
     imageName: file.imageName,
     frontendService: file.frontendService,
     regions,
+    trafficManager: file.trafficManager,
   };
 }
 

@@ -68,7 +68,10 @@ describe('bad input', () => {
   });
 
   it('a missing or unknown command, option or tag', async () => {
-    await expectOneLineError(['deploy'], 'unknown command deploy (expected secrets, rollout or status; see --help)');
+    await expectOneLineError(
+      ['deploy'],
+      'unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)',
+    );
     await expectOneLineError(['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)');
     await expectOneLineError(['rollout', '--tag', 'a/b'], '--tag a/b is not a valid image tag');
     await expectOneLineError(['status', '--watch'], "Unknown option '--watch' (see --help)");
@@ -117,7 +120,7 @@ describe('bad input', () => {
     expect(failed).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'globe: unknown command deploy (expected secrets, rollout or status; see --help)\n',
+      stderr: 'globe: unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)\n',
     });
   });
 });

@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClusterSet } from '@kubeonazure/clusters';
+import type { AzSession } from '@kubeonazure/fake-azure';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
 
@@ -30,6 +31,17 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Leave the fake kubectl off PATH (kubectl not installed). */
   withoutKubectl?: boolean;
+  /** The real az (from this process's PATH; .ci/run installs it), logged in to an Azure Resource Manager stand-in. */
+  az?: AzSession;
+}
+
+/** The folder of the `az` on this process's PATH. */
+function azDir(): string {
+  const dir = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .find((candidate) => existsSync(path.join(candidate, 'az')));
+  if (dir === undefined) throw new Error('az is not on PATH (.ci/run installs azure-cli 2.91.0)');
+  return dir;
 }
 
 /** Runs the built CLI as a child process with the real (recorded) or the fake kubectl first on PATH. */
@@ -58,6 +70,8 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
       ...kubectl,
       ...(options.withoutKubectl === true ? { PATH: nodeDir } : {}),
       HOME: dir,
+      ...options.az?.env,
+      ...(options.az === undefined ? {} : { PATH: `${kubectl.PATH}${path.delimiter}${azDir()}` }),
       ...options.env,
     };
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

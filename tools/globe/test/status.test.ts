@@ -1,8 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { useClusters } from '@kubeonazure/clusters/testing';
+import { controlFileIn, writeControl } from '@kubeonazure/region-sim/control-file';
+import { Haproxy, serverStates } from '@kubeonazure/region-sim/haproxy';
+import { entryPlans, trafficManagerProbe } from '@kubeonazure/region-sim/traffic';
 import { REGIONS, type Region, regionFqdn } from '@kubeonazure/regions';
+import { freePort } from '@kubeonazure/tool-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHealthz, type HealthzServer } from './healthz-server.ts';
 import { runGlobe } from './run-globe.ts';
+import { TrafficManagerStandIn } from './traffic-manager.ts';
 
 // Deployments and Services from one real API server per region (tools/clusters), rolled out by
 // globe itself. The frontends' /healthz cannot run on kwok's fake node: small servers on
@@ -19,8 +27,10 @@ const ageOf = (index: number) => AGES[index % AGES.length]!;
 // A read region to take down, and the last one.
 const [down, last] = [REGIONS[1]!, REGIONS.at(-1)!];
 const healthz = new Map<string, HealthzServer>();
+let tm: TrafficManagerStandIn;
 
 beforeAll(async () => {
+  tm = await TrafficManagerStandIn.start();
   const rollout = await runGlobe(['rollout', '--tag', 'live123', '--timeout', '60s'], { clusters: clusters() });
   if (rollout.code !== 0) throw new Error(`rollout failed: ${rollout.stdout}${rollout.stderr}`);
   for (const [index, region] of REGIONS.entries()) {
@@ -37,6 +47,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await tm?.close();
   await Promise.all([...healthz.values()].map((server) => server.close()));
 });
 
@@ -51,18 +62,18 @@ function healthyRow(region: Region, index: number): RegExp {
   const name = region.role === 'write' ? `${region.name} \\(write\\)` : region.name;
   const fqdn = regionFqdn(region).replaceAll('.', '\\.');
   return new RegExp(
-    `^${name} +kubeonazure-${region.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +${fqdn} +200 +${ageOf(index)[1]}$`,
+    `^${name} +kubeonazure-${region.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +${fqdn} +200 +${ageOf(index)[1]} +in rotation$`,
   );
 }
 
 describe('globe status', () => {
-  it('prints one table from the live objects of every region and exits 0 when all are healthy', async () => {
-    const globe = await runGlobe(status(), { clusters: clusters() });
+  it('prints one table from the live objects of every region and Traffic Manager, and exits 0 when all are healthy', async () => {
+    const globe = await runGlobe(status(), { clusters: clusters(), az: tm.az });
     expect(globe.stderr).toBe('');
     expect(globe.code).toBe(0);
     // kwok made every pod Ready; the HorizontalPodAutoscaler holds the frontend at its minimum.
     expect(globe.stdout.split('\n')).toEqual([
-      expect.stringMatching(/^REGION +CONTEXT +REACHABLE +FRONTEND +STREAMER +FQDN +HEALTHZ +NEWEST TWEET$/),
+      expect.stringMatching(/^REGION +CONTEXT +REACHABLE +FRONTEND +STREAMER +FQDN +HEALTHZ +NEWEST TWEET +TRAFFIC$/),
       ...REGIONS.map((region, index) => expect.stringMatching(healthyRow(region, index))),
       '',
     ]);
@@ -99,9 +110,11 @@ describe('globe status', () => {
 
       const table = await runGlobe(status(), { clusters: clusters() });
       expect(table.code).toBe(1);
-      expect(table.stdout).toMatch(new RegExp(`^${down.name} +kubeonazure-${down.name} +no +- +- +- +- +-$`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^${down.name} +kubeonazure-${down.name} +no +- +- +- +- +- +\\?$`, 'm'));
       expect(table.stdout).toMatch(new RegExp(`^${last.name} +kubeonazure-${last.name} +yes `, 'm'));
       expect(table.stdout).toMatch(new RegExp(`^${down.name}: .*refused`, 'm'));
+      // Without az, whether a region is drained is unknown: said, and no reason to skip a region.
+      expect(table.stdout).toMatch(/^traffic: Traffic Manager profile kubeonazure .*: az not found on PATH/m);
     } finally {
       await cluster.start();
     }
@@ -120,7 +133,7 @@ describe('globe status', () => {
       expect(globe.code).toBe(1);
       expect(globe.stdout).toMatch(
         new RegExp(
-          `^${last.name} +kubeonazure-${last.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +\\S+ +503 +-$`,
+          `^${last.name} +kubeonazure-${last.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +\\S+ +503 +- +\\?$`,
           'm',
         ),
       );
@@ -128,5 +141,95 @@ describe('globe status', () => {
     } finally {
       await failing.close();
     }
+  });
+
+  describe('a drained region', () => {
+    let failing: HealthzServer;
+    beforeAll(async () => {
+      failing = await startHealthz(503, { status: 'unavailable', region: last.name, reason: 'database unreachable' });
+    });
+    afterAll(() => failing?.close());
+    /** The last region's /healthz says 503: it would fail status were it in rotation. */
+    const withFailingLast = (...args: string[]) => [
+      'status',
+      ...REGIONS.flatMap((region) => [
+        '--healthz-url',
+        `${region.name}=${region === last ? failing.url : healthz.get(region.name)!.url}`,
+      ]),
+      ...args,
+    ];
+    const trafficOf = (stdout: string, region: string) =>
+      new RegExp(`^${region}(?: \\(write\\))? .* (in rotation|drained|\\?)$`, 'm').exec(stdout)?.[1];
+
+    it('Traffic Manager: shown drained, and its health asks nothing of status', async () => {
+      const drained = await runGlobe(['drain', last.name], { az: tm.az });
+      expect(drained.code).toBe(0);
+      try {
+        const globe = await runGlobe(withFailingLast(), { clusters: clusters(), az: tm.az });
+        expect(globe.stderr).toBe('');
+        expect(globe.code).toBe(0);
+        expect(REGIONS.map((region) => trafficOf(globe.stdout, region.name))).toEqual(
+          REGIONS.map((region) => (region === last ? 'drained' : 'in rotation')),
+        );
+        expect(globe.stdout).toContain(`${last.name}: database unreachable`);
+      } finally {
+        expect((await runGlobe(['undrain', last.name], { az: tm.az })).code).toBe(0);
+      }
+      // Back in rotation, its 503 fails status again.
+      expect((await runGlobe(withFailingLast(), { clusters: clusters(), az: tm.az })).code).toBe(1);
+    }, 120_000);
+
+    it('--sim: drained through the simulation’s HAProxy (its runtime API), read back the same way', async () => {
+      // HAProxy as `npm run regions` runs it (region-sim), and its control file in this run's TMPDIR.
+      const dir = mkdtempSync(path.join(tmpdir(), 'globe-sim-'));
+      const ports = new Map<string, number>();
+      for (const key of REGIONS.flatMap((region) => [region.name, region.visitorLocation]))
+        ports.set(key, await freePort());
+      const plans = entryPlans(
+        REGIONS,
+        (location) => ports.get(location)!,
+        (name) => ports.get(name)!,
+      );
+      const haproxy = await Haproxy.start(dir, plans, trafficManagerProbe());
+      try {
+        await writeControl({ pid: process.pid, port: 0, haproxySocket: haproxy.socket }, controlFileIn(dir));
+        const sim = { env: { TMPDIR: dir } };
+        const drained = await runGlobe(['drain', last.name, '--sim'], sim);
+        expect(drained.stderr).toBe('');
+        expect(drained.stdout).toContain(`${last.name}: drained (the simulation's HAProxy (${haproxy.socket}))`);
+        const states = await serverStates(haproxy.socket);
+        expect(
+          Object.entries(states)
+            .filter(([, state]) => state === 'MAINT')
+            .map(([server]) => server),
+        ).toEqual(plans.map((plan) => `visitors-${plan.location}/${last.name}`));
+        expect((await runGlobe(['drain', last.name, '--sim'], sim)).stdout).toContain(
+          `${last.name}: already drained, nothing changed`,
+        );
+
+        const globe = await runGlobe([...withFailingLast(), '--sim'], { clusters: clusters(), ...sim });
+        expect(globe.code).toBe(0);
+        expect(REGIONS.map((region) => trafficOf(globe.stdout, region.name))).toEqual(
+          REGIONS.map((region) => (region === last ? 'drained' : 'in rotation')),
+        );
+
+        expect((await runGlobe(['undrain', last.name, '--sim'], sim)).code).toBe(0);
+        expect(Object.values(await serverStates(haproxy.socket))).not.toContain('MAINT');
+      } finally {
+        await haproxy.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+
+    it('--sim without a running simulation is bad input', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'globe-sim-'));
+      try {
+        const run = await runGlobe(['drain', last.name, '--sim'], { env: { TMPDIR: dir } });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toBe('globe: --sim: no region set is running (start one with npm run regions)\n');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

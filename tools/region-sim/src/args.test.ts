@@ -24,6 +24,8 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['outage', 'westus', '--all'])).toEqual({ name: 'outage', region: 'westus', all: true });
     expect(parseCommandLine(['restore', 'westus'])).toEqual({ name: 'restore', region: 'westus' });
     expect(parseCommandLine(['failover', 'uksouth'])).toEqual({ name: 'failover', region: 'uksouth' });
+    expect(parseCommandLine(['drain', 'uksouth'])).toEqual({ name: 'drain', region: 'uksouth' });
+    expect(parseCommandLine(['undrain', 'uksouth'])).toEqual({ name: 'undrain', region: 'uksouth' });
     expect(parseCommandLine(['lag', 'southeastasia', '800'])).toEqual({
       name: 'lag',
       region: 'southeastasia',
@@ -44,7 +46,10 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command deploy (expected up, status, outage, restore, failover, lag, fault; see --help)'],
+    [
+      ['deploy'],
+      'unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault; see --help)',
+    ],
     [['status', '--all'], "Unknown option '--all' (see --help)"],
     [['--verbose'], "Unknown option '--verbose' (see --help)"],
     [['up', '--rate'], "Option '--rate <value>' argument missing (see --help)"],
@@ -53,6 +58,8 @@ describe('parseCommandLine', () => {
     // parseArgs says this in three sentences on three lines.
     [['up', '--probe-interval', '-1'], "Option '--probe-interval' argument is ambiguous (see --help)"],
     [['outage'], 'outage needs <region> (see --help)'],
+    [['drain'], 'drain needs <region> (see --help)'],
+    [['undrain', 'westus', 'uksouth'], 'unexpected argument uksouth (see --help)'],
     [['outage', 'eastus'], 'unknown region eastus (expected westus, uksouth, southeastasia)'],
     [['lag', 'westus'], 'lag needs <region> <ms> (see --help)'],
     [['lag', 'westus', '1.5'], 'lag needs whole milliseconds, not 1.5'],

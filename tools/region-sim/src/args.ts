@@ -23,6 +23,9 @@ Commands:
   failover <region>       the region becomes the write region (forced: without its write region for
                           10 s the set fails over by itself, to the next in the region list's order)
   lag <region> <ms>       whole milliseconds of replication lag for one region
+  drain <region>          take the region out of every visitor entry (HAProxy maintenance, as a disabled
+                          Traffic Manager endpoint): no new visitors, open connections stay
+  undrain <region>        put it back
   fault <region> <fault>  a fault at the region's database front, as Cosmos DB brings them:
     throttle <RU/s>       a request-unit budget per second; beyond it commands get 16500 (RetryAfterMs)
     latency <ms>          whole milliseconds added before every request
@@ -42,7 +45,7 @@ export type Command =
   | { name: 'up'; options: { postsPerSecond?: number; probeIntervalSeconds?: number } }
   | { name: 'status'; json: boolean }
   | { name: 'outage'; region: string; all: boolean }
-  | { name: 'restore' | 'failover'; region: string }
+  | { name: 'restore' | 'failover' | 'drain' | 'undrain'; region: string }
   | { name: 'lag'; region: string; ms: number }
   | { name: 'fault'; region: string; fault: Fault };
 
@@ -57,6 +60,8 @@ const OPTIONS = {
   outage: { all: { type: 'boolean' } },
   restore: {},
   failover: {},
+  drain: {},
+  undrain: {},
   lag: {},
   fault: {},
 } satisfies Record<string, ParseArgsOptionsConfig>;
@@ -68,6 +73,8 @@ const POSITIONALS: Record<keyof typeof OPTIONS, string[]> = {
   outage: ['region'],
   restore: ['region'],
   failover: ['region'],
+  drain: ['region'],
+  undrain: ['region'],
   lag: ['region', 'ms'],
   // and a value for throttle and latency (parseFault)
   fault: ['region', 'fault'],
@@ -110,6 +117,8 @@ export function parseCommandLine(argv: string[]): Command {
       return { name: command, region: region(positionals[0]), all: values.all === true };
     case 'restore':
     case 'failover':
+    case 'drain':
+    case 'undrain':
       return { name: command, region: region(positionals[0]) };
     case 'lag': {
       const ms = positionals[1] ?? '';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run regions`: the three regions on this machine, in the foreground, until Ctrl-C.
-// `npm run regions -- <outage|restore|failover|lag|fault|status> ...`: act on the running set.
+// `npm run regions -- <outage|restore|failover|lag|fault|drain|undrain|status> ...`: act on the running set.
 // `npm run regions -- --help`: the commands, options and exit codes (src/args.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +36,11 @@ async function up(options: RegionSetOptions): Promise<void> {
   const server = createServer((request, response) => void handle(set, request, response));
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  await writeControl({ pid: process.pid, port: (server.address() as AddressInfo).port });
+  await writeControl({
+    pid: process.pid,
+    port: (server.address() as AddressInfo).port,
+    haproxySocket: set.haproxySocket,
+  });
 
   let stopping = false;
   const stop = async () => {
@@ -55,6 +59,9 @@ async function up(options: RegionSetOptions): Promise<void> {
   console.log(`PROMETHEUS ${set.prometheus.url}`);
   console.log(`# database: ${set.tier.connectionString}`);
   console.log(`# logs: ${set.baseDir}/logs; control: ${CONTROL_FILE}`);
+  console.log(
+    `# HAProxy runtime API: ${set.haproxySocket} (npx globe drain <region> --sim, or npm run regions -- drain <region>)`,
+  );
   console.log('READY');
 }
 
@@ -86,6 +93,18 @@ async function handle(set: RegionSet, request: IncomingMessage, response: Server
         if (!Number.isInteger(ms) || ms < 0) return reply(400, { error: 'lag needs whole milliseconds >= 0' });
         await set.lag(region, ms);
         return reply(200, { done: `${region} lags ${ms} ms` });
+      }
+      case '/drain':
+      case '/undrain': {
+        const drain = url.pathname === '/drain';
+        const changed = drain ? await set.drain(region) : await set.undrain(region);
+        const word = drain ? 'drained' : 'back in rotation';
+        return reply(200, {
+          done:
+            changed.length === 0
+              ? `${region} already was ${word}: nothing changed`
+              : `${region} ${word} (${changed.join(', ')})`,
+        });
       }
       case '/fault': {
         const words = url.searchParams.getAll('fault');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,9 @@ import {
 import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
+import { Haproxy, serverStates, setDrained } from './haproxy.js';
 import { Prometheus } from './prometheus.js';
-import { entryPlans, haproxyConfig, parseHaproxyStats, trafficManagerProbe, type ProbeRules } from './traffic.js';
+import { drainedIn, entryPlans, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -33,8 +34,12 @@ export interface RegionSetOptions {
   leaseTtlMs?: number;
   /** How long the write region may be unreachable before the set fails over by itself (auto-failover.ts). */
   failoverWindowMs?: number;
+  /** How long a frontend keeps an event stream open (STREAM_MAX_AGE_MS; the frontend's default, 10 min, unless given). */
+  streamMaxAgeMs?: number;
   logLevel?: string;
 }
+
+type Settings = Required<Omit<RegionSetOptions, 'streamMaxAgeMs'>> & Pick<RegionSetOptions, 'streamMaxAgeMs'>;
 
 interface RegionApps {
   region: Region;
@@ -57,6 +62,8 @@ export interface RegionStatus {
   url: string;
   /** What `fault` set at the region's database front. */
   faults: WireFaults | null;
+  /** Out of rotation (`drain`): no visitor entry sends it new connections. */
+  drained: boolean;
 }
 
 export interface Status {
@@ -73,10 +80,9 @@ export interface Status {
  * API stand-in fed at a steady rate, and HAProxy as Traffic Manager with one entry per visitor location.
  */
 export class RegionSet {
-  private haproxy: Supervised | null = null;
+  private haproxy: Haproxy | null = null;
   private prometheusServer: Prometheus | null = null;
   private autoFailover: AutoFailover | null = null;
-  private statsPort = 0;
   readonly entries: { location: string; port: number }[] = [];
 
   private constructor(
@@ -87,11 +93,11 @@ export class RegionSet {
     readonly apps: RegionApps[],
     readonly probe: ProbeRules,
     /** The settings it runs with (the drills' shortened ones, or the defaults). */
-    readonly options: Required<RegionSetOptions>,
+    readonly options: Settings,
   ) {}
 
   static async start(options: RegionSetOptions = {}): Promise<RegionSet> {
-    const settings: Required<RegionSetOptions> = {
+    const settings: Settings = {
       postsPerSecond: options.postsPerSecond ?? 2,
       probeIntervalSeconds: options.probeIntervalSeconds ?? trafficManagerProbe().intervalSeconds,
       // The streamer's own default: outside the write region a standby waits a ttl past expiry, which leaves
@@ -99,6 +105,7 @@ export class RegionSet {
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
       failoverWindowMs: options.failoverWindowMs ?? DETECTION_WINDOW_MS,
       logLevel: options.logLevel ?? 'warn',
+      ...(options.streamMaxAgeMs === undefined ? {} : { streamMaxAgeMs: options.streamMaxAgeMs }),
     };
     const probe = { ...trafficManagerProbe(), intervalSeconds: settings.probeIntervalSeconds };
     probe.timeoutSeconds = Math.min(probe.timeoutSeconds, probe.intervalSeconds);
@@ -206,6 +213,11 @@ export class RegionSet {
     if (!app.streamer) await this.startStreamer(app);
   }
 
+  /** The region's frontend's /metrics (Prometheus text). */
+  frontendMetricsUrl(name: string): string {
+    return `http://127.0.0.1:${this.app(name).frontendOpsPort}/metrics`;
+  }
+
   /** The region's streamer's /metrics (Prometheus text). */
   streamerMetricsUrl(name: string): string {
     return `http://127.0.0.1:${this.app(name).streamerOpsPort}/metrics`;
@@ -237,9 +249,30 @@ export class RegionSet {
     await this.tier.fault(name, fault);
   }
 
+  /** HAProxy's runtime API (a unix socket in the run's directory): `globe drain --sim` and `drain` go through it. */
+  get haproxySocket(): string {
+    if (!this.haproxy) throw new Error('HAProxy is not running');
+    return this.haproxy.socket;
+  }
+
+  /**
+   * Takes the region out of every visitor entry, as `globe drain` disables its Traffic Manager endpoint:
+   * the servers it changed (none when it already was out).
+   */
+  async drain(name: string): Promise<string[]> {
+    return setDrained(this.haproxySocket, this.app(name).region.name, true);
+  }
+
+  /** Puts a drained region back into every visitor entry: the servers it changed. */
+  async undrain(name: string): Promise<string[]> {
+    return setDrained(this.haproxySocket, this.app(name).region.name, false);
+  }
+
   async status(): Promise<Status> {
     const tier = this.tier.status();
     const lease = await this.readLease();
+    const states = await serverStates(this.haproxySocket);
+    const drained = drainedIn(states);
     const regions = await Promise.all(
       this.apps.map(async (app): Promise<RegionStatus> => {
         const db = tier.regions.find((entry) => entry.name === app.region.name);
@@ -256,6 +289,7 @@ export class RegionSet {
           streaming: /^streamer_ingest_lease_held(?:\{[^}]*\})? 1$/m.test(metrics ?? ''),
           url: this.frontendUrl(app.region.name),
           faults: db?.faults ?? null,
+          drained: drained.includes(app.region.name),
         };
       }),
     );
@@ -263,22 +297,9 @@ export class RegionSet {
       writeRegion: tier.writeRegion,
       leaseHolder: lease,
       regions,
-      entries: await this.entryStates(),
+      entries: byLocation(states),
       published: this.feeder.published.length,
     };
-  }
-
-  /** HAProxy's view: for each visitor location, each region's server state (UP, DOWN, ...). */
-  async entryStates(): Promise<Record<string, Record<string, string>>> {
-    const csv = await getText(`http://127.0.0.1:${this.statsPort}/stats;csv`);
-    const states = parseHaproxyStats(csv ?? '');
-    const byLocation: Record<string, Record<string, string>> = {};
-    for (const [key, state] of Object.entries(states)) {
-      const [proxy = '', server = ''] = key.split('/');
-      const location = proxy.replace('visitors-', '');
-      byLocation[location] = { ...byLocation[location], [server]: state };
-    }
-    return byLocation;
   }
 
   /** A client on the one connection string, reading the write region (for counting what was stored). */
@@ -344,6 +365,9 @@ export class RegionSet {
         PORT: String(app.frontendPort),
         OPS_PORT: String(app.frontendOpsPort),
         POLL_INTERVAL_MS: '500',
+        ...(this.options.streamMaxAgeMs === undefined
+          ? {}
+          : { STREAM_MAX_AGE_MS: String(this.options.streamMaxAgeMs) }),
         READ_TIMEOUT_MS: '1500',
         RATE_LIMIT_PER_MINUTE: '100000',
         SHUTDOWN_GRACE_MS: '1000',
@@ -390,7 +414,6 @@ export class RegionSet {
   }
 
   private async startHaproxy(): Promise<void> {
-    this.statsPort = await freePort();
     const ports = new Map<string, number>();
     for (const region of REGIONS) ports.set(region.visitorLocation, await freePort());
     const plans = entryPlans(
@@ -399,16 +422,19 @@ export class RegionSet {
       (name) => this.app(name).frontendPort,
     );
     this.entries.push(...plans.map(({ location, port }) => ({ location, port })));
-    const file = join(this.baseDir, 'haproxy.cfg');
-    await writeFile(file, haproxyConfig(plans, this.probe, this.statsPort));
-    this.haproxy = supervise({
-      name: 'haproxy',
-      command: 'haproxy',
-      args: ['-W', '-db', '-f', file],
-      logFile: join(this.baseDir, 'logs', 'haproxy.log'),
-    });
-    await waitForHttp(`http://127.0.0.1:${this.statsPort}/stats`, this.haproxy);
+    this.haproxy = await Haproxy.start(this.baseDir, plans, this.probe);
   }
+}
+
+/** HAProxy's view: for each visitor location, each region's server state (UP, DOWN, MAINT when drained, ...). */
+function byLocation(states: Record<string, string>): Record<string, Record<string, string>> {
+  const locations: Record<string, Record<string, string>> = {};
+  for (const [key, state] of Object.entries(states)) {
+    const [proxy = '', server = ''] = key.split('/');
+    const location = proxy.replace('visitors-', '');
+    locations[location] = { ...locations[location], [server]: state };
+  }
+  return locations;
 }
 
 /** The schema, through the primary, before the standbys' FerretDBs start (they read it once). */

@@ -11,6 +11,7 @@ export function statusTable(status: Status): string {
     region.health === null ? 'no answer' : String(region.health),
     region.newestPostAgeSeconds === null ? '-' : `${region.newestPostAgeSeconds}s`,
     region.streaming ? 'yes' : 'no',
+    region.drained ? 'drained' : 'in rotation',
     region.url,
   ]);
   const entries = Object.entries(status.entries).map(
@@ -23,7 +24,7 @@ export function statusTable(status: Status): string {
     ? `ingest lease: ${status.leaseHolder.region ?? '?'} (${status.leaseHolder.holder}), ${status.leaseHolder.expiresInMs > 0 ? `expires in ${Math.ceil(status.leaseHolder.expiresInMs / 1000)}s` : 'expired'}`
     : 'ingest lease: nobody';
   return [
-    renderTable(['REGION', 'ROLE', 'DATABASE', 'LAG', 'HEALTHZ', 'NEWEST POST', 'STREAMING', 'URL'], rows),
+    renderTable(['REGION', 'ROLE', 'DATABASE', 'LAG', 'HEALTHZ', 'NEWEST POST', 'STREAMING', 'TRAFFIC', 'URL'], rows),
     '',
     lease,
     `posts published: ${status.published}`,

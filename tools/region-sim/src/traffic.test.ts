@@ -3,6 +3,8 @@ import { REGIONS } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
 import {
   BACKING_SERVICES_SCRIPT,
+  drainCommands,
+  drainedIn,
   entryPlans,
   haproxyConfig,
   parseHaproxyStats,
@@ -72,7 +74,7 @@ describe('haproxyConfig', () => {
       successesToReturn: 1,
       dnsTtlSeconds: 30,
     },
-    8999,
+    '/tmp/regions/haproxy.sock',
   );
 
   it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
@@ -83,8 +85,12 @@ describe('haproxyConfig', () => {
     expect(config).toContain('http-check expect status 200');
   });
 
-  it('listens on loopback only and fails over in the given order (the rest are backups)', () => {
-    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8999', 'bind 127.0.0.1:8002']);
+  it('listens on loopback only, its runtime API on a unix socket for the owner only', () => {
+    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8002']);
+    expect(config).toContain('  stats socket /tmp/regions/haproxy.sock mode 600 level admin\n');
+  });
+
+  it('fails over in the given order (the rest are backups)', () => {
     expect(config).toContain('  server uksouth 127.0.0.1:9002 check\n  server westus 127.0.0.1:9001 check backup');
   });
 });
@@ -117,5 +123,36 @@ describe('parseHaproxyStats', () => {
       'stats,FRONTEND,,OPEN,',
     ].join('\n');
     expect(parseHaproxyStats(csv)).toEqual({ 'visitors-uk/uksouth': 'DOWN', 'visitors-uk/westus': 'UP' });
+  });
+});
+
+describe('draining a region', () => {
+  const states = {
+    'visitors-us/westus': 'UP',
+    'visitors-us/uksouth': 'MAINT',
+    'visitors-uk/uksouth': 'UP',
+    'visitors-uk/westus': 'DOWN',
+  };
+
+  it('takes the region out of every visitor entry it is not already out of, and puts it back', () => {
+    expect(drainCommands(states, 'uksouth', true)).toEqual(['set server visitors-uk/uksouth state maint']);
+    expect(drainCommands(states, 'uksouth', false)).toEqual(['set server visitors-us/uksouth state ready']);
+    // A region down by its probes is not drained: draining it still takes it out.
+    expect(drainCommands(states, 'westus', true)).toEqual([
+      'set server visitors-us/westus state maint',
+      'set server visitors-uk/westus state maint',
+    ]);
+  });
+
+  it('sends nothing when the region already is as asked', () => {
+    const drained = { 'visitors-us/uksouth': 'MAINT', 'visitors-uk/uksouth': 'MAINT' };
+    expect(drainCommands(drained, 'uksouth', true)).toEqual([]);
+    expect(drainCommands(states, 'westus', false)).toEqual([]);
+  });
+
+  it('reads the drained regions: those in maintenance in any entry, each once', () => {
+    expect(drainedIn(states)).toEqual(['uksouth']);
+    expect(drainedIn({ ...states, 'visitors-uk/uksouth': 'MAINT' })).toEqual(['uksouth']);
+    expect(drainedIn({ 'visitors-us/westus': 'UP' })).toEqual([]);
   });
 });

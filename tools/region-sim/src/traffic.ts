@@ -99,12 +99,14 @@ export function entryPlans(
  * HAProxy as Traffic Manager: one frontend per visitor location, sending to the nearest region's
  * frontend while its probe passes, else to the next in latency order (backup servers are used in
  * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval
- * and timeout, out on the failure after the tolerated ones, back on a success.
+ * and timeout, out on the failure after the tolerated ones, back on a success. The runtime API on
+ * the unix socket `runtimeSocket` (owner only) reads server states and drains regions (haproxy.ts).
  */
-export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, statsPort: number): string {
+export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, runtimeSocket: string): string {
   const lines = [
     'global',
     '  maxconn 4096',
+    `  stats socket ${runtimeSocket} mode 600 level admin`,
     '',
     'defaults',
     '  mode http',
@@ -114,11 +116,6 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
     '  timeout tunnel 1h',
     `  timeout check ${probe.timeoutSeconds * 1000}ms`,
     `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${failuresToDegrade(probe)} rise ${probe.successesToReturn}`,
-    '',
-    'listen stats',
-    `  bind 127.0.0.1:${statsPort}`,
-    '  stats enable',
-    '  stats uri /stats',
     '',
   ];
   for (const entry of entries) {
@@ -140,7 +137,7 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
   return lines.join('\n');
 }
 
-/** Server states from HAProxy's CSV statistics: `visitors-uk/uksouth` → `UP`, `DOWN`, ... */
+/** Server states from HAProxy's CSV statistics (`show stat`): `visitors-uk/uksouth` → `UP`, `DOWN`, `MAINT`, ... */
 export function parseHaproxyStats(csv: string): Record<string, string> {
   const [header, ...rows] = csv.trim().split('\n');
   const columns = (header ?? '').replace(/^# /, '').split(',');
@@ -154,4 +151,26 @@ export function parseHaproxyStats(csv: string): Record<string, string> {
     states[`${proxy}/${server}`] = (cells[at('status')] ?? '').split(' ')[0] ?? '';
   }
   return states;
+}
+
+/** A drained region's server is in maintenance: no new connections, no probes (a Disabled Traffic Manager endpoint). */
+const DRAINED = 'MAINT';
+
+/** The regions whose server is in maintenance in any visitor entry, in the order HAProxy lists them. */
+export function drainedIn(states: Readonly<Record<string, string>>): string[] {
+  const regions = Object.entries(states)
+    .filter(([, state]) => state === DRAINED)
+    .map(([key]) => key.split('/')[1] ?? '');
+  return [...new Set(regions)];
+}
+
+/**
+ * The runtime API commands that take `region` out of every visitor entry (`drained`) or put it back:
+ * only for the servers not already so, so a second drain sends nothing. Empty when HAProxy has no
+ * server of that name: the caller tells that apart with `states`.
+ */
+export function drainCommands(states: Readonly<Record<string, string>>, region: string, drained: boolean): string[] {
+  return Object.entries(states)
+    .filter(([key, state]) => key.split('/')[1] === region && (state === DRAINED) !== drained)
+    .map(([key]) => `set server ${key} state ${drained ? 'maint' : 'ready'}`);
 }

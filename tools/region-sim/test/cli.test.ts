@@ -27,7 +27,7 @@ it('an unknown command or option is one line on stderr and exit 2, before anythi
     code: EXIT_USAGE,
     stdout: '',
     stderr:
-      'regions: unknown command deploy (expected up, status, outage, restore, failover, lag, fault; see --help)\n',
+      'regions: unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault; see --help)\n',
   });
   expect(await regions(['status', '--all'])).toEqual({
     code: EXIT_USAGE,

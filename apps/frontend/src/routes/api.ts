@@ -28,7 +28,10 @@ const api: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request) => {
       const before = parseCursor(request.query.before, 'before');
-      const { tweets, nextCursor } = await fastify.tweets.latest({ limit: request.query.limit, before });
+      // The first page is the poller's (no query of its own); an older one a query, cached briefly.
+      const { tweets, nextCursor } = before
+        ? await fastify.tweets.latest({ limit: request.query.limit, before })
+        : await fastify.feed.firstPage(request.query.limit);
       return { tweets: tweets.map(toPublicTweet), nextCursor };
     },
   );

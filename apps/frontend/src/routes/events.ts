@@ -5,9 +5,16 @@ import { z } from 'zod';
 import { toCard } from '../cards.js';
 import { parseCursor } from '../paging.js';
 import { FANOUT_LIMIT } from '../plugins/app/feed.js';
+import type { SHED_REASONS } from '../plugins/app/metrics.js';
+import { overBudget } from '../sse-budget.js';
 
 /** A client that reads slower than this is dropped (it reconnects and resumes by Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/**
+ * How often the streams' unsent bytes are checked against the budget and the write timeout, at most.
+ * Between broadcasts: right after one, a client that reads has its share still unsent for a moment.
+ */
+const SWEEP_MS = 1000;
 const RECONNECT_MS = 3000;
 /** When a client over the stream limits should try again. */
 const FULL_RETRY_AFTER_SECONDS = 30;
@@ -19,6 +26,10 @@ export interface EventsOptions {
   maxStreamsPerClient: number;
   /** Each stream ends after this long (up to a tenth more, so reconnects spread): the browser resumes it, maybe on a new pod. */
   maxAgeMs: number;
+  /** Unsent bytes all streams of the pod may hold; beyond, the slowest are dropped. */
+  bufferBudgetBytes: number;
+  /** A stream whose unsent bytes have not drained for this long is dropped. */
+  writeTimeoutMs: number;
 }
 
 interface Event {
@@ -36,6 +47,8 @@ interface Client {
    * when it appears on the first page, maybe after the resume read it, and must not come twice.
    */
   resumed: Set<string>;
+  /** When its unsent bytes were last seen drained (ms since the epoch). */
+  drainedAt: number;
 }
 
 const Query = z.object({
@@ -47,7 +60,10 @@ const Query = z.object({
  * one `tweet` event whose id is the tweet's cursor and whose data is `{ html, createdAt }`, the
  * card rendered (and escaped) by the same partial as the page. A reconnecting client sends `Last-Event-ID` (a fresh page
  * sends `?since=` its newest tweet) and first gets what it missed. Streams are capped per pod and
- * per client address, and end after `maxAgeMs`.
+ * per client address, and end after `maxAgeMs`. Clients that do not read cannot run the pod out of
+ * memory: the unsent bytes of all streams are kept within `bufferBudgetBytes` by dropping the largest
+ * backlogs first, and a stream that has not drained for `writeTimeoutMs` is dropped; a dropped client
+ * reconnects and resumes.
  */
 const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) => {
   const clients = new Set<Client>();
@@ -67,7 +83,25 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
 
   function write(client: Client, text: string): void {
     client.res.write(text);
-    if (client.res.writableLength > MAX_BUFFERED_BYTES) client.res.destroy();
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) shed(client, 'client_buffer');
+  }
+
+  function shed(client: Client, reason: (typeof SHED_REASONS)[number]): void {
+    fastify.metrics.sseShed.inc({ reason });
+    client.res.destroy();
+    remove(client);
+  }
+
+  /** Drops the streams that are over the pod's budget (largest backlog first) and those that stopped draining. */
+  function enforceLimits(): void {
+    const now = Date.now();
+    const live = [...clients].filter((client) => !client.pending);
+    for (const client of live) {
+      if (client.res.writableLength === 0) client.drainedAt = now;
+      else if (now - client.drainedAt > options.writeTimeoutMs) shed(client, 'stalled');
+    }
+    const backlogs = [...clients].map((client) => ({ client, backlog: client.res.writableLength }));
+    for (const { client } of overBudget(backlogs, options.bufferBudgetBytes)) shed(client, 'budget');
   }
 
   function add(client: Client): void {
@@ -102,10 +136,12 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
   const heartbeat = setInterval(() => {
     for (const client of clients) if (!client.pending) write(client, ': heartbeat\n\n');
   }, options.heartbeatMs);
+  const sweep = setInterval(enforceLimits, Math.min(SWEEP_MS, options.writeTimeoutMs / 4));
 
   fastify.addHook('preClose', async () => {
     unsubscribe();
     clearInterval(heartbeat);
+    clearInterval(sweep);
     for (const client of clients) client.res.end();
     clients.clear();
     perAddress.clear();
@@ -129,7 +165,13 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       };
     }
 
-    const client: Client = { res: reply.raw, address: request.ip, pending: [], resumed: new Set() };
+    const client: Client = {
+      res: reply.raw,
+      address: request.ip,
+      pending: [],
+      resumed: new Set(),
+      drainedAt: Date.now(),
+    };
     add(client);
     const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
     reply.raw.on('close', () => {
@@ -139,7 +181,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
 
     let missed: Event[];
     try {
-      missed = since ? await render(await fastify.tweets.newerThan(since, FANOUT_LIMIT)) : [];
+      missed = since ? await render(await fastify.feed.newerThan(since, FANOUT_LIMIT)) : [];
     } catch (error) {
       clearTimeout(maxAge);
       remove(client);
@@ -161,6 +203,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
     client.resumed = new Set(missed.map((event) => event.tweetId));
     const queued = notResumed(client, client.pending ?? []);
     client.pending = null;
+    client.drainedAt = Date.now();
     write(client, `retry: ${RECONNECT_MS}\n\n${missed.map((event) => event.text).join('')}${queued}`);
   });
 };

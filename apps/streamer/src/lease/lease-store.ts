@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { LeaseDocument } from '@kubeonazure/tweet-model';
+import { withThrottleRetry, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import {
   candidateUpdate,
@@ -22,8 +22,9 @@ export class LeaseStore {
 
   /**
    * Claims or renews the lease for `holder`, sent at `now` and bounded by the claim timeout (maxTimeMS
-   * on the server, a deadline on the client). Someone else's live lease makes the upsert collide with
-   * the existing `_id`, which is the answer "refused"; an error or the deadline throws.
+   * on the server, a deadline on the client), throttling retries included. Someone else's live lease
+   * makes the upsert collide with the existing `_id`, which is the answer "refused"; an error or the
+   * deadline throws.
    */
   async claim(
     holder: string,
@@ -34,7 +35,7 @@ export class LeaseStore {
     scope: { primary?: string | null; writtenUnder?: string } = {},
   ): Promise<ClaimOutcome> {
     try {
-      const lease = await this.bounded(
+      const lease = await this.bounded(() =>
         this.collection.findOneAndUpdate(
           claimFilter(this.name, holder, now, standbyGraceMs, scope.writtenUnder),
           claimUpdate(holder, region, now, this.terms, scope.primary ?? null),
@@ -50,7 +51,7 @@ export class LeaseStore {
 
   /** Names `holder` as the write-region streamer waiting for the lease, unless it holds it. */
   async standBy(holder: string, region: string | null, now = new Date()): Promise<void> {
-    await this.bounded(
+    await this.bounded(() =>
       this.collection.updateOne(
         { _id: this.name, holder: { $ne: holder } },
         candidateUpdate(holder, region, now, this.terms),
@@ -64,7 +65,7 @@ export class LeaseStore {
    * as of now, not long ago, so the standby grace still lets the write region's streamer take it first.
    */
   async release(holder: string, now = new Date()): Promise<void> {
-    await this.bounded(
+    await this.bounded(() =>
       this.collection.updateOne({ _id: this.name, holder }, releaseUpdate(now), {
         maxTimeMS: this.terms.claimTimeoutMs,
       }),
@@ -75,8 +76,15 @@ export class LeaseStore {
     return this.collection.findOne({ _id: this.name });
   }
 
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return withDeadline(operation, this.terms.claimTimeoutMs);
+  /**
+   * `operation`, retried while the write region throttles it (16500, after its `RetryAfterMs`), all of
+   * it within the claim timeout: a retry that could not be answered in time is not sent. A retry repeats
+   * the claim as written at its `now` (the holder's validity counts from before the first attempt), so
+   * a late answer only shortens what the holder trusts.
+   */
+  private bounded<T>(operation: () => Promise<T>): Promise<T> {
+    const ms = this.terms.claimTimeoutMs;
+    return withDeadline(withThrottleRetry(operation, { deadlineMs: ms }), ms);
   }
 }
 

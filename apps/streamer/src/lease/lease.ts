@@ -16,7 +16,9 @@ import type { LeaseCandidate, LeaseDocument } from '@kubeonazure/tweet-model';
  *   answered in time. An answer that arrives after its own `validUntil` (a pause, a slow network) is a
  *   failure, a refused claim stops the source at once, and every claim is bounded by `claimTimeoutMs`
  *   (maxTimeMS on the server and a client-side deadline), so nothing waits on a
- *   hung claim. The holder closes its X connection before it releases the lease.
+ *   hung claim. A throttled claim (16500) is retried after its `RetryAfterMs` only within that bound,
+ *   and repeats the claim as written at `sentAt`: a retry changes neither the stored expiry nor the
+ *   holder's validity, so a throttled write region cannot stretch the lease. The holder closes its X connection before it releases the lease.
  * - So another claimant matches the document only at its `now >= sentAt + ttl`: by then the holder
  *   stopped at `sentAt + ttl - safety`. Timing inequality: clock skew between any two streamers +
  *   the lag of the stop timer < `safety` (a fifth of the ttl: 3 s at the default 15 s). Clocks must

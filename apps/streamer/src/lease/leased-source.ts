@@ -40,6 +40,8 @@ export class LeasedSource implements Source {
   private readonly stopping = new AbortController();
   private inner: { source: Source; done: Promise<void> } | null = null;
   private expiry: NodeJS.Timeout | undefined;
+  /** When `run` began (own clock): outside the write region the first claim waits a ttl from then. */
+  private startedAt = 0;
 
   constructor(
     private readonly store: LeaseStore,
@@ -63,7 +65,7 @@ export class LeasedSource implements Source {
 
   async run(): Promise<void> {
     const { signal } = this.stopping;
-    if (!this.identity.writeRegion().inWriteRegion) await this.sleep(this.terms.ttlMs, signal);
+    this.startedAt = this.clock();
     try {
       while (!signal.aborted) {
         await this.round();
@@ -82,12 +84,16 @@ export class LeasedSource implements Source {
 
   /**
    * One claim (none while the driver knows no primary) and what follows from its answer. Not holding,
-   * the claim may take over only what `takeoverScope` allows (see the failover point in lease.ts).
+   * the claim may take over only what `takeoverScope` allows (see the failover point in lease.ts), and
+   * outside the write region not before a ttl after start. The write region is looked up each round, not
+   * once at start: the driver learns the topology only after its first connect, and a write-region
+   * streamer that stood by for its first ttl left a fresh lease to whichever region claimed first.
    */
   private async round(): Promise<void> {
     const { holder, region } = this.identity;
     const view = this.identity.writeRegion();
     const sentAt = this.clock();
+    if (!this.inner && !view.inWriteRegion && sentAt < this.startedAt + this.terms.ttlMs) return;
     const scope = this.inner ? {} : takeoverScope(sentAt, view, this.terms);
     if (scope === null) return;
     const grace = view.inWriteRegion ? 0 : this.terms.ttlMs;

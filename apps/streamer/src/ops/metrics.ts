@@ -72,9 +72,11 @@ export function createMetrics(
       labelNames: ['result'],
       registers,
     }),
+    // Gaps, not posts: nothing the streamer receives says how many posts a lost gap held (README,
+    // after the metrics table).
     unrecoverableGaps: new Counter<'reason'>({
       name: 'streamer_gaps_unrecoverable_total',
-      help: 'Gaps whose posts are lost, by reason: beyond-window (older than recent search reaches), fill-failed (a gap fill failed twice)',
+      help: 'Gaps (not posts: their number is unknown) whose posts are lost, by reason: beyond-window (older than recent search reaches), fill-failed (a gap fill failed twice)',
       labelNames: ['reason'],
       registers,
     }),

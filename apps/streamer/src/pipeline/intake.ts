@@ -43,8 +43,8 @@ export class Intake {
     return { dropped: tweet._id };
   }
 
-  /** One JSONL line of a replay file; waits while the queue is full. */
-  async fromLine(line: string): Promise<void> {
+  /** One JSONL line of a replay file; waits while the queue is full, until `signal` aborts. */
+  async fromLine(line: string, signal?: AbortSignal): Promise<void> {
     if (line.trim() === '') return;
     let message: unknown;
     try {
@@ -54,11 +54,14 @@ export class Intake {
       return;
     }
     const tweet = this.map(message);
-    if (tweet) await this.put(tweet);
+    if (tweet) await this.put(tweet, signal);
   }
 
-  /** One search/recent response page; a post that does not fit is skipped alone. Waits while the queue is full. */
-  async fromSearchPage(page: unknown): Promise<void> {
+  /**
+   * One search/recent response page; a post that does not fit is skipped alone. Waits while the queue is
+   * full, until `signal` aborts: then the rest of the page is left out (see `put`).
+   */
+  async fromSearchPage(page: unknown, signal?: AbortSignal): Promise<void> {
     let mapped: ReturnType<typeof mapXSearchPage>;
     try {
       mapped = mapXSearchPage(page);
@@ -67,7 +70,7 @@ export class Intake {
       return;
     }
     for (const { post, error } of mapped.rejected) this.malformed(post, error);
-    for (const tweet of mapped.tweets) await this.put(tweet);
+    for (const tweet of mapped.tweets) if (!(await this.put(tweet, signal))) return;
   }
 
   /** Counts and logs input that cannot become a document, with a short excerpt to find it by. */
@@ -77,9 +80,14 @@ export class Intake {
     this.log.warn({ excerpt: text?.slice(0, EXCERPT_LENGTH), err: error }, 'malformed message skipped');
   }
 
-  private async put(tweet: TweetDocument): Promise<void> {
-    this.metrics.received.inc();
-    await this.queue.put(tweet);
+  /**
+   * Queues a post of a source that can wait; false when `signal` aborted first. Such a post was not
+   * taken and is not counted as received (what fetches it again: README, "Shutdown").
+   */
+  private async put(tweet: TweetDocument, signal?: AbortSignal): Promise<boolean> {
+    const queued = await this.queue.put(tweet, signal);
+    if (queued) this.metrics.received.inc();
+    return queued;
   }
 
   private map(message: unknown): TweetDocument | null {

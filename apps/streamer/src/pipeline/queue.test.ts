@@ -29,6 +29,19 @@ describe('BoundedQueue', () => {
     expect(queue.take(1)).toEqual([2]);
   });
 
+  it('makes put give up, the item not added, when the signal aborts while it waits for room', async () => {
+    const queue = new BoundedQueue<number>(1);
+    const stop = new AbortController();
+    expect(await queue.put(1, stop.signal)).toBe(true);
+    const pending = queue.put(2, stop.signal);
+    stop.abort();
+    expect(await pending).toBe(false);
+    expect(queue.take(5)).toEqual([1]);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+    // An aborted signal still lets an item in while there is room.
+    expect(await queue.put(3, stop.signal)).toBe(true);
+  });
+
   it('resolves whenSize once enough items arrived, capped at the capacity', async () => {
     const queue = new BoundedQueue<number>(3);
     let reached = false;

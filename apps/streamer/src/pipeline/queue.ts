@@ -1,6 +1,7 @@
 /**
- * A bounded FIFO between a source and the batcher. Sources that can wait (replay, search) `put` and
- * are paused while it is full; the live stream cannot wait and `offer`s, learning when it must drop.
+ * A bounded FIFO between a source and the batcher. Sources that can wait (replay, search, the gap fill)
+ * `put` and are paused while it is full, until their stop signal; the live stream cannot wait and
+ * `offer`s, learning when it must drop.
  */
 export class BoundedQueue<T> {
   private items: T[] = [];
@@ -23,17 +24,30 @@ export class BoundedQueue<T> {
     return true;
   }
 
-  /** Adds the item, waiting for room first. */
-  async put(item: T): Promise<void> {
+  /**
+   * Adds the item, waiting for room first; false, the item not added, once `signal` aborts while the
+   * queue is full: a stopping source must not wait on a database that hangs.
+   */
+  async put(item: T, signal?: AbortSignal): Promise<boolean> {
     while (!this.offer(item)) {
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      if (signal?.aborted) return false;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.roomWaiters = this.roomWaiters.filter((other) => other !== wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.roomWaiters.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
     }
+    return true;
   }
 
   /** Removes and returns up to `max` items, oldest first. */
   take(max: number): T[] {
     const taken = this.items.splice(0, max);
-    if (taken.length > 0) for (const resolve of this.roomWaiters.splice(0)) resolve();
+    if (taken.length > 0) for (const wake of [...this.roomWaiters]) wake();
     return taken;
   }
 

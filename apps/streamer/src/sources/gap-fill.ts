@@ -126,10 +126,12 @@ export class GapFill {
       );
       const data = response.data.data ?? [];
       const taken = data.slice(0, left);
-      await this.intake.fromSearchPage({ ...response.data, data: taken });
-      left -= taken.length;
+      await this.intake.fromSearchPage({ ...response.data, data: taken }, signal);
       counted(taken.length);
       this.metrics.gapFillPosts.inc(taken.length);
+      // Stopped while the queue was full: the page may be only partly queued, so the fill is not complete.
+      if (signal?.aborted) throw new AttemptFailed('stopped', undefined);
+      left -= taken.length;
       nextToken = response.data.meta?.next_token;
       if (left === 0 && (nextToken || taken.length < data.length)) return 'truncated';
       if (nextToken && exhausted(response.rateLimit)) {

@@ -54,7 +54,7 @@ export class ReplaySource implements Source {
           if (due > 0) await this.sleep(due, signal);
           if (signal.aborted) break;
         }
-        await this.intake.fromLine(shiftMs === 0 ? line : shiftLine(line, shiftMs));
+        await this.intake.fromLine(shiftMs === 0 ? line : shiftLine(line, shiftMs), signal);
         count++;
         if (pauseMs > 0) await this.sleep(pauseMs, signal);
       }

@@ -91,7 +91,9 @@ export class SearchSource implements Source {
         this.connected = true;
         pages++;
         if (pages === 1) newestId = response.data.meta?.newest_id;
-        await this.intake.fromSearchPage(response.data);
+        await this.intake.fromSearchPage(response.data, this.stopping.signal);
+        // Stopped, maybe midway through the page: the since_id stays behind what was not queued.
+        if (this.stopping.signal.aborted) return 0;
         nextToken = paging ? response.data.meta?.next_token : undefined;
         const limitedMs = this.rateLimitWaitMs(response.rateLimit);
         if (nextToken && limitedMs > 0) await this.sleep(limitedMs, this.stopping.signal);

@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import { registryFromEnv, type GlobeConfig } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
-import { KubectlFailed, type Kubectl } from '../kubectl.js';
+import type { Kubectl } from '../kubectl.js';
+import { ToolFailed } from '../tool.js';
 import { forEachRegion, formatOutcomes, reporter } from '../regions.js';
 
 /**
@@ -115,7 +116,7 @@ export async function secrets(
     const report = reporter(region.name, say);
     const context = ['--context', region.context];
     await kubectl.run([...context, 'create', 'namespace', config.namespace]).then(report, (error: unknown) => {
-      if (!(error instanceof KubectlFailed && error.reason.includes('(AlreadyExists)'))) throw error;
+      if (!(error instanceof ToolFailed && error.reason.includes('(AlreadyExists)'))) throw error;
     });
     const output = await kubectl.run(
       [...context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],

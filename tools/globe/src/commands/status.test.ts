@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHealthy, statusTable, type RegionStatus } from './status.js';
+import { allHealthy, isHealthy, statusTable, type RegionStatus } from './status.js';
 
 const healthy: RegionStatus = {
   region: 'westus',
@@ -17,6 +17,7 @@ const healthy: RegionStatus = {
     ok: true,
     newestTweetAgeSeconds: 300,
   },
+  traffic: 'in rotation',
 };
 const unreachable: RegionStatus = {
   region: 'uksouth',
@@ -27,6 +28,7 @@ const unreachable: RegionStatus = {
   deployments: [],
   fqdn: null,
   healthz: null,
+  traffic: 'drained',
 };
 
 describe('isHealthy', () => {
@@ -41,15 +43,33 @@ describe('isHealthy', () => {
   });
 });
 
+describe('allHealthy', () => {
+  it('asks every region in rotation to be healthy, and a drained one nothing', () => {
+    expect(allHealthy([healthy, unreachable])).toBe(true);
+    expect(allHealthy([healthy, { ...unreachable, traffic: 'in rotation' }])).toBe(false);
+    // Not knowing whether a region is drained is no reason to skip it.
+    expect(allHealthy([healthy, { ...unreachable, traffic: null }])).toBe(false);
+  });
+});
+
 describe('statusTable', () => {
   it('has one column per Deployment seen in any region and notes the problems below', () => {
     expect(statusTable([healthy, unreachable]).split('\n')).toEqual([
-      'REGION          CONTEXT              REACHABLE  FRONTEND  STREAMER  FQDN                                          HEALTHZ  NEWEST TWEET',
-      'westus (write)  kubeonazure-westus   yes        2/2 abc   1/1 abc   kubeonazure-westus.westus.cloudapp.azure.com  200      5m ago',
-      'uksouth         kubeonazure-uksouth  no         -         -         -                                             -        -',
+      'REGION          CONTEXT              REACHABLE  FRONTEND  STREAMER  FQDN                                          HEALTHZ  NEWEST TWEET  TRAFFIC',
+      'westus (write)  kubeonazure-westus   yes        2/2 abc   1/1 abc   kubeonazure-westus.westus.cloudapp.azure.com  200      5m ago        in rotation',
+      'uksouth         kubeonazure-uksouth  no         -         -         -                                             -        -             drained',
       '',
       'uksouth: Unable to connect to the server',
     ]);
+  });
+
+  it('shows ? for traffic it could not read, and why', () => {
+    const table = statusTable(
+      [{ ...healthy, traffic: null }],
+      'traffic: Traffic Manager profile p: az not found on PATH',
+    );
+    expect(table.split('\n')[1]).toMatch(/ 5m ago +\?$/);
+    expect(table.split('\n').at(-1)).toBe('traffic: Traffic Manager profile p: az not found on PATH');
   });
 
   it('shows a frontend without tweets yet, and one that does not answer', () => {
@@ -58,8 +78,8 @@ describe('statusTable', () => {
       ...healthy,
       healthz: { url: 'u', status: null, ok: false, newestTweetAgeSeconds: null, error: 'connect ECONNREFUSED' },
     };
-    expect(statusTable([noTweets]).split('\n')[1]).toMatch(/ 200 +none$/);
-    expect(statusTable([silent]).split('\n')[1]).toMatch(/ no answer +-$/);
+    expect(statusTable([noTweets]).split('\n')[1]).toMatch(/ 200 +none +in rotation$/);
+    expect(statusTable([silent]).split('\n')[1]).toMatch(/ no answer +- +in rotation$/);
     expect(statusTable([silent])).toContain('westus: connect ECONNREFUSED');
   });
 });

@@ -8,8 +8,10 @@ import {
   type HealthzReading,
 } from '../cluster-state.js';
 import type { GlobeConfig, Region } from '../config.js';
-import { EXIT_FAILED } from '../errors.js';
-import { KubectlFailed, type Kubectl } from '../kubectl.js';
+import { EXIT_FAILED, GlobeError } from '../errors.js';
+import type { Kubectl } from '../kubectl.js';
+import { ToolFailed } from '../tool.js';
+import type { Traffic } from '../traffic.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;
@@ -27,6 +29,8 @@ export interface RegionStatus {
   /** The frontend's public name: `<dns label>.<region>.cloudapp.azure.com`, or the LB address. */
   fqdn: string | null;
   healthz: HealthzReading | null;
+  /** Whether visitors are sent to it (`drain`); null when Traffic Manager (or the simulation) could not be read. */
+  traffic: 'in rotation' | 'drained' | null;
 }
 
 /** A region is healthy when its cluster answers, every Deployment is fully ready and /healthz says 200. */
@@ -39,20 +43,54 @@ export function isHealthy(status: RegionStatus): boolean {
   );
 }
 
-/** Prints one table (or JSON) across the selected regions; exit code 0 when every region is healthy. */
+/** What status counts: every region in rotation is healthy; a drained one (taken out on purpose) is not asked to be. */
+export function allHealthy(regions: RegionStatus[]): boolean {
+  return regions.every((region) => region.traffic === 'drained' || isHealthy(region));
+}
+
+/** Prints one table (or JSON) across the selected regions; exit code 0 when every region in rotation is healthy. */
 export async function status(
   config: GlobeConfig,
   kubectl: Kubectl,
+  traffic: Traffic,
   options: { json: boolean },
   say: (line: string) => void,
 ): Promise<number> {
-  const regions = await Promise.all(config.regions.map((region) => regionStatus(config, region, kubectl)));
-  const healthy = regions.every(isHealthy);
-  say(options.json ? JSON.stringify({ healthy, regions }, null, 2) : statusTable(regions));
+  const [drained, ...found] = await Promise.all([
+    readDrained(traffic),
+    ...config.regions.map((region) => regionStatus(config, region, kubectl)),
+  ]);
+  const regions = found.map(
+    (region): RegionStatus => ({
+      ...region,
+      traffic: Array.isArray(drained) ? (drained.includes(region.region) ? 'drained' : 'in rotation') : null,
+    }),
+  );
+  const healthy = allHealthy(regions);
+  const trafficError = Array.isArray(drained) ? undefined : `traffic: ${traffic.name}: ${drained.error}`;
+  say(
+    options.json
+      ? JSON.stringify({ healthy, regions, ...(trafficError === undefined ? {} : { trafficError }) }, null, 2)
+      : statusTable(regions, trafficError),
+  );
   return healthy ? 0 : EXIT_FAILED;
 }
 
-async function regionStatus(config: GlobeConfig, region: Region, kubectl: Kubectl): Promise<RegionStatus> {
+/** The drained regions, or why they could not be read (az missing or not logged in, no simulation): status still shows the rest. */
+async function readDrained(traffic: Traffic): Promise<string[] | { error: string }> {
+  try {
+    return await traffic.drainedRegions();
+  } catch (error) {
+    if (!(error instanceof GlobeError)) throw error;
+    return { error: error instanceof ToolFailed ? error.reason : error.message };
+  }
+}
+
+async function regionStatus(
+  config: GlobeConfig,
+  region: Region,
+  kubectl: Kubectl,
+): Promise<Omit<RegionStatus, 'traffic'>> {
   const get = (...what: string[]) =>
     kubectl.run(
       ['--context', region.context, '--namespace', config.namespace, 'get', ...what, '--output=json', REQUEST_TIMEOUT],
@@ -65,13 +103,13 @@ async function regionStatus(config: GlobeConfig, region: Region, kubectl: Kubect
   try {
     deployments = readDeployments(await get('deployments'));
   } catch (error) {
-    if (!(error instanceof KubectlFailed)) throw error;
+    if (!(error instanceof ToolFailed)) throw error;
     return { ...base, reachable: false, error: error.reason, deployments: [], fqdn: null, healthz: null };
   }
   const fqdn = await get('service', config.frontendService).then(
     (json) => frontendAddress(json, region.name),
     (error: unknown) => {
-      if (error instanceof KubectlFailed) return null;
+      if (error instanceof ToolFailed) return null;
       throw error;
     },
   );
@@ -90,7 +128,7 @@ async function askHealthz(url: string): Promise<HealthzReading> {
 }
 
 /** The human table: one row per region, one column per Deployment name seen anywhere, then notes. */
-export function statusTable(regions: RegionStatus[]): string {
+export function statusTable(regions: RegionStatus[], trafficError?: string): string {
   const names = [
     ...new Set(regions.flatMap((region) => region.deployments.map((deployment) => deployment.name))),
   ].sort();
@@ -105,6 +143,7 @@ export function statusTable(regions: RegionStatus[]): string {
     region.fqdn ?? '-',
     region.healthz === null ? '-' : region.healthz.status === null ? 'no answer' : String(region.healthz.status),
     newestTweet(region.healthz),
+    region.traffic ?? '?',
   ]);
   const headers = [
     'REGION',
@@ -114,11 +153,13 @@ export function statusTable(regions: RegionStatus[]): string {
     'FQDN',
     'HEALTHZ',
     'NEWEST TWEET',
+    'TRAFFIC',
   ];
   const notes = regions.flatMap((region) => {
     const problem = region.error ?? region.healthz?.error;
     return problem === undefined ? [] : [`${region.region}: ${problem}`];
   });
+  if (trafficError !== undefined) notes.push(trafficError);
   return [renderTable(headers, rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DatabaseUnavailableError } from './tweets.js';
+import { DatabaseThrottledError, DatabaseUnavailableError } from './tweets.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,15 +35,20 @@ export default fp(
     fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
       const statusCode = error.validation ? 400 : (error.statusCode ?? 500);
       let message = error.message;
+      let retryAfter = RETRY_AFTER_SECONDS;
       if (error instanceof DatabaseUnavailableError) {
         request.log.warn({ err: error }, 'database unavailable');
-        message = 'The tweet database cannot be reached right now.';
-        reply.header('retry-after', RETRY_AFTER_SECONDS);
+        message =
+          error instanceof DatabaseThrottledError
+            ? 'The tweet database is busy right now.'
+            : 'The tweet database cannot be reached right now.';
+        retryAfter = error.retryAfterSeconds;
+        reply.header('retry-after', retryAfter);
       } else if (statusCode >= 500) {
         request.log.error({ err: error }, 'request failed');
         message = 'Something went wrong on our side.';
       }
-      return respond(request, reply, statusCode, message);
+      return respond(request, reply, statusCode, message, retryAfter);
     });
 
     fastify.setNotFoundHandler(async (request, reply) =>
@@ -53,7 +58,13 @@ export default fp(
   { name: 'errors' },
 );
 
-function respond(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
+function respond(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusCode: number,
+  message: string,
+  retryAfter = RETRY_AFTER_SECONDS,
+) {
   reply.code(statusCode);
   const error = STATUS_CODES[statusCode] ?? 'Error';
   if (wantsPage(request)) {
@@ -61,7 +72,7 @@ function respond(request: FastifyRequest, reply: FastifyReply, statusCode: numbe
       title: error,
       statusCode,
       message,
-      retry: statusCode === 503 ? RETRY_AFTER_SECONDS : null,
+      retry: statusCode === 503 ? retryAfter : null,
     });
   }
   return reply.send({ statusCode, error, message });

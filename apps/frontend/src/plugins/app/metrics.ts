@@ -7,6 +7,7 @@ export interface Metrics {
   registry: Registry;
   sseClients: Gauge;
   sseRejected: Counter;
+  sseShed: Counter<'reason'>;
   pollErrors: Counter;
   /** Set by the poller at each good read: rules compute ages as `time() - x`, not this process. */
   pollerLastSuccess: Gauge;
@@ -53,6 +54,7 @@ export default fp(
         help: 'Event streams refused with 503: the pod or the client address had its maximum open.',
         registers,
       }),
+      sseShed: shedCounter(registers),
       pollErrors: new Counter({
         name: 'frontend_poll_errors_total',
         help: 'Polls of the local replica that failed.',
@@ -72,3 +74,17 @@ export default fp(
   },
   { name: 'metrics' },
 );
+
+/** Streams dropped by the server, by why; every reason is exported from the start (0), so rules see it. */
+function shedCounter(registers: Registry[]): Counter<'reason'> {
+  const counter = new Counter({
+    name: 'frontend_sse_shed_total',
+    help: 'Event streams dropped: budget (the pod-wide unsent-bytes budget, slowest first), stalled (nothing drained for SSE_WRITE_TIMEOUT_MS), client_buffer (one stream over 1 MiB unsent).',
+    labelNames: ['reason'],
+    registers,
+  });
+  for (const reason of SHED_REASONS) counter.inc({ reason }, 0);
+  return counter;
+}
+
+export const SHED_REASONS = ['budget', 'stalled', 'client_buffer'] as const;

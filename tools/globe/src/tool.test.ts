@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine, redact } from './kubectl.js';
+import { commandLine, redact } from './tool.js';
 
 describe('redact', () => {
   it('replaces every occurrence, longest secret first', () => {
@@ -13,10 +13,10 @@ describe('redact', () => {
 
 describe('commandLine', () => {
   it('quotes only the words a shell would split or expand', () => {
-    expect(commandLine(['--context', 'kubeonazure-westus', 'apply', '-f', '-'])).toBe(
+    expect(commandLine('kubectl', ['--context', 'kubeonazure-westus', 'apply', '-f', '-'])).toBe(
       'kubectl --context kubeonazure-westus apply -f -',
     );
-    expect(commandLine(['create', "--from-literal=k=it's & more"])).toBe(
+    expect(commandLine('kubectl', ['create', "--from-literal=k=it's & more"])).toBe(
       `kubectl create '--from-literal=k=it'\\''s & more'`,
     );
   });
