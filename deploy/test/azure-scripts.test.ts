@@ -140,8 +140,10 @@ describe('deploy/azure/create-monitoring.sh', () => {
       readdirSync(`${repoRoot}deploy/monitoring/azure`).map((file) => file.replace(/\.json$/, '')),
     );
     // Then the outside-in probes: one availability test and its alert per region.
-    const tests = puts.flatMap((line) => /webtests\/([\w-]+)/.exec(line)?.[1] ?? []);
+    const tests = puts.flatMap((line) => /webtests\/([\w-]+)' --api-version/.exec(line)?.[1] ?? []);
+    const alerts = puts.flatMap((line) => /metricAlerts\/([\w-]+)' --api-version/.exec(line)?.[1] ?? []);
     expect(tests).toEqual(REGION_NAMES.map((region) => `kubeonazure-healthz-${region}`));
+    expect(alerts).toEqual(tests);
   });
 
   it('stops with one line and exit 2 on a malformed workspace name, running nothing', () => {
