@@ -11,9 +11,10 @@ const ROLE: Record<Region['role'], string> = {
 };
 
 /**
- * A thin overlay: the base, REGION, the component that turns REGION into the Service's DNS label
- * (a replacement must run after the overlay's merge, so it cannot live in the base), and scraping by
- * AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD in the cluster).
+ * A thin overlay: the base, REGION, the instance label, the component that turns REGION into the
+ * Service's DNS label (a replacement must run after the overlay's merge, so it cannot live in the
+ * base), and scraping by AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD
+ * in the cluster).
  */
 function overlay(region: Region): string {
   return `# Generated from libs/regions/regions.json by \`${GENERATE_COMMAND}\`: edit the list, not this file.
@@ -25,6 +26,11 @@ resources:
 components:
   - ../../components/region-dns-label
   - ../../components/monitoring/aks
+# The recommended label naming this installation: one per region.
+labels:
+  - pairs:
+      app.kubernetes.io/instance: ${region.name}
+    includeTemplates: true
 configMapGenerator:
   - name: settings
     behavior: merge

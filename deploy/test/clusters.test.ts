@@ -1,7 +1,10 @@
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGIONS } from '@kubeonazure/regions';
-import { describe, expect, it, vi } from 'vitest';
-import { k8sDir, kubectlIn } from './support.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { k8sDir, kubectlIn, releasedCopy, render } from './support.ts';
 
 // Every overlay against a real API server of its own region (tools/clusters): server-side apply
 // and field validation, defaulting and the Pod Security admission, none of which an offline
@@ -20,8 +23,41 @@ async function generations(region: string, overlay: string): Promise<string[]> {
   return items.map((item) => `${item.kind}/${item.metadata.name}@${item.metadata.generation ?? '-'}`);
 }
 
-describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) => {
-  const overlay = `${k8sDir}overlays/${region}`;
+// The overlays with a release pinned (main's own may pin none: that case is the first test).
+const dir = mkdtempSync(join(tmpdir(), 'deploy-clusters-'));
+const released = releasedCopy(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Whether the committed release component pins a release: its version label is one an API server accepts. */
+const VERSION =
+  render(`${k8sDir}overlays/${REGIONS[0]!.name}`)[0]!.metadata.labels?.['app.kubernetes.io/version'] ?? '';
+const pinned = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(VERSION);
+
+describe('the overlays as committed', () => {
+  const region = REGIONS[0]!.name;
+  const dryRun = () =>
+    kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', `${k8sDir}overlays/${region}`);
+
+  it.runIf(!pinned)(
+    'pin no release, so the API server refuses every object: nothing old runs under new manifests',
+    async () => {
+      const refused = await dryRun();
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/metadata.labels: Invalid value: "unreleased: run npx globe release"/);
+      expect(
+        (await kubectl(region, 'get', 'namespace', 'kubeonazure', '--ignore-not-found', '-o', 'name')).stdout,
+      ).toBe('');
+    },
+  );
+
+  it.runIf(pinned)('pin a release whose objects the API server accepts', async () => {
+    const accepted = await dryRun();
+    expect(accepted.stderr).not.toMatch(/Invalid value/);
+  });
+});
+
+describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluster', ({ name: region }) => {
+  const overlay = `${released}overlays/${region}`;
 
   it('passes --dry-run=server once its Namespace exists, then applies server-side and every Deployment rolls out', async () => {
     // The fact that orders a first apply: nothing namespaced validates before the namespace exists.
@@ -29,7 +65,7 @@ describe.each(REGIONS)('overlays/$name in its own cluster', ({ name: region }) =
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/namespaces "kubeonazure" not found/);
 
-    const namespace = await kubectl(region, 'apply', '--server-side', '-f', `${k8sDir}base/namespace.yaml`);
+    const namespace = await kubectl(region, 'apply', '--server-side', '-f', `${released}base/namespace.yaml`);
     expect(namespace.stderr).toBe('');
     const dryRun = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
     expect(dryRun.stderr).toBe('');

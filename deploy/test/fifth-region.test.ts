@@ -11,6 +11,8 @@ import { entryPlans, haproxyConfig, trafficManagerProbe } from '@kubeonazure/reg
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeGenerated } from '../scripts/generated.ts';
+import { releaseComponent } from '@kubeonazure/globe/release';
+import { TEST_RELEASE } from '@kubeonazure/globe/testing';
 import { commandLines, k8sDir, readRecords, render, renderGoTemplate, repoRoot, run } from './support.ts';
 
 const { dir, file } = regionsFileWith();
@@ -142,10 +144,19 @@ describe('globe, reading the copy through REGIONS_FILE', () => {
     );
     const config = join(dir, 'globe.config.json');
     const shipped = JSON.parse(readFileSync(`${repoRoot}tools/globe/globe.config.json`, 'utf8'));
-    writeFileSync(config, JSON.stringify({ ...shipped, overlays: join(deployCopy, 'k8s/overlays') }));
+    // A release pinned as `globe release` pins one; the copy is no checkout, so its age is unknown.
+    writeFileSync(join(deployCopy, 'k8s/release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        ...shipped,
+        overlays: join(deployCopy, 'k8s/overlays'),
+        release: join(deployCopy, 'k8s/release'),
+      }),
+    );
     const globe = run(
       process.execPath,
-      [`${repoRoot}tools/globe/dist/cli.js`, 'rollout', '--tag', 'abc1234', '--dry-run', '--config', config],
+      [`${repoRoot}tools/globe/dist/cli.js`, 'rollout', '--allow-stale', '--dry-run', '--config', config],
       { ...env, KUBECONFIG: kubeconfig },
     );
     expect(globe.stderr).toBe('');

@@ -42,15 +42,38 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   return found;
 }
 
-/** The registry named once, in the base's images. */
+/** The images named once, in the release component (by digest once a release is pinned). */
 function configuredImages(): Map<string, string> {
-  const { images } = readYaml(`${k8sDir}base/kustomization.yaml`);
+  const { images } = readYaml(`${k8sDir}release/kustomization.yaml`);
   return new Map(
-    images.map((image: { name: string; newName: string; newTag: string }) => [
+    images.map((image: { name: string; newName: string; digest?: string }) => [
       image.name,
-      `${image.newName}:${image.newTag}`,
+      image.digest === undefined ? image.newName : `${image.newName}@${image.digest}`,
     ]),
   );
+}
+
+/** Kubernetes' recommended labels, every one on every object and pod template. */
+const RECOMMENDED = ['name', 'instance', 'version', 'component', 'part-of', 'managed-by'].map(
+  (label) => `app.kubernetes.io/${label}`,
+);
+
+/** Every label selector of an object: what must stay immutable across releases. */
+function selectors(object: K8sObject): Record<string, string>[] {
+  const spec = object.spec ?? {};
+  const found: (Record<string, string> | undefined)[] = [
+    spec.selector?.matchLabels ?? (object.kind === 'Service' ? spec.selector : undefined),
+    spec.podSelector?.matchLabels,
+    ...(spec.template?.spec?.topologySpreadConstraints ?? []).map((spread: any) => spread.labelSelector?.matchLabels),
+    // Peers in our namespace; one with a namespaceSelector selects another's pods by their labels
+    // (AKS's ama-metrics scrapers in kube-system).
+    ...(spec.ingress ?? []).flatMap((rule: any) =>
+      (rule.from ?? [])
+        .filter((peer: any) => !peer.namespaceSelector)
+        .map((peer: any) => peer.podSelector?.matchLabels),
+    ),
+  ];
+  return found.filter((selector): selector is Record<string, string> => selector !== undefined);
 }
 
 function kustomizationFiles(dir = k8sDir): string[] {
@@ -233,15 +256,42 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     const pdb = find(objects, 'PodDisruptionBudget', 'frontend');
     expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(1);
     expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
-    // The Deployment's own selector (the pod template carries more labels: the region, for scraping).
-    expect(pdb.spec.selector.matchLabels).toEqual(frontend.spec.selector.matchLabels);
+    expect(pdb.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'frontend' });
+    expect(frontend.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
     // A database outage makes every pod unready; drains must still be able to evict them.
     expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     const [spread] = frontend.spec.template.spec.topologySpreadConstraints;
     expect(spread).toMatchObject({
       topologyKey: 'kubernetes.io/hostname',
-      labelSelector: { matchLabels: frontend.spec.selector.matchLabels },
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } },
     });
+  });
+
+  it('puts the recommended labels on every object and pod template, the region as instance, and none in a selector', () => {
+    const version = objects[0]!.metadata.labels?.['app.kubernetes.io/version'];
+    for (const object of objects) {
+      const where = `${object.kind}/${object.metadata.name}`;
+      const templates = object.spec?.template ? [object.spec.template.metadata.labels] : [];
+      for (const labels of [object.metadata.labels, ...templates]) {
+        expect(Object.keys(labels ?? {}), where).toEqual(expect.arrayContaining(RECOMMENDED));
+        expect(labels, where).toMatchObject({
+          'app.kubernetes.io/instance': region,
+          'app.kubernetes.io/part-of': 'kubeonazure',
+          'app.kubernetes.io/managed-by': 'kustomize',
+          'app.kubernetes.io/version': version,
+        });
+      }
+      // Selectors are immutable (Deployments) or would stop matching the running pods mid-rollout.
+      for (const selector of selectors(object))
+        expect(Object.keys(selector), where).toEqual(['app.kubernetes.io/name']);
+    }
+    const component = (kind: string, name: string) =>
+      find(objects, kind, name).metadata.labels?.['app.kubernetes.io/component'];
+    expect([
+      component('Deployment', 'frontend'),
+      component('Service', 'frontend'),
+      component('Deployment', 'streamer'),
+    ]).toEqual(['web', 'web', 'ingest']);
   });
 
   it('runs exactly one streamer, replaced not rolled, streaming only with the ingest lease', () => {
@@ -414,7 +464,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: the base, REGION, the DNS label and AKS scraping components, nothing else', () => {
+  it('keep each overlay thin: the base, REGION, the instance label, the DNS label and AKS scraping components, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -422,8 +472,10 @@ describe('the overlays together', () => {
         'components',
         'configMapGenerator',
         'kind',
+        'labels',
         'resources',
       ]);
+      expect(overlay.labels).toEqual([{ pairs: { 'app.kubernetes.io/instance': region }, includeTemplates: true }]);
       expect(overlay.resources).toEqual(['../../base']);
       expect(overlay.components).toEqual(['../../components/region-dns-label', '../../components/monitoring/aks']);
       expect(overlay.configMapGenerator).toEqual([

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { k8sDir, kubectlIn } from './support.ts';
+import { kubectlIn, releasedCopy } from './support.ts';
 
 // The monitoring components against a real API server with the CRDs installed (tools/clusters
 // installs them in every local cluster): server-side apply validates every PodMonitor and
@@ -13,6 +13,8 @@ const region = WRITE_REGION.name;
 const clusters = useClusters([region]);
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-monitoring-clusters-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// The overlays with a release pinned: until one is, the committed ones are refused by design.
+const k8sDir = releasedCopy(scratch);
 
 /** The kit's kubectl in the region's context. */
 const kubectl = (...args: string[]) => kubectlIn(clusters(), region, ...args);

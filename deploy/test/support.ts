@@ -1,7 +1,10 @@
 import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { releaseComponent } from '@kubeonazure/globe/release';
+import { TEST_RELEASE } from '@kubeonazure/globe/testing';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,4 +96,12 @@ export function renderGoTemplate(template: string, record: Record<string, unknow
     if (typeof value !== 'string') throw new Error(`missing key ${key}`);
     return value;
   });
+}
+
+/** A copy of deploy/k8s in `dir` with TEST_RELEASE pinned, as `globe release` pins one; returns its path. */
+export function releasedCopy(dir: string): string {
+  const copy = join(dir, 'k8s');
+  cpSync(k8sDir, copy, { recursive: true });
+  writeFileSync(join(copy, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
+  return `${copy}/`;
 }

@@ -53,6 +53,11 @@ describe('GET /events', () => {
       expect(data.html).toContain(`<article class="tweet" id="tweet-${tweet._id}"`);
       expect(data.html).toContain('Live from the poller &lt;script&gt;alert(1)&lt;/script&gt;');
     }
+    // The broadcast was timed, from the poller's read to the last stream's write.
+    const metrics = (await t.ops.inject('/metrics')).body;
+    expect(
+      Number(/^frontend_sse_broadcast_seconds_count\{region="uksouth"\} (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
   });
 
   it('sends heartbeat comments', async () => {

@@ -10,6 +10,7 @@ export {
   kubeonazureCache,
 } from './go-build.js';
 export { pollUntil, type PollOptions } from './poll.js';
+export { rssBytes } from './process-memory.js';
 export { formatElapsed, HEARTBEAT_MS, type HeartbeatOptions, withHeartbeat } from './progress.js';
 export { supervise, type Exit, type SuperviseOptions, type Supervised } from './supervisor.js';
 export { renderTable, type Align } from './table.js';

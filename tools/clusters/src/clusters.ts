@@ -178,6 +178,10 @@ class LocalCluster implements Cluster {
         '--leader-elect=false',
         `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
         `--root-ca-file=${this.pki.caCert}`,
+        // kwok renews its node's heartbeat late on a loaded machine (gaps of 50-60 s were seen); past the
+        // default 50 s grace the node is marked NotReady and its pods not ready, and kwok never makes
+        // them Ready again: a rollout that waits for them then times out. The fake node never fails.
+        '--node-monitor-grace-period=10m',
       ]);
       this.#run('kube-scheduler', [kubeconfig, '--secure-port=0', '--leader-elect=false']);
       this.#run('kwok', [kubeconfig, '--manage-all-nodes=true', `--config=${this.kit.stages}`]);

@@ -3,15 +3,37 @@ import { parseCommandLine } from './args.js';
 import { GlobeError } from './errors.js';
 
 describe('parseCommandLine', () => {
-  it('reads rollout with its defaults', () => {
-    expect(parseCommandLine(['rollout', '--tag', '1a2b3c4'])).toEqual({
+  const common = {
+    overrides: { regions: undefined, contextPrefix: undefined, contexts: [], healthzUrls: [], streamerUrls: [] },
+  };
+  const applyDefaults = { common, timeout: '5m', parallel: false, continueOnError: false, dryRun: false };
+
+  it('reads rollout with its defaults: the pinned release, no bake', () => {
+    expect(parseCommandLine(['rollout'])).toEqual({
       name: 'rollout',
-      common: { overrides: { regions: undefined, contextPrefix: undefined, contexts: [], healthzUrls: [] } },
+      tag: undefined,
+      allowStale: false,
+      bake: undefined,
+      ...applyDefaults,
+    });
+  });
+
+  it('reads a tag, --allow-stale, a bake and its limits', () => {
+    expect(
+      parseCommandLine(['rollout', '--tag', '1a2b3c4', '--allow-stale', '--bake', '30', '--max-post-age', '60']),
+    ).toMatchObject({
       tag: '1a2b3c4',
-      timeout: '5m',
-      parallel: false,
-      continueOnError: false,
-      dryRun: false,
+      allowStale: true,
+      bake: { seconds: 30, maxPostAgeSeconds: 60, intervalMs: 2000 },
+    });
+  });
+
+  it('reads release and rollback', () => {
+    expect(parseCommandLine(['release'])).toEqual({ name: 'release', common });
+    expect(parseCommandLine(['rollback'])).toEqual({ name: 'rollback', to: undefined, ...applyDefaults });
+    expect(parseCommandLine(['rollback', '--to', '1a2b3c4', '--parallel'])).toMatchObject({
+      to: '1a2b3c4',
+      parallel: true,
     });
   });
 
@@ -42,6 +64,7 @@ describe('parseCommandLine', () => {
           contextPrefix: 'prod',
           contexts: ['westus=a', 'uksouth=b'],
           healthzUrls: ['westus=http://127.0.0.1:1/healthz'],
+          streamerUrls: [],
         },
       },
     });
@@ -52,7 +75,7 @@ describe('parseCommandLine', () => {
       name: 'drain',
       region: 'uksouth',
       sim: false,
-      common: { overrides: { contexts: [], healthzUrls: [] } },
+      common,
     });
     expect(parseCommandLine(['undrain', 'uksouth', '--sim'])).toMatchObject({
       name: 'undrain',
@@ -73,11 +96,15 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)'],
+    [
+      ['deploy'],
+      'unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)',
+    ],
+    [['rollout', '--bake', '2m'], '--bake 2m is not a whole number of seconds'],
+    [['rollback', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],
     [['drain'], 'drain needs <region> (see --help)'],
     [['undrain', 'uksouth', 'westus'], 'unexpected argument westus (see --help)'],
     [['drain', 'uksouth', '--dry-run'], "Unknown option '--dry-run' (see --help)"],
-    [['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)'],
     [['rollout', '--tag', 'a:b'], '--tag a:b is not a valid image tag'],
     [['rollout', '--tag', 'abc', '--timeout', '5 minutes'], '--timeout 5 minutes is not a duration like 90s, 5m or 1h'],
     [['status', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],

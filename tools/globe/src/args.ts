@@ -13,9 +13,13 @@ Commands:
                           cosmos-db-write (COSMOS_WRITE_CONNECTION_STRING), x-api when
                           X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD are set
                           (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none)
-  rollout --tag <tag>     apply each region's overlay with images <registry>/kubeonazure/<app>:<tag>
-                          (registry from IMAGE_REGISTRY or ACR_NAME when set, else the overlay's),
-                          wait for every Deployment; the write region first
+  release                 build and push both images of this commit (tools/images; registry from IMAGE_REGISTRY
+                          or ACR_NAME), resolve their digests and commit them, with the version and a record,
+                          into the release component (deploy/k8s/release); a clean tree only
+  rollout                 apply each region's overlay with the pinned release (or --tag), wait for every
+                          Deployment, bake it (--bake), roll a region that fails its bake back; write region first
+  rollback [--to <rel>]   apply an earlier release (default: the one before the pinned one) with the manifests
+                          of the commit that pinned it
   status                  one table across regions: deployments, FQDN, /healthz, newest tweet age, traffic
   drain <region>          take the region out of rotation: its Traffic Manager endpoint disabled (az), or
                           with --sim its server in the simulation's HAProxy in maintenance; open connections stay
@@ -29,11 +33,20 @@ Options (every command):
   --help                  this text
 
 secrets:  --dry-run       print the kubectl commands (values redacted), change nothing
-rollout:  --tag <tag>     image tag suffix, e.g. the git short sha (required)
+rollout:  --tag <tag>     the images <registry>/kubeonazure/<app>:<tag> instead of the pinned release, resolved to
+                          digests (registry HTTP API v2) before anything is applied
+          --allow-stale   roll out a release older than the code it ships with (or of unknown age)
+          --bake <s>      after each region is ready, watch it this many seconds (default 0: no bake): /healthz
+                          200, newest post at most --max-post-age old, the ingest lease holder's streamer ready
+          --max-post-age <s>  (default 300)
+          --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --streamer-url <region=url>  a streamer's ops port, instead of each pod through the API server (repeatable)
           --timeout <d>   per Deployment rollout wait, kubectl duration (default 5m)
           --parallel      roll the read regions out at the same time (after the write region)
           --continue-on-error  keep going after a region fails
           --dry-run       print every kubectl command, change nothing
+rollback: --to <release>  a release's version (its short commit) or the commit that pinned it
+          --timeout, --parallel, --continue-on-error, --dry-run as for rollout
 status:   --json          machine-readable output
           --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
           --sim           read drained regions from the simulation's HAProxy (npm run regions), not Traffic Manager
@@ -52,17 +65,34 @@ export type Command =
   | { name: 'help' }
   | { name: 'version' }
   | { name: 'secrets'; common: CommonOptions; dryRun: boolean }
-  | {
+  | { name: 'release'; common: CommonOptions }
+  | ({
       name: 'rollout';
-      common: CommonOptions;
-      tag: string;
-      timeout: string;
-      parallel: boolean;
-      continueOnError: boolean;
-      dryRun: boolean;
-    }
+      tag: string | undefined;
+      allowStale: boolean;
+      bake: { seconds: number; maxPostAgeSeconds: number; intervalMs: number } | undefined;
+    } & ApplyArgs)
+  | ({ name: 'rollback'; to: string | undefined } & ApplyArgs)
   | { name: 'status'; common: CommonOptions; json: boolean; sim: boolean }
   | { name: 'drain' | 'undrain'; common: CommonOptions; region: string; sim: boolean };
+
+interface ApplyArgs {
+  common: CommonOptions;
+  timeout: string;
+  parallel: boolean;
+  continueOnError: boolean;
+  dryRun: boolean;
+}
+
+const applyOptions = {
+  timeout: { type: 'string', default: '5m' },
+  parallel: { type: 'boolean' },
+  'continue-on-error': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+} satisfies ParseArgsOptionsConfig;
+
+/** Seconds between two looks at a baking region. */
+const BAKE_INTERVAL_MS = 2_000;
 
 const commonOptions = {
   config: { type: 'string' },
@@ -74,13 +104,17 @@ const commonOptions = {
 
 const commandOptions = {
   secrets: { 'dry-run': { type: 'boolean' } },
+  release: {},
   rollout: {
     tag: { type: 'string' },
-    timeout: { type: 'string', default: '5m' },
-    parallel: { type: 'boolean' },
-    'continue-on-error': { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
+    'allow-stale': { type: 'boolean' },
+    bake: { type: 'string', default: '0' },
+    'max-post-age': { type: 'string', default: '300' },
+    'healthz-url': { type: 'string', multiple: true },
+    'streamer-url': { type: 'string', multiple: true },
+    ...applyOptions,
   },
+  rollback: { to: { type: 'string' }, ...applyOptions },
   status: {
     json: { type: 'boolean' },
     'healthz-url': { type: 'string', multiple: true },
@@ -100,7 +134,9 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
   if (name === '--version') return { name: 'version' };
   if (!isCommand(name))
-    throw new GlobeError(`unknown command ${name} (expected secrets, rollout, status, drain or undrain; see --help)`);
+    throw new GlobeError(
+      `unknown command ${name} (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)`,
+    );
 
   const { values, positionals } = strictArgs(rest, { ...commonOptions, ...commandOptions[name] }, usageError);
   if (values.help === true) return { name: 'help' };
@@ -116,6 +152,7 @@ export function parseCommandLine(argv: string[]): Command {
       contextPrefix: stringValue(values['context-prefix']),
       contexts: listValue(values.context),
       healthzUrls: listValue(values['healthz-url']),
+      streamerUrls: listValue(values['streamer-url']),
     },
   };
   switch (name) {
@@ -127,23 +164,48 @@ export function parseCommandLine(argv: string[]): Command {
     case 'undrain':
       // The region is checked against the region list with the config (resolveConfig).
       return { name, common, region: positionals[0]!, sim: values.sim === true };
+    case 'release':
+      return { name, common };
+    case 'rollback':
+      return { name, to: stringValue(values.to), ...applyArgs(common, values) };
     case 'rollout': {
       const tag = stringValue(values.tag);
-      if (tag === undefined) throw new GlobeError('rollout needs --tag <tag> (e.g. the git short sha)');
-      if (!TAG.test(tag)) throw new GlobeError(`--tag ${tag} is not a valid image tag`);
-      const timeout = stringValue(values.timeout) ?? '5m';
-      if (!DURATION.test(timeout)) throw new GlobeError(`--timeout ${timeout} is not a duration like 90s, 5m or 1h`);
+      if (tag !== undefined && !TAG.test(tag)) throw new GlobeError(`--tag ${tag} is not a valid image tag`);
+      const seconds = wholeNumber('--bake', values.bake);
       return {
         name,
-        common,
         tag,
-        timeout,
-        parallel: values.parallel === true,
-        continueOnError: values['continue-on-error'] === true,
-        dryRun: values['dry-run'] === true,
+        allowStale: values['allow-stale'] === true,
+        bake:
+          seconds === 0
+            ? undefined
+            : {
+                seconds,
+                maxPostAgeSeconds: wholeNumber('--max-post-age', values['max-post-age']),
+                intervalMs: BAKE_INTERVAL_MS,
+              },
+        ...applyArgs(common, values),
       };
     }
   }
+}
+
+function applyArgs(common: CommonOptions, values: Record<string, unknown>): ApplyArgs {
+  const timeout = stringValue(values.timeout) ?? '5m';
+  if (!DURATION.test(timeout)) throw new GlobeError(`--timeout ${timeout} is not a duration like 90s, 5m or 1h`);
+  return {
+    common,
+    timeout,
+    parallel: values.parallel === true,
+    continueOnError: values['continue-on-error'] === true,
+    dryRun: values['dry-run'] === true,
+  };
+}
+
+function wholeNumber(flag: string, value: unknown): number {
+  const text = stringValue(value) ?? '';
+  if (!/^\d{1,6}$/.test(text)) throw new GlobeError(`${flag} ${text} is not a whole number of seconds`);
+  return Number(text);
 }
 
 function isCommand(name: string): name is keyof typeof commandOptions {

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { parseCommandLine, USAGE, type CommonOptions } from './args.js';
 import { drain } from './commands/drain.js';
+import { release } from './commands/release.js';
+import { rollback } from './commands/rollback.js';
 import { rollout } from './commands/rollout.js';
 import { secrets } from './commands/secrets.js';
 import { status } from './commands/status.js';
@@ -35,6 +37,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   try {
     const config = loadConfig(command.common);
+    // A release touches no cluster.
+    if (command.name === 'release') return await release(config, registryFromEnv(env), env, say);
     if (command.name === 'drain' || command.name === 'undrain') {
       // Traffic only: no cluster is asked, so no kube context is needed.
       if (!REGION_NAMES.includes(command.region))
@@ -48,6 +52,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
         return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
+      case 'rollback':
+        return await rollback(config, kubectl, command, say);
       case 'status':
         return await status(config, kubectl, await trafficFor(config, command.sim, az), command, say);
     }

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DNS_LABEL_ANNOTATION, frontendAddress, readDeployments, readHealthz } from './cluster-state.js';
+import { DNS_LABEL_ANNOTATION, frontendAddress, isLeaseHolder, readDeployments, readHealthz } from './cluster-state.js';
 
 describe('readDeployments', () => {
-  it('reads ready/desired and image tags; a new Deployment has no readyReplicas yet', () => {
+  it('reads ready/desired, images and the version label (else the tags); a new Deployment has no readyReplicas yet', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
     const list = {
       kind: 'List',
       items: [
+        {
+          metadata: { name: 'web', labels: { 'app.kubernetes.io/version': '9f8e7d6' } },
+          spec: { replicas: 2, template: { spec: { containers: [{ image: `r.io/kubeonazure/frontend@${digest}` }] } } },
+          status: { readyReplicas: 2 },
+        },
         {
           metadata: { name: 'frontend' },
           spec: { replicas: 3, template: { spec: { containers: [{ image: 'r.io/kubeonazure/frontend:1a2b3c4' }] } } },
@@ -19,8 +25,9 @@ describe('readDeployments', () => {
       ],
     };
     expect(readDeployments(JSON.stringify(list))).toEqual([
-      { name: 'frontend', ready: 2, desired: 3, tags: ['1a2b3c4'] },
-      { name: 'streamer', ready: 0, desired: 1, tags: ['latest'] },
+      { name: 'web', ready: 2, desired: 2, version: '9f8e7d6', images: [`r.io/kubeonazure/frontend@${digest}`] },
+      { name: 'frontend', ready: 2, desired: 3, version: '1a2b3c4', images: ['r.io/kubeonazure/frontend:1a2b3c4'] },
+      { name: 'streamer', ready: 0, desired: 1, version: '-', images: ['busybox'] },
     ]);
   });
 });
@@ -74,5 +81,17 @@ describe('readHealthz', () => {
       newestTweetAgeSeconds: null,
       error: 'HTTP 502, body is not JSON',
     });
+  });
+});
+
+describe('isLeaseHolder', () => {
+  it('reads the streamer_ingest_lease_held gauge, with or without labels', () => {
+    const metrics = (value: string) =>
+      `# HELP streamer_ingest_lease_held 1 while this streamer holds the lease\n# TYPE streamer_ingest_lease_held gauge\nstreamer_ingest_lease_held{region="westus"} ${value}\nstreamer_up 1\n`;
+    expect(isLeaseHolder(metrics('1'))).toBe(true);
+    expect(isLeaseHolder(metrics('0'))).toBe(false);
+    expect(isLeaseHolder('streamer_ingest_lease_held 1\n')).toBe(true);
+    expect(isLeaseHolder('streamer_ingest_lease_held_total 1\nstreamer_up 1\n')).toBe(false);
+    expect(isLeaseHolder('')).toBe(false);
   });
 });

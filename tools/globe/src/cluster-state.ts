@@ -1,5 +1,6 @@
 import { splitImage } from './manifests.js';
 import { record } from './objects.js';
+import { VERSION_LABEL } from './release.js';
 
 /** The annotation that gives an Azure LoadBalancer Service the FQDN `<label>.<region>.cloudapp.azure.com`. */
 export const DNS_LABEL_ANNOTATION = 'service.beta.kubernetes.io/azure-dns-label-name';
@@ -8,8 +9,10 @@ export interface DeploymentState {
   name: string;
   ready: number;
   desired: number;
-  /** The tag of each container image, e.g. `1a2b3c4`. */
-  tags: string[];
+  /** The release it runs: its version label, e.g. `1a2b3c4`, else its images' tags; `-` when neither says. */
+  version: string;
+  /** Each container's image, e.g. `myacr.azurecr.io/kubeonazure/frontend@sha256:…`. */
+  images: string[];
 }
 
 export interface HealthzReading {
@@ -27,15 +30,19 @@ export function readDeployments(json: string): DeploymentState[] {
   return items(json).map((item) => {
     const spec = record(item.spec);
     const status = record(item.status);
+    const metadata = record(item.metadata);
     const containers = record(record(spec.template).spec).containers;
+    const images = (Array.isArray(containers) ? containers : [])
+      .map((container) => record(container).image)
+      .filter((image): image is string => typeof image === 'string');
+    const label = record(metadata.labels)[VERSION_LABEL];
+    const tags = [...new Set(images.flatMap((image) => splitImage(image).tag ?? []))];
     return {
-      name: String(record(item.metadata).name ?? '?'),
+      name: String(metadata.name ?? '?'),
       ready: numberOr(status.readyReplicas, 0),
       desired: numberOr(spec.replicas, 1),
-      tags: (Array.isArray(containers) ? containers : [])
-        .map((container) => record(container).image)
-        .filter((image): image is string => typeof image === 'string')
-        .map((image) => splitImage(image).tag ?? 'latest'),
+      version: typeof label === 'string' ? label : tags.length > 0 ? tags.join(',') : '-',
+      images,
     };
   });
 }
@@ -70,6 +77,14 @@ export function readHealthz(url: string, status: number, body: string): HealthzR
     newestTweetAgeSeconds: typeof age === 'number' && Number.isFinite(age) ? age : null,
   };
   return reading.ok || typeof parsed.reason !== 'string' ? reading : { ...reading, error: parsed.reason };
+}
+
+/** The streamers' gauge: 1 while this streamer holds the ingest lease (apps/streamer, ops/metrics.ts). */
+const LEASE_HELD = /^streamer_ingest_lease_held(\{[^}]*\})?\s+(\S+)/;
+
+/** Whether a streamer's /metrics (Prometheus text) says it holds the ingest lease. */
+export function isLeaseHolder(metrics: string): boolean {
+  return metrics.split('\n').some((line) => Number(LEASE_HELD.exec(line)?.[2]) === 1);
 }
 
 function items(json: string): Record<string, unknown>[] {

@@ -7,6 +7,7 @@ const [write, first, last] = [REGION_NAMES[0]!, REGION_NAMES[1]!, REGION_NAMES.a
 const file: ConfigFile = {
   namespace: 'kubeonazure',
   overlays: '../../deploy/k8s/overlays',
+  release: '../../deploy/k8s/release',
   imageName: 'kubeonazure',
   frontendService: 'frontend',
   contextPrefix: 'kubeonazure',
@@ -20,6 +21,7 @@ describe('resolveConfig', () => {
     expect(config.regions).toEqual(REGIONS.map(({ name, role }) => ({ name, context: `kubeonazure-${name}`, role })));
     expect(config.regions[0]?.role).toBe('write');
     expect(config.overlaysDir).toBe('/repo/deploy/k8s/overlays');
+    expect(config.releaseDir).toBe('/repo/deploy/k8s/release');
   });
 
   it('selects regions, keeping the configured order', () => {

@@ -11,6 +11,7 @@ import { registryFromEnv as imageRegistryFromEnv, RegistryError } from '@kubeona
 const configFileSchema = z.strictObject({
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
   overlays: z.string().min(1),
+  release: z.string().min(1),
   imageName: z.string().min(1),
   frontendService: z.string().min(1),
   contextPrefix: z.string().min(1),
@@ -28,6 +29,7 @@ export interface ConfigOverrides {
   contextPrefix?: string | undefined;
   contexts?: string[] | undefined;
   healthzUrls?: string[] | undefined;
+  streamerUrls?: string[] | undefined;
 }
 
 export interface Region {
@@ -37,12 +39,16 @@ export interface Region {
   role: 'write' | 'read';
   /** Where to ask for /healthz instead of the frontend Service's FQDN (tests, port-forwards). */
   healthzUrl?: string;
+  /** The streamers' ops ports (`/metrics`, `/readyz`) instead of reaching each pod through the API server. */
+  streamerUrls?: string[];
 }
 
 export interface GlobeConfig {
   namespace: string;
   /** Absolute path of the folder holding one kustomize overlay per region. */
   overlaysDir: string;
+  /** Absolute path of the release component the overlays include (`globe release` writes it). */
+  releaseDir: string;
   /** The image repository name (without registry) whose tags a rollout sets, e.g. `kubeonazure`. */
   imageName: string;
   /** The LoadBalancer Service whose DNS label gives a region's public FQDN. */
@@ -74,21 +80,30 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigOverrides, conf
   for (const name of Object.keys(file.contexts)) requireKnownRegion(name, known);
   const contexts = { ...file.contexts, ...pairs('--context', overrides.contexts ?? [], known) };
   const healthzUrls = pairs('--healthz-url', overrides.healthzUrls ?? [], known);
-  for (const [name, url] of Object.entries(healthzUrls)) requireHttpUrl(name, url);
+  for (const [name, url] of Object.entries(healthzUrls)) requireHttpUrl('--healthz-url', name, url);
+  const streamerUrls: Record<string, string[]> = {};
+  for (const value of overrides.streamerUrls ?? []) {
+    const [name, url] = Object.entries(pairs('--streamer-url', [value], known))[0] as [string, string];
+    requireHttpUrl('--streamer-url', name, url);
+    streamerUrls[name] = [...(streamerUrls[name] ?? []), url];
+  }
 
   const prefix = overrides.contextPrefix ?? file.contextPrefix;
   const regions = REGIONS.filter((region) => selected.includes(region.name)).map(({ name, role }): Region => {
     const healthzUrl = healthzUrls[name];
+    const streamers = streamerUrls[name];
     return {
       name,
       context: contexts[name] ?? `${prefix}-${name}`,
       role,
       ...(healthzUrl === undefined ? {} : { healthzUrl }),
+      ...(streamers === undefined ? {} : { streamerUrls: streamers }),
     };
   });
   return {
     namespace: file.namespace,
     overlaysDir: path.resolve(configDir, file.overlays),
+    releaseDir: path.resolve(configDir, file.release),
     imageName: file.imageName,
     frontendService: file.frontendService,
     regions,
@@ -125,10 +140,10 @@ function pairs(flag: string, values: string[], known: string[]): Record<string, 
   return map;
 }
 
-function requireHttpUrl(region: string, url: string): void {
+function requireHttpUrl(flag: string, region: string, url: string): void {
   const parsed = URL.parse(url);
   if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new GlobeError(`--healthz-url for ${region} is not an http(s) URL: ${url}`);
+    throw new GlobeError(`${flag} for ${region} is not an http(s) URL: ${url}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pinnedOverlay, pinningKustomization, splitImage } from './manifests.js';
+import type { Release } from './release.js';
 
 const rendered = `apiVersion: v1
 kind: Namespace
@@ -34,45 +35,53 @@ spec:
         image: kubeonazure.azurecr.io/kubeonazure/streamer:0ld0ld0@sha256:abc
 `;
 
-describe('pinningKustomization', () => {
-  const read = (pin: { imageName: string; tag: string; registry?: string }) =>
-    parse(pinningKustomization('../../overlays/westus', rendered, pin));
+const digest = (n: string) => `sha256:${n.repeat(64)}`;
+const release: Release = {
+  commit: '1a2b3c4d5e6f',
+  version: '1a2b3c4',
+  created: '2026-12-02T12:00:00.000Z',
+  images: {
+    frontend: `myacr.azurecr.io/kubeonazure/frontend@${digest('a')}`,
+    streamer: `myacr.azurecr.io/kubeonazure/streamer@${digest('b')}`,
+  },
+};
 
-  it('renders the overlay with each app repository pinned to the tag through kustomize images, sidecars untouched', () => {
-    expect(read({ imageName: 'kubeonazure', tag: '1a2b3c4' })).toEqual({
+describe('pinningKustomization', () => {
+  it('renders the overlay with each app image by the release digest, and its version and record on every object', () => {
+    expect(
+      parse(pinningKustomization('../../overlays/westus', rendered, { imageName: 'kubeonazure', release })),
+    ).toEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: ['../../overlays/westus'],
       images: [
-        { name: 'kubeonazure.azurecr.io/kubeonazure/frontend', newTag: '1a2b3c4' },
-        { name: 'kubeonazure.azurecr.io/kubeonazure/streamer', newTag: '1a2b3c4' },
+        {
+          name: 'kubeonazure.azurecr.io/kubeonazure/frontend',
+          newName: 'myacr.azurecr.io/kubeonazure/frontend',
+          digest: digest('a'),
+        },
+        {
+          name: 'kubeonazure.azurecr.io/kubeonazure/streamer',
+          newName: 'myacr.azurecr.io/kubeonazure/streamer',
+          digest: digest('b'),
+        },
       ],
+      labels: [{ pairs: { 'app.kubernetes.io/version': '1a2b3c4' }, includeTemplates: true }],
+      commonAnnotations: {
+        'release.kubeonazure.io/commit': '1a2b3c4d5e6f',
+        'release.kubeonazure.io/created': '2026-12-02T12:00:00.000Z',
+      },
     });
   });
 
-  it('moves each app to its repository in another registry when one is given', () => {
-    expect(read({ imageName: 'kubeonazure', tag: 'v2', registry: 'myacr.azurecr.io' }).images).toEqual([
-      {
-        name: 'kubeonazure.azurecr.io/kubeonazure/frontend',
-        newName: 'myacr.azurecr.io/kubeonazure/frontend',
-        newTag: 'v2',
-      },
-      {
-        name: 'kubeonazure.azurecr.io/kubeonazure/streamer',
-        newName: 'myacr.azurecr.io/kubeonazure/streamer',
-        newTag: 'v2',
-      },
-    ]);
-  });
-
-  it('refuses an overlay without the app images, rather than applying old tags', () => {
-    expect(() => pinningKustomization('x', rendered, { imageName: 'other', tag: 'v2' })).toThrow(
+  it('refuses an overlay without the app images, rather than applying old ones', () => {
+    expect(() => pinningKustomization('x', rendered, { imageName: 'other', release })).toThrow(
       'rendered overlay has no container image named <registry>/other/<app>',
     );
   });
 
   it('refuses output that is not YAML', () => {
-    expect(() => pinningKustomization('x', 'a: [unclosed', { imageName: 'kubeonazure', tag: 'v2' })).toThrow(
+    expect(() => pinningKustomization('x', 'a: [unclosed', { imageName: 'kubeonazure', release })).toThrow(
       /^rendered overlay is not valid YAML/,
     );
   });
@@ -80,16 +89,13 @@ describe('pinningKustomization', () => {
 
 describe('pinnedOverlay', () => {
   const pinned = rendered
-    .replace('kubeonazure/frontend:0ld0ld0', 'kubeonazure/frontend:1a2b3c4')
-    .replace('kubeonazure/streamer:0ld0ld0@sha256:abc', 'kubeonazure/streamer:1a2b3c4');
+    .replace('kubeonazure.azurecr.io/kubeonazure/frontend:0ld0ld0', release.images.frontend)
+    .replace('kubeonazure.azurecr.io/kubeonazure/streamer:0ld0ld0@sha256:abc', release.images.streamer);
 
   it('lists the Deployments and the pinned app images of the rendered pinning kustomization', () => {
-    const overlay = pinnedOverlay(pinned, { imageName: 'kubeonazure', tag: '1a2b3c4' });
+    const overlay = pinnedOverlay(pinned, { imageName: 'kubeonazure', release });
     expect(overlay.manifest).toBe(pinned);
-    expect(overlay.images).toEqual([
-      'kubeonazure.azurecr.io/kubeonazure/frontend:1a2b3c4',
-      'kubeonazure.azurecr.io/kubeonazure/streamer:1a2b3c4',
-    ]);
+    expect(overlay.images).toEqual([release.images.frontend, release.images.streamer]);
     expect(overlay.deployments).toEqual([
       { kind: 'Deployment', name: 'frontend', namespace: 'kubeonazure' },
       { kind: 'Deployment', name: 'streamer', namespace: undefined },
@@ -97,8 +103,8 @@ describe('pinnedOverlay', () => {
   });
 
   it('refuses an app image that kustomize did not pin', () => {
-    expect(() => pinnedOverlay(rendered, { imageName: 'kubeonazure', tag: '1a2b3c4' })).toThrow(
-      'image kubeonazure.azurecr.io/kubeonazure/frontend:0ld0ld0 was not pinned to 1a2b3c4',
+    expect(() => pinnedOverlay(rendered, { imageName: 'kubeonazure', release })).toThrow(
+      `image kubeonazure.azurecr.io/kubeonazure/frontend:0ld0ld0 was not pinned to ${release.images.frontend}`,
     );
   });
 });

@@ -1,7 +1,8 @@
-import { type App, APPS, imageRepository } from '@kubeonazure/image-refs';
+import { type App, APPS } from '@kubeonazure/image-refs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { GlobeError } from './errors.js';
 import { isRecord, record } from './objects.js';
+import { COMMIT_ANNOTATION, CREATED_ANNOTATION, type Release, splitDigestRef, VERSION_LABEL } from './release.js';
 
 export interface Workload {
   kind: string;
@@ -14,23 +15,22 @@ export interface PinnedOverlay {
   manifest: string;
   /** The Deployments in it, in manifest order: what the rollout waits for. */
   deployments: Workload[];
-  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure/frontend:1a2b3c4`. */
+  /** Every image reference the rollout set, e.g. `myacr.azurecr.io/kubeonazure/frontend@sha256:…`. */
   images: string[];
 }
 
+/** What a rollout pins: a release's images (by digest), version and record; `imageName` finds the app images. */
 export interface ImagePin {
   /** The path under the registry that holds one repository per app, e.g. `kubeonazure`. */
   imageName: string;
-  tag: string;
-  /** Replaces the overlay's registry, e.g. `myacr.azurecr.io`; the overlay's is kept when absent. */
-  registry?: string | undefined;
+  release: Release;
 }
 
 /**
  * A kustomization that renders the overlay at `overlay` (relative to where the kustomization is
- * written) with every app image of `rendered` (that overlay, rendered once) pinned to `pin.tag`, and
- * moved to `pin.registry` when given, through kustomize's own `images` field: each app has its own
- * repository, so no rendered YAML is rewritten.
+ * written) with every app image of `rendered` (that overlay, rendered once) replaced by the release's
+ * image by digest, and the release's version label and record on every object, through kustomize's own
+ * `images`, `labels` and `commonAnnotations`: no rendered YAML is rewritten.
  */
 export function pinningKustomization(overlay: string, rendered: string, pin: ImagePin): string {
   const repositories = new Map<string, App>();
@@ -45,16 +45,17 @@ export function pinningKustomization(overlay: string, rendered: string, pin: Ima
   if (repositories.size === 0) {
     throw new GlobeError(`rendered overlay has no container image named <registry>/${pin.imageName}/<app>`);
   }
-  const images = [...repositories].map(([name, app]) => ({
-    name,
-    ...(pin.registry === undefined ? {} : { newName: imageRepository(pin.registry, app) }),
-    newTag: pin.tag,
-  }));
+  const images = [...repositories].map(([name, app]) => {
+    const { repository, digest } = splitDigestRef(pin.release.images[app], app);
+    return { name, newName: repository, digest };
+  });
   return stringify({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: [overlay],
     images,
+    labels: [{ pairs: { [VERSION_LABEL]: pin.release.version }, includeTemplates: true }],
+    commonAnnotations: { [COMMIT_ANNOTATION]: pin.release.commit, [CREATED_ANNOTATION]: pin.release.created },
   });
 }
 
@@ -73,9 +74,11 @@ export function pinnedOverlay(manifest: string, pin: ImagePin): PinnedOverlay {
     }
     for (const container of podContainers(object)) {
       if (typeof container.image !== 'string') continue;
-      const { repository, tag } = splitImage(container.image);
-      if (appOf(repository, pin.imageName) === undefined) continue;
-      if (tag !== pin.tag) throw new GlobeError(`image ${container.image} was not pinned to ${pin.tag}`);
+      const app = appOf(splitImage(container.image).repository, pin.imageName);
+      if (app === undefined) continue;
+      if (container.image !== pin.release.images[app]) {
+        throw new GlobeError(`image ${container.image} was not pinned to ${pin.release.images[app]}`);
+      }
       images.push(container.image);
     }
   }
@@ -88,7 +91,7 @@ function appOf(repository: string, imageName: string): App | undefined {
   return parts.at(-2) === imageName ? APPS.find((candidate) => candidate === parts.at(-1)) : undefined;
 }
 
-function parseManifest(rendered: string): Record<string, unknown>[] {
+export function parseManifest(rendered: string): Record<string, unknown>[] {
   return parseAllDocuments(rendered).flatMap((document) => {
     const problem = document.errors[0];
     if (problem !== undefined)
@@ -109,7 +112,7 @@ export function splitImage(image: string): { repository: string; tag: string | u
 }
 
 /** The containers and init containers of a workload's pod template. */
-function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
+export function podContainers(object: Record<string, unknown>): Record<string, unknown>[] {
   const podSpec = record(record(record(object.spec).template).spec);
   return [podSpec.containers, podSpec.initContainers].flatMap((list) =>
     Array.isArray(list) ? list.filter(isRecord) : [],

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGION_NAMES, WRITE_REGION } from '@kubeonazure/regions';
+import { releaseComponent } from '../src/release.ts';
+import { TEST_RELEASE } from '../src/testing.ts';
 import { runGlobe } from './run-globe.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'globe-bad-'));
@@ -70,9 +72,9 @@ describe('bad input', () => {
   it('a missing or unknown command, option or tag', async () => {
     await expectOneLineError(
       ['deploy'],
-      'unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)',
+      'unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)',
     );
-    await expectOneLineError(['rollout'], 'rollout needs --tag <tag> (e.g. the git short sha)');
+    await expectOneLineError(['rollout', '--bake', 'long'], '--bake long is not a whole number of seconds');
     await expectOneLineError(['rollout', '--tag', 'a/b'], '--tag a/b is not a valid image tag');
     await expectOneLineError(['status', '--watch'], "Unknown option '--watch' (see --help)");
   });
@@ -89,16 +91,19 @@ describe('bad input', () => {
 
   it('a region without an overlay', async () => {
     const config = path.join(dir, 'no-overlays.json');
+    mkdirSync(path.join(dir, 'release'));
+    writeFileSync(path.join(dir, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
     const file = {
       namespace: 'kubeonazure',
       overlays: 'missing-overlays',
+      release: 'release',
       imageName: 'kubeonazure',
       frontendService: 'frontend',
       contextPrefix: 'kubeonazure',
     };
     writeFileSync(config, JSON.stringify(file));
     await expectOneLineError(
-      ['rollout', '--tag', 'abc', '--regions', WRITE_REGION.name, '--config', config],
+      ['rollout', '--allow-stale', '--regions', WRITE_REGION.name, '--config', config],
       `no overlay for region ${WRITE_REGION.name}: ${path.join(dir, 'missing-overlays', WRITE_REGION.name)} does not exist`,
     );
   });
@@ -120,7 +125,8 @@ describe('bad input', () => {
     expect(failed).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'globe: unknown command deploy (expected secrets, rollout, status, drain or undrain; see --help)\n',
+      stderr:
+        'globe: unknown command deploy (expected secrets, release, rollout, rollback, status, drain or undrain; see --help)\n',
     });
   });
 });

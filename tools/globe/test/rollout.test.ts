@@ -5,18 +5,28 @@ import { fileURLToPath } from 'node:url';
 import { NODE } from '@kubeonazure/clusters';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { pushRelease, useRegistry } from './registry.ts';
+import { ReleaseRepo } from './release-repo.ts';
 import { contextOf, liveObject, runGlobe } from './run-globe.ts';
 
-// Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready.
+// Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready. The
+// images are in a real registry (tools/images' docker-registry on 127.0.0.1).
 const clusters = useClusters();
+const registry = useRegistry();
+const env = () => ({ IMAGE_REGISTRY: registry().host });
+/** Each tag's digests, as the registry answered the push. */
+const pushed: Record<string, Record<string, string>> = {};
+beforeAll(async () => {
+  for (const tag of ['first1', 'dry2', 'third3']) pushed[tag] = await pushRelease(registry().host, tag);
+});
 const k8sDir = fileURLToPath(new URL('../../../deploy/k8s', import.meta.url));
 // The write region, the first read region (whose rollout is made to fail), the one after it.
 const [write, failing, untouched] = REGION_NAMES as [string, string, string, ...string[]];
 
 interface LiveDeployment {
-  metadata: { name: string; generation: number };
+  metadata: { name: string; generation: number; labels: Record<string, string> };
   spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
   status: { readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
 }
@@ -29,8 +39,8 @@ const liveImages = async (region: string) =>
   (await liveDeployments(region)).flatMap((deployment) =>
     deployment.spec.template.spec.containers.map((container) => `${deployment.metadata.name}=${container.image}`),
   );
-/** An image `<registry>/kubeonazure/<app>` pinned to `tag`. */
-const pinnedTo = (name: string, tag: string) => expect.stringMatching(new RegExp(`^${name}=\\S+/${name}:${tag}$`));
+/** `<app>=<registry>/kubeonazure/<app>@<digest>`: the digest `tag` named when it was pushed. */
+const pinnedTo = (name: string, tag: string) => `${name}=${registry().host}/kubeonazure/${name}@${pushed[tag]?.[name]}`;
 
 /** A copy of deploy/k8s whose `failing` frontend asks for more CPU than the fake node has: its rollout cannot complete. */
 function overlaysWithUnschedulableFrontend(): { dir: string; config: string } {
@@ -55,20 +65,32 @@ function overlaysWithUnschedulableFrontend(): { dir: string; config: string } {
   writeFileSync(kustomization, stringify(overlay));
   const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8'));
   const config = path.join(dir, 'globe.config.json');
-  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'k8s/overlays' }));
+  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'k8s/overlays', release: 'k8s/release' }));
   return { dir, config };
 }
 const unschedulable = overlaysWithUnschedulableFrontend();
 afterAll(() => rmSync(unschedulable.dir, { recursive: true, force: true }));
 
 describe('globe rollout', () => {
-  it('rolls out the write region first, then each read region, every Deployment really ready with the images pinned', async () => {
-    const globe = await runGlobe(['rollout', '--tag', 'first1', '--timeout', '60s'], { clusters: clusters() });
+  it('rolls out a tag resolved to digests, the write region first, every Deployment really ready with the release pinned', async () => {
+    const globe = await runGlobe(['rollout', '--tag', 'first1', '--allow-stale', '--timeout', '60s'], {
+      clusters: clusters(),
+      env: env(),
+    });
     expect(globe.stderr).toBe('');
     expect(globe.code).toBe(0);
     const applies = globe.calls.filter((call) => call.args.includes('apply')).map(contextOf);
     expect(applies).toEqual(REGION_NAMES.map((region) => `kubeonazure-${region}`));
     expect(globe.stdout).toMatch(new RegExp(`${REGION_NAMES.at(-1)} +applied, every Deployment ready`));
+    // What each region runs, read back from the servers after the rollout.
+    for (const region of REGION_NAMES)
+      expect(globe.stdout).toMatch(
+        new RegExp(`now running:[^]*\n {2}${region} +first1 \\(frontend \\d/\\d ready, streamer 1/1 ready\\)`),
+      );
+    for (const region of REGION_NAMES) {
+      for (const deployment of await liveDeployments(region))
+        expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('first1');
+    }
 
     // Every region runs a frontend and a streamer (only the ingest lease holder streams).
     for (const region of REGION_NAMES)
@@ -84,9 +106,10 @@ describe('globe rollout', () => {
   it('--dry-run prints every kubectl command and changes nothing on the servers', async () => {
     const selected = [write, failing];
     const before = await Promise.all(selected.map(liveDeployments));
-    const globe = await runGlobe(['rollout', '--tag', 'dry2', '--dry-run', '--regions', selected.join(',')], {
-      clusters: clusters(),
-    });
+    const globe = await runGlobe(
+      ['rollout', '--tag', 'dry2', '--allow-stale', '--dry-run', '--regions', selected.join(',')],
+      { clusters: clusters(), env: env() },
+    );
     expect(globe.code).toBe(0);
     expect(globe.stdout.split('\n').filter((line) => line.startsWith('$ '))).toEqual([
       '$ kubectl config get-contexts -o name',
@@ -96,7 +119,9 @@ describe('globe rollout', () => {
       ]),
       ...selected.flatMap((region) => [
         expect.stringMatching(
-          new RegExp(`^\\$ kubectl --context kubeonazure-${region} apply -f - {2}< overlay ${region} with .*dry2`),
+          new RegExp(
+            `^\\$ kubectl --context kubeonazure-${region} apply -f - {2}< overlay ${region} with .*frontend@${pushed.dry2?.frontend}`,
+          ),
         ),
         ...['frontend', 'streamer'].map(
           (app) =>
@@ -112,9 +137,10 @@ describe('globe rollout', () => {
   });
 
   it('stops at a region whose rollout cannot complete, leaves the next region untouched, and exits 1', async () => {
-    const globe = await runGlobe(['rollout', '--config', unschedulable.config, '--tag', 'third3', '--timeout', '8s'], {
-      clusters: clusters(),
-    });
+    const globe = await runGlobe(
+      ['rollout', '--config', unschedulable.config, '--tag', 'third3', '--allow-stale', '--timeout', '8s'],
+      { clusters: clusters(), env: env() },
+    );
     expect(globe.code).toBe(1);
     expect(globe.stdout).toContain('rollout of third3:\n');
     expect(globe.stdout).toMatch(new RegExp(` {2}${write} +applied, every Deployment ready\n`));
@@ -124,10 +150,81 @@ describe('globe rollout', () => {
       ),
     );
     expect(globe.stdout).toMatch(new RegExp(` {2}${untouched} +not attempted\n`));
-    expect(globe.calls.some((call) => contextOf(call) === `kubeonazure-${untouched}`)).toBe(false);
+    // The untouched region is only read, for the summary of what each region runs now.
+    const touched = globe.calls.filter((call) => contextOf(call) === `kubeonazure-${untouched}`);
+    expect(touched.map((call) => call.args.slice(2, 6).join(' '))).toEqual(['--namespace kubeonazure get deployments']);
+    expect(globe.stdout).toMatch(new RegExp(`now running:[^]*\\n {2}${untouched} +first1 `));
 
     // The write region has the new release; the region after the failed one keeps the last one.
     expect(await liveImages(write)).toEqual([pinnedTo('frontend', 'third3'), pinnedTo('streamer', 'third3')]);
     expect(await liveImages(untouched)).toEqual([pinnedTo('frontend', 'first1'), pinnedTo('streamer', 'first1')]);
+  });
+
+  it('resolves the tag before anything is applied: a tag the registry does not hold changes no region', async () => {
+    const globe = await runGlobe(['rollout', '--tag', 'never9', '--allow-stale'], { clusters: clusters(), env: env() });
+    expect(globe.code).toBe(2);
+    expect(globe.stderr).toBe(`globe: ${registry().host}/kubeonazure/frontend:never9 is not in the registry\n`);
+    expect(globe.calls.filter((call) => call.args.includes('apply'))).toEqual([]);
+  });
+
+  it('refuses a tag of unknown age without --allow-stale, and a tag without a registry to resolve it', async () => {
+    const unknown = await runGlobe(['rollout', '--tag', 'first1'], { clusters: clusters(), env: env() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^globe: cannot tell whether release first1 is as new as the manifests: first1 names no commit of this checkout \(--allow-stale to roll it out anyway\)\n$/,
+    );
+    const noRegistry = await runGlobe(['rollout', '--tag', 'first1', '--allow-stale'], { clusters: clusters() });
+    expect(noRegistry.code).toBe(2);
+    expect(noRegistry.stderr).toBe(
+      'globe: --tag needs the registry that resolves it: set IMAGE_REGISTRY or ACR_NAME\n',
+    );
+  });
+
+  it('refuses the placeholder the repository ships until a release is pinned', async () => {
+    const globe = await runGlobe(['rollout'], { clusters: clusters() });
+    expect(globe.code).toBe(2);
+    expect(globe.stderr).toMatch(
+      /^globe: \S+\/deploy\/k8s\/release\/kustomization.yaml pins no release: make one with globe release, or roll out --tag <tag>\n$/,
+    );
+  });
+});
+
+describe('globe rollout of the pinned release', () => {
+  const repo = new ReleaseRepo();
+  afterAll(() => repo.remove());
+
+  it('rolls out the release pinned with the manifests of its commit, and refuses it once the manifests moved on', async () => {
+    const release = repo.pin(
+      registry().host,
+      await pushRelease(registry().host, repo.git('rev-parse', '--short', 'HEAD')),
+    );
+    const fresh = await runGlobe(['rollout', '--config', repo.config, '--regions', write, '--timeout', '60s'], {
+      clusters: clusters(),
+    });
+    expect(fresh.stderr).toBe('');
+    expect(fresh.code).toBe(0);
+    expect(await liveImages(write)).toEqual([
+      `frontend=${release.images.frontend}`,
+      `streamer=${release.images.streamer}`,
+    ]);
+
+    repo.change('base/kustomization.yaml', (text) => text.replace('LOG_LEVEL=info', 'LOG_LEVEL=debug'));
+    const stale = await runGlobe(['rollout', '--config', repo.config, '--regions', write], { clusters: clusters() });
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toBe(
+      `globe: release ${release.version} is older than the code it would ship (changed since: deploy/k8s/base/kustomization.yaml); make a new one with globe release, or --allow-stale\n`,
+    );
+    expect(stale.calls.filter((call) => call.args.includes('apply'))).toEqual([]);
+
+    const allowed = await runGlobe(
+      ['rollout', '--config', repo.config, '--regions', write, '--allow-stale', '--timeout', '60s'],
+      {
+        clusters: clusters(),
+      },
+    );
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain(
+      `--allow-stale: not checking that release ${release.version} is as new as the manifests`,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import type { ClusterSet } from '@kubeonazure/clusters';
 import type { AzSession } from '@kubeonazure/fake-azure';
 import { REGION_NAMES } from '@kubeonazure/regions';
+import { releaseComponent } from '../src/release.ts';
+import { TEST_RELEASE } from '../src/testing.ts';
 import type { KubectlCall, Scenario } from './fake-kubectl/scenario.ts';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -14,6 +16,8 @@ const fakeKubectlDir = fileURLToPath(new URL('./fake-kubectl', import.meta.url))
 const recordingKubectlDir = fileURLToPath(new URL('./recording-kubectl', import.meta.url));
 /** Only node's own folder: neither a real kubectl nor anything else from the machine is reachable. */
 const nodeDir = path.dirname(process.execPath);
+/** The machine's git: globe reads the checkout (a release's age). */
+const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 
 export interface GlobeRun {
   code: number | null;
@@ -49,11 +53,15 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-test-'));
   const log = path.join(dir, 'kubectl.log');
   writeFileSync(log, '');
+  // A folder holding only git, so no other tool of the machine is on the CLI's PATH.
+  const gitDir = path.join(dir, 'git');
+  mkdirSync(gitDir);
+  symlinkSync(git, path.join(gitDir, 'git'));
   try {
     const kubectl =
       options.clusters === undefined
         ? {
-            PATH: `${fakeKubectlDir}${path.delimiter}${nodeDir}`,
+            PATH: [fakeKubectlDir, nodeDir, gitDir].join(path.delimiter),
             FAKE_KUBECTL_LOG: log,
             FAKE_KUBECTL_SCENARIO: JSON.stringify({
               contexts: REGION_NAMES.map((region) => `kubeonazure-${region}`),
@@ -61,7 +69,7 @@ export async function runGlobe(args: string[], options: RunOptions = {}): Promis
             }),
           }
         : {
-            PATH: `${recordingKubectlDir}${path.delimiter}${nodeDir}`,
+            PATH: [recordingKubectlDir, nodeDir, gitDir].join(path.delimiter),
             KUBECTL_LOG: log,
             REAL_KUBECTL: options.clusters.kubectl,
             KUBECONFIG: options.clusters.kubeconfig,
@@ -98,14 +106,17 @@ export function contextOf(call: KubectlCall): string | undefined {
 
 /**
  * A config file like the shipped one whose overlays folder holds an empty folder per region
- * (the fake kubectl renders them); remove `dir` when done.
+ * (the fake kubectl renders them) and whose release component pins TEST_RELEASE (not in a checkout,
+ * so a rollout needs --allow-stale); remove `dir` when done.
  */
 export function writeTestConfig(): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'globe-config-'));
   const shipped = JSON.parse(readFileSync(new URL('../globe.config.json', import.meta.url), 'utf8')) as object;
   for (const region of REGION_NAMES) mkdirSync(path.join(dir, 'overlays', region), { recursive: true });
+  mkdirSync(path.join(dir, 'release'));
+  writeFileSync(path.join(dir, 'release/kustomization.yaml'), releaseComponent(TEST_RELEASE));
   const config = path.join(dir, 'globe.config.json');
-  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays' }));
+  writeFileSync(config, JSON.stringify({ ...shipped, overlays: 'overlays', release: 'release' }));
   return { dir, config };
 }
 

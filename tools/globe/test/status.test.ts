@@ -9,6 +9,7 @@ import { REGIONS, type Region, regionFqdn } from '@kubeonazure/regions';
 import { freePort } from '@kubeonazure/tool-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHealthz, type HealthzServer } from './healthz-server.ts';
+import { ReleaseRepo } from './release-repo.ts';
 import { runGlobe } from './run-globe.ts';
 import { TrafficManagerStandIn } from './traffic-manager.ts';
 
@@ -29,9 +30,17 @@ const [down, last] = [REGIONS[1]!, REGIONS.at(-1)!];
 const healthz = new Map<string, HealthzServer>();
 let tm: TrafficManagerStandIn;
 
+// A release pinned in a checkout of its own (digests of nothing: kwok's nodes pull no image).
+const repo = new ReleaseRepo();
+const release = repo.pin('kubeonazure.azurecr.io', {
+  frontend: `sha256:${'a'.repeat(64)}`,
+  streamer: `sha256:${'b'.repeat(64)}`,
+});
+afterAll(() => repo.remove());
+
 beforeAll(async () => {
   tm = await TrafficManagerStandIn.start();
-  const rollout = await runGlobe(['rollout', '--tag', 'live123', '--timeout', '60s'], { clusters: clusters() });
+  const rollout = await runGlobe(['rollout', '--config', repo.config, '--timeout', '60s'], { clusters: clusters() });
   if (rollout.code !== 0) throw new Error(`rollout failed: ${rollout.stdout}${rollout.stderr}`);
   for (const [index, region] of REGIONS.entries()) {
     const [age] = ageOf(index);
@@ -62,7 +71,7 @@ function healthyRow(region: Region, index: number): RegExp {
   const name = region.role === 'write' ? `${region.name} \\(write\\)` : region.name;
   const fqdn = regionFqdn(region).replaceAll('.', '\\.');
   return new RegExp(
-    `^${name} +kubeonazure-${region.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +${fqdn} +200 +${ageOf(index)[1]} +in rotation$`,
+    `^${name} +kubeonazure-${region.name} +yes +(\\d)\\/\\1 ${release.version} +1\\/1 ${release.version} +${fqdn} +200 +${ageOf(index)[1]} +in rotation$`,
   );
 }
 
@@ -98,7 +107,8 @@ describe('globe status', () => {
           name,
           ready: expect.any(Number),
           desired: expect.any(Number),
-          tags: [expect.stringMatching(/live123$/)],
+          version: release.version,
+          images: [release.images[name as 'frontend' | 'streamer']],
         })),
       );
       expect(lastReport.healthz).toMatchObject({
@@ -133,7 +143,7 @@ describe('globe status', () => {
       expect(globe.code).toBe(1);
       expect(globe.stdout).toMatch(
         new RegExp(
-          `^${last.name} +kubeonazure-${last.name} +yes +(\\d)\\/\\1 \\S*live123 +1\\/1 \\S*live123 +\\S+ +503 +- +\\?$`,
+          `^${last.name} +kubeonazure-${last.name} +yes +(\\d)\\/\\1 ${release.version} +1\\/1 ${release.version} +\\S+ +503 +- +\\?$`,
           'm',
         ),
       );

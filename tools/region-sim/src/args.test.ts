@@ -33,6 +33,13 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads a load test: the baseline (normal by default) and what the command line sets over it', () => {
+    expect(parseCommandLine(['load'])).toEqual({ name: 'load', baseline: 'normal', overrides: {} });
+    expect(
+      parseCommandLine(['load', '--baseline', 'chaos', '--visitors', '4', '--live', '100', '--duration', '7.5']),
+    ).toEqual({ name: 'load', baseline: 'chaos', overrides: { visitors: 4, live: 100, durationSeconds: 7.5 } });
+  });
+
   it('reads faults at a region’s database front', () => {
     const fault = (...words: string[]) => parseCommandLine(['fault', 'westus', ...words]);
     expect(fault('throttle', '400')).toEqual({
@@ -48,7 +55,7 @@ describe('parseCommandLine', () => {
   it.each([
     [
       ['deploy'],
-      'unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault; see --help)',
+      'unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault, load; see --help)',
     ],
     [['status', '--all'], "Unknown option '--all' (see --help)"],
     [['--verbose'], "Unknown option '--verbose' (see --help)"],
@@ -72,6 +79,9 @@ describe('parseCommandLine', () => {
     [['fault', 'westus', 'latency', 'slow'], 'latency needs whole milliseconds, not slow'],
     [['fault', 'westus', 'stall', 'now'], 'unexpected argument now (see --help)'],
     [['fault', 'westus', 'throttle', '400', '5'], 'unexpected argument 5 (see --help)'],
+    [['load', '--visitors', '2.5'], '--visitors needs a whole number >= 0, not 2.5'],
+    [['load', '--duration', 'long'], '--duration needs a number >= 0, not long'],
+    [['load', 'westus'], 'unexpected argument westus (see --help)'],
   ])('rejects %j in one line', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
   });

@@ -32,13 +32,22 @@ Commands:
     stall                 requests accepted and never answered
     refuse                connections refused
     clear                 no faults (held requests answered, connections taken again)
+  load                    a load test on a region set of its own (not the running one): visitors and
+                          live clients on every visitor entry, per region req/s, latency, errors,
+                          live clients held, database commands/s and RU/s, frontend memory; exit ${EXIT_FAILED}
+                          naming each threshold of the baseline missed
+    --baseline <name>     normal (the default), chaos (a read region lost, then the write region,
+                          during the load; 0 posts lost), smoke (behaviour only), or a .json file
+    --visitors <n>        virtual visitors per entry (the baseline's otherwise)
+    --live <n>            live clients on /events per entry
+    --duration <s>        seconds of load
   --help                  this text
 
 Regions: ${REGION_NAMES.join(', ')}
 
-Exit codes: 0 done, ${EXIT_FAILED} the command failed (a region did not start, or the running set answered with
-an error), ${EXIT_USAGE} bad input or setup (unknown command or option, a bad value, no region set running, or
-one already running).`;
+Exit codes: 0 done, ${EXIT_FAILED} the command failed (a region did not start, the running set answered with an error,
+or a load test missed a threshold), ${EXIT_USAGE} bad input or setup (unknown command or option, a bad value, no
+region set running, or one already running).`;
 
 export type Command =
   | { name: 'help' }
@@ -47,7 +56,12 @@ export type Command =
   | { name: 'outage'; region: string; all: boolean }
   | { name: 'restore' | 'failover' | 'drain' | 'undrain'; region: string }
   | { name: 'lag'; region: string; ms: number }
-  | { name: 'fault'; region: string; fault: Fault };
+  | { name: 'fault'; region: string; fault: Fault }
+  | {
+      name: 'load';
+      baseline: string;
+      overrides: { visitors?: number; live?: number; durationSeconds?: number };
+    };
 
 /** Bad input: the CLI prints the message as one line and exits with EXIT_USAGE. */
 export class UsageError extends Error {
@@ -64,6 +78,12 @@ const OPTIONS = {
   undrain: {},
   lag: {},
   fault: {},
+  load: {
+    baseline: { type: 'string' },
+    visitors: { type: 'string' },
+    live: { type: 'string' },
+    duration: { type: 'string' },
+  },
 } satisfies Record<string, ParseArgsOptionsConfig>;
 
 /** Positional arguments after the command name. */
@@ -78,6 +98,7 @@ const POSITIONALS: Record<keyof typeof OPTIONS, string[]> = {
   lag: ['region', 'ms'],
   // and a value for throttle and latency (parseFault)
   fault: ['region', 'fault'],
+  load: [],
 };
 
 export function parseCommandLine(argv: string[]): Command {
@@ -127,6 +148,16 @@ export function parseCommandLine(argv: string[]): Command {
     }
     case 'fault':
       return { name: command, region: region(positionals[0]), fault: parseFault(positionals.slice(1)) };
+    case 'load':
+      return {
+        name: command,
+        baseline: typeof values.baseline === 'string' ? values.baseline : 'normal',
+        overrides: {
+          ...optionalWhole('visitors', values.visitors, 'visitors'),
+          ...optionalWhole('live', values.live, 'live'),
+          ...optionalNumber('duration', values.duration, 'durationSeconds'),
+        },
+      };
   }
 }
 
@@ -160,6 +191,12 @@ function optionalNumber<K extends string>(option: string, value: unknown, key: K
   if (value.trim() === '' || !Number.isFinite(number) || number < 0)
     throw new UsageError(`--${option} needs a number >= 0, not ${value}`);
   return { [key]: number } as Partial<Record<K, number>>;
+}
+
+function optionalWhole<K extends string>(option: string, value: unknown, key: K): Partial<Record<K, number>> {
+  if (typeof value === 'string' && !/^\d+$/.test(value))
+    throw new UsageError(`--${option} needs a whole number >= 0, not ${value}`);
+  return optionalNumber(option, value, key);
 }
 
 function usageError(message: string): UsageError {

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // `npm run regions`: the three regions on this machine, in the foreground, until Ctrl-C.
 // `npm run regions -- <outage|restore|failover|lag|fault|drain|undrain|status> ...`: act on the running set.
+// `npm run regions -- load ...`: a load test on a region set of its own, checked against a baseline.
 // `npm run regions -- --help`: the commands, options and exit codes (src/args.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { type Command, EXIT_FAILED, EXIT_USAGE, parseCommandLine, parseFault, UsageError, USAGE } from './args.js';
 import { CONTROL_FILE, readControl, removeControl, writeControl } from './control-file.js';
+import { type Baseline, loadTable, missedThresholds, postsLost } from './load/baseline.js';
+import { readBaseline } from './load/baseline-file.js';
+import { runLoadTest } from './load/load-test.js';
 import { RegionSet, type RegionSetOptions, type Status } from './region-set.js';
 import { statusTable } from './status-table.js';
 
@@ -18,6 +22,7 @@ function fail(message: string, code = EXIT_USAGE): never {
 const command = commandLine(process.argv.slice(2));
 if (command.name === 'help') console.log(USAGE);
 else if (command.name === 'up') await up(command.options);
+else if (command.name === 'load') await load(command);
 else await control(command);
 
 function commandLine(argv: string[]): Command {
@@ -63,6 +68,34 @@ async function up(options: RegionSetOptions): Promise<void> {
     `# HAProxy runtime API: ${set.haproxySocket} (npx globe drain <region> --sim, or npm run regions -- drain <region>)`,
   );
   console.log('READY');
+}
+
+async function load(command: Extract<Command, { name: 'load' }>): Promise<void> {
+  let baseline: Baseline;
+  try {
+    baseline = await readBaseline(command.baseline);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const shape = { ...baseline.load, ...command.overrides };
+  let result: Awaited<ReturnType<typeof runLoadTest>>;
+  try {
+    result = await runLoadTest({ ...shape, drill: baseline.drill, log: (line) => console.error(line) });
+  } catch (error) {
+    fail(`the load test could not run: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILED);
+  }
+  console.log(`baseline ${command.baseline}: ${baseline.description}`);
+  console.log(loadTable(result));
+  console.log(
+    `${result.elapsedSeconds.toFixed(1)} s${result.capped ? ' (the request cap ended it early)' : ''}; posts: ` +
+      `${result.posts.published} published, ${result.posts.stored} stored, ${postsLost(result.posts)} lost or twice`,
+  );
+  for (const row of result.rows) console.log(`answers at ${row.entry}: ${JSON.stringify(row.statuses)}`);
+  for (const event of result.drillEvents) console.log(`drill: ${event}`);
+  const missed = missedThresholds(result, baseline.thresholds);
+  for (const line of missed) console.log(`MISSED ${line}`);
+  console.log(missed.length === 0 ? 'PASS' : `FAIL: ${missed.length} threshold(s) missed`);
+  process.exit(missed.length === 0 ? 0 : EXIT_FAILED);
 }
 
 async function handle(set: RegionSet, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -125,7 +158,7 @@ async function handle(set: RegionSet, request: IncomingMessage, response: Server
   }
 }
 
-async function control(command: Exclude<Command, { name: 'help' | 'up' }>): Promise<void> {
+async function control(command: Exclude<Command, { name: 'help' | 'up' | 'load' }>): Promise<void> {
   const running = await readControl();
   if (!running) fail('no region set is running: start one with `npm run regions`');
   const params = new URLSearchParams();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
@@ -20,6 +21,7 @@ import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { Haproxy, serverStates, setDrained } from './haproxy.js';
+import type { PostCount } from './load/baseline.js';
 import { Prometheus } from './prometheus.js';
 import { drainedIn, entryPlans, trafficManagerProbe, type ProbeRules } from './traffic.js';
 
@@ -307,6 +309,30 @@ export class RegionSet {
     return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
   }
 
+  /**
+   * Stops the stand-in publishing, waits (at most `timeoutMs`) until every post it published is in the
+   * write region, and counts: published, stored of those, and every document there (more than
+   * published: a post stored twice).
+   */
+  async countPosts(timeoutMs = 60_000): Promise<PostCount> {
+    this.feeder.stop();
+    const published = this.feeder.published.map((post) => post.id);
+    const client = this.writerClient();
+    try {
+      const tweets = client.db(DEFAULT_DATABASE).collection<{ _id: string }>(DEFAULT_COLLECTION);
+      const stored = () => tweets.countDocuments({ _id: { $in: published } }).catch(() => -1);
+      const deadline = Date.now() + timeoutMs;
+      let count = await stored();
+      while (count !== published.length && Date.now() < deadline) {
+        await sleep(200);
+        count = await stored();
+      }
+      return { published: published.length, stored: Math.max(0, count), documents: await tweets.countDocuments() };
+    } finally {
+      await client.close();
+    }
+  }
+
   /** The failovers the set made by itself, oldest first. */
   get automaticFailovers(): readonly { from: string; to: string; afterMs: number }[] {
     return this.autoFailover?.failovers ?? [];
@@ -369,7 +395,9 @@ export class RegionSet {
           ? {}
           : { STREAM_MAX_AGE_MS: String(this.options.streamMaxAgeMs) }),
         READ_TIMEOUT_MS: '1500',
+        // Every visitor comes through HAProxy, from one address: the per-address limits are the pod's.
         RATE_LIMIT_PER_MINUTE: '100000',
+        MAX_STREAMS_PER_CLIENT: '10000',
         SHUTDOWN_GRACE_MS: '1000',
       },
       logFile: join(this.baseDir, 'logs', `frontend-${app.region.name}.log`),

@@ -27,7 +27,7 @@ it('an unknown command or option is one line on stderr and exit 2, before anythi
     code: EXIT_USAGE,
     stdout: '',
     stderr:
-      'regions: unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault; see --help)\n',
+      'regions: unknown command deploy (expected up, status, outage, restore, failover, drain, undrain, lag, fault, load; see --help)\n',
   });
   expect(await regions(['status', '--all'])).toEqual({
     code: EXIT_USAGE,
@@ -41,5 +41,16 @@ it('a bad fault is one line on stderr and exit 2, before anything is asked of th
     code: EXIT_USAGE,
     stdout: '',
     stderr: 'regions: throttle needs whole request units per second > 0, not 0\n',
+  });
+});
+
+it('a load test with a baseline it cannot read is one line on stderr and exit 2, before any region starts', async () => {
+  const missing = await regions(['load', '--baseline', 'storm']);
+  expect(missing).toMatchObject({ code: EXIT_USAGE, stdout: '' });
+  expect(missing.stderr).toMatch(/^regions: no baseline storm \(.*baselines\/storm\.json\)\n$/);
+  expect(await regions(['load', '--live', 'many'])).toEqual({
+    code: EXIT_USAGE,
+    stdout: '',
+    stderr: 'regions: --live needs a whole number >= 0, not many\n',
   });
 });

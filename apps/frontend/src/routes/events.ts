@@ -119,6 +119,8 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
   }
 
   const unsubscribe = fastify.feed.subscribe((tweets) => {
+    // Listeners are called as the poller's read returns: the broadcast is timed from here.
+    const readAt = performance.now();
     render(tweets).then(
       (events) => {
         const text = events.map((event) => event.text).join('');
@@ -127,6 +129,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
           else if (client.resumed.size === 0) write(client, text);
           else write(client, notResumed(client, events));
         }
+        fastify.metrics.sseBroadcast.observe((performance.now() - readAt) / 1000);
       },
       (error: unknown) => fastify.log.error({ err: error }, 'events: cannot render new tweets'),
     );

@@ -7,8 +7,8 @@ const healthy: RegionStatus = {
   context: 'kubeonazure-westus',
   reachable: true,
   deployments: [
-    { name: 'streamer', ready: 1, desired: 1, tags: ['abc'] },
-    { name: 'frontend', ready: 2, desired: 2, tags: ['abc'] },
+    { name: 'streamer', ready: 1, desired: 1, version: 'abc', images: [] },
+    { name: 'frontend', ready: 2, desired: 2, version: 'abc', images: [] },
   ],
   fqdn: 'kubeonazure-westus.westus.cloudapp.azure.com',
   healthz: {
@@ -35,7 +35,9 @@ describe('isHealthy', () => {
   it('needs a reachable cluster, every Deployment ready and /healthz 200', () => {
     expect(isHealthy(healthy)).toBe(true);
     expect(isHealthy(unreachable)).toBe(false);
-    expect(isHealthy({ ...healthy, deployments: [{ name: 'frontend', ready: 1, desired: 2, tags: [] }] })).toBe(false);
+    expect(
+      isHealthy({ ...healthy, deployments: [{ name: 'frontend', ready: 1, desired: 2, version: '-', images: [] }] }),
+    ).toBe(false);
     expect(isHealthy({ ...healthy, healthz: { url: 'u', status: 503, ok: false, newestTweetAgeSeconds: null } })).toBe(
       false,
     );

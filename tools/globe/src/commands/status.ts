@@ -91,33 +91,47 @@ async function regionStatus(
   region: Region,
   kubectl: Kubectl,
 ): Promise<Omit<RegionStatus, 'traffic'>> {
-  const get = (...what: string[]) =>
-    kubectl.run(
-      ['--context', region.context, '--namespace', config.namespace, 'get', ...what, '--output=json', REQUEST_TIMEOUT],
-      {
-        readOnly: true,
-      },
-    );
   const base = { region: region.name, role: region.role, context: region.context };
   let deployments: DeploymentState[];
   try {
-    deployments = readDeployments(await get('deployments'));
+    deployments = readDeployments(await getJson(config, region, kubectl, 'deployments'));
   } catch (error) {
     if (!(error instanceof ToolFailed)) throw error;
     return { ...base, reachable: false, error: error.reason, deployments: [], fqdn: null, healthz: null };
   }
-  const fqdn = await get('service', config.frontendService).then(
+  const { fqdn, url } = await healthzUrlOf(config, region, kubectl);
+  return { ...base, reachable: true, deployments, fqdn, healthz: url === null ? null : await askHealthz(url) };
+}
+
+/** `kubectl get <what> -o json` in a region's namespace, bounded in time; a read, so it runs in dry runs too. */
+export function getJson(config: GlobeConfig, region: Region, kubectl: Kubectl, ...what: string[]): Promise<string> {
+  return kubectl.run(
+    ['--context', region.context, '--namespace', config.namespace, 'get', ...what, '--output=json', REQUEST_TIMEOUT],
+    { readOnly: true },
+  );
+}
+
+/**
+ * The frontend's public name and where its /healthz is asked: the `--healthz-url` override, else
+ * `http://<fqdn>/healthz`; null while the Service has no public name.
+ */
+export async function healthzUrlOf(
+  config: GlobeConfig,
+  region: Region,
+  kubectl: Kubectl,
+): Promise<{ fqdn: string | null; url: string | null }> {
+  const fqdn = await getJson(config, region, kubectl, 'service', config.frontendService).then(
     (json) => frontendAddress(json, region.name),
     (error: unknown) => {
       if (error instanceof ToolFailed) return null;
       throw error;
     },
   );
-  const url = region.healthzUrl ?? (fqdn === null ? null : `http://${fqdn}/healthz`);
-  return { ...base, reachable: true, deployments, fqdn, healthz: url === null ? null : await askHealthz(url) };
+  return { fqdn, url: region.healthzUrl ?? (fqdn === null ? null : `http://${fqdn}/healthz`) };
 }
 
-async function askHealthz(url: string): Promise<HealthzReading> {
+/** GET a /healthz (5 s limit); no answer is a reading too. */
+export async function askHealthz(url: string): Promise<HealthzReading> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS), redirect: 'manual' });
     return readHealthz(url, response.status, await response.text());
@@ -138,7 +152,7 @@ export function statusTable(regions: RegionStatus[], trafficError?: string): str
     region.reachable ? 'yes' : 'no',
     ...names.map((name) => {
       const deployment = region.deployments.find((candidate) => candidate.name === name);
-      return deployment === undefined ? '-' : `${deployment.ready}/${deployment.desired} ${deployment.tags.join(',')}`;
+      return deployment === undefined ? '-' : `${deployment.ready}/${deployment.desired} ${deployment.version}`;
     }),
     region.fqdn ?? '-',
     region.healthz === null ? '-' : region.healthz.status === null ? 'no answer' : String(region.healthz.status),

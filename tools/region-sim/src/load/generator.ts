@@ -7,7 +7,6 @@ import { gunzipSync } from 'node:zlib';
 import { Agent, Pool } from 'undici';
 import { SseClient } from '../sse-client.js';
 import {
-  type Action,
   CursorPool,
   DEFAULT_MIX,
   isLoopback,
@@ -156,7 +155,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       } catch {
         // No answer: counted as failed below.
       }
-      const outcome = run.tally.record(action as Action, status, retryAfter, performance.now() - sent);
+      const outcome = run.tally.record(action, path, status, retryAfter, performance.now() - sent);
       if (outcome === 'failed') await sleep(PAUSE_AFTER_FAILURE_MS);
       if (options.thinkTimeMs) await sleep(options.thinkTimeMs);
     }

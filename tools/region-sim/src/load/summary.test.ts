@@ -28,13 +28,13 @@ describe('percentile', () => {
 });
 
 describe('summarize', () => {
-  it('counts answers by status and action, req/s over the run, shed apart from failed', () => {
+  it('counts answers by status and by action, distinct older pages, req/s over the run, shed apart from failed', () => {
     const tally = new Tally();
-    for (let i = 1; i <= 96; i += 1) tally.record('page', 200, false, i);
-    tally.record('olderPage', 429, true, 97);
-    tally.record('firstApi', 503, true, 98);
-    tally.record('firstApi', 503, false, 99);
-    tally.record('olderApi', null, false, 100);
+    for (let i = 1; i <= 96; i += 1) tally.record('page', '/', 200, false, i);
+    tally.record('olderPage', '/?before=a', 429, true, 97);
+    tally.record('firstApi', '/api/tweets', 503, true, 98);
+    tally.record('firstApi', '/api/tweets', 503, false, 99);
+    tally.record('olderApi', '/api/tweets?before=a', null, false, 100);
     expect(summarize(tally, 2_000)).toEqual({
       requests: 100,
       rps: 50,
@@ -43,7 +43,8 @@ describe('summarize', () => {
       p99: 99,
       max: 100,
       statuses: { 200: 96, 429: 1, 503: 2, error: 1 },
-      actions: { page: 96, olderPage: 1, firstApi: 2, olderApi: 1 },
+      actions: { page: { 200: 96 }, olderPage: { 429: 1 }, firstApi: { 503: 2 }, olderApi: { error: 1 } },
+      olderPages: 2,
       shed: 2,
       failed: 2,
     });

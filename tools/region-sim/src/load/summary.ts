@@ -22,20 +22,24 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/** Every answer a target gave during a run: its latency, status (`error`: none) and action. */
+/** Every answer a target gave during a run: its latency, status (`error`: none), action and path. */
 export class Tally {
   readonly latenciesMs: number[] = [];
   readonly statuses: Record<string, number> = {};
-  readonly actions: Partial<Record<Action, number>> = {};
+  readonly actions: Partial<Record<Action, Record<string, number>>> = {};
+  readonly olderPages = new Set<string>();
   shed = 0;
   failed = 0;
 
-  record(action: Action, status: number | null, hasRetryAfter: boolean, latencyMs: number): Outcome {
+  record(action: Action, path: string, status: number | null, hasRetryAfter: boolean, latencyMs: number): Outcome {
     const outcome = classify(status, hasRetryAfter);
     this.latenciesMs.push(latencyMs);
     const key = status === null ? 'error' : String(status);
     this.statuses[key] = (this.statuses[key] ?? 0) + 1;
-    this.actions[action] = (this.actions[action] ?? 0) + 1;
+    const byStatus = this.actions[action] ?? {};
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
+    this.actions[action] = byStatus;
+    if (action === 'olderPage' || action === 'olderApi') this.olderPages.add(path);
     if (outcome === 'shed') this.shed += 1;
     if (outcome === 'failed') this.failed += 1;
     return outcome;
@@ -53,7 +57,10 @@ export interface RequestSummary {
   max: number;
   /** Answers by status (`error`: no answer). */
   statuses: Record<string, number>;
-  actions: Partial<Record<Action, number>>;
+  /** Answers by action, then by status. */
+  actions: Partial<Record<Action, Record<string, number>>>;
+  /** Distinct older pages asked for (each costs at most one read per cache lifetime). */
+  olderPages: number;
   /** Deliberately turned away (429, 503 with Retry-After). */
   shed: number;
   /** Everything else that was not a 2xx or 3xx. */
@@ -70,7 +77,8 @@ export function summarize(tally: Tally, elapsedMs: number): RequestSummary {
     p99: percentile(latencies, 99),
     max: latencies.length === 0 ? Number.NaN : latencies.reduce((max, value) => Math.max(max, value)),
     statuses: { ...tally.statuses },
-    actions: { ...tally.actions },
+    actions: structuredClone(tally.actions),
+    olderPages: tally.olderPages.size,
     shed: tally.shed,
     failed: tally.failed,
   };

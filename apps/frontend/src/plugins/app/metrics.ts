@@ -12,6 +12,8 @@ export interface Metrics {
   /** Set by the poller at each good read: rules compute ages as `time() - x`, not this process. */
   pollerLastSuccess: Gauge;
   newestTweet: Gauge;
+  /** From the poller's read that found new tweets to their write to the last open stream. */
+  sseBroadcast: Histogram;
 }
 
 declare module 'fastify' {
@@ -68,6 +70,12 @@ export default fp(
       newestTweet: new Gauge({
         name: 'frontend_newest_tweet_timestamp_seconds',
         help: 'Creation time (Unix time) of the newest tweet in the local replica, as last polled; absent while it holds none.',
+        registers,
+      }),
+      sseBroadcast: new Histogram({
+        name: 'frontend_sse_broadcast_seconds',
+        help: "Time from the poller's read that found new tweets to their write to the last open event stream.",
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers,
       }),
     });
