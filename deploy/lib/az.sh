@@ -16,10 +16,22 @@ shell_line() {
 
 is_dry_run() { [[ "${DRY_RUN:-0}" == 1 ]]; }
 
+# A request body that carries a secret (a database user's password): set STDIN_BODY (a plain shell
+# variable, never exported, so no child's environment holds it) and pass `--body @/dev/stdin`; the
+# next `run` or `ensure` feeds it to the command's stdin through a builtin, so it is in no argument,
+# no printed line and no dry run. Cleared after use.
+STDIN_BODY=""
+with_body() {
+  local body="$STDIN_BODY"
+  STDIN_BODY=""
+  if [[ -n "$body" ]]; then "$@" < <(printf '%s' "$body"); else "$@"; fi
+}
+
 # run COMMAND...: print it, then run it unless this is a dry run.
 run() {
   printf '%s\n' "$(shell_line "$@")"
-  is_dry_run || "$@"
+  if is_dry_run; then STDIN_BODY=""; return 0; fi
+  with_body "$@"
 }
 
 # found SHOW...: runs SHOW, a read, and leaves its output in FOUND. Status 1 when Azure says the
@@ -53,8 +65,8 @@ ensure() {
   shift
   printf '%s || %s\n' "$(shell_line "${show[@]}")" "$(shell_line "$@")"
   FOUND=""
-  is_dry_run && return 0
-  found "${show[@]}" || "$@"
+  if is_dry_run; then STDIN_BODY=""; return 0; fi
+  if found "${show[@]}"; then STDIN_BODY=""; else with_body "$@"; fi
 }
 
 # put_unless_same ID API_VERSION TAGS FIELDS: PUTs the whole resource {"tags":{TAGS,<digest>},FIELDS}

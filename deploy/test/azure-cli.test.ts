@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArmResource, AzSession, FakeAzure, isReadAction, type RecordedRequest } from '@kubeonazure/fake-azure';
-import { REGION_NAMES, REGIONS } from '@kubeonazure/regions';
+import { REGION_NAMES, REGIONS, WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './support.ts';
 
@@ -14,6 +15,18 @@ const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
 const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
 const MONITORING = `${repoRoot}deploy/azure/create-monitoring.sh`;
 const SCRIPT_TIMEOUT = 600_000;
+const WRITE = WRITE_REGION.name;
+// What the operator exports: the database users' passwords, the clusters' admin group and the
+// addresses that may reach their API servers.
+const SETTINGS = {
+  COSMOS_FRONTEND_PASSWORD: randomBytes(24).toString('base64'),
+  COSMOS_STREAMER_PASSWORD: randomBytes(24).toString('base64'),
+  AKS_ADMIN_GROUP_ID: '6f1b7d3e-2c4a-4e8b-9d0f-1a2b3c4d5e6f',
+  // az takes public, non-reserved ranges only (not the documentation ones).
+  API_SERVER_AUTHORIZED_IP_RANGES: '20.30.40.0/24,52.10.20.30/32',
+};
+const PASSWORDS = [SETTINGS.COSMOS_FRONTEND_PASSWORD, SETTINGS.COSMOS_STREAMER_PASSWORD];
+const USERS = ['frontend', 'streamer'];
 
 let azure: FakeAzure;
 let az: AzSession;
@@ -53,16 +66,27 @@ afterAll(async () => {
 const group = (name: string) => `/subscriptions/${azure.subscriptionId}/resourceGroups/${name}`;
 const backing = (resource: string) => `${group('kubeonazure-backing')}/providers/${resource}`;
 const ACCOUNT = 'Microsoft.DocumentDB/databaseAccounts/kubeonazure-cosmos';
+const prefixOf = (region: string) =>
+  `${group(`kubeonazure-${region}`)}/providers/Microsoft.Network/publicIPPrefixes/kubeonazure-${region}-egress`;
+const clusterOf = (region: string) =>
+  `${group(`kubeonazure-${region}`)}/providers/Microsoft.ContainerService/managedClusters/kubeonazure-${region}`;
+/** The egress ranges Azure gave the regions' prefixes, in region order. */
+const egressRanges = (regions: readonly string[]) =>
+  regions.map((region) => String(azure.resource(prefixOf(region))!.properties.ipPrefix));
+const sentTo = (requests: RecordedRequest[], method: string, id: string) =>
+  requests.filter((request) => request.method === method && below(request.path) === below(id));
+const bodyOf = (request: RecordedRequest | undefined) =>
+  (request?.body as { properties: Record<string, any> })?.properties;
 const PROFILE = 'Microsoft.Network/trafficmanagerprofiles/kubeonazure';
 const REGISTRY = 'Microsoft.ContainerRegistry/registries/kubeonazureacr';
 const WORKSPACE = 'Microsoft.Monitor/accounts/kubeonazure-monitor';
-const clusterOf = (region: string) =>
-  `${group(`kubeonazure-${region}`)}/providers/Microsoft.ContainerService/managedClusters/kubeonazure-${region}`;
 
 /** Runs a script with the real az against the stand-in: its result, and the writes it sent. */
 async function converge(script: string, env: Record<string, string> = {}) {
   const before = azure.requests.length;
-  const result = await az.run([script], env, '/bin/bash');
+  const result = await az.run([script], { ...SETTINGS, ...env }, '/bin/bash');
+  // No password in what the script printed, whatever it did.
+  for (const password of PASSWORDS) expect(result.stdout + result.stderr).not.toContain(password);
   const sent = azure.requests.slice(before);
   const writes = sent.filter((request) => request.method !== 'GET' && !isReadAction(request));
   return { ...result, sent, writes, summary: writes.map(summarize) };
@@ -133,14 +157,71 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
         `PUT ${below(backing(REGISTRY))}`,
         `PUT ${below(backing(REGISTRY))}/replications/uksouth`,
         `PUT ${below(backing(REGISTRY))}/replications/southeastasia`,
+        ...REGION_NAMES.map((region) => `PUT ${below(prefixOf(region))}`),
         `PUT ${below(backing(ACCOUNT))}`,
         `PUT ${below(backing(ACCOUNT))}/mongodbdatabases/kubeonazure`,
         `PUT ${below(backing(ACCOUNT))}/mongodbdatabases/kubeonazure/collections/tweets`,
+        ...USERS.flatMap((user) => [
+          `PUT ${below(backing(ACCOUNT))}/mongodbroledefinitions/kubeonazure.${user}`,
+          `PUT ${below(backing(ACCOUNT))}/mongodbuserdefinitions/kubeonazure.${user}`,
+        ]),
         `PUT ${below(backing(PROFILE))}`,
         ...REGION_NAMES.map((region) => `PUT ${below(backing(PROFILE))}/externalendpoints/${region}`),
       ]);
       const account = services.writes.find((request) => summarize(request) === `PUT ${below(backing(ACCOUNT))}`)!;
       expect(locationsSent(account)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
+      // Role-based users only, no keys, no key-based metadata writes, the clusters' egress prefixes only.
+      expect(bodyOf(account)).toMatchObject({
+        capabilities: [{ name: 'EnableMongoRoleBasedAccessControl' }],
+        disableLocalAuth: true,
+        disableKeyBasedMetadataWriteAccess: true,
+        ipRules: egressRanges(REGION_NAMES).map((range) => ({ ipAddressOrRange: range })),
+      });
+      expect(egressRanges(REGION_NAMES).every((range) => /^20\.\d+\.\d+\.\d+\/31$/.test(range))).toBe(true);
+      // The indexes, as the one file says.
+      const collection = sentTo(
+        services.writes,
+        'PUT',
+        `${backing(ACCOUNT)}/mongodbDatabases/kubeonazure/collections/tweets`,
+      )[0];
+      expect(bodyOf(collection).resource.indexes.map((index: { key: { keys: string[] } }) => index.key.keys)).toEqual(
+        JSON.parse(readFileSync(`${repoRoot}libs/tweet-model/cosmos/tweets-indexes.json`, 'utf8')).map(
+          (index: { key: { keys: string[] } }) => index.key.keys,
+        ),
+      );
+      for (const user of USERS) {
+        // Each role as its file says; each user holding the role of its name, with its password.
+        const role = JSON.parse(readFileSync(`${repoRoot}libs/tweet-model/cosmos/roles/${user}.json`, 'utf8'));
+        const roleSent = bodyOf(
+          sentTo(services.writes, 'PUT', `${backing(ACCOUNT)}/mongodbRoleDefinitions/kubeonazure.${user}`)[0],
+        );
+        expect(roleSent).toEqual({
+          roleName: role.RoleName,
+          type: role.Type,
+          databaseName: role.DatabaseName,
+          privileges: role.Privileges.map(
+            (privilege: { Resource: { Db: string; Collection: string }; Actions: string[] }) => ({
+              resource: { db: privilege.Resource.Db, collection: privilege.Resource.Collection },
+              actions: privilege.Actions,
+            }),
+          ),
+          roles: [],
+        });
+        const userSent = bodyOf(
+          sentTo(services.writes, 'PUT', `${backing(ACCOUNT)}/mongodbUserDefinitions/kubeonazure.${user}`)[0],
+        );
+        expect(userSent).toMatchObject({
+          userName: user,
+          password: SETTINGS[`COSMOS_${user.toUpperCase()}_PASSWORD` as keyof typeof SETTINGS],
+          databaseName: 'kubeonazure',
+          mechanisms: 'SCRAM-SHA-256',
+          roles: [{ role: user, db: 'kubeonazure' }],
+        });
+        // As Cosmos DB, the stand-in never gives a password back.
+        expect(
+          azure.resource(`${backing(ACCOUNT)}/mongodbUserDefinitions/kubeonazure.${user}`)!.properties.password,
+        ).toBeUndefined();
+      }
 
       // The workspace managed Prometheus is linked to (deploy/test/azure-monitoring.test.ts checks the rest).
       const monitoring = await converge(MONITORING);
@@ -166,6 +247,15 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
         expect(
           ruleBody.properties.destinations.monitoringAccounts.map((account) => account.accountResourceId.toLowerCase()),
         ).toEqual([workspaceId]);
+        // Entra ID only, with the admin group; the authorized ranges; outbound from the region's prefix.
+        expect(bodyOf(sentTo(clusters.writes, 'PUT', clusterOf(region))[0])).toMatchObject({
+          aadProfile: { managed: true, adminGroupObjectIDs: [SETTINGS.AKS_ADMIN_GROUP_ID] },
+          disableLocalAccounts: true,
+          apiServerAccessProfile: { authorizedIPRanges: SETTINGS.API_SERVER_AUTHORIZED_IP_RANGES.split(',') },
+          networkProfile: {
+            loadBalancerProfile: { outboundIPPrefixes: { publicIPPrefixes: [{ id: prefixOf(region) }] } },
+          },
+        });
       }
     },
     SCRIPT_TIMEOUT,
@@ -192,10 +282,16 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       expect(services.summary).toEqual([
         `PUT ${below(group('kubeonazure-japaneast'))}`,
         `PUT ${below(backing(REGISTRY))}/replications/japaneast`,
+        `PUT ${below(prefixOf('japaneast'))}`,
+        `PATCH ${below(backing(ACCOUNT))}`,
+        // The firewall gains the new region's egress prefix.
         `PATCH ${below(backing(ACCOUNT))}`,
         `PUT ${below(backing(PROFILE))}/externalendpoints/japaneast`,
       ]);
-      expect(locationsSent(services.writes[2]!)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2', 'japaneast=3']);
+      expect(locationsSent(services.writes[3]!)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2', 'japaneast=3']);
+      expect(bodyOf(services.writes[4]).ipRules).toEqual(
+        egressRanges([...REGION_NAMES, 'japaneast']).map((range) => ({ ipAddressOrRange: range })),
+      );
 
       const clusters = await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN });
       expect(clusters.status).toBe(0);
@@ -252,6 +348,103 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       expect(clusters.status).toBe(0);
       expect(clusters.summary).toEqual(managedPrometheusWrites('uksouth'));
       expect(metricsEnabled('uksouth')).toBe(true);
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'an account and a cluster made before are brought to role-based users, no keys (regenerated once) and Entra ID only',
+    async () => {
+      // As the scripts left them before: account keys on, no users, open to every address; a
+      // cluster with local accounts, no Entra ID, a public API server, default outbound addresses.
+      const account = azure.resource(backing(ACCOUNT))!;
+      azure.put(account.id, {
+        ...account,
+        properties: {
+          ...account.properties,
+          capabilities: [{ name: 'EnableMongo' }],
+          disableLocalAuth: false,
+          disableKeyBasedMetadataWriteAccess: false,
+          ipRules: [],
+        },
+      });
+      for (const user of USERS)
+        for (const kind of ['mongodbRoleDefinitions', 'mongodbUserDefinitions'])
+          azure.resources.delete(`${backing(ACCOUNT)}/${kind}/kubeonazure.${user}`.toLowerCase());
+      const cluster = azure.resource(clusterOf(WRITE))!;
+      const {
+        aadProfile: _aad,
+        disableLocalAccounts: _local,
+        apiServerAccessProfile: _api,
+        ...rest
+      } = cluster.properties;
+      azure.put(cluster.id, { ...cluster, properties: { ...rest, networkProfile: {} } });
+
+      // Moving a running system: users and firewall first, the keys kept for one run.
+      const kept = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN, KEEP_ACCOUNT_KEYS: '1' });
+      expect(kept.status).toBe(0);
+      expect(kept.summary).toEqual([
+        `PATCH ${below(backing(ACCOUNT))}`,
+        `PATCH ${below(backing(ACCOUNT))}`,
+        ...USERS.flatMap((user) => [
+          `PUT ${below(backing(ACCOUNT))}/mongodbroledefinitions/kubeonazure.${user}`,
+          `PUT ${below(backing(ACCOUNT))}/mongodbuserdefinitions/kubeonazure.${user}`,
+        ]),
+      ]);
+      // The capabilities it had are kept.
+      expect(bodyOf(kept.writes[0]).capabilities).toEqual([
+        { name: 'EnableMongo' },
+        { name: 'EnableMongoRoleBasedAccessControl' },
+      ]);
+      expect(bodyOf(kept.writes[1])).toMatchObject({
+        disableKeyBasedMetadataWriteAccess: true,
+        ipRules: egressRanges([...REGION_NAMES, 'japaneast']).map((range) => ({ ipAddressOrRange: range })),
+      });
+      expect(azure.resource(backing(ACCOUNT))!.properties.disableLocalAuth).toBe(false);
+
+      // Then the keys go: local auth off, and every key regenerated, in that run only.
+      const keysOff = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN });
+      expect(keysOff.status).toBe(0);
+      expect(keysOff.summary).toEqual([
+        `PATCH ${below(backing(ACCOUNT))}`,
+        ...['primary', 'secondary', 'primaryReadonly', 'secondaryReadonly'].map(
+          () => `POST ${below(backing(ACCOUNT))}/regeneratekey`,
+        ),
+      ]);
+      expect(bodyOf(keysOff.writes[0])).toMatchObject({ disableLocalAuth: true });
+      expect(keysOff.writes.slice(1).map((request) => (request.body as { keyKind: string }).keyKind)).toEqual([
+        'primary',
+        'secondary',
+        'primaryReadonly',
+        'secondaryReadonly',
+      ]);
+      expect((await converge(BACKING, { REGIONS_FILE: WITH_JAPAN })).summary).toEqual([]);
+
+      // The cluster: one update to Entra ID only, the authorized ranges and its egress prefix.
+      const clusters = await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN });
+      expect(clusters.status).toBe(0);
+      expect(clusters.summary).toEqual([`PUT ${below(clusterOf(WRITE))}`]);
+      expect(bodyOf(clusters.writes[0])).toMatchObject({
+        aadProfile: { managed: true, adminGroupObjectIDs: [SETTINGS.AKS_ADMIN_GROUP_ID] },
+        disableLocalAccounts: true,
+        apiServerAccessProfile: { authorizedIPRanges: SETTINGS.API_SERVER_AUTHORIZED_IP_RANGES.split(',') },
+        networkProfile: {
+          loadBalancerProfile: { outboundIPPrefixes: { publicIPPrefixes: [{ id: prefixOf(WRITE) }] } },
+        },
+      });
+      expect((await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN })).summary).toEqual([]);
+      // With local accounts off there is no admin credential to fetch.
+      const admin = await az.run([
+        'aks',
+        'get-credentials',
+        '--admin',
+        '--name',
+        `kubeonazure-${WRITE}`,
+        '--resource-group',
+        `kubeonazure-${WRITE}`,
+      ]);
+      expect(admin.status).not.toBe(0);
+      expect(admin.stderr).toContain('disable local accounts');
     },
     SCRIPT_TIMEOUT,
   );

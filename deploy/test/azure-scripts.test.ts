@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,10 @@ const BASH = '/bin/bash';
 
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-az-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// An az that must never run: the scripts check their settings before any Azure call.
+mkdirSync(join(scratch, 'bin'));
+writeFileSync(join(scratch, 'bin', 'az'), '#!/bin/sh\necho "az ran" >&2\nexit 99\n', { mode: 0o755 });
+const WITH_STUB_AZ = { PATH: `${join(scratch, 'bin')}:/usr/bin:/bin` };
 
 /** `show ... || create ...` lines: the command that makes the change. */
 function whatRuns(line: string): string {
@@ -68,8 +72,56 @@ describe('deploy/azure/create-backing-services.sh', () => {
     const [collection] = creating('cosmosdb mongodb collection');
     expect(flagValues(collection!, '--database-name')).toEqual(['kubeonazure']);
     expect(flagValues(collection!, '--name')).toEqual(['tweets']);
-    const indexes = JSON.parse(collection!.match(/--idx '(.*)'/)![1]!) as { key: { keys: string[] } }[];
+    // The one definition the streamer's ensureIndexes reads too, sent as it is.
+    const file = flagValues(collection!, '--idx')[0]!.replace(/^@/, '');
+    expect(file).toMatch(/libs\/tweet-model\/cosmos\/tweets-indexes\.json$/);
+    const indexes = JSON.parse(readFileSync(file, 'utf8')) as { key: { keys: string[] } }[];
     expect(indexes.map((index) => index.key.keys)).toEqual([['_id'], ['created_at', '_id']]);
+  });
+
+  it("creates the account with role-based users, no keys, no key-based metadata writes, behind the clusters' egress prefixes", () => {
+    const [account] = creating('cosmosdb');
+    expect(flagValues(account!, '--capabilities')).toEqual(['EnableMongoRoleBasedAccessControl']);
+    expect(flagValues(account!, '--disable-local-auth')).toEqual(['true']);
+    expect(flagValues(account!, '--disable-key-based-metadata-write-access')).toEqual(['true']);
+    // In a dry run the prefixes do not exist yet: their ranges are named, in region order.
+    expect(account).toContain(
+      `--ip-range-filter '${REGION_NAMES.map((region) => `<${region} egress prefix>`).join(',')}'`,
+    );
+    expect(creating('network public-ip prefix').map((line) => flagValues(line, '--name')[0])).toEqual(
+      REGION_NAMES.map((region) => `kubeonazure-${region}-egress`),
+    );
+    // The prefixes exist before the account that admits them.
+    const order = lines.map(whatRuns);
+    expect(order.findIndex((line) => line.startsWith('az network public-ip prefix create'))).toBeLessThan(
+      order.findIndex((line) => line.startsWith('az cosmosdb create')),
+    );
+  });
+
+  it("creates each app's role from its file and its user with the body on stdin, no password in the dry run", () => {
+    const roles = creating('cosmosdb mongodb role definition');
+    expect(roles.map((line) => flagValues(line, '--body')[0]!.replace(/^@.*\/libs\//, 'libs/'))).toEqual([
+      'libs/tweet-model/cosmos/roles/frontend.json',
+      'libs/tweet-model/cosmos/roles/streamer.json',
+    ]);
+    const users = creating('cosmosdb mongodb user definition');
+    expect(users).toHaveLength(2);
+    for (const user of users) expect(flagValues(user, '--body')).toEqual(['@/dev/stdin']);
+    expect(dryRun.stdout).not.toMatch(/Password/i);
+  });
+
+  it("needs the users' passwords when not a dry run, and names a bad one without echoing it", () => {
+    const secret = 'short';
+    const bad = run(BASH, [BACKING], {
+      ...WITH_STUB_AZ,
+      COSMOS_FRONTEND_PASSWORD: secret,
+      COSMOS_STREAMER_PASSWORD: secret,
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      'COSMOS_FRONTEND_PASSWORD must be set to 24-128 letters, digits or _~.+/=- (e.g. openssl rand -base64 32)',
+    ]);
+    expect(bad.stderr).not.toContain(secret);
   });
 
   it('routes by latency through Traffic Manager to each region DNS label, checking /healthz', () => {
@@ -171,6 +223,14 @@ describe('deploy/aks/create-clusters.sh', () => {
       // The NetworkPolicies of k8s/base are enforced only with a policy engine, chosen at creation.
       expect(flagValues(creates[index]!, '--network-policy')).toEqual(['cilium']);
       expect(flagValues(creates[index]!, '--network-dataplane')).toEqual(['cilium']);
+      // Entra ID only, the admin group, the authorized ranges, and the region's egress prefix.
+      expect(creates[index]).toContain('--enable-aad --aad-admin-group-object-ids');
+      expect(creates[index]).toContain('--disable-local-accounts');
+      expect(flagValues(creates[index]!, '--aad-admin-group-object-ids')).toEqual(["'<AKS_ADMIN_GROUP_ID>'"]);
+      expect(flagValues(creates[index]!, '--api-server-authorized-ip-ranges')).toEqual([
+        "'<API_SERVER_AUTHORIZED_IP_RANGES>'",
+      ]);
+      expect(creates[index]).toContain(`--load-balancer-outbound-ip-prefixes '<${region} egress prefix id>'`);
       expect(flagValues(updates[index]!, '--name')).toEqual([`kubeonazure-${region}`]);
       expect(flagValues(updates[index]!, '--attach-acr')).toEqual(['contosoreg']);
       // Managed Prometheus, linked to the workspace create-monitoring.sh makes.
@@ -190,6 +250,27 @@ describe('deploy/aks/create-clusters.sh', () => {
     expect(dryRun.status).toBe(0);
     const updates = commandLines(dryRun.stdout).filter((line) => line.includes(' --attach-acr '));
     expect(updates.flatMap((line) => flagValues(line, '--attach-acr'))).toEqual(REGION_NAMES.map(() => 'contosoreg'));
+  });
+
+  it('needs the admin group and the authorized ranges when not a dry run, each named in one line', () => {
+    const good = {
+      AKS_ADMIN_GROUP_ID: '00000000-0000-0000-0000-000000000000',
+      API_SERVER_AUTHORIZED_IP_RANGES: '203.0.113.0/24',
+    };
+    const noGroup = run(BASH, [CLUSTERS], { ...WITH_STUB_AZ, ...good, AKS_ADMIN_GROUP_ID: '' });
+    expect(noGroup.status).toBe(2);
+    expect(noGroup.stderr.trim().split('\n')).toEqual([
+      'AKS_ADMIN_GROUP_ID must be the object id of an Entra ID group:',
+    ]);
+    const badRanges = run(BASH, [CLUSTERS], {
+      ...WITH_STUB_AZ,
+      ...good,
+      API_SERVER_AUTHORIZED_IP_RANGES: '0.0.0.0/0 ',
+    });
+    expect(badRanges.status).toBe(2);
+    expect(badRanges.stderr).toMatch(
+      /^API_SERVER_AUTHORIZED_IP_RANGES must be comma-separated IPv4 addresses or CIDRs/,
+    );
   });
 
   it('rejects a malformed node count with one line and exit 2', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { k8sDir, kubectlIn, releasedCopy, render } from './support.ts';
+import { k8sDir, kubectlIn, releasedCopy, render, selectorString, type LabelSelector } from './support.ts';
 
 // Every overlay against a real API server of its own region (tools/clusters): server-side apply
 // and field validation, defaulting and the Pod Security admission, none of which an offline
@@ -122,6 +122,43 @@ describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluste
     expect(pod.code).not.toBe(0);
     expect(pod.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
     expect(pod.stderr).toMatch(/runAsNonRoot != true/);
+  });
+
+  it('selects with every NetworkPolicy exactly the live pods it is meant for', async () => {
+    const live = await kubectl(region, '--namespace', 'kubeonazure', 'get', 'networkpolicies', '-o', 'json');
+    const policies = (
+      JSON.parse(live.stdout) as { items: { metadata: { name: string }; spec: { podSelector: LabelSelector } }[] }
+    ).items;
+    /** The apps (app.kubernetes.io/name) of the live pods a selector picks. */
+    const appsSelected = async (selector: LabelSelector) => {
+      const pods = await kubectl(
+        region,
+        '--namespace',
+        'kubeonazure',
+        'get',
+        'pods',
+        '-l',
+        selectorString(selector),
+        '-o',
+        'json',
+      );
+      expect(pods.stderr).toBe('');
+      const items = (JSON.parse(pods.stdout) as { items: { metadata: { labels: Record<string, string> } }[] }).items;
+      return [...new Set(items.map((pod) => pod.metadata.labels['app.kubernetes.io/name']))].sort();
+    };
+    const selected = Object.fromEntries(
+      await Promise.all(
+        policies.map(async (policy) => [policy.metadata.name, await appsSelected(policy.spec.podSelector)]),
+      ),
+    );
+    expect(selected).toEqual({
+      'default-deny-ingress': ['frontend', 'streamer'],
+      'frontend-http': ['frontend'],
+      'default-deny-egress': ['frontend', 'streamer'],
+      'dns-egress': ['frontend', 'streamer'],
+      'database-egress': ['frontend', 'streamer'],
+      'streamer-x-api-egress': ['streamer'],
+    });
   });
 
   it('a second apply is a no-op: no drift from defaulting, no spec changed', async () => {

@@ -167,13 +167,13 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     }
   });
 
-  it('gives the frontend the read-only connection string and never the read-write one', () => {
+  it("gives the frontend its read-only database user and never the streamer's", () => {
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.template.spec.containers.flatMap(secretRefs)).toEqual([
-      'MONGO_URL<-cosmos-db-read/connection-string',
+      'MONGO_URL<-cosmos-db-frontend/connection-string',
     ]);
     const everything = JSON.stringify(objects.filter((object) => object.metadata.name !== 'streamer'));
-    expect(everything).not.toContain('cosmos-db-write');
+    expect(everything).not.toContain('cosmos-db-streamer');
   });
 
   it('serves the frontend: rolling updates, health probes, LoadBalancer 80 -> 8080 with a region DNS label', () => {
@@ -315,7 +315,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(streamerSettings?.data.LEASE).toBe('true');
     // The X secret is in every region, and optional: a region without it still starts (and says why it cannot stream).
     expect(secretRefs(container)).toEqual([
-      'MONGO_URL<-cosmos-db-write/connection-string',
+      'MONGO_URL<-cosmos-db-streamer/connection-string',
       'X_BEARER_TOKEN<-x-api/bearer-token (optional)',
     ]);
   });

@@ -98,6 +98,38 @@ export function renderGoTemplate(template: string, record: Record<string, unknow
   });
 }
 
+/** A Kubernetes label selector (NetworkPolicy `podSelector`, `namespaceSelector`). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/** Whether `selector` selects an object with `labels`, as the API server decides it (`{}` selects all). */
+export function selects(selector: LabelSelector, labels: Record<string, string> = {}): boolean {
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  return (
+    byLabel &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      if (operator === 'Exists') return key in labels;
+      if (operator === 'DoesNotExist') return !(key in labels);
+      const member = key in labels && values.includes(labels[key]!);
+      return operator === 'In' ? member : !member;
+    })
+  );
+}
+
+/** The same selector as `kubectl get -l` takes it. */
+export function selectorString(selector: LabelSelector): string {
+  return [
+    ...Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`),
+    ...(selector.matchExpressions ?? []).map(({ key, operator, values = [] }) => {
+      if (operator === 'Exists') return key;
+      if (operator === 'DoesNotExist') return `!${key}`;
+      return `${key} ${operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`;
+    }),
+  ].join(',');
+}
+
 /** A copy of deploy/k8s in `dir` with TEST_RELEASE pinned, as `globe release` pins one; returns its path. */
 export function releasedCopy(dir: string): string {
   const copy = join(dir, 'k8s');

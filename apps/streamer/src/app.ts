@@ -77,16 +77,20 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     collection: config.mongo.collection,
     onThrottled: (operation) => metrics.databaseThrottled.inc({ operation }),
   });
-  // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the background.
+  // Connects (a failed first connect-on-use is not retried by the driver) and creates the indexes, in the
+  // background. In production the deploy script creates them, and the streamer's database user may not.
   const indexes = new AbortController();
   void keepConnecting(client, {
     retryMaxMs: config.pipeline.dbRetryMaxMs,
     signal: indexes.signal,
     sleep,
-    andThen: () => repository.ensureIndexes(),
+    andThen: () => (config.createIndexes ? repository.ensureIndexes() : Promise.resolve()),
     onRetry: (error, delayMs) =>
       log.warn({ err: error, delayMs }, 'cannot connect and create the indexes yet; retrying'),
-  }).then((connected) => connected && log.info('database connected, indexes ensured'));
+  }).then(
+    (connected) =>
+      connected && log.info(config.createIndexes ? 'database connected, indexes ensured' : 'database connected'),
+  );
 
   const intake = new Intake(queue, metrics, log);
   const batcher = new Batcher(

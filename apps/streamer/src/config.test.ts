@@ -36,6 +36,12 @@ describe('parseConfig', () => {
     expect(configError({ LEASE_TTL_MS: '10' }).message).toMatch(/^LEASE_TTL_MS /);
   });
 
+  it('creates the indexes unless CREATE_INDEXES=false (the manifests: the deploy script creates them)', () => {
+    expect(parseConfig({ MONGO_URL, REGION }).createIndexes).toBe(true);
+    expect(parseConfig({ MONGO_URL, REGION, CREATE_INDEXES: 'false' }).createIndexes).toBe(false);
+    expect(configError({ CREATE_INDEXES: 'no' }).message).toMatch(/^CREATE_INDEXES /);
+  });
+
   it('streams by default once a bearer token is set', () => {
     expect(parseConfig({ MONGO_URL, REGION, X_BEARER_TOKEN: 'token' }).source).toBe('stream');
   });

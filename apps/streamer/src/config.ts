@@ -51,6 +51,7 @@ const env = {
   STREAM_BACKFILL_MINUTES: integer(0, 5).default(0),
   GAP_FILL_MAX_POSTS: integer(0, 100_000).default(500),
   SEARCH_INTERVAL_MS: integer(1, 86_400_000).default(30_000),
+  CREATE_INDEXES: boolean.default(true),
   LEASE: boolean.default(false),
   LEASE_TTL_MS: integer(300, 600_000).default(15_000),
   LEASE_COLLECTION: nonEmpty.default(DEFAULT_LEASE_COLLECTION),
@@ -71,6 +72,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>) {
       gapFillMaxPosts: e.GAP_FILL_MAX_POSTS,
     },
     search: { intervalMs: e.SEARCH_INTERVAL_MS },
+    createIndexes: e.CREATE_INDEXES,
     lease: e.LEASE ? { ttlMs: e.LEASE_TTL_MS, collection: e.LEASE_COLLECTION } : null,
     pipeline: {
       queueCapacity: e.QUEUE_CAPACITY,

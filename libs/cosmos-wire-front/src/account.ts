@@ -1,3 +1,4 @@
+import type { WireUser } from './auth.js';
 import { accountViews, REPLICA_SET } from './hello.js';
 import { WireFront } from './wire-front.js';
 
@@ -22,12 +23,17 @@ export interface CosmosAccount {
   close(): Promise<void>;
 }
 
-export async function startCosmosAccount(databaseUrl: string, members: CosmosMemberOptions[]): Promise<CosmosAccount> {
+/** `users`: the account's role-based users, enforced by every member (see WireFrontOptions.users). */
+export async function startCosmosAccount(
+  databaseUrl: string,
+  members: CosmosMemberOptions[],
+  options: { users?: readonly WireUser[] } = {},
+): Promise<CosmosAccount> {
   const primaryIndex = members.findIndex((member) => member.primary);
   if (members.filter((member) => member.primary).length !== 1) throw new Error('exactly one member is the primary');
   const fronts: WireFront[] = [];
   try {
-    for (const _ of members) fronts.push(await WireFront.start(databaseUrl, { record: true }));
+    for (const _ of members) fronts.push(await WireFront.start(databaseUrl, { record: true, ...options }));
   } catch (error) {
     await Promise.all(fronts.map((front) => front.close()));
     throw error;

@@ -19,3 +19,4 @@ export {
 } from './hello.js';
 export type { ScriptedErrors } from './scripted-errors.js';
 export { WireFront, type WireFaults, type WireFrontOptions, type WireUsage } from './wire-front.js';
+export { authorize, requiredActions, type WirePrivilege, type WireUser } from './auth.js';

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Document } from 'bson';
+import { type AuthSession, authorize, newSession, scramStep, type WireUser } from './auth.js';
 import { throttledError } from './errors.js';
 import { helloKind, replicaSetHello, type TopologyView } from './hello.js';
 import { RequestUnitBudget, requestCharge } from './request-units.js';
@@ -14,6 +15,13 @@ export interface WireFrontOptions {
   view?: TopologyView | null;
   /** Keep every command (handshakes left out) for `commands()`; off by default, as a long-running front would grow without end. */
   record?: boolean;
+  /**
+   * The account's role-based users: with them the front signs clients in itself (SCRAM-SHA-256) and
+   * answers every command outside the signed-in user's privileges with Unauthorized (13), as Cosmos DB
+   * does with role-based access control; the database behind it is used without credentials. Without
+   * them every command passes, as with an account key.
+   */
+  users?: readonly WireUser[];
 }
 
 /** The faults a front has now (`faults`), as `throttle`, `delay`, `stall` and `refuse` set them. */
@@ -57,6 +65,7 @@ export class WireFront {
   private latencyMs = 0;
   private budget: RequestUnitBudget | null = null;
   private readonly log: Document[] | null;
+  private readonly users: readonly WireUser[] | null;
   private readonly counted: WireUsage = { commands: 0, requestUnits: 0, throttled: 0 };
   private server: Server | undefined;
   private listenPort: number;
@@ -69,6 +78,7 @@ export class WireFront {
     this.listenPort = options.port ?? 0;
     this.currentView = options.view ?? null;
     this.log = options.record ? [] : null;
+    this.users = options.users ?? null;
   }
 
   /** Starts a front in front of the database at `databaseUrl` (a `mongodb://` connection string). */
@@ -196,17 +206,32 @@ export class WireFront {
   }
 
   /**
-   * What to do with one command: the handshake as a member, else throttled when the budget is spent,
-   * else what the test scripted, else pass.
+   * What to do with one command: the handshake as a member, else signing in and refusing what the
+   * connection's user may not do (with users), else throttled when the budget is spent, else what the
+   * test scripted, else pass.
    */
-  private handle(request: WireRequest): Handling {
+  private handle(request: WireRequest, session: AuthSession): Handling {
     const hello = helloKind(request.name);
     if (hello) {
-      if (!this.currentView) return undefined;
+      // Signing in is this front's: the mechanisms it offers, and no speculative sign-in (the driver
+      // then sends saslStart, answered here).
+      const mechanisms = this.users && typeof request.command.saslSupportedMechs === 'string';
+      if (!this.currentView && !this.users) return undefined;
       return {
-        rewriteReply: (reply) =>
-          reply.ok === 1 && this.currentView ? replicaSetHello(reply, this.currentView, hello === 'legacy') : reply,
+        rewriteReply: (reply) => {
+          let answer =
+            reply.ok === 1 && this.currentView ? replicaSetHello(reply, this.currentView, hello === 'legacy') : reply;
+          if (mechanisms) answer = { ...answer, saslSupportedMechs: ['SCRAM-SHA-256'] };
+          delete answer.speculativeAuthenticate;
+          return answer;
+        },
       };
+    }
+    if (this.users) {
+      if (request.name === 'saslStart' || request.name === 'saslContinue')
+        return { reply: scramStep(this.users, session, request.command) };
+      const refused = authorize(session.user, request.command);
+      if (refused) return { reply: { ok: 0, ...refused } };
     }
     this.log?.push(request.command);
     this.counted.commands += 1;
@@ -229,9 +254,10 @@ export class WireFront {
     const rewrites = new Map<number, (reply: Document) => Document>();
     // requestId of a forwarded command -> what to charge when its reply comes.
     const charges = new Map<number, { name: string; command: Document; requestBytes: number }>();
+    const session = newSession();
     const request = (frame: Buffer) => {
       const command = readRequest(frame);
-      const handling = command && this.handle(command);
+      const handling = command && this.handle(command, session);
       if (command && !helloKind(command.name) && !(handling && 'reply' in handling))
         charges.set(command.requestId, { name: command.name, command: command.command, requestBytes: frame.length });
       if (!command || !handling) return void database.write(frame);

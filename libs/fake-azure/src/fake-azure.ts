@@ -68,8 +68,31 @@ const kubeconfig = (cluster: ArmResource): string =>
 
 const ACTIONS: Readonly<Record<string, Action>> = {
   listclusterusercredential: (cluster) => ({ kubeconfigs: [{ name: 'clusterUser', value: kubeconfig(cluster) }] }),
-  listclusteradmincredential: (cluster) => ({ kubeconfigs: [{ name: 'clusterAdmin', value: kubeconfig(cluster) }] }),
+  listclusteradmincredential: (cluster) => {
+    // As AKS answers once local accounts are off: no admin credential to hand out.
+    if (cluster.properties.disableLocalAccounts === true)
+      throw new ArmActionError(
+        400,
+        'BadRequest',
+        'Getting static credential is not allowed because this cluster is set to disable local accounts.',
+      );
+    return { kubeconfigs: [{ name: 'clusterAdmin', value: kubeconfig(cluster) }] };
+  },
+  // Cosmos DB's key rotation (az cosmosdb keys regenerate): a write, answered with no body. The
+  // keys themselves are not modelled.
+  regeneratekey: () => ({}),
 };
+
+/** An action's refusal, as ARM's error body. */
+class ArmActionError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** POSTs that read (ARM's list and check actions): not writes. */
 export const isReadAction = (request: RecordedRequest): boolean =>
@@ -316,7 +339,13 @@ export class FakeAzure {
     const resource = path.parentKey ? this.resources.get(path.parentKey) : undefined;
     const answer = ACTIONS[action];
     if (!answer) return error(400, 'InvalidAction', `The action '${action}' is not supported by the stand-in.`);
-    return resource ? [200, answer(resource)] : notFound(path);
+    if (!resource) return notFound(path);
+    try {
+      return [200, answer(resource)];
+    } catch (refusal) {
+      if (!(refusal instanceof ArmActionError)) throw refusal;
+      return error(refusal.status, refusal.code, refusal.message);
+    }
   }
 
   private subscription(): object {

@@ -101,7 +101,26 @@ function completeRoleAssignment(assignment: ArmResource): void {
   );
 }
 
+/** A public IP prefix gets its range at creation: a documentation-free, stable /<length> from its id. */
+function completePublicIpPrefix(prefix: ArmResource): void {
+  if (prefix.properties.ipPrefix) return;
+  let hash = 0;
+  for (const char of prefix.id.toLowerCase()) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  const length = Number(prefix.properties.prefixLength ?? 31);
+  const size = 2 ** (32 - length);
+  // 20.0.0.0/8, as Azure's public ranges: the block that holds the hash, aligned to the prefix's size.
+  const offset = (hash % 2 ** 24) - ((hash % 2 ** 24) % size);
+  prefix.properties.ipPrefix = `20.${offset >>> 16}.${(offset >>> 8) & 255}.${offset & 255}/${length}`;
+}
+
+/** Cosmos DB never returns a database user's password. */
+function completeMongoUserDefinition(user: ArmResource): void {
+  delete user.properties.password;
+}
+
 export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>> = {
+  'microsoft.network/publicipprefixes': completePublicIpPrefix,
+  'microsoft.documentdb/databaseaccounts/mongodbuserdefinitions': completeMongoUserDefinition,
   'microsoft.documentdb/databaseaccounts': completeCosmosAccount,
   'microsoft.containerservice/managedclusters': completeManagedCluster,
   'microsoft.containerregistry/registries': completeRegistry,

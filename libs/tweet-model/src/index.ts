@@ -45,3 +45,10 @@ export {
   type LeaseCandidate,
   type LeaseDocument,
 } from './lease.js';
+export {
+  databaseRoles,
+  TWEET_INDEXES,
+  type CosmosIndex,
+  type MongoPrivilege,
+  type MongoRoleDefinition,
+} from './cosmos-definitions.js';

@@ -1,5 +1,6 @@
 import type { Collection, Filter, MongoClient, WriteError } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
+import { TWEET_INDEXES } from './cosmos-definitions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { COSMOS_THROTTLED, failedWrites, withThrottleRetry, type ThrottleRetryOptions } from './throttle.js';
 import { DEFAULT_COLLECTION, DEFAULT_DATABASE, validateTweet, type TweetDocument } from './tweet.js';
@@ -37,8 +38,7 @@ export class IncompleteInsertError extends Error {
 
 // Newest first; `_id` breaks ties between posts of the same millisecond. Ids are compared as strings,
 // which is a consistent total order (all that stable paging needs), not a numeric one.
-const NEWEST_FIRST = { created_at: -1, _id: -1 } as const;
-const OLDEST_FIRST = { created_at: 1, _id: 1 } as const;
+export const NEWEST_FIRST = { created_at: -1, _id: -1 } as const;
 
 /** The repository's operations, as `onThrottled` names them. */
 export const REPOSITORY_OPERATIONS = ['create_index', 'insert', 'read', 'newest_id'] as const;
@@ -75,13 +75,20 @@ export class TweetRepository {
   }
 
   /**
-   * Cosmos DB rejects a sort that no index covers; `_id` is unique and indexed already. The index is
-   * ascending with its default name, as deploy/azure creates it (az gives index keys no direction):
-   * Cosmos DB, MongoDB and FerretDB all serve the newest-first sort from it read backwards, and a
-   * second, descending copy would only cost request units on every insert.
+   * Cosmos DB rejects a sort that no index covers; `_id` is unique and indexed already. The indexes are
+   * those of cosmos/tweets-indexes.json, which deploy/azure creates (az gives index keys no
+   * direction), ascending with their default names: Cosmos DB, MongoDB and FerretDB all serve the
+   * newest-first sort from one read backwards, and a descending copy would only cost request units on
+   * every insert. In production the deploy script creates them and the apps' database users may not
+   * (the streamer's CREATE_INDEXES=false); local runs and tests create them here.
    */
   async ensureIndexes(): Promise<void> {
-    await this.retry('create_index', () => this.collection.createIndex(OLDEST_FIRST));
+    for (const { key } of TWEET_INDEXES) {
+      if (key.keys.length === 1 && key.keys[0] === '_id') continue;
+      await this.retry('create_index', () =>
+        this.collection.createIndex(Object.fromEntries(key.keys.map((field) => [field, 1]))),
+      );
+    }
   }
 
   /**

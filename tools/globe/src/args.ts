@@ -9,10 +9,11 @@ Usage: globe <command> [options]
        globe --version         the commit this CLI runs from (git rev-parse --short HEAD, -dirty with uncommitted changes)
 
 Commands:
-  secrets                 create or update, in every region, cosmos-db-read (COSMOS_READ_CONNECTION_STRING),
-                          cosmos-db-write (COSMOS_WRITE_CONNECTION_STRING), x-api when
-                          X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD are set
-                          (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none)
+  secrets                 create or update, in every region, cosmos-db-frontend and cosmos-db-streamer (the apps'
+                          database users: COSMOS_ACCOUNT, COSMOS_FRONTEND_PASSWORD, COSMOS_STREAMER_PASSWORD),
+                          x-api when X_BEARER_TOKEN is set, and acr-pull only when ACR_USERNAME and ACR_PASSWORD
+                          are set (registry from ACR_NAME or IMAGE_REGISTRY; clusters with --attach-acr need none);
+                          then delete cosmos-db-read and cosmos-db-write (the account keys of before)
   release                 build and push both images of this commit (tools/images; registry from IMAGE_REGISTRY
                           or ACR_NAME), resolve their digests and commit them, with the version and a record,
                           into the release component (deploy/k8s/release); a clean tree only

@@ -51,11 +51,11 @@ describe('bad input', () => {
   });
 
   it('a missing environment variable', async () => {
-    const secret = ['mongodb://', 'secret', '@host/'].join('');
-    const env = { COSMOS_READ_CONNECTION_STRING: secret, ACR_USERNAME: 'myacr' };
+    const secret = ['frontend', 'Pa55word'].join('-');
+    const env = { COSMOS_ACCOUNT: 'account', COSMOS_FRONTEND_PASSWORD: secret, ACR_USERNAME: 'myacr' };
     const run = await expectOneLineError(
       ['secrets'],
-      'missing environment variables COSMOS_WRITE_CONNECTION_STRING, ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD',
+      'missing environment variables COSMOS_STREAMER_PASSWORD, ACR_NAME or IMAGE_REGISTRY, ACR_PASSWORD',
       { env },
     );
     expect(run.stderr).not.toContain(secret);

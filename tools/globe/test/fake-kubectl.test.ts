@@ -2,6 +2,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGION_NAMES } from '@kubeonazure/regions';
+import { cosmosConnectionString } from '../src/commands/secrets.ts';
 import { contextOf, runGlobe, writeTestConfig } from './run-globe.ts';
 
 const { dir, config } = writeTestConfig();
@@ -12,8 +13,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('with a fake kubectl', () => {
   it('globe secrets redacts a value that kubectl quotes back in an error', async () => {
     // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
-    const value = ['mongodb://reader:', 'C0smosKey==', '@account.mongo.cosmos.azure.com:10255/'].join('');
-    const env = { COSMOS_READ_CONNECTION_STRING: value, COSMOS_WRITE_CONNECTION_STRING: `${value}w` };
+    const password = ['C0smos', 'Pa55word=='].join('');
+    const env = {
+      COSMOS_ACCOUNT: 'account',
+      COSMOS_FRONTEND_PASSWORD: password,
+      COSMOS_STREAMER_PASSWORD: `${password}w`,
+    };
+    // The fake quotes back the first Secret's value: the frontend user's connection string.
+    const value = cosmosConnectionString('account', 'frontend', password);
     const run = await runGlobe(['secrets', '--config', config], { env, scenario: { applyEchoesInput: true } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
@@ -23,6 +30,7 @@ describe('with a fake kubectl', () => {
     );
     expect(run.stdout + run.stderr).not.toContain(value);
     expect(run.stdout + run.stderr).not.toContain(Buffer.from(value).toString('base64'));
+    expect(run.stdout + run.stderr).not.toContain(password);
   });
 
   it('globe rollout --parallel rolls the read regions out together, after the write region', async () => {

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { describe, expect, it } from 'vitest';
+import { cosmosConnectionString } from '../src/commands/secrets.ts';
 import { liveObject, runGlobe } from './run-globe.ts';
 
 // Against one real API server per region (tools/clusters).
@@ -12,16 +13,17 @@ const run = promisify(execFile);
 const [write, read, next] = REGION_NAMES as [string, string, string, ...string[]];
 
 // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
-const cosmos = (user: string) =>
-  ['mongodb://', user, ':C0smosKey==', '@kubeonazure.mongo.cosmos.azure.com:10255/?ssl=true&retryWrites=false'].join(
-    '',
-  );
+const password = (user: string) => [user, 'Pa55+word/with=chars'].join('-');
+const ACCOUNT = 'kubeonazure-cosmos';
 const values = {
-  COSMOS_READ_CONNECTION_STRING: cosmos('reader'),
-  COSMOS_WRITE_CONNECTION_STRING: cosmos('writer'),
+  COSMOS_FRONTEND_PASSWORD: password('frontend'),
+  COSMOS_STREAMER_PASSWORD: password('streamer'),
   X_BEARER_TOKEN: ['AAAAAAAAAAAAAAAAAAAAA', 'xBearerToken%2Fsecret'].join(''),
   ACR_PASSWORD: ['acr-Pa55word', '/with+chars'].join(''),
 };
+/** The variables globe reads: the secret values and the account's name, which is none. */
+const environment = (overrides: Record<string, string> = {}) => ({ COSMOS_ACCOUNT: ACCOUNT, ...values, ...overrides });
+const connection = (user: string, userPassword: string) => cosmosConnectionString(ACCOUNT, user, userPassword);
 const pullRoute = { ACR_NAME: 'myacr', ACR_USERNAME: 'myacr' };
 
 interface LiveSecret {
@@ -37,25 +39,37 @@ const decoded = (secret: LiveSecret | undefined, key: string) =>
   Buffer.from(secret?.data[key] ?? '', 'base64').toString();
 
 describe('globe secrets', () => {
-  it('by default (--attach-acr clusters) creates the Cosmos DB secrets from the environment, no pull secret', async () => {
-    const { ACR_PASSWORD: _password, ...env } = values;
+  it("by default (--attach-acr clusters) creates each app's database user Secret, no pull secret, and deletes the account keys' Secrets", async () => {
+    // Left from before role-based users: they held the account's keys.
+    for (const region of REGION_NAMES) {
+      const kubectl = (...args: string[]) =>
+        run(clusters().kubectl, ['--kubeconfig', clusters().kubeconfig, '--context', `kubeonazure-${region}`, ...args]);
+      await kubectl('create', 'namespace', 'kubeonazure');
+      for (const name of ['cosmos-db-read', 'cosmos-db-write'])
+        await kubectl('--namespace', 'kubeonazure', 'create', 'secret', 'generic', name, '--from-literal=key=old');
+    }
+    const { ACR_PASSWORD: _password, ...env } = environment();
     const globe = await runGlobe(['secrets'], { clusters: clusters(), env });
     expect(globe.stderr).toBe('');
     expect(globe.code).toBe(0);
     expect(globe.stdout).toContain('no acr-pull secret (clusters created with --attach-acr need none)');
     for (const region of REGION_NAMES) {
       const secrets = await liveSecrets(region);
-      // Every region runs a streamer that may take the ingest lease: each has the write key too.
+      // Every region runs a streamer that may take the ingest lease: each has the streamer's user too.
       expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual([
-        'cosmos-db-read',
-        'cosmos-db-write',
+        'cosmos-db-frontend',
+        'cosmos-db-streamer',
         'x-api',
       ]);
       const find = (name: string) => secrets.find((secret) => secret.metadata.name === name);
-      // The values read back from the API are the inputs, byte for byte.
-      expect(decoded(find('cosmos-db-read'), 'connection-string')).toBe(values.COSMOS_READ_CONNECTION_STRING);
+      // The values read back from the API are the users' connection strings, byte for byte.
+      expect(decoded(find('cosmos-db-frontend'), 'connection-string')).toBe(
+        connection('frontend', values.COSMOS_FRONTEND_PASSWORD),
+      );
       expect(decoded(find('x-api'), 'bearer-token')).toBe(values.X_BEARER_TOKEN);
-      expect(decoded(find('cosmos-db-write'), 'connection-string')).toBe(values.COSMOS_WRITE_CONNECTION_STRING);
+      expect(decoded(find('cosmos-db-streamer'), 'connection-string')).toBe(
+        connection('streamer', values.COSMOS_STREAMER_PASSWORD),
+      );
     }
     expect(globe.stdout).toMatch(new RegExp(`${REGION_NAMES.at(-1)} +namespace and secrets applied`));
   });
@@ -72,7 +86,7 @@ describe('globe secrets', () => {
       '-f',
       namespaceFile,
     ]);
-    const { ACR_PASSWORD: _password, ...env } = values;
+    const { ACR_PASSWORD: _password, ...env } = environment();
     expect((await runGlobe(['secrets', '--regions', read], { clusters: set, env })).code).toBe(0);
     const namespace = await liveObject<{ metadata: { labels: Record<string, string> } }>(
       set,
@@ -84,7 +98,7 @@ describe('globe secrets', () => {
   });
 
   it('on the pull-secret route adds acr-pull; never puts a value on argv or prints it; a second run changes nothing', async () => {
-    const env = { ...values, ...pullRoute };
+    const env = { ...environment(), ...pullRoute };
     const first = await runGlobe(['secrets'], { clusters: clusters(), env });
     expect(first.code).toBe(0);
     const before = await Promise.all(REGION_NAMES.map(liveSecrets));
@@ -114,7 +128,7 @@ describe('globe secrets', () => {
     const before = await liveSecrets(write);
     const globe = await runGlobe(['secrets', '--dry-run'], {
       clusters: clusters(),
-      env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+      env: { ...environment({ COSMOS_FRONTEND_PASSWORD: password('rotated') }), ...pullRoute },
     });
     expect(globe.code).toBe(0);
     expect(globe.stdout).toContain(`$ kubectl --context kubeonazure-${write} create namespace kubeonazure\n`);
@@ -122,11 +136,16 @@ describe('globe secrets', () => {
       `$ kubectl --context ${context} apply --server-side --field-manager=globe-secrets -f -  < secrets`;
     for (const region of REGION_NAMES)
       expect(globe.stdout).toContain(
-        `${apply(`kubeonazure-${region}`)} cosmos-db-read, cosmos-db-write, x-api, acr-pull\n`,
+        `${apply(`kubeonazure-${region}`)} cosmos-db-frontend, cosmos-db-streamer, x-api, acr-pull\n`,
       );
-    expect(globe.calls.filter((call) => call.args.includes('apply') || call.args.includes('create'))).toEqual([]);
+    expect(globe.stdout).toContain(
+      `$ kubectl --context kubeonazure-${write} --namespace kubeonazure delete secret cosmos-db-read cosmos-db-write --ignore-not-found\n`,
+    );
+    expect(
+      globe.calls.filter((call) => ['apply', 'create', 'delete'].some((verb) => call.args.includes(verb))),
+    ).toEqual([]);
     expect(await liveSecrets(write)).toEqual(before);
-    for (const value of [...Object.values(values), cosmos('rotated')]) expect(globe.stdout).not.toContain(value);
+    for (const value of [...Object.values(values), password('rotated')]) expect(globe.stdout).not.toContain(value);
   });
 
   it('stops at a region it cannot reach and reports the rest', async () => {
@@ -135,7 +154,7 @@ describe('globe secrets', () => {
     try {
       const globe = await runGlobe(['secrets'], {
         clusters: clusters(),
-        env: { ...values, ...pullRoute, COSMOS_READ_CONNECTION_STRING: cosmos('rotated') },
+        env: { ...environment({ COSMOS_FRONTEND_PASSWORD: password('rotated') }), ...pullRoute },
       });
       expect({ code: globe.code, stderr: globe.stderr }).toEqual({ code: 1, stderr: '' });
       expect(globe.stdout).toMatch(new RegExp(`${write} +namespace and secrets applied`));
@@ -148,11 +167,11 @@ describe('globe secrets', () => {
       const untouched = await liveSecrets(next);
       expect(
         decoded(
-          untouched.find((secret) => secret.metadata.name === 'cosmos-db-read'),
+          untouched.find((secret) => secret.metadata.name === 'cosmos-db-frontend'),
           'connection-string',
         ),
-      ).toBe(values.COSMOS_READ_CONNECTION_STRING);
-      expect(globe.stdout + globe.stderr).not.toContain(cosmos('rotated'));
+      ).toBe(connection('frontend', values.COSMOS_FRONTEND_PASSWORD));
+      expect(globe.stdout + globe.stderr).not.toContain(password('rotated'));
     } finally {
       await down.start();
     }
@@ -161,10 +180,10 @@ describe('globe secrets', () => {
   it('names the missing variables before touching any cluster', async () => {
     const globe = await runGlobe(['secrets'], {
       clusters: clusters(),
-      env: { COSMOS_READ_CONNECTION_STRING: values.COSMOS_READ_CONNECTION_STRING },
+      env: { COSMOS_ACCOUNT: ACCOUNT, COSMOS_FRONTEND_PASSWORD: values.COSMOS_FRONTEND_PASSWORD },
     });
     expect(globe.code).toBe(2);
-    expect(globe.stderr).toBe('globe: missing environment variable COSMOS_WRITE_CONNECTION_STRING\n');
+    expect(globe.stderr).toBe('globe: missing environment variable COSMOS_STREAMER_PASSWORD\n');
     expect(globe.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
   });
 });

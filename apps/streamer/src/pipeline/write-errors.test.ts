@@ -34,14 +34,14 @@ describe('isRefusedDocument', () => {
 });
 
 describe('permanentCause', () => {
-  it('tells a full storage quota from a read-only key and a wrong key', () => {
+  it('tells a full storage quota from a user without the right to write and a wrong password', () => {
     expect(
       permanentCause(
         server(13, "Error=13, Details='Forbidden (403); Substatus: 1021; Storage quota for 'Collection' exceeded.'"),
       ),
     ).toMatch(/^storage quota exceeded/);
     expect(permanentCause(server(13, 'not authorized on kubeonazure to execute command { insert: "tweets" }'))).toMatch(
-      /read-only key/,
+      /streamer database user/,
     );
     expect(permanentCause(server(18, 'Authentication failed.'))).toMatch(/^authentication failed/);
     expect(permanentCause(new Error('other'))).toBeUndefined();

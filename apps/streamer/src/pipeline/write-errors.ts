@@ -9,8 +9,8 @@ import {
 /**
  * What a failed write means for the pipeline. Throttling is retried inside the repository; when it
  * still fails, or the network, a failover or a timeout is in the way, the write is `transient`: it
- * succeeds later by itself. `permanent` needs an operator: a wrong or read-only key, a full storage
- * quota, or anything not known to pass. Both hold the posts and retry with backoff; they differ in
+ * succeeds later by itself. `permanent` needs an operator: a wrong password or a user without the
+ * right to write, a full storage quota, or anything not known to pass. Both hold the posts and retry with backoff; they differ in
  * how loudly they are reported.
  */
 export type WriteFailureKind = 'transient' | 'permanent';
@@ -78,7 +78,9 @@ export function permanentCause(error: unknown): string | undefined {
   const code = writeErrorCode(error);
   const message = String((error as ErrorLike | null)?.message ?? '');
   if (code === 13 && /storage quota/i.test(message)) return 'storage quota exceeded: raise the quota or free space';
-  if (code === 13) return 'not authorized to write: is the connection string a read-only key? (secret cosmos-db-write)';
-  if (code === 18) return 'authentication failed: the account key in the connection string is wrong or was rotated';
+  if (code === 13)
+    return 'not authorized to write: is the connection string the streamer database user? (secret cosmos-db-streamer)';
+  if (code === 18)
+    return 'authentication failed: the database user or its password in the connection string is wrong, or the password was changed';
   return undefined;
 }
