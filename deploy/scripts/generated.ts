@@ -11,8 +11,10 @@ const ROLE: Record<Region['role'], string> = {
 };
 
 /**
- * A thin overlay: the base, REGION, the instance label, and the component that turns REGION into the Service's DNS label
- * (a replacement must run after the overlay's merge, so it cannot live in the base).
+ * A thin overlay: the base, REGION, the instance label, the component that turns REGION into the
+ * Service's DNS label (a replacement must run after the overlay's merge, so it cannot live in the
+ * base), and scraping by AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD
+ * in the cluster).
  */
 function overlay(region: Region): string {
   return `# Generated from libs/regions/regions.json by \`${GENERATE_COMMAND}\`: edit the list, not this file.
@@ -23,6 +25,7 @@ resources:
   - ../../base
 components:
   - ../../components/region-dns-label
+  - ../../components/monitoring/aks
 # The recommended label naming this installation: one per region.
 labels:
   - pairs:
