@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The three regional clusters on AKS (acs-engine and aks-engine, the 2017 route in ../acs-engine,
-# are archived). Run ../azure/create-backing-services.sh first: it creates the resource groups and
-# the registry each cluster is attached to. DRY_RUN=1 prints every command and runs none.
+# are archived). Run ../azure/create-backing-services.sh and ../azure/create-monitoring.sh first: they
+# create the resource groups, the registry each cluster is attached to and the Azure Monitor workspace
+# each cluster's managed Prometheus writes to. DRY_RUN=1 prints every command and runs none.
 # Each cluster's kube context is named <prefix>-<region>, as the rollout CLI expects. A re-run creates
-# a cluster for a region new to the list and attaches the registry only where it is not yet attached.
+# a cluster for a region new to the list, and attaches the registry and enables managed Prometheus
+# only where they are not yet.
 # Every cluster signs in with Microsoft Entra ID only (no local accounts; AKS_ADMIN_GROUP_ID's members
 # are cluster admins), answers its API only from API_SERVER_AUTHORIZED_IP_RANGES, and sends its
 # outbound traffic from its region's public IP prefix, the addresses Cosmos DB admits. A re-run brings
@@ -41,6 +43,13 @@ if ! is_dry_run; then
     { echo "registry $ACR_NAME not found in $BACKING_RESOURCE_GROUP: run deploy/azure/create-backing-services.sh first" >&2; exit 1; }
   acr_id="$FOUND"
 fi
+# The workspace's id, which managed Prometheus is linked to.
+workspace_id="/subscriptions/<subscription id>/resourceGroups/$BACKING_RESOURCE_GROUP/providers/Microsoft.Monitor/accounts/$MONITOR_WORKSPACE"
+if ! is_dry_run; then
+  found az monitor account show --name "$MONITOR_WORKSPACE" --resource-group "$BACKING_RESOURCE_GROUP" --query id --output tsv ||
+    { echo "Azure Monitor workspace $MONITOR_WORKSPACE not found in $BACKING_RESOURCE_GROUP: run deploy/azure/create-monitoring.sh first" >&2; exit 1; }
+  workspace_id="$FOUND"
+fi
 
 for region in "${REGIONS[@]}"; do
   cluster="$PREFIX-$region"
@@ -55,10 +64,11 @@ for region in "${REGIONS[@]}"; do
   fi
   # Azure CNI powered by Cilium enforces the NetworkPolicies in k8s/base (set at creation only);
   # --no-ssh-key: no node SSH. The show reads the kubelet identity, which pulls images, then what a
-  # re-run compares: managed Entra ID, local accounts off, the admin groups, the authorized ranges and
-  # the outbound prefix, as "<kubelet>\t<managed>\t<local off>\t<groups>\t<ranges>\t<prefix id>".
+  # re-run compares: managed Entra ID, local accounts off, the admin groups, the authorized ranges, the
+  # outbound prefix and managed Prometheus, as
+  # "<kubelet>\t<managed>\t<local off>\t<groups>\t<ranges>\t<prefix id>\t<metrics on>".
   ensure az aks show --name "$cluster" --resource-group "$cluster" \
-    --query '[[identityProfile.kubeletidentity.objectId, aadProfile.managed, disableLocalAccounts, join(`,`, aadProfile.adminGroupObjectIDs || `[]`), join(`,`, apiServerAccessProfile.authorizedIpRanges || `[]`), networkProfile.loadBalancerProfile.outboundIpPrefixes.publicIpPrefixes[0].id]]' \
+    --query '[[identityProfile.kubeletidentity.objectId, aadProfile.managed, disableLocalAccounts, join(`,`, aadProfile.adminGroupObjectIDs || `[]`), join(`,`, apiServerAccessProfile.authorizedIpRanges || `[]`), networkProfile.loadBalancerProfile.outboundIpPrefixes.publicIpPrefixes[0].id, azureMonitorProfile.metrics.enabled]]' \
     --output tsv -- \
     az aks create --name "$cluster" --resource-group "$cluster" --location "$region" \
     --node-count "$NODE_COUNT" --node-vm-size "$NODE_VM_SIZE" \
@@ -67,11 +77,11 @@ for region in "${REGIONS[@]}"; do
     --api-server-authorized-ip-ranges "$API_SERVER_AUTHORIZED_IP_RANGES" \
     --load-balancer-outbound-ip-prefixes "$egress" \
     --no-ssh-key --output none
-  kubelet=""
+  kubelet="" metrics=""
   if [[ -n "$FOUND" ]]; then
     # One row (a list in a list: tsv prints a flat list one value per line), its tabs made a non-blank
     # separator first: read would merge the tabs around an empty field.
-    IFS=$'\x1f' read -r kubelet aad_managed local_accounts_off admin_groups ip_ranges outbound_prefix <<<"${FOUND//$'\t'/$'\x1f'}"
+    IFS=$'\x1f' read -r kubelet aad_managed local_accounts_off admin_groups ip_ranges outbound_prefix metrics <<<"${FOUND//$'\t'/$'\x1f'}"
     changes=()
     if [[ "${aad_managed,,}" != true ]]; then
       changes+=(--enable-aad --aad-admin-group-object-ids "$AKS_ADMIN_GROUP_ID")
@@ -97,6 +107,14 @@ for region in "${REGIONS[@]}"; do
   fi
   if ((granted == 0)); then
     run az aks update --name "$cluster" --resource-group "$cluster" --attach-acr "$ACR_NAME" --output none
+  fi
+  # AKS managed Prometheus (the ama-metrics agent, which scrapes the PodMonitor of every overlay's
+  # components/monitoring/aks and installs its CRD), linked to the one workspace where the rules run;
+  # only when it is off: enabling creates the data collection endpoint, rule and association again
+  # and PUTs the whole cluster.
+  if [[ "${metrics,,}" != true ]]; then
+    run az aks update --name "$cluster" --resource-group "$cluster" --enable-azure-monitor-metrics \
+      --azure-monitor-workspace-resource-id "$workspace_id" --output none
   fi
   # With Entra ID the context runs kubelogin (deploy/README.md, step 3); there is no admin credential.
   run az aks get-credentials --name "$cluster" --resource-group "$cluster" --context "$cluster" --overwrite-existing

@@ -18,8 +18,6 @@ source "${BASH_SOURCE[0]%/*}/../lib/az.sh"
 
 COSMOS_ACCOUNT="${COSMOS_ACCOUNT:-$PREFIX-cosmos}"
 TRAFFIC_MANAGER_PROFILE="${TRAFFIC_MANAGER_PROFILE:-$PREFIX}"
-# Must match the azure-dns-label-name annotation in deploy/k8s/base/frontend/service.yaml.
-DNS_LABEL_PREFIX="${DNS_LABEL_PREFIX:-$PREFIX}"
 
 require_match COSMOS_ACCOUNT "$COSMOS_ACCOUNT" '^[a-z0-9][a-z0-9-]{1,42}$' 'must be 3-44 lowercase letters, digits or dashes'
 

@@ -69,6 +69,23 @@ ensure() {
   if found "${show[@]}"; then STDIN_BODY=""; else with_body "$@"; fi
 }
 
+# put_unless_same ID API_VERSION TAGS FIELDS: PUTs the whole resource {"tags":{TAGS,<digest>},FIELDS}
+# (TAGS: `"name":"value",` pairs or nothing; FIELDS: its other top-level fields) unless the one there
+# carries, in its tag kubeonazure-sha256, the digest of the same TAGS and FIELDS. ARM adds defaults to
+# what it returns, so what was sent is compared by its digest, not with what a show gives back; an
+# edit in the portal that keeps the tag is not undone.
+put_unless_same() {
+  local id="$1" api_version="$2" tags="$3" fields="$4" digest
+  digest="$(printf '%s%s' "$tags" "$fields" | sha256sum | cut -d' ' -f1)"
+  FOUND=""
+  is_dry_run || found az resource show --ids "$id" --api-version "$api_version" \
+    --query 'tags."kubeonazure-sha256"' --output tsv || true
+  if [[ "$FOUND" != "$digest" ]]; then
+    run az resource create --id "$id" --api-version "$api_version" --is-full-object \
+      --properties "{\"tags\":{$tags\"kubeonazure-sha256\":\"$digest\"},$fields}" --output none
+  fi
+}
+
 # require_match NAME VALUE REGEX HINT: one line and exit 2 when a setting is malformed.
 require_match() {
   if [[ ! "$2" =~ $3 ]]; then
@@ -97,10 +114,16 @@ unset line region_name
 # Names every Azure resource: <prefix>-backing, <prefix>-<region> (resource group, cluster, kube context).
 PREFIX="${PREFIX:-kubeonazure}"
 ACR_NAME="${ACR_NAME:-${PREFIX//-/}acr}"
-# The shared services' resource group: the registry, Cosmos DB and Traffic Manager.
+# The shared services' resource group: the registry, Cosmos DB, Traffic Manager and the Azure Monitor workspace.
 BACKING_RESOURCE_GROUP="${BACKING_RESOURCE_GROUP:-$PREFIX-backing}"
+# The Azure Monitor workspace (create-monitoring.sh) every cluster's managed Prometheus writes to (create-clusters.sh).
+MONITOR_WORKSPACE="${MONITOR_WORKSPACE:-$PREFIX-monitor}"
+# Each region's name <label prefix>-<region>.<region>.cloudapp.azure.com (Traffic Manager's endpoints,
+# the availability tests); must match the azure-dns-label-name annotation in deploy/k8s/base/frontend/service.yaml.
+DNS_LABEL_PREFIX="${DNS_LABEL_PREFIX:-$PREFIX}"
 require_match PREFIX "$PREFIX" '^[a-z][a-z0-9-]{1,20}$' 'must be 2-21 lowercase letters, digits or dashes'
 require_match ACR_NAME "$ACR_NAME" '^[a-zA-Z0-9]{5,50}$' 'must be 5-50 letters or digits'
+require_match MONITOR_WORKSPACE "$MONITOR_WORKSPACE" '^[a-zA-Z0-9][a-zA-Z0-9-]{2,42}$' 'must be 3-43 letters, digits or dashes'
 # Azure takes registry names in any case but its login server (<name>.azurecr.io) is lower case:
 # lower-cased here, once, for every script.
 ACR_NAME="${ACR_NAME,,}"

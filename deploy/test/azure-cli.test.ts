@@ -13,6 +13,7 @@ import { repoRoot } from './support.ts';
 // each starting from the state the previous one left.
 const BACKING = `${repoRoot}deploy/azure/create-backing-services.sh`;
 const CLUSTERS = `${repoRoot}deploy/aks/create-clusters.sh`;
+const MONITORING = `${repoRoot}deploy/azure/create-monitoring.sh`;
 const SCRIPT_TIMEOUT = 600_000;
 const WRITE = WRITE_REGION.name;
 // What the operator exports: the database users' passwords, the clusters' admin group and the
@@ -78,6 +79,7 @@ const bodyOf = (request: RecordedRequest | undefined) =>
   (request?.body as { properties: Record<string, any> })?.properties;
 const PROFILE = 'Microsoft.Network/trafficmanagerprofiles/kubeonazure';
 const REGISTRY = 'Microsoft.ContainerRegistry/registries/kubeonazureacr';
+const WORKSPACE = 'Microsoft.Monitor/accounts/kubeonazure-monitor';
 
 /** Runs a script with the real az against the stand-in: its result, and the writes it sent. */
 async function converge(script: string, env: Record<string, string> = {}) {
@@ -119,9 +121,7 @@ const locationsSent = (request: RecordedRequest) =>
   );
 
 const kubeletOf = (region: string): string => {
-  const cluster = azure.resource(
-    `${group(`kubeonazure-${region}`)}/providers/Microsoft.ContainerService/managedClusters/kubeonazure-${region}`,
-  )!;
+  const cluster = azure.resource(clusterOf(region))!;
   return (cluster.properties.identityProfile as { kubeletidentity: { objectId: string } }).kubeletidentity.objectId;
 };
 
@@ -134,9 +134,29 @@ const acrPullHolders = (): string[] =>
     .filter((assignment) => assignment.properties.scope === backing(REGISTRY))
     .map((assignment) => String(assignment.properties.principalId));
 
+/**
+ * The writes of `az aks update --enable-azure-monitor-metrics` for a region's cluster: the data
+ * collection endpoint and rule (named after the workspace's region), their association with the
+ * cluster, and the cluster PUT that turns managed Prometheus on.
+ */
+const managedPrometheusWrites = (region: string) => {
+  const insights = `${below(group(`kubeonazure-${region}`))}/providers/microsoft.insights`;
+  const name = `msprom-${azure.resource(backing(WORKSPACE))!.location}-kubeonazure-${region}`;
+  return [
+    `PUT ${insights}/datacollectionendpoints/${name}`,
+    `PUT ${insights}/datacollectionrules/${name}`,
+    `PUT ${below(clusterOf(region))}/providers/microsoft.insights/datacollectionruleassociations/containerinsightsmetricsextension`,
+    `PUT ${below(clusterOf(region))}`,
+  ];
+};
+
+const metricsEnabled = (region: string) =>
+  (azure.resource(clusterOf(region))!.properties.azureMonitorProfile as { metrics?: { enabled?: boolean } } | undefined)
+    ?.metrics?.enabled;
+
 describe('the Azure scripts with the real Azure CLI against Azure Resource Manager (stand-in)', () => {
   it(
-    'first run: creates every resource group and service, then the clusters with registry access',
+    'first run: creates every resource group and service, the monitoring workspace, then the clusters with registry access and managed Prometheus',
     async () => {
       const services = await converge(BACKING);
       expect(services.stderr).toBe('');
@@ -215,17 +235,30 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
         ).toBeUndefined();
       }
 
+      // The workspace managed Prometheus is linked to (deploy/test/azure-monitoring.test.ts checks the rest).
+      const monitoring = await converge(MONITORING);
+      expect(monitoring.status).toBe(0);
+      expect(monitoring.summary[0]).toBe(`PUT ${below(backing(WORKSPACE))}`);
+      const workspaceId = azure.resource(backing(WORKSPACE))!.id.toLowerCase();
+
       const clusters = await converge(CLUSTERS);
       expect(clusters.status).toBe(0);
-      const created = new Set(clusters.summary.filter((write) => write.includes('/managedclusters/')));
-      expect([...created]).toEqual(
-        REGION_NAMES.map(
-          (region) =>
-            `PUT ${below(group(`kubeonazure-${region}`))}/providers/microsoft.containerservice/managedclusters/kubeonazure-${region}`,
-        ),
-      );
+      const clusterPuts = REGION_NAMES.map((region) => `PUT ${below(clusterOf(region))}`);
+      expect([...new Set(clusters.summary.filter((write) => clusterPuts.includes(write)))]).toEqual(clusterPuts);
       expect(new Set(acrPullHolders())).toEqual(new Set(REGION_NAMES.map(kubeletOf)));
+      // Managed Prometheus on every cluster, each data collection rule writing to the one workspace.
       for (const region of REGION_NAMES) {
+        const [endpoint, rule, association] = managedPrometheusWrites(region);
+        expect(
+          clusters.summary.filter((write) => write.includes(`/kubeonazure-${region}/providers/microsoft.insights/`)),
+        ).toEqual([endpoint, rule, association]);
+        expect(metricsEnabled(region)).toBe(true);
+        const ruleBody = clusters.writes.find((write) => summarize(write) === rule)!.body as {
+          properties: { destinations: { monitoringAccounts: { accountResourceId: string }[] } };
+        };
+        expect(
+          ruleBody.properties.destinations.monitoringAccounts.map((account) => account.accountResourceId.toLowerCase()),
+        ).toEqual([workspaceId]);
         // Entra ID only, with the admin group; the authorized ranges; outbound from the region's prefix.
         expect(bodyOf(sentTo(clusters.writes, 'PUT', clusterOf(region))[0])).toMatchObject({
           aadProfile: { managed: true, adminGroupObjectIDs: [SETTINGS.AKS_ADMIN_GROUP_ID] },
@@ -274,17 +307,18 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
 
       const clusters = await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN });
       expect(clusters.status).toBe(0);
-      const japan = `${below(group('kubeonazure-japaneast'))}/providers/microsoft.containerservice/managedclusters/kubeonazure-japaneast`;
+      // Japan's cluster and its managed Prometheus, and nothing of the other regions.
       for (const write of clusters.writes) {
         if (summarize(write).includes('/roleassignments/')) {
           expect((write.body as { properties: { principalId: string } }).properties.principalId).toBe(
             kubeletOf('japaneast'),
           );
         } else {
-          expect(summarize(write)).toBe(`PUT ${japan}`);
+          expect(managedPrometheusWrites('japaneast')).toContain(summarize(write));
         }
       }
       expect(acrPullHolders()).toContain(kubeletOf('japaneast'));
+      expect(metricsEnabled('japaneast')).toBe(true);
     },
     SCRIPT_TIMEOUT,
   );
@@ -318,6 +352,22 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
         ...HTTPS_PROBE,
         intervalInSeconds: 10,
       });
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'a re-run enables managed Prometheus again on a cluster where it was turned off, and writes nothing else',
+    async () => {
+      const cluster = azure.resource(clusterOf('uksouth'))!;
+      azure.put(cluster.id, {
+        ...cluster,
+        properties: { ...cluster.properties, azureMonitorProfile: { metrics: { enabled: false } } },
+      });
+      const clusters = await converge(CLUSTERS, { REGIONS_FILE: WITH_JAPAN });
+      expect(clusters.status).toBe(0);
+      expect(clusters.summary).toEqual(managedPrometheusWrites('uksouth'));
+      expect(metricsEnabled('uksouth')).toBe(true);
     },
     SCRIPT_TIMEOUT,
   );

@@ -184,12 +184,18 @@ describe('deploy/azure/create-monitoring.sh', () => {
     expect(dryRun.stderr).toBe('');
     const lines = commandLines(dryRun.stdout);
     for (const line of lines) expect(line).toMatch(/^az /);
-    const [workspace, ...groups] = lines.map(whatRuns);
+    const [workspace, ...puts] = lines.map(whatRuns);
     expect(workspace).toMatch(/^az monitor account create --name kubeonazure-monitor /);
     expect(flagValues(workspace!, '--location')).toEqual([REGIONS.find((region) => region.role === 'read')!.name]);
-    expect(groups.map((line) => /prometheusRuleGroups\/([\w-]+)/.exec(line)?.[1])).toEqual(
+    const groups = puts.flatMap((line) => /prometheusRuleGroups\/([\w-]+)/.exec(line)?.[1] ?? []);
+    expect(groups).toEqual(
       readdirSync(`${repoRoot}deploy/monitoring/azure`).map((file) => file.replace(/\.json$/, '')),
     );
+    // Then the outside-in probes: one availability test and its alert per region.
+    const tests = puts.flatMap((line) => /webtests\/([\w-]+)' --api-version/.exec(line)?.[1] ?? []);
+    const alerts = puts.flatMap((line) => /metricAlerts\/([\w-]+)' --api-version/.exec(line)?.[1] ?? []);
+    expect(tests).toEqual(REGION_NAMES.map((region) => `kubeonazure-healthz-${region}`));
+    expect(alerts).toEqual(tests);
   });
 
   it('stops with one line and exit 2 on a malformed workspace name, running nothing', () => {
@@ -203,13 +209,14 @@ describe('deploy/azure/create-monitoring.sh', () => {
 });
 
 describe('deploy/aks/create-clusters.sh', () => {
-  it('creates one AKS cluster per region attached to the registry, with a <prefix>-<region> kube context', () => {
+  it('creates one AKS cluster per region attached to the registry, with managed Prometheus and a <prefix>-<region> kube context', () => {
     const dryRun = run(BASH, [CLUSTERS], { DRY_RUN: '1', ACR_NAME: 'contosoreg' });
     expect(dryRun.status).toBe(0);
     const lines = commandLines(dryRun.stdout).map(whatRuns);
     const creates = lines.filter((line) => line.startsWith('az aks create '));
     expect(creates.map((line) => flagValues(line, '--location')[0])).toEqual([...REGION_NAMES]);
-    const updates = lines.filter((line) => line.startsWith('az aks update '));
+    const updates = lines.filter((line) => line.startsWith('az aks update ') && line.includes(' --attach-acr '));
+    const monitoring = lines.filter((line) => line.includes(' --enable-azure-monitor-metrics '));
     for (const [index, region] of REGION_NAMES.entries()) {
       expect(flagValues(creates[index]!, '--node-count')).toEqual(['2']);
       expect(flagValues(creates[index]!, '--resource-group')).toEqual([`kubeonazure-${region}`]);
@@ -226,6 +233,11 @@ describe('deploy/aks/create-clusters.sh', () => {
       expect(creates[index]).toContain(`--load-balancer-outbound-ip-prefixes '<${region} egress prefix id>'`);
       expect(flagValues(updates[index]!, '--name')).toEqual([`kubeonazure-${region}`]);
       expect(flagValues(updates[index]!, '--attach-acr')).toEqual(['contosoreg']);
+      // Managed Prometheus, linked to the workspace create-monitoring.sh makes.
+      expect(flagValues(monitoring[index]!, '--name')).toEqual([`kubeonazure-${region}`]);
+      expect(monitoring[index]).toContain(
+        "--azure-monitor-workspace-resource-id '/subscriptions/<subscription id>/resourceGroups/kubeonazure-backing/providers/Microsoft.Monitor/accounts/kubeonazure-monitor'",
+      );
     }
     const contexts = lines
       .filter((line) => line.startsWith('az aks get-credentials '))
@@ -236,7 +248,7 @@ describe('deploy/aks/create-clusters.sh', () => {
   it('lower-cases the registry name, as its login server is', () => {
     const dryRun = run(BASH, [CLUSTERS], { DRY_RUN: '1', ACR_NAME: 'ContosoReg' });
     expect(dryRun.status).toBe(0);
-    const updates = commandLines(dryRun.stdout).filter((line) => line.startsWith('az aks update '));
+    const updates = commandLines(dryRun.stdout).filter((line) => line.includes(' --attach-acr '));
     expect(updates.flatMap((line) => flagValues(line, '--attach-acr'))).toEqual(REGION_NAMES.map(() => 'contosoreg'));
   });
 

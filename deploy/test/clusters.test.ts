@@ -168,6 +168,7 @@ describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluste
       'dns-egress': ['frontend', 'streamer'],
       'database-egress': ['frontend', 'streamer'],
       'streamer-x-api-egress': ['streamer'],
+      'ops-from-ama-metrics': ['frontend', 'streamer'],
     });
   });
 

@@ -21,9 +21,14 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
-// cert-manager's kinds (components/tls, in every overlay) have no model here: server-side apply
-// checks them against cert-manager's own CRDs (clusters.test.ts, tls.test.ts).
-const CERT_MANAGER_KINDS = ['cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer'];
+// Kinds of CRDs, which kubernetes-models does not know: server-side apply checks them against the
+// CRDs in the local clusters (tools/clusters installs the monitoring ones, the tests cert-manager's):
+// test/monitoring-clusters.test.ts, clusters.test.ts, tls.test.ts.
+const CRD_KINDS = new Set([
+  'azmonitoring.coreos.com/v1/PodMonitor',
+  'cert-manager.io/v1/Certificate',
+  'cert-manager.io/v1/ClusterIssuer',
+]);
 
 /**
  * How long the apps' readiness checks may wait on the database, which the probes must outwait: the
@@ -65,7 +70,13 @@ function selectors(object: K8sObject): Record<string, string>[] {
     spec.selector?.matchLabels ?? (object.kind === 'Service' ? spec.selector : undefined),
     spec.podSelector?.matchLabels,
     ...(spec.template?.spec?.topologySpreadConstraints ?? []).map((spread: any) => spread.labelSelector?.matchLabels),
-    ...(spec.ingress ?? []).flatMap((rule: any) => (rule.from ?? []).map((peer: any) => peer.podSelector?.matchLabels)),
+    // Peers in our namespace; one with a namespaceSelector selects another's pods by their labels
+    // (AKS's ama-metrics scrapers in kube-system).
+    ...(spec.ingress ?? []).flatMap((rule: any) =>
+      (rule.from ?? [])
+        .filter((peer: any) => !peer.namespaceSelector)
+        .map((peer: any) => peer.podSelector?.matchLabels),
+    ),
   ];
   return found.filter((selector): selector is Record<string, string> => selector !== undefined);
 }
@@ -91,7 +102,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
   const deployments = objects.filter((object) => object.kind === 'Deployment');
 
   it('renders only objects that validate against their Kubernetes schema', () => {
-    for (const object of objects.filter((o) => !CERT_MANAGER_KINDS.includes(`${o.apiVersion}/${o.kind}`))) {
+    for (const object of objects.filter((o) => !CRD_KINDS.has(`${o.apiVersion}/${o.kind}`))) {
       const Model = MODELS[`${object.apiVersion}/${object.kind}`];
       expect(Model, `${object.apiVersion} ${object.kind} has a model`).toBeDefined();
       expect(() => new Model!(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
@@ -222,7 +233,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(pod.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(seconds + 20);
   });
 
-  it('denies ingress but to the frontend HTTPS and HTTP ports (scrapers are admitted by components/monitoring)', () => {
+  it('denies ingress but to the frontend HTTPS and HTTP ports and, from AKS managed Prometheus, the ops ports', () => {
     const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
     const deny = find(objects, 'NetworkPolicy', 'default-deny-ingress');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
@@ -237,7 +248,16 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
       ),
     );
     // From anywhere: the load balancer passes the visitor's address through, to HTTPS and to the redirect.
-    expect(allowed.sort()).toEqual(['frontend <- anywhere : http', 'frontend <- anywhere : https']);
+    expect(allowed.sort()).toEqual([
+      `every pod <- ${JSON.stringify([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { rsName: 'ama-metrics' } },
+        },
+      ])} : ops`,
+      'frontend <- anywhere : http',
+      'frontend <- anywhere : https',
+    ]);
     // Named ports resolve on the pods that have them: the ops port is named ops on every pod, and
     // is the OPS_PORT the apps listen on.
     const settings = objects.find(
@@ -474,7 +494,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: the base, REGION, the instance label, the DNS label and TLS components and the release, nothing else', () => {
+  it('keep each overlay thin: the base, REGION, the instance label, the DNS label, AKS scraping and TLS components and the release, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -489,6 +509,7 @@ describe('the overlays together', () => {
       expect(overlay.resources).toEqual(['../../base']);
       expect(overlay.components).toEqual([
         '../../components/region-dns-label',
+        '../../components/monitoring/aks',
         '../../components/tls',
         '../../release',
       ]);

@@ -5,11 +5,11 @@ import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prometheusOperatorCrds } from './prometheus-operator-crds.ts';
 import { kubectlIn, releasedCopy } from './support.ts';
 
-// The monitoring components against a real API server with the CRDs installed: server-side apply
-// validates every PodMonitor and PrometheusRule field against the CRDs' schemas.
+// The monitoring components against a real API server with the CRDs installed (tools/clusters
+// installs them in every local cluster): server-side apply validates every PodMonitor and
+// PrometheusRule field against the CRDs' schemas.
 const region = WRITE_REGION.name;
 const clusters = useClusters([region]);
 // Every overlay lists components/tls, whose kinds are cert-manager's.
@@ -22,33 +22,17 @@ const k8sDir = releasedCopy(scratch);
 /** The kit's kubectl in the region's context. */
 const kubectl = (...args: string[]) => kubectlIn(clusters(), region, ...args);
 
-/** A kustomization of the write region's overlay with both monitoring components. */
+/** A kustomization of the write region's overlay (which lists the aks component) and the operator component. */
 function withMonitoring(): string {
   const dir = mkdtempSync(join(scratch, 'kustomize-'));
-  const components = ['aks', 'operator'].map((name) => relative(dir, `${k8sDir}components/monitoring/${name}`));
   writeFileSync(
     join(dir, 'kustomization.yaml'),
-    `resources: [${relative(dir, `${k8sDir}overlays/${region}`)}]\ncomponents: [${components.join(', ')}]\n`,
+    `resources: [${relative(dir, `${k8sDir}overlays/${region}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/monitoring/operator`)}]\n`,
   );
   return dir;
 }
 
 describe('components/monitoring in a cluster with the Prometheus Operator and AKS CRDs', () => {
-  it('installs the CRDs', async () => {
-    const files = prometheusOperatorCrds();
-    const apply = await kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
-    expect(apply.stderr).toBe('');
-    const established = await kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/podmonitors.monitoring.coreos.com',
-      'crd/prometheusrules.monitoring.coreos.com',
-      'crd/podmonitors.azmonitoring.coreos.com',
-    );
-    expect(established.code).toBe(0);
-  });
-
   it('applies the overlay with both components server-side, and a second apply changes nothing', async () => {
     const dir = withMonitoring();
     expect((await kubectl('apply', '--server-side', '-f', `${k8sDir}base/namespace.yaml`)).code).toBe(0);

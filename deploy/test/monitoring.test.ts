@@ -183,13 +183,16 @@ describe('dashboard.json', () => {
 });
 
 describe('components/monitoring', () => {
-  /** The write region's overlay with a monitoring component added, rendered. */
+  /** The write region's overlay (which lists `aks`) as it reads with `component` as its monitoring, rendered. */
   function renderWith(component: string) {
     const dir = mkdtempSync(join(scratch, 'kustomize-'));
+    const overlay = readFileSync(`${k8sDir}overlays/${WRITE_REGION.name}/kustomization.yaml`, 'utf8');
+    // kustomize takes only relative paths.
     writeFileSync(
       join(dir, 'kustomization.yaml'),
-      // kustomize takes only relative paths.
-      `resources: [${relative(dir, `${k8sDir}overlays/${WRITE_REGION.name}`)}]\ncomponents: [${relative(dir, `${k8sDir}components/monitoring/${component}`)}]\n`,
+      overlay
+        .replaceAll('../../', `${relative(dir, k8sDir)}/`)
+        .replace('components/monitoring/aks', `components/monitoring/${component}`),
     );
     return render(dir);
   }

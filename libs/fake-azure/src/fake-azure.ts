@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { type ArmPath, parseArmPath, resourceGroupKey } from './arm-path.js';
-import { type ArmResource, BUILT_IN_ROLES, COMPLETE, EMBEDDED_CHILDREN, LOCATIONS } from './resource-types.js';
+import {
+  type ArmResource,
+  BUILT_IN_ROLES,
+  COMPLETE,
+  EMBEDDED_CHILDREN,
+  LOCATIONS,
+  PROVIDERS,
+} from './resource-types.js';
 
 /**
  * A stand-in for Azure Resource Manager on 127.0.0.1, for the real Azure CLI: HTTPS with a
@@ -208,6 +215,9 @@ export class FakeAzure {
     if (lower === '/subscriptions' && method === 'GET') return [200, { value: [this.subscription()] }];
     if (lower === '/tenants' && method === 'GET')
       return [200, { value: [{ id: `/tenants/${this.tenantId}`, tenantId: this.tenantId }] }];
+    // Every resource provider counts as registered in the subscription (one, or the list).
+    if (/^\/subscriptions\/[^/]+\/providers$/.test(lower) && method === 'GET')
+      return [200, { value: PROVIDERS.map((namespace) => ({ namespace, registrationState: 'Registered' })) }];
     const provider = pathname.match(/^\/subscriptions\/[^/]+\/providers\/([^/]+)$/i);
     if (provider) return [200, { namespace: provider[1], registrationState: 'Registered', resourceTypes: [] }];
     const generic = lower.match(/^(\/subscriptions\/[^/]+(?:\/resourcegroups\/[^/]+)?)\/resources$/);

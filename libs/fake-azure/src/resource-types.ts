@@ -132,6 +132,20 @@ export const COMPLETE: Readonly<Record<string, (resource: ArmResource) => void>>
 };
 
 /**
+ * The resource providers the subscription lists, all registered (`az aks update
+ * --enable-azure-monitor-metrics` registers those it needs that are not).
+ */
+export const PROVIDERS: readonly string[] = [
+  'Microsoft.AlertsManagement',
+  'Microsoft.ContainerRegistry',
+  'Microsoft.ContainerService',
+  'Microsoft.DocumentDB',
+  'Microsoft.Insights',
+  'Microsoft.Monitor',
+  'Microsoft.Network',
+];
+
+/**
  * Resources Azure answers with their child resources inside, per type (lower-cased): the property that
  * holds them. A Traffic Manager profile lists its endpoints in `properties.endpoints`.
  */

@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
+import { type Crd, ensureCrds } from './crds.js';
 import { ensureKit, type Command, type Kit } from './kit.js';
 import { caData, makePki, type Pki } from './pki.js';
 
@@ -58,6 +59,7 @@ const READY_TIMEOUT_MS = 90_000;
 export async function startClusters(names: readonly string[], options: StartOptions = {}): Promise<ClusterSet> {
   const log = options.log ?? (() => {});
   const kit = await ensureKit(log);
+  const crds = await ensureCrds(log);
   const dir = await mkdtemp(join(tmpdir(), 'kubeonazure-clusters-'));
   const clusters: LocalCluster[] = [];
   const stopAll = async () => {
@@ -66,7 +68,7 @@ export async function startClusters(names: readonly string[], options: StartOpti
   };
   try {
     const pki = await makePki(dir);
-    for (const name of names) clusters.push(await LocalCluster.create(name, join(dir, name), kit, pki));
+    for (const name of names) clusters.push(await LocalCluster.create(name, join(dir, name), kit, pki, crds));
     const kubeconfig = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, clusters, pki);
     await Promise.all(
@@ -109,16 +111,17 @@ class LocalCluster implements Cluster {
     readonly dir: string,
     readonly kit: Kit,
     readonly pki: Pki,
+    readonly crds: readonly Crd[],
     readonly ports: Ports,
   ) {
     this.context = contextName(name);
     this.server = `https://127.0.0.1:${ports.apiserver}`;
   }
 
-  static async create(name: string, dir: string, kit: Kit, pki: Pki): Promise<LocalCluster> {
+  static async create(name: string, dir: string, kit: Kit, pki: Pki, crds: readonly Crd[]): Promise<LocalCluster> {
     await mkdir(dir, { recursive: true });
     const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort() };
-    const cluster = new LocalCluster(name, dir, kit, pki, ports);
+    const cluster = new LocalCluster(name, dir, kit, pki, crds, ports);
     // The controller-manager, the scheduler and kwok reach the API server through this one.
     await writeKubeconfig(cluster.componentKubeconfig, [cluster], pki);
     return cluster;
@@ -183,11 +186,10 @@ class LocalCluster implements Cluster {
       this.#run('kube-scheduler', [kubeconfig, '--secure-port=0', '--leader-elect=false']);
       this.#run('kwok', [kubeconfig, '--manage-all-nodes=true', `--config=${this.kit.stages}`]);
       await this.#createNode();
+      await this.#installCrds();
       await this.#until(`node ${NODE.name} Ready`, async () => {
         const node = await this.#api('GET', `/api/v1/nodes/${NODE.name}`);
-        const conditions =
-          (node.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-        return conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
+        return hasCondition(node.body, 'Ready');
       });
       // The controller-manager is working once it made the default namespace's service account.
       await this.#until('service account default/default', () =>
@@ -235,6 +237,22 @@ class LocalCluster implements Cluster {
       throw new Error(`creating node ${NODE.name}: HTTP ${response.status}`);
   }
 
+  /** The monitoring CRDs (crds.ts), so every overlay applies as it does on AKS; Established before start() returns. */
+  async #installCrds(): Promise<void> {
+    const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    for (const crd of this.crds) {
+      const response = await this.#api('POST', path, crd);
+      // 409: the CRD survived a stop() in etcd.
+      if (response.status !== 201 && response.status !== 409)
+        throw new Error(`creating CRD ${crd.metadata.name}: HTTP ${response.status}`);
+    }
+    for (const crd of this.crds)
+      await this.#until(`CRD ${crd.metadata.name} Established`, async () => {
+        const { body } = await this.#api('GET', `${path}/${crd.metadata.name}`);
+        return hasCondition(body, 'Established');
+      });
+  }
+
   /** Polls `check` until it is true; fails early, with its log, when one of the processes exits. */
   async #until(what: string, check: () => Promise<boolean>): Promise<void> {
     await pollUntil(check, {
@@ -275,6 +293,12 @@ class LocalCluster implements Cluster {
       req.end(payload);
     });
   }
+}
+
+/** Whether an object's status has condition `type` True. */
+function hasCondition(object: unknown, type: string): boolean {
+  const conditions = (object as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions;
+  return conditions?.some((condition) => condition.type === type && condition.status === 'True') ?? false;
 }
 
 async function writeKubeconfig(file: string, clusters: LocalCluster[], pki: Pki): Promise<void> {

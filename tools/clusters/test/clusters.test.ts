@@ -60,6 +60,35 @@ describe('startClusters', () => {
     await expect(kubectl('kubeonazure-one', 'get', 'deployment', 'web')).rejects.toThrow(/NotFound|not found/);
   });
 
+  it('carries the monitoring CRDs, so a PodMonitor of AKS managed Prometheus applies and is validated', async () => {
+    const established = await kubectl(
+      'kubeonazure-one',
+      'get',
+      'crd',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}',
+    );
+    expect(established.trim().split('\n').sort()).toEqual([
+      'podmonitors.azmonitoring.coreos.com=True',
+      'podmonitors.monitoring.coreos.com=True',
+      'prometheusrules.monitoring.coreos.com=True',
+    ]);
+    const podMonitor = (field: string) =>
+      `apiVersion: azmonitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: web, namespace: default}\nspec:\n  selector: {}\n  podMetricsEndpoints: [{port: ops, ${field}: 30s}]\n`;
+    const apply = (yaml: string) =>
+      new Promise<string>((resolve, reject) => {
+        const set = clusters();
+        const child = execFile(
+          set.kubectl,
+          ['--kubeconfig', set.kubeconfig, '--context', 'kubeonazure-one', 'apply', '--server-side', '-f', '-'],
+          (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
+        );
+        child.stdin?.end(yaml);
+      });
+    expect(await apply(podMonitor('interval'))).toBe('podmonitor.azmonitoring.coreos.com/web serverside-applied\n');
+    await expect(apply(podMonitor('scrapeEvery'))).rejects.toThrow(/scrapeEvery: field not declared in schema/);
+  });
+
   it('stops one cluster, which stops answering while the other does, and starts it again with its data', async () => {
     const two = clusters().cluster('two');
     const pids = two.pids();
