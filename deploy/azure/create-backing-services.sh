@@ -191,10 +191,10 @@ fi
 echo "# Traffic Manager: latency routing to each region's frontend, health from its /healthz"
 # The settings, once for creating and for comparing: DNS TTL, then the probe's protocol, port, path,
 # interval, timeout and tolerated failures (visitors move within roughly 40-80 s of a region's loss).
-# HTTP on 80 while the overlays serve plain HTTP. A region whose overlay lists k8s/components/tls
-# answers plain HTTP with a redirect, which is no 200: once every overlay lists it, probe HTTPS on 443
-# (Traffic Manager does not validate the certificate, issued for the custom domain, not the region's FQDN).
-ttl=30 protocol=HTTP port=80 path=/healthz interval=10 timeout=5 failures=3
+# HTTPS on 443: every overlay lists k8s/components/tls, whose plain HTTP only redirects (no 200).
+# Traffic Manager does not validate the certificate (issued for the custom domain, not the region's
+# FQDN, which the probe sends as Host), and the frontend answers /healthz whatever the Host.
+ttl=30 protocol=HTTPS port=443 path=/healthz interval=10 timeout=5 failures=3
 # As the show below prints them: one per line, routing method first.
 want="$(printf '%s\n' Performance "$ttl" "$protocol" "$port" "$path" "$interval" "$timeout" "$failures")"
 ensure az network traffic-manager profile show --name "$TRAFFIC_MANAGER_PROFILE" --resource-group "$BACKING_RESOURCE_GROUP" \

@@ -55,9 +55,10 @@ test_locations='[{"Id":"us-ca-sjc-azr"},{"Id":"us-va-ash-azr"},{"Id":"emea-gb-db
 for region in "${REGIONS[@]}"; do
   test_name="$PREFIX-healthz-$region"
   test_id="$insights/webtests/$test_name"
-  # HTTP on 80, as Traffic Manager probes it (create-backing-services.sh); every 300 s, the shortest.
+  # HTTPS on 443, as Traffic Manager probes it (create-backing-services.sh), the certificate not checked
+  # (it names the custom domain, not the region's own name); every 300 s, the shortest.
   put_unless_same "$test_id" 2022-06-15 "\"hidden-link:$component_id\":\"Resource\"," \
-    "\"location\":\"$probe_location\",\"kind\":\"standard\",\"properties\":{\"SyntheticMonitorId\":\"$test_name\",\"Name\":\"$region /healthz\",\"Enabled\":true,\"Frequency\":300,\"Timeout\":30,\"Kind\":\"standard\",\"RetryEnabled\":true,\"Locations\":$test_locations,\"Request\":{\"RequestUrl\":\"http://$DNS_LABEL_PREFIX-$region.$region.cloudapp.azure.com/healthz\",\"HttpVerb\":\"GET\",\"ParseDependentRequests\":false},\"ValidationRules\":{\"ExpectedHttpStatusCode\":200,\"SSLCheck\":false}}"
+    "\"location\":\"$probe_location\",\"kind\":\"standard\",\"properties\":{\"SyntheticMonitorId\":\"$test_name\",\"Name\":\"$region /healthz\",\"Enabled\":true,\"Frequency\":300,\"Timeout\":30,\"Kind\":\"standard\",\"RetryEnabled\":true,\"Locations\":$test_locations,\"Request\":{\"RequestUrl\":\"https://$DNS_LABEL_PREFIX-$region.$region.cloudapp.azure.com/healthz\",\"HttpVerb\":\"GET\",\"ParseDependentRequests\":false},\"ValidationRules\":{\"ExpectedHttpStatusCode\":200,\"SSLCheck\":false}}"
   put_unless_same "$insights/metricAlerts/$test_name" 2018-03-01 '' \
     "\"location\":\"global\",\"properties\":{\"description\":\"$region /healthz fails from 2 of 5 test locations (deploy/monitoring/SLO.md)\",\"severity\":1,\"enabled\":true,\"scopes\":[\"$test_id\",\"$component_id\"],\"evaluationFrequency\":\"PT1M\",\"windowSize\":\"PT5M\",\"criteria\":{\"odata.type\":\"Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria\",\"webTestId\":\"$test_id\",\"componentId\":\"$component_id\",\"failedLocationCount\":2},\"autoMitigate\":true}"
 done

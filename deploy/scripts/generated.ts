@@ -13,8 +13,10 @@ const ROLE: Record<Region['role'], string> = {
 /**
  * A thin overlay: the base, REGION, the instance label, the component that turns REGION into the
  * Service's DNS label (a replacement must run after the overlay's merge, so it cannot live in the
- * base), and scraping by AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD
- * in the cluster).
+ * base), scraping by AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD in
+ * the cluster), HTTPS (components/tls: every region at once, as Traffic Manager probes every region
+ * over HTTPS), and the release again, after them: the base's release labels only the base's objects,
+ * and the components' need its version too.
  */
 function overlay(region: Region): string {
   return `# Generated from libs/regions/regions.json by \`${GENERATE_COMMAND}\`: edit the list, not this file.
@@ -26,6 +28,9 @@ resources:
 components:
   - ../../components/region-dns-label
   - ../../components/monitoring/aks
+  - ../../components/tls
+  # Again (the base lists it), for the components' objects: the version label. Its images are already set.
+  - ../../release
 # The recommended label naming this installation: one per region.
 labels:
   - pairs:

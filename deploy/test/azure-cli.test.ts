@@ -105,6 +105,16 @@ interface SentLocation {
   locationName: string;
   failoverPriority: number;
 }
+/** The probe a Traffic Manager profile request body asks for: protocol, port, path. */
+const probeSent = (request: RecordedRequest) => {
+  const { protocol, port, path } = (
+    request.body as { properties: { monitorConfig: { protocol: string; port: number; path: string } } }
+  ).properties.monitorConfig;
+  return { protocol, port, path };
+};
+// HTTPS on 443: every overlay serves HTTPS (components/tls), and its plain HTTP only redirects.
+const HTTPS_PROBE = { protocol: 'HTTPS', port: 443, path: '/healthz' };
+
 const locationsSent = (request: RecordedRequest) =>
   ((request.body as { properties: { locations: SentLocation[] } }).properties.locations ?? []).map(
     (location) => `${location.locationName}=${location.failoverPriority}`,
@@ -170,6 +180,8 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       ]);
       const account = services.writes.find((request) => summarize(request) === `PUT ${below(backing(ACCOUNT))}`)!;
       expect(locationsSent(account)).toEqual(['westus=0', 'uksouth=1', 'southeastasia=2']);
+      const profile = services.writes.find((request) => summarize(request) === `PUT ${below(backing(PROFILE))}`)!;
+      expect(probeSent(profile)).toEqual(HTTPS_PROBE);
       // Role-based users only, no keys, no key-based metadata writes, the clusters' egress prefixes only.
       expect(bodyOf(account)).toMatchObject({
         capabilities: [{ name: 'EnableMongoRoleBasedAccessControl' }],
@@ -312,7 +324,7 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
   );
 
   it(
-    'after a failover to uksouth a re-run keeps uksouth writing, and repairs drifted Traffic Manager settings',
+    'after a failover to uksouth a re-run keeps uksouth writing, and repairs drifted Traffic Manager settings (an HTTP probe too)',
     async () => {
       const account = azure.resource(backing(ACCOUNT))!;
       const failedOver = (account.properties.locations as SentLocation[]).map((location) => ({
@@ -321,17 +333,25 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       }));
       azure.put(account.id, { ...account, properties: { ...account.properties, locations: failedOver } });
       const profile = azure.resource(backing(PROFILE))!;
-      const monitorConfig = { ...(profile.properties.monitorConfig as object), intervalInSeconds: 30 };
+      // And the probe a profile made before every region served HTTPS has: HTTP on 80.
+      const monitorConfig = {
+        ...(profile.properties.monitorConfig as object),
+        intervalInSeconds: 30,
+        protocol: 'HTTP',
+        port: 80,
+      };
       azure.put(profile.id, { ...profile, properties: { ...profile.properties, monitorConfig } });
 
       const services = await converge(BACKING, { REGIONS_FILE: WITH_JAPAN });
       expect(services.status).toBe(0);
       expect(services.summary).toEqual([`PUT ${below(backing(PROFILE))}`]);
+      expect(probeSent(services.writes[0]!)).toEqual(HTTPS_PROBE);
       const after = azure.resource(backing(ACCOUNT)) as ArmResource;
       expect((after.properties.writeLocations as SentLocation[])[0]!.locationName).toBe('UK South');
-      expect(
-        (azure.resource(backing(PROFILE))!.properties.monitorConfig as { intervalInSeconds: number }).intervalInSeconds,
-      ).toBe(10);
+      expect(azure.resource(backing(PROFILE))!.properties.monitorConfig).toMatchObject({
+        ...HTTPS_PROBE,
+        intervalInSeconds: 10,
+      });
     },
     SCRIPT_TIMEOUT,
   );

@@ -113,7 +113,7 @@ describe('create-monitoring.sh with the real Azure CLI against Azure Resource Ma
           Kind: 'standard',
           Enabled: true,
           Frequency: 300,
-          Request: { RequestUrl: `http://${regionFqdn(region)}/healthz`, HttpVerb: 'GET' },
+          Request: { RequestUrl: `https://${regionFqdn(region)}/healthz`, HttpVerb: 'GET' },
           ValidationRules: { ExpectedHttpStatusCode: 200 },
         });
         expect(test.properties.Locations).toHaveLength(5);

@@ -129,8 +129,8 @@ describe('deploy/azure/create-backing-services.sh', () => {
     expect(flagValues(profile!, '--routing-method')).toEqual(['Performance']);
     expect(Number(flagValues(profile!, '--ttl')[0])).toBeLessThanOrEqual(60);
     // The frontend's TLS port on the Service (components/tls); plain HTTP only redirects.
-    expect(flagValues(profile!, '--protocol')).toEqual(['HTTP']);
-    expect(flagValues(profile!, '--port')).toEqual(['80']);
+    expect(flagValues(profile!, '--protocol')).toEqual(['HTTPS']);
+    expect(flagValues(profile!, '--port')).toEqual(['443']);
     expect(flagValues(profile!, '--path')).toEqual(['/healthz']);
     const endpoints = creating('network traffic-manager endpoint');
     expect(endpoints).toHaveLength(REGION_NAMES.length);

@@ -1,3 +1,5 @@
+import { ensureCertManager } from '@kubeonazure/cert-manager';
+import { installCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGIONS } from '@kubeonazure/regions';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,8 +61,14 @@ describe('the overlays as committed', () => {
 describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluster', ({ name: region }) => {
   const overlay = `${released}overlays/${region}`;
 
-  it('passes --dry-run=server once its Namespace exists, then applies server-side and every Deployment rolls out', async () => {
-    // The fact that orders a first apply: nothing namespaced validates before the namespace exists.
+  it("passes --dry-run=server once cert-manager's CRDs and its Namespace exist, then applies server-side and every Deployment rolls out", async () => {
+    // The facts that order a first apply: cert-manager's kinds (components/tls) are unknown before its
+    // CRDs are installed, and nothing namespaced validates before the namespace exists.
+    const bare = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toMatch(/no matches for kind "Certificate" in version "cert-manager.io\/v1"/);
+
+    await installCrds(clusters(), (await ensureCertManager()).crds, `kubeonazure-${region}`);
     const early = await kubectl(region, 'apply', '--server-side', '--dry-run=server', '-k', overlay);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/namespaces "kubeonazure" not found/);
@@ -75,6 +83,8 @@ describe.each(REGIONS)('overlays/$name, with a release pinned, in its own cluste
     expect(apply.stderr).toBe('');
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('deployment.apps/frontend serverside-applied');
+    expect(apply.stdout).toContain('certificate.cert-manager.io/frontend serverside-applied');
+    expect(apply.stdout).toContain('clusterissuer.cert-manager.io/letsencrypt serverside-applied');
 
     // Pod Security admitted every pod the ReplicaSets made: kwok only makes existing pods Ready.
     // Every region runs the streamer (only the ingest lease holder streams).

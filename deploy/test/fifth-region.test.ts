@@ -70,7 +70,10 @@ describe.each(added)('the added region %s', (name) => {
   });
 
   it('gets a visitor entry in the HAProxy plan, itself first, every region behind it', () => {
-    const ports = (names: string[]) => (key: string) => 9000 + names.indexOf(key);
+    const ports = (names: string[]) => (key: string) => ({
+      https: 9000 + names.indexOf(key),
+      http: 9500 + names.indexOf(key),
+    });
     const plans = entryPlans(
       regions,
       ports(regions.map((candidate) => candidate.visitorLocation)),
@@ -83,7 +86,7 @@ describe.each(added)('the added region %s', (name) => {
     expect(config).toContain(`frontend entry-${region.visitorLocation}\n`);
     expect(config).toMatch(
       new RegExp(
-        `backend visitors-${region.visitorLocation}\\n(.+\\n)*?  server ${name} 127\\.0\\.0\\.1:\\d+ check\\n`,
+        `backend visitors-${region.visitorLocation}\\n(.+\\n)*?  server ${name} 127\\.0\\.0\\.1:\\d+ check check-ssl verify none\\n`,
       ),
     );
   });
@@ -92,8 +95,8 @@ describe.each(added)('the added region %s', (name) => {
 it('orders by distance: Australia East’s visitors fail over to Southeast Asia first', () => {
   const plans = entryPlans(
     regions,
-    () => 0,
-    () => 0,
+    () => ({ https: 0, http: 0 }),
+    () => ({ https: 0, http: 0 }),
   );
   const australia = plans.find((plan) => plan.location === 'australia')!;
   expect(australia.backends.slice(0, 2).map((backend) => backend.region)).toEqual(['australiaeast', 'southeastasia']);

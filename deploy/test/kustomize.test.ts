@@ -22,8 +22,13 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 // Kinds of CRDs, which kubernetes-models does not know: server-side apply checks them against the
-// CRDs in the local clusters (tools/clusters installs them), in test/monitoring-clusters.test.ts.
-const CRD_KINDS = new Set(['azmonitoring.coreos.com/v1/PodMonitor']);
+// CRDs in the local clusters (tools/clusters installs the monitoring ones, the tests cert-manager's):
+// test/monitoring-clusters.test.ts, clusters.test.ts, tls.test.ts.
+const CRD_KINDS = new Set([
+  'azmonitoring.coreos.com/v1/PodMonitor',
+  'cert-manager.io/v1/Certificate',
+  'cert-manager.io/v1/ClusterIssuer',
+]);
 
 /**
  * How long the apps' readiness checks may wait on the database, which the probes must outwait: the
@@ -84,10 +89,12 @@ function kustomizationFiles(dir = k8sDir): string[] {
 
 /** `NAME<-secret/key` for each secret reference of a container, and whether it is optional. */
 function secretRefs(container: any): string[] {
-  return (container.env ?? []).map((variable: any) => {
-    const ref = variable.valueFrom.secretKeyRef;
-    return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
-  });
+  return (container.env ?? [])
+    .filter((variable: any) => variable.valueFrom?.secretKeyRef)
+    .map((variable: any) => {
+      const ref = variable.valueFrom.secretKeyRef;
+      return `${variable.name}<-${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}`;
+    });
 }
 
 describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays/%s', (region, { dnsLabel }) => {
@@ -106,7 +113,8 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(find(objects, 'Namespace', 'kubeonazure').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(
       'restricted',
     );
-    for (const object of objects.filter((object) => object.kind !== 'Namespace')) {
+    // The ClusterIssuer is cluster-scoped.
+    for (const object of objects.filter((object) => !['Namespace', 'ClusterIssuer'].includes(object.kind))) {
       expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe('kubeonazure');
     }
     expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
@@ -159,9 +167,19 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     for (const deployment of deployments) {
       for (const container of deployment.spec.template.spec.containers) {
         expect(container.image).toBe(images.get(container.name));
+        // Literals only name files of a mounted Secret (TLS_CERT_FILE, TLS_KEY_FILE); the rest are references.
+        const secretMounts = (container.volumeMounts ?? []).map(
+          (mount: { mountPath: string }) => `${mount.mountPath}/`,
+        );
         for (const variable of container.env ?? []) {
-          expect(variable.value, `${container.name} ${variable.name} is not a literal`).toBeUndefined();
-          expect(variable.valueFrom.secretKeyRef).toBeDefined();
+          if (variable.value !== undefined) {
+            expect(
+              secretMounts.some((path: string) => variable.value.startsWith(path)),
+              `${container.name} ${variable.name} is a literal`,
+            ).toBe(true);
+          } else {
+            expect(variable.valueFrom.secretKeyRef ?? variable.valueFrom.configMapKeyRef).toBeDefined();
+          }
         }
       }
     }
@@ -176,15 +194,16 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(everything).not.toContain('cosmos-db-streamer');
   });
 
-  it('serves the frontend: rolling updates, health probes, LoadBalancer 80 -> 8080 with a region DNS label', () => {
+  it('serves the frontend: rolling updates, health probes, LoadBalancer 443 -> 8443 and 80 -> 8080 with a region DNS label', () => {
     const frontend = find(objects, 'Deployment', 'frontend');
     expect(frontend.spec.strategy.type).toBe('RollingUpdate');
     const [container] = frontend.spec.template.spec.containers;
     expect(container.ports).toEqual([
+      { name: 'https', containerPort: 8443 },
       { name: 'http', containerPort: 8080 },
       { name: 'ops', containerPort: 9464 },
     ]);
-    // The kubelet asks the ops port, as for the streamer; /healthz on http is Traffic Manager's.
+    // The kubelet asks the ops port, as for the streamer; /healthz on https is Traffic Manager's.
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'ops' });
     // The default (1 s) is below a read's deadline: a slow database would fail every probe.
@@ -193,8 +212,11 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
 
     const service = find(objects, 'Service', 'frontend');
     expect(service.spec.type).toBe('LoadBalancer');
-    // Only the public port: /metrics (ops) stays inside the cluster.
-    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    // Only the public ports: /metrics (ops) stays inside the cluster. TLS is passed through to the pod.
+    expect(service.spec.ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'https' },
+      { name: 'http', port: 80, targetPort: 'http' },
+    ]);
     expect(service.spec.selector).toEqual(frontend.spec.selector.matchLabels);
     expect(service.metadata.annotations?.[DNS_LABEL_ANNOTATION]).toBe(dnsLabel);
   });
@@ -211,7 +233,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
     expect(pod.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(seconds + 20);
   });
 
-  it('denies ingress but to the frontend HTTP port and, from AKS managed Prometheus, the ops ports', () => {
+  it('denies ingress but to the frontend HTTPS and HTTP ports and, from AKS managed Prometheus, the ops ports', () => {
     const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
     const deny = find(objects, 'NetworkPolicy', 'default-deny-ingress');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
@@ -225,6 +247,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
         }),
       ),
     );
+    // From anywhere: the load balancer passes the visitor's address through, to HTTPS and to the redirect.
     expect(allowed.sort()).toEqual([
       `every pod <- ${JSON.stringify([
         {
@@ -233,6 +256,7 @@ describe.each(REGIONS.map((region) => [region.name, region] as const))('overlays
         },
       ])} : ops`,
       'frontend <- anywhere : http',
+      'frontend <- anywhere : https',
     ]);
     // Named ports resolve on the pods that have them: the ops port is named ops on every pod, and
     // is the OPS_PORT the apps listen on.
@@ -378,45 +402,51 @@ describe('components/tls', () => {
     });
   });
 
-  it('turns HTTPS on in the frontend of a region that lists it: Secret mounted, 443 on the Service, admitted', () => {
-    const objects = renderOverlayWith('tls');
-    for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
-      const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
-      expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
-    }
-    const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
-    const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
-    expect(
-      container.ports
-        .map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`)
-        .sort(),
-    ).toEqual(['http:8080', 'https:8443', 'ops:9464']);
-    const env = Object.fromEntries(
-      container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
-    );
-    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'tls');
-    expect(mount).toEqual({ name: 'tls', mountPath: '/etc/frontend-tls', readOnly: true });
-    expect(env.TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
-    expect(env.TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
-    expect(env.PUBLIC_HOST).toEqual({ configMapKeyRef: { name: 'tls-settings', key: 'CUSTOM_DOMAIN' } });
-    // Not optional: without the certificate a new pod waits rather than crash-looping on missing files.
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({
-      name: 'tls',
-      secret: { secretName: find(objects, 'Certificate', 'frontend').spec.secretName },
-    });
-    expect(find(objects, 'Service', 'frontend').spec.ports).toEqual(
-      expect.arrayContaining([
-        { name: 'https', port: 443, targetPort: 'https' },
-        { name: 'http', port: 80, targetPort: 'http' },
-      ]),
-    );
-    expect(find(objects, 'NetworkPolicy', 'frontend-http').spec.ingress).toEqual([
-      { ports: [{ port: 'http' }, { port: 'https' }] },
-    ]);
-  });
+  it.each(REGION_NAMES)(
+    'turns HTTPS on in the frontend of %s: Secret mounted, 443 on the Service, admitted',
+    (region) => {
+      const objects = rendered[region]!;
+      for (const object of objects.filter((o) => ['Deployment', 'Service', 'NetworkPolicy'].includes(o.kind))) {
+        const Model = MODELS[`${object.apiVersion}/${object.kind}`]!;
+        expect(() => new Model(object).validate(), `${object.kind}/${object.metadata.name}`).not.toThrow();
+      }
+      const pod = find(objects, 'Deployment', 'frontend').spec.template.spec;
+      const container = pod.containers.find((c: { name: string }) => c.name === 'frontend');
+      expect(
+        container.ports
+          .map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`)
+          .sort(),
+      ).toEqual(['http:8080', 'https:8443', 'ops:9464']);
+      const env = Object.fromEntries(
+        container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [
+          e.name,
+          e.value ?? e.valueFrom,
+        ]),
+      );
+      const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'tls');
+      expect(mount).toEqual({ name: 'tls', mountPath: '/etc/frontend-tls', readOnly: true });
+      expect(env.TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
+      expect(env.TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
+      expect(env.PUBLIC_HOST).toEqual({ configMapKeyRef: { name: 'tls-settings', key: 'CUSTOM_DOMAIN' } });
+      // Not optional: without the certificate a new pod waits rather than crash-looping on missing files.
+      expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({
+        name: 'tls',
+        secret: { secretName: find(objects, 'Certificate', 'frontend').spec.secretName },
+      });
+      expect(find(objects, 'Service', 'frontend').spec.ports).toEqual(
+        expect.arrayContaining([
+          { name: 'https', port: 443, targetPort: 'https' },
+          { name: 'http', port: 80, targetPort: 'http' },
+        ]),
+      );
+      expect(find(objects, 'NetworkPolicy', 'frontend-http').spec.ingress).toEqual([
+        { ports: [{ port: 'http' }, { port: 'https' }] },
+      ]);
+    },
+  );
 
   it('leaves the base HTTP-only', () => {
-    const objects = rendered[WRITE_REGION.name]!;
+    const objects = render(`${k8sDir}base`);
     expect(find(objects, 'Service', 'frontend').spec.ports.map((p: { port: number }) => p.port)).toEqual([80]);
     expect(JSON.stringify(find(objects, 'Deployment', 'frontend'))).not.toContain('TLS_');
   });
@@ -464,7 +494,7 @@ describe('the overlays together', () => {
     });
   });
 
-  it('keep each overlay thin: the base, REGION, the instance label, the DNS label and AKS scraping components, nothing else', () => {
+  it('keep each overlay thin: the base, REGION, the instance label, the DNS label, AKS scraping and TLS components and the release, nothing else', () => {
     for (const region of REGION_NAMES) {
       const overlay = readYaml(`${k8sDir}overlays/${region}/kustomization.yaml`);
       expect(Object.keys(overlay).sort()).toEqual([
@@ -477,7 +507,12 @@ describe('the overlays together', () => {
       ]);
       expect(overlay.labels).toEqual([{ pairs: { 'app.kubernetes.io/instance': region }, includeTemplates: true }]);
       expect(overlay.resources).toEqual(['../../base']);
-      expect(overlay.components).toEqual(['../../components/region-dns-label', '../../components/monitoring/aks']);
+      expect(overlay.components).toEqual([
+        '../../components/region-dns-label',
+        '../../components/monitoring/aks',
+        '../../components/tls',
+        '../../release',
+      ]);
       expect(overlay.configMapGenerator).toEqual([
         { name: 'settings', behavior: 'merge', literals: [`REGION=${region}`] },
       ]);

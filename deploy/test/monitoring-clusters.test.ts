@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { kubectlIn, releasedCopy } from './support.ts';
 // PrometheusRule field against the CRDs' schemas.
 const region = WRITE_REGION.name;
 const clusters = useClusters([region]);
+// Every overlay lists components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-monitoring-clusters-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // The overlays with a release pinned: until one is, the committed ones are refused by design.

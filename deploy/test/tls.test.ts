@@ -206,9 +206,8 @@ describe('components/tls with the real cert-manager', () => {
     const renewed = new X509Certificate(after.cert);
     expect(renewed.serialNumber).not.toBe(new X509Certificate(before.cert).serialNumber);
 
-    // A TLS server takes the renewed pair on its listening socket, as whatever terminates TLS must
-    // when the mounted Secret changes (the frontend does not yet: deploy/README.md, step 7); new
-    // handshakes see the new certificate.
+    // A TLS server takes the renewed pair on its listening socket, as the frontend does when the
+    // mounted Secret changes (apps/frontend/src/tls.ts); new handshakes see the new certificate.
     server!.setSecureContext({ cert: after.cert, key: after.key });
     const port = (server!.address() as { port: number }).port;
     const peer = await handshake(port, caCert, settings.CUSTOM_DOMAIN);

@@ -134,8 +134,8 @@ export function buildOpsApp(app: FastifyInstance): FastifyInstance {
 
 /**
  * The plain-HTTP listener (PORT) while HTTPS is on: every request, `/healthz` included (Traffic
- * Manager probes over HTTPS), is sent with 308 to the same name over HTTPS, or to the custom
- * domain for the Traffic Manager name. A request without a usable Host is a 400.
+ * Manager probes over HTTPS), is sent with 308 to HTTPS: to the custom domain, straight from any other
+ * name (`/healthz` keeps its name). A request without a usable Host is a 400.
  */
 export function buildRedirectApp(publicHost: string | null): FastifyInstance {
   const fastify = Fastify({ logger: false });

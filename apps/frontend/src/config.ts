@@ -66,7 +66,7 @@ function toConfig(e: z.infer<z.ZodObject<typeof env>>, sseBufferBudgetBytes: num
     /** HTTPS from these files (the Secret `frontend-tls` mounted), or none: plain HTTP on `port` only. */
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
     httpsPort: e.HTTPS_PORT,
-    /** The custom domain, where requests for the Traffic Manager name are sent; null keeps any name. */
+    /** The custom domain, where requests for any other name are sent (not `/healthz`); null keeps any name. */
     publicHost: e.PUBLIC_HOST?.toLowerCase() ?? null,
   };
 }

@@ -23,10 +23,22 @@ describe('publicHostLocation', () => {
     );
   });
 
-  it('leaves the probe, other names, and a frontend without a custom domain alone', () => {
-    expect(publicHostLocation(TM, '/healthz', 'www.example.com')).toBeNull();
-    expect(publicHostLocation(TM, '/healthz?x=1', 'www.example.com')).toBeNull();
-    expect(publicHostLocation('www.example.com', '/', 'www.example.com')).toBeNull();
+  it.each([
+    'kubeonazure-westus.westus.cloudapp.azure.com',
+    '20.1.2.3',
+    '[2001:db8::1]:443',
+    'other.example',
+    undefined,
+  ])('sends any other Host (%o) to the custom domain: the certificate names it alone', (host) => {
+    expect(publicHostLocation(host, '/events', 'www.example.com')).toBe('https://www.example.com/events');
+  });
+
+  it('leaves the probe whatever its Host, the custom domain, and a frontend without one alone', () => {
+    for (const host of [TM, 'kubeonazure-westus.westus.cloudapp.azure.com', '20.1.2.3', undefined]) {
+      expect(publicHostLocation(host, '/healthz', 'www.example.com')).toBeNull();
+      expect(publicHostLocation(host, '/healthz?x=1', 'www.example.com')).toBeNull();
+    }
+    expect(publicHostLocation('WWW.example.com:443', '/', 'www.example.com')).toBeNull();
     expect(publicHostLocation(TM, '/', null)).toBeNull();
   });
 });
@@ -38,8 +50,9 @@ describe('httpsLocation', () => {
     );
   });
 
-  it('sends the Traffic Manager name straight to the custom domain', () => {
+  it('sends the Traffic Manager name, as any name but the custom domain, straight to the custom domain', () => {
     expect(httpsLocation(TM, '/events', 'www.example.com')).toBe('https://www.example.com/events');
+    expect(httpsLocation('20.1.2.3', '/', 'www.example.com')).toBe('https://www.example.com/');
     expect(httpsLocation(TM, '/healthz', 'www.example.com')).toBe(`https://${TM}/healthz`);
   });
 

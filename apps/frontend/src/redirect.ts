@@ -1,5 +1,3 @@
-/** Names Azure gives a Traffic Manager profile; no public CA can certify them, their zone is Microsoft's. */
-const TRAFFIC_MANAGER = /\.trafficmanager\.net$/i;
 // A DNS name or a bracketed IPv6 address, then an optional port: anything else is no host to send a browser to.
 const HOST = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
@@ -10,20 +8,22 @@ export function hostName(host: string | undefined): string | null {
 }
 
 /**
- * Where a request for the Traffic Manager name goes instead: the custom domain, same path. Null to
- * serve it: other names, no custom domain set, and `/healthz`, Traffic Manager's own probe.
+ * Where a request for any name but the custom domain goes instead: the custom domain, same path. The
+ * certificate names the custom domain alone, so no page is served under another name: the Traffic
+ * Manager name (no public CA can certify it), a region's own name, an address. Null to serve it: the
+ * custom domain, no custom domain set, a request target that is no path, and `/healthz`, Traffic
+ * Manager's probe, which asks with the region's name as Host.
  */
 export function publicHostLocation(host: string | undefined, url: string, publicHost: string | null): string | null {
-  const name = hostName(host);
-  if (publicHost === null || name === null || !TRAFFIC_MANAGER.test(name)) return null;
+  if (publicHost === null || hostName(host) === publicHost || !url.startsWith('/')) return null;
   if (url === '/healthz' || url.startsWith('/healthz?')) return null;
   return `https://${publicHost}${url}`;
 }
 
 /**
  * Where a plain-HTTP request goes: the same name and path over HTTPS on 443, the Service's public
- * port (the pod's own HTTPS_PORT is behind it), or straight to the custom domain for the Traffic
- * Manager name. Null when the Host header names nothing to redirect to, or the target is no path.
+ * port (the pod's own HTTPS_PORT is behind it), or straight to the custom domain for any other name.
+ * Null when the Host header names nothing to redirect to, or the target is no path.
  */
 export function httpsLocation(host: string | undefined, url: string, publicHost: string | null): string | null {
   const name = hostName(host);

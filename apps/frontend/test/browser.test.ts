@@ -1,17 +1,38 @@
 /// <reference lib="dom" />
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { exactUtc } from '@kubeonazure/relative-time';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRedirectApp } from '../src/app.js';
+import type { TlsPair } from '../src/tls.js';
 import { eventually, makeTweet, span, startTestApp, type TestApp } from './support.js';
+import { makeCa } from './tls.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../reports/screenshots/', import.meta.url));
+// The custom domain (a reserved name): Chromium resolves it to loopback, where the apps listen. Not
+// `localhost`, for which Chromium keeps no HSTS.
+const HOST = 'www.kubeonazure.test';
 
 let t: TestApp;
 let origin: string;
 let browser: Browser;
+let tls: TlsPair;
+
+/** A frontend serving HTTPS for HOST with the test CA's certificate, as in a pod with components/tls. */
+function startHttpsApp(options: Parameters<typeof startTestApp>[1] = {}): Promise<TestApp> {
+  return startTestApp(testMongoUrl(), { ...options, tls, config: { publicHost: HOST, ...options.config } });
+}
+
+/** Listens on 127.0.0.1; the origin by HOST (Fastify names `http:` for a server it did not make). */
+async function listen(app: FastifyInstance, scheme = 'https'): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `${scheme}://${HOST}:${(app.server.address() as AddressInfo).port}`;
+}
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 const ADA =
@@ -65,14 +86,25 @@ const seeded = [
 ];
 
 beforeAll(async () => {
-  t = await startTestApp(testMongoUrl());
+  // A CA of the test's own stands in for Let's Encrypt; the browser trusts the key it certified.
+  const ca = await makeCa();
+  const leaf = await ca.issue(HOST);
+  tls = { cert: Buffer.from(leaf.cert), key: Buffer.from(leaf.key) };
+  t = await startHttpsApp();
   await t.repository.insertNew(seeded);
-  origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  origin = await listen(t.app);
   await eventually(() => t.app.feed.newestPage()?.[0]);
+  // Chromium has no flag to add a CA without a system store; it trusts a certificate whose key hash
+  // (SHA-256 of the SubjectPublicKeyInfo) is listed, which is then valid to it: HSTS is kept.
+  const spki = createHash('sha256')
+    .update(createPublicKey(leaf.cert).export({ type: 'spki', format: 'der' }))
+    .digest('base64');
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [
+      `--ignore-certificate-errors-spki-list=${spki}`,
+      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
@@ -182,9 +214,9 @@ describe('the page in a real browser', () => {
   });
 
   it('opened on an empty replica, switches the banner to the newest tweet once one arrives live', async () => {
-    const empty = await startTestApp(testMongoUrl());
+    const empty = await startHttpsApp();
     try {
-      const emptyOrigin = await empty.app.listen({ host: '127.0.0.1', port: 0 });
+      const emptyOrigin = await listen(empty.app);
       const page = await browser.newPage();
       await page.goto(emptyOrigin);
       expect(await page.locator('#freshness').textContent()).toBe("No tweets in this region's replica yet");
@@ -206,22 +238,59 @@ describe('the page in a real browser', () => {
 
 describe('live updates when the pod has no stream to spare', () => {
   it('waits as long as the 503 Retry-After says before trying again', async () => {
-    const full = await startTestApp(testMongoUrl(), { config: { maxStreams: 1 } });
-    const fullOrigin = await full.app.listen({ host: '127.0.0.1', port: 0 });
-    const held = new AbortController();
+    const full = await startHttpsApp({ config: { maxStreams: 1 } });
+    const fullOrigin = await listen(full.app);
     try {
-      const taken = await fetch(`${fullOrigin}/events`, { signal: held.signal });
-      expect(taken.status).toBe(200);
+      // Another visitor's page holds the pod's one stream.
+      const taken = await browser.newPage();
+      await taken.goto(fullOrigin);
+      await taken.locator('#live-status[data-state="live"]').waitFor();
       const page = await browser.newPage();
       await page.goto(fullOrigin);
       const status = page.locator('#live-status[data-state="reconnecting"]');
       await status.waitFor();
       // The server says 30 s; the page adds up to a fifth so that refused clients do not return together.
       expect(await status.textContent()).toMatch(/^Reconnecting in (3[0-6]) s…$/);
+      await Promise.all([page.close(), taken.close()]);
+    } finally {
+      await full.close();
+    }
+  });
+});
+
+describe('HTTPS in the browser', () => {
+  it('serves the page over HTTPS with HSTS, which the browser keeps: an http:// URL of the site is upgraded before it leaves', async () => {
+    const page = await browser.newPage();
+    const served = await page.goto(origin);
+    expect(served?.url()).toBe(`${origin}/`);
+    expect(served?.headers()['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(await page.evaluate(() => window.isSecureContext && location.protocol)).toBe('https:');
+
+    // The same port over plain HTTP: only the browser's HSTS upgrade reaches the TLS listener there.
+    const plain = origin.replace('https://', 'http://');
+    const upgraded = await page.goto(`${plain}/?before=x`);
+    expect(upgraded?.url()).toBe(`${origin}/?before=x`);
+    expect(upgraded?.request().redirectedFrom()?.url()).toBe(`${plain}/?before=x`);
+    expect(upgraded?.status()).toBe(400); // the cursor "x", checked by the HTTPS server itself
+    await page.close();
+  });
+
+  it('follows plain HTTP to HTTPS on 443 with a 308 and no HSTS (a new profile, no HSTS yet)', async () => {
+    const redirect: FastifyInstance = buildRedirectApp(HOST);
+    try {
+      const plainOrigin = await listen(redirect, 'http');
+      const page = await browser.newPage();
+      // HTTPS on 443 is the Service's port, which nothing here listens on: the browser's attempt fails.
+      const failed = page.waitForEvent('requestfailed');
+      await expect(page.goto(`${plainOrigin}/api/tweets?limit=1`)).rejects.toThrow();
+      const request = await failed;
+      expect(request.url()).toBe(`https://${HOST}/api/tweets?limit=1`);
+      const hop = await request.redirectedFrom()?.response();
+      expect(hop?.status()).toBe(308);
+      expect(hop?.headers()).not.toHaveProperty('strict-transport-security');
       await page.close();
     } finally {
-      held.abort();
-      await full.close();
+      await redirect.close();
     }
   });
 });

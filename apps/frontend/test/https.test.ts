@@ -15,6 +15,7 @@ import { makeCa, servedCertificate, type TestCa, writeSecretVolume } from './tls
 
 const DOMAIN = 'www.example.com';
 const TM = 'kubeonazure.trafficmanager.net';
+const REGION_HOST = 'kubeonazure-westus.westus.cloudapp.azure.com';
 
 function httpsGet(port: number, ca: string, path: string, host = DOMAIN) {
   return new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
@@ -67,6 +68,16 @@ describe('HTTPS in the frontend pod', () => {
     expect((await httpsGet(port, ca.cert, '/healthz', TM)).status).toBe(200);
   });
 
+  it('sends any other name to the custom domain too, and answers the probe whatever its Host', async () => {
+    for (const host of [REGION_HOST, '127.0.0.1', `${REGION_HOST}:443`]) {
+      const page = await httpsGet(port, ca.cert, '/api/tweets?limit=1', host);
+      expect([page.status, page.headers.location]).toEqual([308, `https://${DOMAIN}/api/tweets?limit=1`]);
+      // Traffic Manager's HTTPS probe names the endpoint's target as Host, and validates no certificate.
+      expect((await httpsGet(port, ca.cert, '/healthz', host)).status).toBe(200);
+    }
+    expect((await httpsGet(port, ca.cert, '/api/tweets?limit=1', `${DOMAIN}:443`)).status).toBe(200);
+  });
+
   it('serves a renewed certificate to new connections without a restart, and keeps it over a bad pair', async () => {
     const before = await servedCertificate(port, ca.cert, DOMAIN);
     writeSecretVolume(dir, await ca.issue(DOMAIN));
@@ -94,13 +105,18 @@ describe('plain HTTP while HTTPS is on', () => {
       expect(response.statusCode).toBe(308);
       expect(response.headers.location).toBe(`https://${DOMAIN}${url}`);
     }
-    const post = await redirect.inject({ method: 'POST', url: '/x', headers: { host: 'a.example' } });
-    expect([post.statusCode, post.headers.location]).toEqual([308, 'https://a.example/x']);
+    const post = await redirect.inject({ method: 'POST', url: '/x', headers: { host: DOMAIN } });
+    expect([post.statusCode, post.headers.location]).toEqual([308, `https://${DOMAIN}/x`]);
   });
 
-  it('sends the Traffic Manager name straight to the custom domain, and refuses a bad Host', async () => {
-    const response = await redirect.inject({ url: '/events', headers: { host: TM } });
-    expect(response.headers.location).toBe(`https://${DOMAIN}/events`);
+  it('sends the Traffic Manager name, as any other, straight to the custom domain, and refuses a bad Host', async () => {
+    for (const host of [TM, REGION_HOST, '127.0.0.1:80']) {
+      const response = await redirect.inject({ url: '/events', headers: { host } });
+      expect([response.statusCode, response.headers.location]).toEqual([308, `https://${DOMAIN}/events`]);
+    }
+    // The probe path keeps its name: over HTTPS it answers whatever the name.
+    const probe = await redirect.inject({ url: '/healthz', headers: { host: REGION_HOST } });
+    expect(probe.headers.location).toBe(`https://${REGION_HOST}/healthz`);
     expect((await redirect.inject({ url: '/', headers: { host: 'a b' } })).statusCode).toBe(400);
   });
 

@@ -16,6 +16,27 @@ export interface Target {
   kubectl: string;
 }
 
+/** Applies cert-manager's CRDs (server-side) in `context` (the current one without) and waits until they are Established. */
+export async function installCrds(target: Target, crds: string, context?: string): Promise<void> {
+  const run = (...args: string[]) =>
+    exec(target.kubectl, ['--kubeconfig', target.kubeconfig, ...(context ? ['--context', context] : []), ...args]);
+  await run('apply', '--server-side', '-f', crds);
+  await run('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
+}
+
+/**
+ * For the calling test file: cert-manager's CRDs, and no controller, in every cluster of the set
+ * `target()` names (e.g. from `useClusters`, registered before this), before its tests. Applying an
+ * overlay needs them: every overlay lists deploy/k8s/components/tls.
+ */
+export function useCertManagerCrds(target: () => Target & { clusters: readonly { context: string }[] }): void {
+  beforeAll(async () => {
+    const set = target();
+    const { crds } = await ensureCertManager();
+    await Promise.all(set.clusters.map((cluster) => installCrds(set, crds, cluster.context)));
+  });
+}
+
 /**
  * For the calling test file: installs cert-manager's CRDs into the cluster `target()` names (once
  * it runs, e.g. from `useClusters`, registered before this), starts the controller against it, and
@@ -27,10 +48,8 @@ export function useCertManager(target: () => Target): () => Supervised {
   beforeAll(async () => {
     const { kubeconfig, kubectl } = target();
     const kit = await ensureCertManager();
-    const run = (...args: string[]) => exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
-    await run('apply', '--server-side', '-f', kit.crds);
-    await run('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
-    await run('create', 'namespace', 'cert-manager');
+    await installCrds({ kubeconfig, kubectl }, kit.crds);
+    await exec(kubectl, ['--kubeconfig', kubeconfig, 'create', 'namespace', 'cert-manager']);
     controller = startCertManager(kit, { kubeconfig, logFile: join(logDir, 'cert-manager.log') });
   });
   afterAll(async () => {

@@ -49,7 +49,7 @@ rollout:  --tag <tag>     the images <registry>/kubeonazure/<app>:<tag> instead 
 rollback: --to <release>  a release's version (its short commit) or the commit that pinned it
           --timeout, --parallel, --continue-on-error, --dry-run as for rollout
 status:   --json          machine-readable output
-          --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --healthz-url <region=url>  ask this URL instead of https://<fqdn>/healthz (repeatable)
           --sim           read drained regions from the simulation's HAProxy (npm run regions), not Traffic Manager
 drain, undrain:
           --sim           the running simulation's HAProxy (npm run regions) instead of Traffic Manager

@@ -1,3 +1,4 @@
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
@@ -11,6 +12,8 @@ import { liveObject, runGlobe } from './run-globe.ts';
 // each region's /healthz answered by a real frontend running what its live Deployment says, beside a
 // real streamer per region with the ingest lease, all on the development database.
 const clusters = useClusters();
+// The overlays list deploy/k8s/components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 /** kubectl rollout status's wait: kwok makes pods Ready slowly on a loaded machine. */
 const TIMEOUT = '180s';
 const repo = new ReleaseRepo();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE } from '@kubeonazure/clusters';
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { contextOf, liveObject, runGlobe } from './run-globe.ts';
 // Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready. The
 // images are in a real registry (tools/images' docker-registry on 127.0.0.1).
 const clusters = useClusters();
+// The overlays list deploy/k8s/components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 const registry = useRegistry();
 const env = () => ({ IMAGE_REGISTRY: registry().host });
 /** Each tag's digests, as the registry answered the push. */

@@ -1,6 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { useCertManagerCrds } from '@kubeonazure/cert-manager/testing';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { controlFileIn, writeControl } from '@kubeonazure/region-sim/control-file';
 import { Haproxy, serverStates } from '@kubeonazure/region-sim/haproxy';
@@ -17,6 +20,8 @@ import { TrafficManagerStandIn } from './traffic-manager.ts';
 // globe itself. The frontends' /healthz cannot run on kwok's fake node: small servers on
 // 127.0.0.1 answer with the frontend's contract instead, reached through --healthz-url.
 const clusters = useClusters();
+// The overlays list deploy/k8s/components/tls, whose kinds are cert-manager's.
+useCertManagerCrds(() => clusters());
 
 /** Each region's /healthz says its newest tweet is this old (seconds), and globe prints it so. */
 const AGES: [number, string][] = [
@@ -153,6 +158,59 @@ describe('globe status', () => {
     }
   });
 
+  it("asks /healthz over HTTPS, verifying the certificate's chain, not its name (the custom domain's)", async () => {
+    const exec = promisify(execFile);
+    const dir = mkdtempSync(path.join(tmpdir(), 'globe-tls-'));
+    const file = (name: string) => path.join(dir, name);
+    const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
+    await exec('openssl', [
+      'req',
+      '-x509',
+      ...key,
+      '-subj',
+      '/CN=test CA',
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.crt'),
+    ]);
+    // The frontend's certificate names the custom domain; globe asks by an address.
+    await exec('openssl', [
+      'req',
+      '-x509',
+      ...key,
+      '-subj',
+      '/CN=www.kubeonazure.test',
+      '-addext',
+      'subjectAltName=DNS:www.kubeonazure.test',
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-keyout',
+      file('tls.key'),
+      '-out',
+      file('tls.crt'),
+    ]);
+    const frontend = await startHealthz(
+      200,
+      { status: 'ok', region: last.name, newestTweetAgeSeconds: 5 },
+      { cert: readFileSync(file('tls.crt'), 'utf8'), key: readFileSync(file('tls.key'), 'utf8') },
+    );
+    try {
+      const args = ['status', '--regions', last.name, '--healthz-url', `${last.name}=${frontend.url}`, '--json'];
+      const trusted = await runGlobe(args, { clusters: clusters(), env: { NODE_EXTRA_CA_CERTS: file('ca.crt') } });
+      expect(JSON.parse(trusted.stdout).regions[0].healthz).toMatchObject({ status: 200, ok: true });
+      // A chain nobody vouches for is no answer.
+      const untrusted = await runGlobe(args, { clusters: clusters() });
+      expect(JSON.parse(untrusted.stdout).regions[0].healthz).toMatchObject({ status: null, ok: false });
+      expect(frontend.requests()).toBe(1);
+    } finally {
+      await frontend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('a drained region', () => {
     let failing: HealthzServer;
     beforeAll(async () => {
@@ -192,9 +250,9 @@ describe('globe status', () => {
     it('--sim: drained through the simulation’s HAProxy (its runtime API), read back the same way', async () => {
       // HAProxy as `npm run regions` runs it (region-sim), and its control file in this run's TMPDIR.
       const dir = mkdtempSync(path.join(tmpdir(), 'globe-sim-'));
-      const ports = new Map<string, number>();
+      const ports = new Map<string, { https: number; http: number }>();
       for (const key of REGIONS.flatMap((region) => [region.name, region.visitorLocation]))
-        ports.set(key, await freePort());
+        ports.set(key, { https: await freePort(), http: await freePort() });
       const plans = entryPlans(
         REGIONS,
         (location) => ports.get(location)!,

@@ -13,7 +13,7 @@ Usage: npm run regions [-- [up] [options]]
        npm run regions -- <command> [options]
 
 Commands:
-  up                      start every region (the default) and print REGION, ENTRY and READY lines;
+  up                      start every region (the default) and print REGION, ENTRY, CA and READY lines;
                           Ctrl-C stops them
     --rate <n>            posts per second from the X API stand-in
     --probe-interval <s>  Traffic Manager's probe interval (shorter for drills)

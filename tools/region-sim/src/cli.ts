@@ -60,7 +60,11 @@ async function up(options: RegionSetOptions): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   for (const app of set.apps) console.log(`REGION ${app.region.name} ${set.frontendUrl(app.region.name)}`);
-  for (const entry of set.entries) console.log(`ENTRY ${entry.location} ${set.entryUrl(entry.location)}`);
+  for (const entry of set.entries) {
+    console.log(`ENTRY ${entry.location} ${set.entryUrl(entry.location)} ${set.entryUrl(entry.location, 'http')}`);
+  }
+  // The certificates are the simulation's own CA's: trust this file (curl --cacert, NODE_EXTRA_CA_CERTS).
+  console.log(`CA ${set.pki.caFile}`);
   console.log(`PROMETHEUS ${set.prometheus.url}`);
   console.log(`# database: ${set.tier.connectionString}`);
   console.log(`# logs: ${set.baseDir}/logs; control: ${CONTROL_FILE}`);

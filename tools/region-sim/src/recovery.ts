@@ -11,7 +11,7 @@ import { secondsToDegraded } from './traffic.js';
 
 /** Which region's frontend answered the visitors at `location` (the page's body says, in data-region). */
 export async function servedBy(set: RegionSet, location: string): Promise<string | null> {
-  return /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location))) ?? '')?.[1] ?? null;
+  return /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(location), set.client)) ?? '')?.[1] ?? null;
 }
 
 /** Whether `region`'s streamer holds the ingest lease (as the write region has it) and streams. */
@@ -51,7 +51,7 @@ export async function loseReadRegion(set: RegionSet, region: string): Promise<Re
       from,
       `${region} /healthz 503`,
       probeBudgetMs(set),
-      async () => (await getJson(`${set.frontendUrl(region)}/healthz`))?.status === 503,
+      async () => (await getJson(`${set.frontendUrl(region)}/healthz`, set.client))?.status === 503,
     ),
     timeUntil(
       from,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { Agent, type Dispatcher, fetch } from 'undici';
 import type { WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { REGION_NAMES, REGIONS, type Region } from '@kubeonazure/regions';
@@ -22,8 +24,9 @@ import { DatabaseTier, type Fault } from './database-tier.js';
 import { Feeder } from './feeder.js';
 import { Haproxy, serverStates, setDrained } from './haproxy.js';
 import type { PostCount } from './load/baseline.js';
+import { createPki, SIM_PUBLIC_HOST, type SimPki } from './pki.js';
 import { Prometheus } from './prometheus.js';
-import { drainedIn, entryPlans, trafficManagerProbe, type ProbeRules } from './traffic.js';
+import { drainedIn, entryPlans, trafficManagerProbe, type Ports, type ProbeRules } from './traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -45,7 +48,8 @@ type Settings = Required<Omit<RegionSetOptions, 'streamMaxAgeMs'>> & Pick<Region
 
 interface RegionApps {
   region: Region;
-  frontendPort: number;
+  /** The frontend's HTTPS_PORT (the Service's 443) and PORT (its 80, which only redirects). */
+  frontendPorts: Ports;
   /** The apps' OPS_PORTs: /livez, /readyz, /metrics. */
   frontendOpsPort: number;
   streamerOpsPort: number;
@@ -85,10 +89,19 @@ export class RegionSet {
   private haproxy: Haproxy | null = null;
   private prometheusServer: Prometheus | null = null;
   private autoFailover: AutoFailover | null = null;
-  readonly entries: { location: string; port: number }[] = [];
+  readonly entries: { location: string; ports: Ports }[] = [];
+  /**
+   * An HTTP client that trusts the simulation's CA (undici's fetch takes it as `dispatcher`), with a
+   * new connection per request, as a new visitor: TLS passes through HAProxy, so a kept connection
+   * would stay with the region it first reached, as a browser's stays with the address it resolved.
+   */
+  readonly client: Agent;
+  /** The simulation's CA certificate (PEM): what `client` trusts, for clients that make their own connections (the load generator's `ca`). */
+  readonly ca: Buffer;
 
   private constructor(
     readonly baseDir: string,
+    readonly pki: SimPki,
     readonly tier: DatabaseTier,
     readonly xApi: FakeXApi,
     readonly feeder: Feeder,
@@ -96,7 +109,10 @@ export class RegionSet {
     readonly probe: ProbeRules,
     /** The settings it runs with (the drills' shortened ones, or the defaults). */
     readonly options: Settings,
-  ) {}
+  ) {
+    this.ca = readFileSync(pki.caFile);
+    this.client = new Agent({ connect: { ca: this.ca }, pipelining: 0 });
+  }
 
   static async start(options: RegionSetOptions = {}): Promise<RegionSet> {
     const settings: Settings = {
@@ -116,6 +132,7 @@ export class RegionSet {
     let xApi: FakeXApi | undefined;
     let set: RegionSet | undefined;
     try {
+      const pki = await createPki(join(baseDir, 'tls'), REGION_NAMES);
       tier = await DatabaseTier.start(baseDir, prepareSchema);
       // A token of this run only, never written down.
       xApi = await FakeXApi.start(randomBytes(18).toString('base64url'));
@@ -124,14 +141,14 @@ export class RegionSet {
       const apps = await Promise.all(
         REGIONS.map(async (region) => ({
           region,
-          frontendPort: await freePort(),
+          frontendPorts: { https: await freePort(), http: await freePort() },
           frontendOpsPort: await freePort(),
           streamerOpsPort: await freePort(),
           frontend: null,
           streamer: null,
         })),
       );
-      const created = new RegionSet(baseDir, tier, xApi, new Feeder(xApi), apps, probe, settings);
+      const created = new RegionSet(baseDir, pki, tier, xApi, new Feeder(xApi), apps, probe, settings);
       set = created;
       await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
@@ -164,14 +181,16 @@ export class RegionSet {
     return this.prometheusServer;
   }
 
+  /** The region's frontend itself, over HTTPS by the custom domain (its certificate's name). */
   frontendUrl(name: string): string {
-    return `http://127.0.0.1:${this.app(name).frontendPort}`;
+    return `https://${SIM_PUBLIC_HOST}:${this.app(name).frontendPorts.https}`;
   }
 
-  entryUrl(location: string): string {
+  /** A visitor location's entry (Traffic Manager's choice of region), HTTPS; `http` the plain one, which redirects. */
+  entryUrl(location: string, scheme: 'https' | 'http' = 'https'): string {
     const entry = this.entries.find((candidate) => candidate.location === location);
     if (!entry) throw new Error(`unknown visitor location ${location}`);
-    return `http://127.0.0.1:${entry.port}`;
+    return `${scheme}://${SIM_PUBLIC_HOST}:${entry.ports[scheme]}`;
   }
 
   /** The region loses its database; with `all`, its frontend and streamer too. */
@@ -278,7 +297,7 @@ export class RegionSet {
     const regions = await Promise.all(
       this.apps.map(async (app): Promise<RegionStatus> => {
         const db = tier.regions.find((entry) => entry.name === app.region.name);
-        const health = await getJson(`${this.frontendUrl(app.region.name)}/healthz`);
+        const health = await getJson(`${this.frontendUrl(app.region.name)}/healthz`, this.client);
         const metrics = await getText(`http://127.0.0.1:${app.streamerOpsPort}/metrics`);
         return {
           region: app.region.name,
@@ -346,6 +365,7 @@ export class RegionSet {
     await this.prometheusServer?.stop();
     await this.xApi.close();
     await this.tier.stop();
+    await this.client.close();
     await rm(this.baseDir, { recursive: true, force: true });
   }
 
@@ -381,6 +401,7 @@ export class RegionSet {
   }
 
   private async startFrontend(app: RegionApps): Promise<void> {
+    const tls = this.pki.regions.get(app.region.name)!;
     app.frontend = supervise({
       name: `frontend ${app.region.name}`,
       command: process.execPath,
@@ -388,7 +409,12 @@ export class RegionSet {
       env: {
         ...process.env,
         ...this.commonEnv(app),
-        PORT: String(app.frontendPort),
+        // HTTPS as with components/tls: the region's certificate, the custom domain; PORT only redirects.
+        HTTPS_PORT: String(app.frontendPorts.https),
+        PORT: String(app.frontendPorts.http),
+        TLS_CERT_FILE: tls.certFile,
+        TLS_KEY_FILE: tls.keyFile,
+        PUBLIC_HOST: SIM_PUBLIC_HOST,
         OPS_PORT: String(app.frontendOpsPort),
         POLL_INTERVAL_MS: '500',
         ...(this.options.streamMaxAgeMs === undefined
@@ -442,14 +468,15 @@ export class RegionSet {
   }
 
   private async startHaproxy(): Promise<void> {
-    const ports = new Map<string, number>();
-    for (const region of REGIONS) ports.set(region.visitorLocation, await freePort());
+    const ports = new Map<string, Ports>();
+    for (const region of REGIONS)
+      ports.set(region.visitorLocation, { https: await freePort(), http: await freePort() });
     const plans = entryPlans(
       REGIONS,
       (location) => ports.get(location)!,
-      (name) => this.app(name).frontendPort,
+      (name) => this.app(name).frontendPorts,
     );
-    this.entries.push(...plans.map(({ location, port }) => ({ location, port })));
+    this.entries.push(...plans.map(({ location, ports }) => ({ location, ports })));
     this.haproxy = await Haproxy.start(this.baseDir, plans, this.probe);
   }
 }
@@ -488,18 +515,22 @@ async function waitForHttp(url: string, child: Supervised, timeoutMs = 60_000): 
   await child.waitUntil(`answer at ${url}`, async () => Boolean(await getText(url)), timeoutMs);
 }
 
-export async function getText(url: string): Promise<string | null> {
+/** The body of a 2xx answer, else null; HTTPS URLs of the simulation need its `client` (the CA it trusts). */
+export async function getText(url: string, dispatcher?: Dispatcher): Promise<string | null> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000), dispatcher });
     return response.ok ? await response.text() : null;
   } catch {
     return null;
   }
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> } | null> {
+export async function getJson(
+  url: string,
+  dispatcher?: Dispatcher,
+): Promise<{ status: number; body: Record<string, unknown> } | null> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000), dispatcher });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   } catch {
     return null;

@@ -33,10 +33,19 @@ describe('probeRulesFrom', () => {
 describe('entryPlans', () => {
   // The three regions the hand-made latency table knew, whatever else the list holds.
   const three = REGIONS.filter((region) => ['westus', 'uksouth', 'southeastasia'].includes(region.name));
+  const ports = (base: number, index: number) => ({ https: base + index, http: base + 100 + index });
   const plans = entryPlans(
     three,
-    (location) => 8000 + three.findIndex((region) => region.visitorLocation === location),
-    (name) => 9000 + three.findIndex((region) => region.name === name),
+    (location) =>
+      ports(
+        8000,
+        three.findIndex((region) => region.visitorLocation === location),
+      ),
+    (name) =>
+      ports(
+        9000,
+        three.findIndex((region) => region.name === name),
+      ),
   );
   const order = (location: string) =>
     plans.find((plan) => plan.location === location)?.backends.map((backend) => backend.region);
@@ -47,10 +56,10 @@ describe('entryPlans', () => {
     expect(order('asia')).toEqual(['southeastasia', 'uksouth', 'westus']);
   });
 
-  it('has one entry per region, on its own port, each backend on its region’s frontend port', () => {
+  it('has one entry per region, on its own ports, each backend on its region’s frontend ports', () => {
     expect(plans.map((plan) => plan.location)).toEqual(three.map((region) => region.visitorLocation));
-    expect(plans.map((plan) => plan.port)).toEqual(three.map((_, index) => 8000 + index));
-    expect(plans[0]?.backends[0]).toEqual({ region: three[0]?.name, port: 9000 });
+    expect(plans.map((plan) => plan.ports)).toEqual(three.map((_, index) => ports(8000, index)));
+    expect(plans[0]?.backends[0]).toEqual({ region: three[0]?.name, ports: { https: 9000, http: 9100 } });
   });
 });
 
@@ -59,10 +68,10 @@ describe('haproxyConfig', () => {
     [
       {
         location: 'uk',
-        port: 8002,
+        ports: { https: 8002, http: 8102 },
         backends: [
-          { region: 'uksouth', port: 9002 },
-          { region: 'westus', port: 9001 },
+          { region: 'uksouth', ports: { https: 9002, http: 9102 } },
+          { region: 'westus', ports: { https: 9001, http: 9101 } },
         ],
       },
     ],
@@ -77,21 +86,32 @@ describe('haproxyConfig', () => {
     '/tmp/regions/haproxy.sock',
   );
 
-  it('probes as Traffic Manager does: GET /healthz, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
+  it('probes as Traffic Manager does: GET /healthz over TLS without checking the certificate, only 200, interval, timeout, out on the failure after the tolerated ones, back on a success', () => {
     // Traffic Manager tolerates 3 failures and marks the endpoint degraded on the 4th: HAProxy's fall 4.
     expect(config).toContain('default-server inter 10000ms fall 4 rise 1');
     expect(config).toContain('timeout check 5000ms');
     expect(config).toContain('http-check send meth GET uri /healthz');
     expect(config).toContain('http-check expect status 200');
+    expect(config).toContain('  server uksouth 127.0.0.1:9002 check check-ssl verify none\n');
   });
 
   it('listens on loopback only, its runtime API on a unix socket for the owner only', () => {
-    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8002']);
+    expect(config.match(/bind (\S+)/g)).toEqual(['bind 127.0.0.1:8002', 'bind 127.0.0.1:8102']);
     expect(config).toContain('  stats socket /tmp/regions/haproxy.sock mode 600 level admin\n');
   });
 
   it('fails over in the given order (the rest are backups)', () => {
-    expect(config).toContain('  server uksouth 127.0.0.1:9002 check\n  server westus 127.0.0.1:9001 check backup');
+    expect(config).toContain(
+      '  server uksouth 127.0.0.1:9002 check check-ssl verify none\n  server westus 127.0.0.1:9001 check check-ssl verify none backup',
+    );
+  });
+
+  it('passes TLS through (TCP), and sends plain HTTP to the region the HTTPS entry chose, for its redirect', () => {
+    expect(config).toMatch(/^defaults\n {2}mode tcp$/m);
+    expect(config).not.toContain('ssl crt');
+    expect(config).toContain(
+      'backend redirects-uk\n  server uksouth 127.0.0.1:9102 track visitors-uk/uksouth\n  server westus 127.0.0.1:9101 track visitors-uk/westus backup',
+    );
   });
 });
 

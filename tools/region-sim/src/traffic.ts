@@ -25,8 +25,8 @@ const workspaceRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const BACKING_SERVICES_SCRIPT = join(workspaceRoot, 'deploy', 'azure', 'create-backing-services.sh');
 
 /** The probe rules of the Traffic Manager profile in `script`: its `path=... interval=...` settings. */
-// protocol= and port= are not read: the simulated frontends serve plain HTTP (no TLS in the
-// simulation yet), so HAProxy probes the same path over HTTP on each frontend's own port.
+// protocol= and port= are not read: HAProxy probes the same path over TLS (HTTPS, as the profile) on
+// each frontend's own HTTPS port, which stands for the Service's 443.
 export function probeRulesFrom(script: string): ProbeRules {
   const setting = (name: string): string => {
     const match = new RegExp(`(?:^|\\s)${name}=(\\S+)`, 'm').exec(script);
@@ -72,11 +72,17 @@ export function trafficManagerProbe(): ProbeRules {
   return probeRulesFrom(readFileSync(BACKING_SERVICES_SCRIPT, 'utf8'));
 }
 
+/** A visitor entry's or a frontend's two ports: HTTPS (the Service's 443), and plain HTTP (its 80, which redirects). */
+export interface Ports {
+  https: number;
+  http: number;
+}
+
 export interface EntryPlan {
   location: string;
-  port: number;
+  ports: Ports;
   /** Frontends in failover order: the nearest first. */
-  backends: { region: string; port: number }[];
+  backends: { region: string; ports: Ports }[];
 }
 
 /**
@@ -85,22 +91,26 @@ export interface EntryPlan {
  */
 export function entryPlans(
   regions: readonly Region[],
-  entryPort: (location: string) => number,
-  frontendPort: (region: string) => number,
+  entryPorts: (location: string) => Ports,
+  frontendPorts: (region: string) => Ports,
 ): EntryPlan[] {
   return regions.map((from) => ({
     location: from.visitorLocation,
-    port: entryPort(from.visitorLocation),
-    backends: latencyOrder(from, regions).map((region) => ({ region: region.name, port: frontendPort(region.name) })),
+    ports: entryPorts(from.visitorLocation),
+    backends: latencyOrder(from, regions).map((region) => ({ region: region.name, ports: frontendPorts(region.name) })),
   }));
 }
 
 /**
- * HAProxy as Traffic Manager: one frontend per visitor location, sending to the nearest region's
- * frontend while its probe passes, else to the next in latency order (backup servers are used in
- * the order they are declared). Probes are the profile's: GET /healthz, only 200, the same interval
- * and timeout, out on the failure after the tolerated ones, back on a success. The runtime API on
- * the unix socket `runtimeSocket` (owner only) reads server states and drains regions (haproxy.ts).
+ * HAProxy as Traffic Manager: per visitor location an HTTPS entry, sending to the nearest region's
+ * frontend while its probe passes, else to the next in latency order (backup servers are used in the
+ * order they are declared), and a plain-HTTP entry choosing the same region (each server tracks its
+ * HTTPS twin) for the frontends' redirect. TCP passthrough, as each region's L4 load balancer: TLS
+ * ends in the frontend, so a visitor sees the serving region's own certificate. Probes are the
+ * profile's: GET /healthz over TLS with no certificate check (Traffic Manager validates none), only
+ * 200, the same interval and timeout, out on the failure after the tolerated ones, back on a success.
+ * The runtime API on the unix socket `runtimeSocket` (owner only) reads server states and drains
+ * regions (haproxy.ts).
  */
 export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, runtimeSocket: string): string {
   const lines = [
@@ -109,19 +119,19 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
     `  stats socket ${runtimeSocket} mode 600 level admin`,
     '',
     'defaults',
-    '  mode http',
+    '  mode tcp',
     '  timeout connect 2s',
     '  timeout client 1h',
     '  timeout server 1h',
-    '  timeout tunnel 1h',
     `  timeout check ${probe.timeoutSeconds * 1000}ms`,
     `  default-server inter ${probe.intervalSeconds * 1000}ms fall ${failuresToDegrade(probe)} rise ${probe.successesToReturn}`,
     '',
   ];
+  const backup = (index: number) => (index === 0 ? '' : ' backup');
   for (const entry of entries) {
     lines.push(
       `frontend entry-${entry.location}`,
-      `  bind 127.0.0.1:${entry.port}`,
+      `  bind 127.0.0.1:${entry.ports.https}`,
       `  default_backend visitors-${entry.location}`,
       '',
       `backend visitors-${entry.location}`,
@@ -129,7 +139,18 @@ export function haproxyConfig(entries: readonly EntryPlan[], probe: ProbeRules, 
       `  http-check send meth GET uri ${probe.path}`,
       '  http-check expect status 200',
       ...entry.backends.map(
-        (backend, index) => `  server ${backend.region} 127.0.0.1:${backend.port} check${index === 0 ? '' : ' backup'}`,
+        (backend, index) =>
+          `  server ${backend.region} 127.0.0.1:${backend.ports.https} check check-ssl verify none${backup(index)}`,
+      ),
+      '',
+      `frontend entry-http-${entry.location}`,
+      `  bind 127.0.0.1:${entry.ports.http}`,
+      `  default_backend redirects-${entry.location}`,
+      '',
+      `backend redirects-${entry.location}`,
+      ...entry.backends.map(
+        (backend, index) =>
+          `  server ${backend.region} 127.0.0.1:${backend.ports.http} track visitors-${entry.location}/${backend.region}${backup(index)}`,
       ),
       '',
     );

@@ -104,7 +104,7 @@ describe('deploy/monitoring/dashboard.json', () => {
   it("every panel's query returns a series (a number) for every region; the region variable lists them all", async () => {
     // Visitors on every region's page across a few scrapes, so `/` has a rate and a latency to show.
     for (let i = 0; i < 5; i++) {
-      for (const region of REGION_NAMES) await getText(set.frontendUrl(region));
+      for (const region of REGION_NAMES) await getText(set.frontendUrl(region), set.client);
       await sleep(1.5 * SCRAPE_INTERVAL_SECONDS * 1000);
     }
 

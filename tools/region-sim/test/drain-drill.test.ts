@@ -25,7 +25,7 @@ afterAll(async () => {
 
 /** Which region's frontend answered the visitors at `where` (the page's body says, in data-region). */
 const servedBy = async (where: string) =>
-  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(where))) ?? '')?.[1] ?? null;
+  /<body data-region="([a-z0-9]+)"/.exec((await getText(set.entryUrl(where), set.client)) ?? '')?.[1] ?? null;
 /** Open event streams at a region's frontend (its frontend_sse_clients gauge). */
 const streamsAt = async (region: string) =>
   Number(
@@ -41,7 +41,7 @@ describe('drain drill: a region out of rotation on purpose, and back', () => {
     // Posts arrive live (not by a late gap fill) once the write region's streamer streams.
     await streamingIn(set, REGIONS[0]!.name, 60_000);
     // A live client of the visitor entry, as a browser's EventSource: it reconnects through the entry.
-    const client = new SseClient(location, set.entryUrl(location));
+    const client = new SseClient(location, set.entryUrl(location), set.client);
     try {
       await until(async () => (await streamsAt(DRAINED)) === 1, `the live client's stream on ${DRAINED}`, 10_000);
       await until(() => client.arrivals.length > 0, 'a post at the live client', 10_000);

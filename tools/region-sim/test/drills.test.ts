@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { connect, type PeerCertificate } from 'node:tls';
 import { REGIONS } from '@kubeonazure/regions';
+import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIM_PUBLIC_HOST } from '../src/pki.js';
 import { loseReadRegion, probeBudgetMs, servedBy } from '../src/recovery.js';
 import { getJson, getText, RegionSet } from '../src/region-set.js';
 import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
@@ -18,8 +22,51 @@ afterAll(async () => {
   await set?.stop();
 }, 60_000);
 
-const health = (region: string) => getJson(`${set.frontendUrl(region)}/healthz`);
+const health = (region: string) => getJson(`${set.frontendUrl(region)}/healthz`, set.client);
 const healthStatus = async (region: string) => (await health(region))?.status ?? null;
+/** The certificate a TLS client sees at `url`'s port for `servername`, verified against the simulation's CA. */
+function servedCertificate(url: string, servername: string): Promise<PeerCertificate> {
+  return new Promise((resolve, reject) => {
+    const ca = readFileSync(set.pki.caFile);
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port), ca, servername }, () => {
+      resolve(socket.getPeerCertificate());
+      socket.end();
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('visitors speak HTTPS, TLS passed through to the region', () => {
+  it("each entry serves its region's own certificate, valid for the custom domain under the simulation's CA; plain HTTP redirects", async () => {
+    for (const region of REGIONS) {
+      // HAProxy's probes reach the frontends over TLS (only then is a server up and the page served).
+      await until(
+        async () => (await servedBy(set, region.visitorLocation)) === region.name,
+        `${region.visitorLocation} visitors on ${region.name}`,
+        30_000,
+      );
+      const entry = set.entryUrl(region.visitorLocation);
+      const served = await servedCertificate(entry, SIM_PUBLIC_HOST);
+      // Passthrough: the frontend's own certificate, not one HAProxy would present.
+      expect(served.subject.CN).toBe(`${region.name}.${SIM_PUBLIC_HOST}`);
+      expect(served.subjectaltname).toBe(`DNS:${SIM_PUBLIC_HOST}, DNS:${region.name}.${SIM_PUBLIC_HOST}`);
+      // The CA vouches for those names only.
+      await expect(servedCertificate(entry, 'kubeonazure.trafficmanager.net')).rejects.toMatchObject({
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      });
+
+      const page = await fetch(`${entry}/`, { dispatcher: set.client });
+      expect(page.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      await page.body?.cancel();
+      const plain = await fetch(`${set.entryUrl(region.visitorLocation, 'http')}/?before=x`, { redirect: 'manual' });
+      expect(plain.status).toBe(308);
+      // To the Service's 443, as in a cluster: in the simulation nothing listens there.
+      expect(plain.headers.get('location')).toBe(`https://${SIM_PUBLIC_HOST}/?before=x`);
+      expect(plain.headers.get('strict-transport-security')).toBeNull();
+    }
+  }, 60_000);
+});
+
 describe('drill 3: lag shows where it is, and only there', () => {
   it('with 800 ms of lag in Southeast Asia its /healthz and page are behind; the others are not', async () => {
     await until(async () => (await healthStatus('southeastasia')) === 200, 'every region healthy', 30_000);
@@ -39,8 +86,8 @@ describe('drill 3: lag shows where it is, and only there', () => {
     // At that moment Southeast Asia still shows an older newest post, on /healthz and on its page.
     expect(await newest('southeastasia')).not.toBe(markerAt);
     const text = `Region drill post ${set.feeder.published.length} `;
-    expect(await getText(set.frontendUrl('southeastasia'))).not.toContain(text);
-    expect(await getText(set.frontendUrl('uksouth'))).toContain(text);
+    expect(await getText(set.frontendUrl('southeastasia'), set.client)).not.toContain(text);
+    expect(await getText(set.frontendUrl('uksouth'), set.client)).toContain(text);
     await until(async () => (await newest('southeastasia')) === markerAt, 'the marker in Southeast Asia', 10_000);
     expect(marker).toMatch(/^\d{19}$/);
 

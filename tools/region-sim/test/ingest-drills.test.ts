@@ -31,7 +31,7 @@ beforeAll(async () => {
   // X's largest recent-search page: the long outage's searches start from the window's start.
   set.xApi.searchPageSize = 100;
   client = set.writerClient();
-  clients = set.apps.map((app) => new SseClient(app.region.name, set.frontendUrl(app.region.name)));
+  clients = set.apps.map((app) => new SseClient(app.region.name, set.frontendUrl(app.region.name), set.client));
   // Every live client is connected and receiving before the first drill.
   await until(() => clients.every((sse) => sse.arrivals.length > 0), 'every live client receives posts', 60_000);
 }, 180_000);
@@ -60,7 +60,7 @@ async function caughtUp(ids: string[]): Promise<number> {
       const sse = clients.find((candidate) => candidate.region === region)!;
       await until(
         async () => {
-          const page = (await getText(set.frontendUrl(region))) ?? '';
+          const page = (await getText(set.frontendUrl(region), set.client)) ?? '';
           return ids.every((id) => page.includes(`id="tweet-${id}"`));
         },
         `${ids.length} posts on ${region}'s first page`,
@@ -91,7 +91,7 @@ describe('ingest drill 1: a rollout, write region first, while posts arrive', ()
       const started = Date.now();
       await set.rollout(region);
       await until(
-        async () => (await getText(`${set.frontendUrl(region)}/healthz`)) !== null,
+        async () => (await getText(`${set.frontendUrl(region)}/healthz`, set.client)) !== null,
         `${region} healthy after its update`,
         30_000,
       );

@@ -54,7 +54,7 @@ it('UK South throttled under a burst of public reads: in rotation, serving, its 
   const before = front.usage;
   let report: Awaited<ReturnType<typeof runLoad>>;
   try {
-    report = await runLoad({ targets: [{ name: 'uk', url: set.entryUrl('uk') }], ...BURST });
+    report = await runLoad({ targets: [{ name: 'uk', url: set.entryUrl('uk') }], ca: set.ca, ...BURST });
   } finally {
     clearInterval(sampler);
   }

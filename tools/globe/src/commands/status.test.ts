@@ -12,7 +12,7 @@ const healthy: RegionStatus = {
   ],
   fqdn: 'kubeonazure-westus.westus.cloudapp.azure.com',
   healthz: {
-    url: 'http://kubeonazure-westus.westus.cloudapp.azure.com/healthz',
+    url: 'https://kubeonazure-westus.westus.cloudapp.azure.com/healthz',
     status: 200,
     ok: true,
     newestTweetAgeSeconds: 300,

@@ -1,5 +1,6 @@
 import { ago } from '@kubeonazure/relative-time';
 import { renderTable } from '@kubeonazure/tool-kit';
+import { Agent, fetch } from 'undici';
 import {
   frontendAddress,
   readDeployments,
@@ -15,6 +16,13 @@ import type { Traffic } from '../traffic.js';
 
 /** How long one region's /healthz may take before it counts as not answering. */
 const HEALTHZ_TIMEOUT_MS = 5_000;
+/**
+ * How /healthz is asked: the frontends answer it over HTTPS on 443 (every overlay lists components/tls;
+ * plain HTTP only redirects) with a certificate for the custom domain, not for the region's name that
+ * is asked here. So the chain is verified and the name is not, as Traffic Manager's probe asks the same
+ * name; a connection per request, so nothing keeps the command running.
+ */
+const frontends = new Agent({ connect: { checkServerIdentity: () => undefined }, pipelining: 0 });
 /** Bounds each kubectl read, so one unreachable cluster cannot hang the whole table. */
 const REQUEST_TIMEOUT = '--request-timeout=10s';
 
@@ -113,7 +121,7 @@ export function getJson(config: GlobeConfig, region: Region, kubectl: Kubectl, .
 
 /**
  * The frontend's public name and where its /healthz is asked: the `--healthz-url` override, else
- * `http://<fqdn>/healthz`; null while the Service has no public name.
+ * `https://<fqdn>/healthz`; null while the Service has no public name.
  */
 export async function healthzUrlOf(
   config: GlobeConfig,
@@ -127,13 +135,17 @@ export async function healthzUrlOf(
       throw error;
     },
   );
-  return { fqdn, url: region.healthzUrl ?? (fqdn === null ? null : `http://${fqdn}/healthz`) };
+  return { fqdn, url: region.healthzUrl ?? (fqdn === null ? null : `https://${fqdn}/healthz`) };
 }
 
 /** GET a /healthz (5 s limit); no answer is a reading too. */
 export async function askHealthz(url: string): Promise<HealthzReading> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS), redirect: 'manual' });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS),
+      redirect: 'manual',
+      dispatcher: frontends,
+    });
     return readHealthz(url, response.status, await response.text());
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);

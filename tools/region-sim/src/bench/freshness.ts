@@ -62,7 +62,7 @@ async function rssOfSet(): Promise<Record<string, number>> {
 // Traffic Manager's own probe interval: the figures are about the database path, not routing.
 const set = await RegionSet.start({ postsPerSecond: 0 });
 try {
-  const clients = set.apps.map((app) => new SseClient(app.region.name, set.frontendUrl(app.region.name)));
+  const clients = set.apps.map((app) => new SseClient(app.region.name, set.frontendUrl(app.region.name), set.client));
   await sleep(3_000);
   console.log(
     `freshness: ${RATE} posts/s for ${SECONDS_PER_LAG} s per lag; publication at the X API stand-in -> SSE client`,

@@ -21,7 +21,7 @@ import { type RequestSummary, summarize, Tally } from './summary.js';
 export interface LoadTarget {
   /** How the report names it (a region, a visitor location). */
   name: string;
-  /** Its origin, on this machine (`http://127.0.0.1:<port>`). */
+  /** Its origin, on this machine (`https://localhost:<port>` in the simulation, `http://127.0.0.1:<port>`). */
   url: string;
 }
 
@@ -46,6 +46,8 @@ export interface LoadOptions {
    * per-address stream cap and one address's ephemeral ports. The default address otherwise.
    */
   liveSourceAddresses?: readonly string[];
+  /** The CA the targets' HTTPS certificates chain to (the simulation's: the contents of `RegionSet.pki.caFile`). */
+  ca?: string | Buffer;
 }
 
 export interface LiveSummary {
@@ -111,14 +113,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     return true;
   };
 
-  const agents = (options.liveSourceAddresses ?? []).map(
-    (localAddress) => new Agent({ connect: { localAddress }, bodyTimeout: 0 }),
-  );
+  const { ca } = options;
+  // Live clients from each source address, or from the default one (with the CA when there is one).
+  const sources = options.liveSourceAddresses ?? (ca === undefined ? [] : [undefined]);
+  const agents = sources.map((localAddress) => new Agent({ connect: { localAddress, ca }, bodyTimeout: 0 }));
   const runs = options.targets.map((target, t) => {
     const pool = new Pool(new URL(target.url).origin, {
       connections: Math.max(1, options.visitors),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      connect: { ca },
     });
     const live = Array.from(
       { length: options.liveClients },

@@ -50,6 +50,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       [report] = await Promise.all([
         runLoad({
           targets: set.entries.map((entry) => ({ name: entry.location, url: set.entryUrl(entry.location) })),
+          ca: set.ca,
           visitors: options.visitors,
           liveClients: options.live,
           durationMs: options.durationSeconds * 1000,

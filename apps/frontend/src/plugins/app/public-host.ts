@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { publicHostLocation } from '../../redirect.js';
 
-/** Visitors who use the Traffic Manager name (no certificate can be valid for it) go to the custom domain. */
+/**
+ * Visitors who use any name but the custom domain (the Traffic Manager name, which no certificate can
+ * be valid for, a region's name, an address) go to the custom domain; `/healthz` answers whatever the name.
+ */
 export default fp(
   async (fastify: FastifyInstance, options: { publicHost: string | null }) => {
     const { publicHost } = options;
