@@ -4,7 +4,8 @@
  * from the rendered westus overlay against the dev database (host networking: it is on 127.0.0.1).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,8 +193,23 @@ describe("the pulled images run with their pods' settings", () => {
         .map((ref) => [`${ref.name}/${ref.key}`, testMongoUrl()]),
     );
 
+  /**
+   * The frontend's TLS Secret (cert-manager's in a cluster): a self-signed certificate for 127.0.0.1,
+   * readable by the pod's non-root user.
+   */
+  const tlsDir = mkdtempSync(join(tmpdir(), 'images-tls-'));
+  afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
+  const certificate = run('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'],
+    ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    ...['-keyout', join(tlsDir, 'tls.key'), '-out', join(tlsDir, 'tls.crt')],
+  ]);
+  if (certificate.status !== 0) throw new Error(`openssl: ${certificate.stderr}`);
+  chmodSync(tlsDir, 0o755);
+  for (const file of ['tls.crt', 'tls.key']) chmodSync(join(tlsDir, file), 0o644);
+
   async function start(app: App, overrides: Record<string, string>) {
-    const { args, graceSeconds } = podRun(rendered(), app, secrets(), overrides);
+    const { args, graceSeconds } = podRun(rendered(), app, secrets(), overrides, { 'frontend-tls': tlsDir });
     const id = dockerRun([
       'run',
       '--detach',
@@ -219,8 +235,26 @@ describe("the pulled images run with their pods' settings", () => {
   }
 
   async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual' });
     return { status: response.status, body: await response.text() };
+  }
+
+  /** A GET over HTTPS, trusting only the pod's own certificate. */
+  function getTls(port: number, path: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = httpsGet(
+        { host: '127.0.0.1', port, path, ca: readFileSync(join(tlsDir, 'tls.crt')) },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      request.on('error', reject);
+    });
   }
 
   it('the streamer replays the sample into the database, is ready, and stops on SIGTERM with exit 0', async () => {
@@ -252,11 +286,12 @@ describe("the pulled images run with their pods' settings", () => {
   }, 180_000);
 
   it('the frontend is live, serves its region from the database, is healthy, and stops on SIGTERM with exit 0', async () => {
-    const [port, opsPort] = [await freePort(), await freePort()];
+    const [port, httpsPort, opsPort] = [await freePort(), await freePort(), await freePort()];
     const database = `images-streamer-${process.pid}`;
-    // Host networking: the site and ops ports move to free ones.
+    // Host networking: the site and ops ports move to free ones. The overlay serves HTTPS (components/tls).
     const { id, graceSeconds } = await start('frontend', {
       PORT: String(port),
+      HTTPS_PORT: String(httpsPort),
       OPS_PORT: String(opsPort),
       MONGO_DB: database,
     });
@@ -264,11 +299,13 @@ describe("the pulled images run with their pods' settings", () => {
       timeout: 60_000,
       interval: 250,
     });
-    const page = await get(port, '/');
+    const page = await getTls(httpsPort, '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain(findRegion('westus')!.displayName);
     expect(page.body).not.toContain("No tweets in this region's replica yet");
-    await vi.waitFor(async () => expect((await get(port, '/healthz')).status).toBe(200), {
+    // Plain HTTP only redirects.
+    expect((await get(port, '/')).status).toBe(308);
+    await vi.waitFor(async () => expect((await getTls(httpsPort, '/healthz')).status).toBe(200), {
       timeout: 30_000,
       interval: 250,
     });

@@ -29,7 +29,7 @@ interface Container {
 interface PodSpec {
   containers: Container[];
   securityContext?: SecurityContext;
-  volumes?: { name: string; emptyDir?: { sizeLimit?: string } }[];
+  volumes?: { name: string; emptyDir?: { sizeLimit?: string }; secret?: { secretName: string } }[];
   terminationGracePeriodSeconds?: number;
 }
 export interface K8sObject {
@@ -63,13 +63,15 @@ export function dockerMemory(quantity: string): string {
 /**
  * The docker run flags for the first container of Deployment `name`. `secrets` maps
  * `<secret>/<key>` to a value; a non-optional reference without one is an error. `overrides` replace
- * environment variables after the manifest's (e.g. PORT, on the host network).
+ * environment variables after the manifest's (e.g. PORT, on the host network). `secretDirs` maps a
+ * Secret volume's secret name to a directory holding its files, mounted read-only as the kubelet does.
  */
 export function podRun(
   objects: K8sObject[],
   name: string,
   secrets: Record<string, string>,
   overrides: Record<string, string>,
+  secretDirs: Record<string, string> = {},
 ): PodRun {
   const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === name);
   const pod = deployment?.spec?.template.spec;
@@ -106,7 +108,13 @@ export function podRun(
   if (memory) args.push('--memory', dockerMemory(memory));
   for (const mount of container.volumeMounts ?? []) {
     const volume = (pod.volumes ?? []).find((candidate) => candidate.name === mount.name);
-    if (!volume?.emptyDir) throw new Error(`volume ${mount.name} is not an emptyDir; only those are supported`);
+    if (volume?.secret) {
+      const dir = secretDirs[volume.secret.secretName];
+      if (dir === undefined) throw new Error(`no files for the Secret volume ${volume.secret.secretName}`);
+      args.push('--volume', `${dir}:${mount.mountPath}:ro`);
+      continue;
+    }
+    if (!volume?.emptyDir) throw new Error(`volume ${mount.name} is neither an emptyDir nor a Secret; only those are supported`);
     const size = volume.emptyDir.sizeLimit ? `,size=${dockerMemory(volume.emptyDir.sizeLimit)}` : '';
     args.push('--tmpfs', `${mount.mountPath}:rw,nosuid,nodev${size}`);
   }
