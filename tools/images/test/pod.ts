@@ -114,7 +114,8 @@ export function podRun(
       args.push('--volume', `${dir}:${mount.mountPath}:ro`);
       continue;
     }
-    if (!volume?.emptyDir) throw new Error(`volume ${mount.name} is neither an emptyDir nor a Secret; only those are supported`);
+    if (!volume?.emptyDir)
+      throw new Error(`volume ${mount.name} is neither an emptyDir nor a Secret; only those are supported`);
     const size = volume.emptyDir.sizeLimit ? `,size=${dockerMemory(volume.emptyDir.sizeLimit)}` : '';
     args.push('--tmpfs', `${mount.mountPath}:rw,nosuid,nodev${size}`);
   }
