@@ -90,7 +90,7 @@ export class AutoFailover {
     let down: { region: string; since: number } | null = null;
     while (!this.stopped) {
       const write = this.tier.writeRegion;
-      const reachable = await answers(write.front.url);
+      const reachable = await answers(this.tier.signedIn(write.front.url));
       down = unreachableSince(down, write.region.name, reachable, Date.now());
       if (down && Date.now() - down.since >= this.windowMs && !this.stopped) {
         const target = nextInPriority(this.priority, write.region.name, (name) => this.tier.get(name).postgres.running);

@@ -66,7 +66,8 @@ async function up(options: RegionSetOptions): Promise<void> {
   // The certificates are the simulation's own CA's: trust this file (curl --cacert, NODE_EXTRA_CA_CERTS).
   console.log(`CA ${set.pki.caFile}`);
   console.log(`PROMETHEUS ${set.prometheus.url}`);
-  console.log(`# database: ${set.tier.connectionString}`);
+  // The account's address only: the apps' users' passwords are this run's and are never printed.
+  console.log(`# database: ${set.tier.connectionString} (users frontend, streamer, operator: role-based, as in Azure)`);
   console.log(`# logs: ${set.baseDir}/logs; control: ${CONTROL_FILE}`);
   console.log(
     `# HAProxy runtime API: ${set.haproxySocket} (npx globe drain <region> --sim, or npm run regions -- drain <region>)`,

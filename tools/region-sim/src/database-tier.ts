@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { accountViews, REPLICA_SET, WireFront, type WireFaults } from '@kubeonazure/cosmos-wire-front';
 import { freePort } from '@kubeonazure/tool-kit';
 import { REGIONS, WRITE_REGION, type Region } from '@kubeonazure/regions';
+import { connectionStringAs } from '@kubeonazure/tweet-model/testing';
+import type { SimUsers } from './database-users.js';
 import { FerretDbProcess } from './ferretdb.js';
 import { FERRETDB_DATABASE, PgNode } from './postgres.js';
 import { run, type RunAs } from './processes.js';
@@ -52,13 +54,22 @@ export class DatabaseTier {
   private writeRegionName = WRITE_REGION.name;
   private term = 1;
 
-  private constructor(readonly regions: RegionDatabase[]) {}
+  private constructor(
+    readonly regions: RegionDatabase[],
+    private readonly users: SimUsers | null,
+  ) {}
 
   /**
    * Starts the whole tier. `prepare` runs against the primary's FerretDB before any standby's
-   * FerretDB starts: FerretDB loads its database, collection and index list once per process.
+   * FerretDB starts: FerretDB loads its database, collection and index list once per process. It
+   * goes to the database itself, as the deploy script goes through Azure Resource Manager, not as a
+   * database user. With `users`, every front enforces them (role-based access control, no key).
    */
-  static async start(baseDir: string, prepare: (primaryUrl: string) => Promise<void>): Promise<DatabaseTier> {
+  static async start(
+    baseDir: string,
+    prepare: (primaryUrl: string) => Promise<void>,
+    users: SimUsers | null = null,
+  ): Promise<DatabaseTier> {
     const runAs = await postgresUser();
     const dataRoot = join(baseDir, 'pg');
     const logDir = join(baseDir, 'logs');
@@ -84,7 +95,7 @@ export class DatabaseTier {
         return { region, postgres, ferretdb };
       }),
     );
-    const tier = new DatabaseTier([]);
+    const tier = new DatabaseTier([], users);
     try {
       const [primary, ...standbys] = regions;
       if (!primary) throw new Error('no regions');
@@ -101,7 +112,7 @@ export class DatabaseTier {
         }),
       );
       for (const entry of regions) {
-        const front = await WireFront.start(entry.ferretdb.url);
+        const front = await WireFront.start(entry.ferretdb.url, users ? { users: Object.values(users) } : {});
         tier.regions.push({
           region: entry.region,
           postgres: entry.postgres,
@@ -123,10 +134,22 @@ export class DatabaseTier {
     return tier;
   }
 
-  /** The one connection string of the account: every front, the replica set, and the production options. */
+  /**
+   * The one connection string of the account: every front, the replica set, and the production
+   * options; no user (`signedIn` adds one).
+   */
   get connectionString(): string {
     const hosts = this.regions.map((entry) => entry.front.address).join(',');
     return `mongodb://${hosts}/?replicaSet=${REPLICA_SET}&readPreference=nearest&retryWrites=false`;
+  }
+
+  /**
+   * `url` (the account's connection string, or a front's `url`) signed in as one of the tier's users
+   * (the operator by default), as production's Secrets hold it: user and password, authSource and
+   * SCRAM-SHA-256. Unchanged when the fronts enforce no users.
+   */
+  signedIn(url: string, as: keyof SimUsers = 'operator'): string {
+    return this.users ? connectionStringAs(url, this.users[as]) : url;
   }
 
   get writeRegion(): RegionDatabase {

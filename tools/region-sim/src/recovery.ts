@@ -120,7 +120,7 @@ export async function hangWriteRegion(set: RegionSet): Promise<HungWriteRegion> 
   const { from, to, failoversBefore } = nextWriteRegion(set);
   const holder = (await set.status()).leaseHolder?.holder;
   if (!holder) throw new Error(`nobody holds the ingest lease in ${from}`);
-  const watcher = new MongoClient(set.tier.get(to).front.url, {
+  const watcher = new MongoClient(set.tier.signedIn(set.tier.get(to).front.url), {
     readPreference: 'secondaryPreferred',
     serverSelectionTimeoutMS: 2_000,
   });

@@ -21,6 +21,7 @@ import {
 } from '@kubeonazure/tweet-model';
 import { AutoFailover, DETECTION_WINDOW_MS } from './auto-failover.js';
 import { DatabaseTier, type Fault } from './database-tier.js';
+import { simUsers, type SimUsers } from './database-users.js';
 import { Feeder } from './feeder.js';
 import { Haproxy, serverStates, setDrained } from './haproxy.js';
 import type { PostCount } from './load/baseline.js';
@@ -133,7 +134,8 @@ export class RegionSet {
     let set: RegionSet | undefined;
     try {
       const pki = await createPki(join(baseDir, 'tls'), REGION_NAMES);
-      tier = await DatabaseTier.start(baseDir, prepareSchema);
+      // Every front enforces the apps' roles; the passwords are this run's, never printed.
+      tier = await DatabaseTier.start(baseDir, prepareSchema, simUsers());
       // A token of this run only, never written down.
       xApi = await FakeXApi.start(randomBytes(18).toString('base64url'));
       // Keep-alives well within the streamers' stall timeout, so a quiet moment is not a reconnect.
@@ -246,14 +248,16 @@ export class RegionSet {
 
   /**
    * A streamer beside the set's, in the region's place on the same database and stand-in, with `env` over
-   * the set's settings (e.g. search mode into a collection of its own); stopped by the caller.
+   * the set's settings, signed in `as` the streamer's user (or the operator, for a collection outside
+   * the streamer's role, e.g. search mode into a collection of its own); stopped by the caller.
    */
   async startExtraStreamer(
     name: string,
     env: Record<string, string>,
+    as: keyof SimUsers = 'streamer',
   ): Promise<{ streamer: Supervised; metricsUrl: string }> {
     const opsPort = await freePort();
-    const streamer = await this.superviseStreamer(this.app(name), opsPort, `streamer-extra-${opsPort}`, env);
+    const streamer = await this.superviseStreamer(this.app(name), opsPort, `streamer-extra-${opsPort}`, env, as);
     return { streamer, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
   }
 
@@ -323,9 +327,12 @@ export class RegionSet {
     };
   }
 
-  /** A client on the one connection string, reading the write region (for counting what was stored). */
+  /** The operator's client on the one connection string, reading the write region (for counting what was stored). */
   writerClient(): MongoClient {
-    return new MongoClient(this.tier.connectionString, { readPreference: 'primary', serverSelectionTimeoutMS: 20_000 });
+    return new MongoClient(this.tier.signedIn(this.tier.connectionString), {
+      readPreference: 'primary',
+      serverSelectionTimeoutMS: 20_000,
+    });
   }
 
   /**
@@ -391,9 +398,13 @@ export class RegionSet {
     }
   }
 
-  private commonEnv(app: RegionApps): Record<string, string> {
+  /**
+   * What both apps get: MONGO_URL signed in as the app's own user, in the form production's Secret
+   * holds it (tools/globe `cosmos-db-<user>`), through the environment, never the command line.
+   */
+  private commonEnv(app: RegionApps, as: keyof SimUsers): Record<string, string> {
     return {
-      MONGO_URL: this.tier.connectionString,
+      MONGO_URL: this.tier.signedIn(this.tier.connectionString, as),
       REGION: app.region.name,
       HOST: '127.0.0.1',
       LOG_LEVEL: this.options.logLevel,
@@ -408,7 +419,7 @@ export class RegionSet {
       args: [join(root, 'apps/frontend/dist/server.js')],
       env: {
         ...process.env,
-        ...this.commonEnv(app),
+        ...this.commonEnv(app, 'frontend'),
         // HTTPS as with components/tls: the region's certificate, the custom domain; PORT only redirects.
         HTTPS_PORT: String(app.frontendPorts.https),
         PORT: String(app.frontendPorts.http),
@@ -432,7 +443,7 @@ export class RegionSet {
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = await this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {});
+    app.streamer = await this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {}, 'streamer');
   }
 
   private async superviseStreamer(
@@ -440,6 +451,7 @@ export class RegionSet {
     opsPort: number,
     name: string,
     env: Record<string, string>,
+    as: keyof SimUsers,
   ): Promise<Supervised> {
     const streamer = supervise({
       name,
@@ -447,7 +459,7 @@ export class RegionSet {
       args: [join(root, 'apps/streamer/dist/server.js')],
       env: {
         ...process.env,
-        ...this.commonEnv(app),
+        ...this.commonEnv(app, as),
         OPS_PORT: String(opsPort),
         STREAMER_SOURCE: 'stream',
         X_API_BASE_URL: this.xApi.baseUrl,
@@ -455,6 +467,8 @@ export class RegionSet {
         TRACK: 'docker',
         LEASE: 'true',
         LEASE_TTL_MS: String(this.options.leaseTtlMs),
+        // As the manifests: the indexes are the deploy script's (here prepareSchema's), and the streamer's role may not create them.
+        CREATE_INDEXES: 'false',
         BATCH_MAX_WAIT_MS: '50',
         DB_RETRY_MAX_MS: '2000',
         STREAM_STALL_TIMEOUT_MS: '10000',
@@ -492,7 +506,11 @@ function byLocation(states: Record<string, string>): Record<string, Record<strin
   return locations;
 }
 
-/** The schema, through the primary, before the standbys' FerretDBs start (they read it once). */
+/**
+ * The schema, through the primary, before the standbys' FerretDBs start (they read it once): the
+ * tweets collection with the indexes of libs/tweet-model/cosmos/tweets-indexes.json (the file the
+ * deploy script gives az), and the lease collection, as deploy/azure creates both.
+ */
 async function prepareSchema(primaryUrl: string): Promise<void> {
   const client = new MongoClient(primaryUrl);
   try {

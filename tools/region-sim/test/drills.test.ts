@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { REGIONS } from '@kubeonazure/regions';
+import { DEFAULT_COLLECTION, DEFAULT_DATABASE, DEFAULT_LEASE_COLLECTION } from '@kubeonazure/tweet-model';
+import { MongoClient, MongoServerError } from 'mongodb';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_PUBLIC_HOST } from '../src/pki.js';
@@ -8,8 +11,8 @@ import { loseReadRegion, probeBudgetMs, servedBy } from '../src/recovery.js';
 import { getJson, getText, RegionSet } from '../src/region-set.js';
 import { expectEveryPostOnce, streamingIn, until } from './drill-kit.js';
 
-// The region-loss drills on the whole set: real PostgreSQL replication, FerretDB, the wire fronts,
-// the built frontends and streamers, HAProxy. Probes every 2 s (Traffic Manager's rules otherwise),
+// The region-loss drills on the whole set: real PostgreSQL replication, FerretDB, the wire fronts
+// (enforcing the apps' database roles), the built frontends and streamers, HAProxy. Probes every 2 s (Traffic Manager's rules otherwise),
 // so the drills take seconds, not minutes; every wait is bounded.
 const PROBE_INTERVAL_S = 2;
 let set: RegionSet;
@@ -65,6 +68,87 @@ describe('visitors speak HTTPS, TLS passed through to the region', () => {
       expect(plain.headers.get('strict-transport-security')).toBeNull();
     }
   }, 60_000);
+});
+
+describe('least privilege: every app signs in as its own database user, the fronts enforce the roles', () => {
+  /** What a database call came to: `done`, or the server's code and name. */
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      () => 'done',
+      (error: unknown) => (error instanceof MongoServerError ? `${error.code} ${error.codeName}` : String(error)),
+    );
+  /** A client on the account signed in as `as` (null: nobody), writing to the write region. */
+  const as = (user: 'frontend' | 'streamer' | null) =>
+    new MongoClient(user ? set.tier.signedIn(set.tier.connectionString, user) : set.tier.connectionString, {
+      readPreference: 'primary',
+      serverSelectionTimeoutMS: 10_000,
+    });
+
+  it("a frontend's credentials read and cannot write (13 from the front); the frontends run on, /healthz 200", async () => {
+    const pids = set.apps.map((app) => app.frontend?.pid);
+    const client = as('frontend');
+    try {
+      const db = client.db(DEFAULT_DATABASE);
+      const tweets = db.collection<{ _id: string; text?: string }>(DEFAULT_COLLECTION);
+      await until(async () => (await tweets.countDocuments({})) > 0, 'posts stored', 30_000);
+      const before = await tweets.countDocuments({});
+      expect(await outcome(tweets.insertOne({ _id: 'forged' }))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.updateMany({}, { $set: { text: 'defaced' } }))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.deleteMany({}))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.createIndex({ text: 1 }))).toBe('13 Unauthorized');
+      expect(await outcome(db.collection(DEFAULT_LEASE_COLLECTION).insertOne({}))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.drop())).toBe('13 Unauthorized');
+      expect(await tweets.countDocuments({ _id: 'forged' })).toBe(0);
+      expect(await tweets.countDocuments({})).toBeGreaterThanOrEqual(before);
+    } finally {
+      await client.close();
+    }
+    for (const region of REGIONS) expect(await healthStatus(region.name)).toBe(200);
+    expect(set.apps.map((app) => app.frontend?.pid)).toEqual(pids);
+    expect(set.apps.every((app) => app.frontend?.running)).toBe(true);
+  }, 60_000);
+
+  it("a streamer's credentials cannot drop, delete or write outside its collections; nobody's cannot even read", async () => {
+    const client = as('streamer');
+    try {
+      const db = client.db(DEFAULT_DATABASE);
+      const tweets = db.collection(DEFAULT_COLLECTION);
+      expect(await outcome(tweets.findOne({}))).toBe('done');
+      expect(await outcome(tweets.drop())).toBe('13 Unauthorized');
+      expect(await outcome(db.dropDatabase())).toBe('13 Unauthorized');
+      expect(await outcome(tweets.deleteMany({}))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.updateMany({}, { $set: { text: 'defaced' } }))).toBe('13 Unauthorized');
+      expect(await outcome(tweets.createIndex({ text: 1 }))).toBe('13 Unauthorized');
+      expect(await outcome(db.collection('elsewhere').insertOne({}))).toBe('13 Unauthorized');
+      expect(await outcome(client.db('other').collection(DEFAULT_COLLECTION).insertOne({}))).toBe('13 Unauthorized');
+    } finally {
+      await client.close();
+    }
+    const nobody = as(null);
+    try {
+      expect(await outcome(nobody.db(DEFAULT_DATABASE).collection(DEFAULT_COLLECTION).findOne({}))).toBe(
+        '13 Unauthorized',
+      );
+    } finally {
+      await nobody.close();
+    }
+  }, 60_000);
+
+  it('no password of the run is on a command line or in a log', () => {
+    const passwords = (['frontend', 'streamer', 'operator'] as const).map((user) =>
+      decodeURIComponent(new URL(set.tier.signedIn(set.tier.get('westus').front.url, user)).password),
+    );
+    expect(new Set(passwords).size).toBe(3);
+    const logs = join(set.baseDir, 'logs');
+    const places = [
+      ...set.apps.flatMap((app) => [app.frontend?.pid, app.streamer?.pid]).map((pid) => `/proc/${pid}/cmdline`),
+      ...readdirSync(logs).map((file) => join(logs, file)),
+    ];
+    for (const place of places) {
+      const text = readFileSync(place, 'utf8');
+      for (const password of passwords) expect(text.includes(password), place).toBe(false);
+    }
+  });
 });
 
 describe('drill 3: lag shows where it is, and only there', () => {

@@ -151,7 +151,8 @@ describe('ingest drill 3: ingest down past the recent-search window', () => {
       MONGO_COLLECTION: 'search_drill',
       SEARCH_INTERVAL_MS: '500',
     };
-    const searcher = await set.startExtraStreamer(write, searchEnv);
+    // search_drill is outside the streamer's role: the drill's own streamer signs in as the operator.
+    const searcher = await set.startExtraStreamer(write, searchEnv, 'operator');
     const newestBefore = publishedIds().at(-1)!;
     await until(
       async () => (await tweets('search_drill').countDocuments({ _id: newestBefore })) === 1,
@@ -172,7 +173,7 @@ describe('ingest drill 3: ingest down past the recent-search window', () => {
 
     const after = set.feeder.published.length;
     set.feeder.start(RATE);
-    const searcherAgain = await set.startExtraStreamer(write, searchEnv);
+    const searcherAgain = await set.startExtraStreamer(write, searchEnv, 'operator');
     try {
       await Promise.all(REGIONS.map((region) => set.resumeStreamer(region.name)));
       await until(async () => (await lease())?.region === write, 'the write region streams again', 2 * LEASE_TTL_MS);

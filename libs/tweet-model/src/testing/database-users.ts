@@ -30,12 +30,16 @@ export function databaseUsers(database: string): Record<string, DatabaseUser> {
   );
 }
 
-/** `url` signed in as `user`, as a Cosmos DB role-based connection string does it. */
-export function connectionStringAs(url: string, user: DatabaseUser): string {
-  const signed = new URL(url);
-  signed.username = user.user;
-  signed.password = encodeURIComponent(user.password);
-  signed.searchParams.set('authSource', user.db);
-  signed.searchParams.set('authMechanism', 'SCRAM-SHA-256');
-  return signed.toString();
+/**
+ * `url` signed in as `user`, as a Cosmos DB role-based connection string does it. By hand, not with
+ * `URL`: a replica set's connection string lists several hosts, which `URL` does not parse.
+ */
+export function connectionStringAs(url: string, user: Pick<DatabaseUser, 'user' | 'db' | 'password'>): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/)(?:[^@/]*@)?([^/?]+)\/?([^?]*)(?:\?(.*))?$/.exec(url);
+  if (!match) throw new Error('not a mongodb:// connection string');
+  const [, scheme, hosts, database, query] = match;
+  const options = new URLSearchParams(query);
+  options.set('authSource', user.db);
+  options.set('authMechanism', 'SCRAM-SHA-256');
+  return `${scheme}${encodeURIComponent(user.user)}:${encodeURIComponent(user.password)}@${hosts}/${database}?${options}`;
 }
