@@ -109,6 +109,7 @@ describe('parseCommandLine', () => {
     [['rollout', '--tag', 'abc', '--timeout', '5 minutes'], '--timeout 5 minutes is not a duration like 90s, 5m or 1h'],
     [['status', '--tag', 'abc'], "Unknown option '--tag' (see --help)"],
     [['secrets', '--json'], "Unknown option '--json' (see --help)"],
+    [['secrets', '--rotate', 'admin'], '--rotate takes a database user (frontend or streamer), not admin'],
     [['status', 'westus'], 'unexpected argument westus (see --help)'],
     // parseArgs says this in three sentences on three lines.
     [['rollout', '--tag', '-1'], "Option '--tag' argument is ambiguous (see --help)"],

@@ -1,5 +1,6 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { strictArgs } from '@kubeonazure/tool-kit';
+import { databaseRoles } from '@kubeonazure/tweet-model';
 import type { ConfigOverrides } from './config.js';
 import { GlobeError } from './errors.js';
 
@@ -33,7 +34,10 @@ Options (every command):
   --context <region=ctx>  kube context of one region (repeatable)
   --help                  this text
 
-secrets:  --dry-run       print the kubectl commands (values redacted), change nothing
+secrets:  --dry-run       print the kubectl (and az) commands (values redacted), change nothing
+          --rotate <user> only the database user's new password (frontend or streamer, from
+                          COSMOS_<USER>_PASSWORD): set in Cosmos DB through az (from a 0600 file), its Secret in
+                          every region, then kubectl rollout restart of the app of its name there
 rollout:  --tag <tag>     the images <registry>/kubeonazure/<app>:<tag> instead of the pinned release, resolved to
                           digests (registry HTTP API v2) before anything is applied
           --allow-stale   roll out a release older than the code it ships with (or of unknown age)
@@ -65,7 +69,7 @@ export interface CommonOptions {
 export type Command =
   | { name: 'help' }
   | { name: 'version' }
-  | { name: 'secrets'; common: CommonOptions; dryRun: boolean }
+  | { name: 'secrets'; common: CommonOptions; dryRun: boolean; rotate: string | undefined }
   | { name: 'release'; common: CommonOptions }
   | ({
       name: 'rollout';
@@ -104,7 +108,7 @@ const commonOptions = {
 } satisfies ParseArgsOptionsConfig;
 
 const commandOptions = {
-  secrets: { 'dry-run': { type: 'boolean' } },
+  secrets: { 'dry-run': { type: 'boolean' }, rotate: { type: 'string' } },
   release: {},
   rollout: {
     tag: { type: 'string' },
@@ -157,8 +161,13 @@ export function parseCommandLine(argv: string[]): Command {
     },
   };
   switch (name) {
-    case 'secrets':
-      return { name, common, dryRun: values['dry-run'] === true };
+    case 'secrets': {
+      const rotate = stringValue(values.rotate);
+      const users = databaseRoles().map((role) => role.RoleName);
+      if (rotate !== undefined && !users.includes(rotate))
+        throw new GlobeError(`--rotate takes a database user (${users.join(' or ')}), not ${rotate}`);
+      return { name, common, dryRun: values['dry-run'] === true, rotate };
+    }
     case 'status':
       return { name, common, json: values.json === true, sim: values.sim === true };
     case 'drain':

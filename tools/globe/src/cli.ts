@@ -8,7 +8,7 @@ import { drain } from './commands/drain.js';
 import { release } from './commands/release.js';
 import { rollback } from './commands/rollback.js';
 import { rollout } from './commands/rollout.js';
-import { secrets } from './commands/secrets.js';
+import { rotatePassword, secrets } from './commands/secrets.js';
 import { status } from './commands/status.js';
 import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
@@ -49,6 +49,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await requireContexts(config, kubectl);
     switch (command.name) {
       case 'secrets':
+        if (command.rotate !== undefined)
+          return await rotatePassword(config, kubectl, az, env, { ...command, user: command.rotate }, say);
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
         return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { useClusters } from '@kubeonazure/clusters/testing';
+import { AzSession, FakeAzure, isReadAction } from '@kubeonazure/fake-azure';
 import { REGION_NAMES } from '@kubeonazure/regions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosConnectionString } from '../src/commands/secrets.ts';
 import { liveObject, runGlobe } from './run-globe.ts';
 
@@ -185,5 +188,142 @@ describe('globe secrets', () => {
     expect(globe.code).toBe(2);
     expect(globe.stderr).toBe('globe: missing environment variable COSMOS_STREAMER_PASSWORD\n');
     expect(globe.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
+  });
+});
+
+describe('globe secrets --rotate, with the real az against Azure Resource Manager (stand-in)', () => {
+  let azure: FakeAzure;
+  let az: AzSession;
+  const accountId = () =>
+    `/subscriptions/${azure.subscriptionId}/resourceGroups/kubeonazure-backing/providers/Microsoft.DocumentDB/databaseAccounts/${ACCOUNT}`;
+  const userId = (user: string) => `${accountId()}/mongodbUserDefinitions/kubeonazure.${user}`;
+  const rotated = password('rotated');
+  const kubectl = (region: string, ...args: string[]) =>
+    run(clusters().kubectl, [
+      ...['--kubeconfig', clusters().kubeconfig, '--context', `kubeonazure-${region}`, '--namespace', 'kubeonazure'],
+      ...args,
+    ]);
+  const restartedAt = async (region: string, app: string) =>
+    (
+      await liveObject<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(
+        clusters(),
+        region,
+        'deployment',
+        app,
+      )
+    ).spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+
+  beforeAll(async () => {
+    azure = await FakeAzure.start();
+    az = await AzSession.login(azure);
+    // The account and the users as deploy/azure/create-backing-services.sh leaves them.
+    azure.put(`/subscriptions/${azure.subscriptionId}/resourceGroups/kubeonazure-backing`, { location: 'westus' });
+    azure.put(accountId(), { location: 'westus', kind: 'MongoDB', properties: {} });
+    for (const user of ['frontend', 'streamer'])
+      azure.put(userId(user), {
+        properties: {
+          userName: user,
+          databaseName: 'kubeonazure',
+          mechanisms: 'SCRAM-SHA-256',
+          customData: '',
+          roles: [{ role: user, db: 'kubeonazure' }],
+        },
+      });
+    // The apps whose pods read the Secrets.
+    for (const region of REGION_NAMES)
+      for (const app of ['frontend', 'streamer'])
+        await kubectl(region, 'create', 'deployment', app, '--image=registry.invalid/kubeonazure/app');
+  }, 120_000);
+  afterAll(async () => {
+    az?.close();
+    await azure?.close();
+  });
+
+  /** Runs globe with the real az and the real clusters: its result, and the writes Azure got. */
+  async function rotate(args: string[], env: Record<string, string>) {
+    const from = azure.requests.length;
+    const globe = await runGlobe(['secrets', ...args], { clusters: clusters(), az, env });
+    const writes = azure.requests.slice(from).filter((request) => request.method !== 'GET' && !isReadAction(request));
+    return { ...globe, writes };
+  }
+
+  it('--dry-run prints the az and kubectl commands, the password in none, and changes nothing', async () => {
+    const globe = await rotate(['--rotate', 'frontend', '--dry-run'], {
+      COSMOS_ACCOUNT: ACCOUNT,
+      COSMOS_FRONTEND_PASSWORD: rotated,
+    });
+    expect(globe.stderr).toBe('');
+    expect(globe.code).toBe(0);
+    expect(globe.stdout).toMatch(
+      new RegExp(
+        `\\$ az cosmosdb mongodb user definition update --account-name ${ACCOUNT} --resource-group kubeonazure-backing --body @/tmp/globe-rotate-\\w+/frontend\\.json --output none\n`,
+      ),
+    );
+    for (const region of REGION_NAMES)
+      expect(globe.stdout).toContain(
+        `$ kubectl --context kubeonazure-${region} --namespace kubeonazure rollout restart deployment/frontend\n`,
+      );
+    expect(globe.stdout).not.toContain(rotated);
+    expect(globe.writes).toEqual([]);
+    expect(await restartedAt(write, 'frontend')).toBeUndefined();
+  });
+
+  it("sets the user's password through az from a file, its Secret in every region, restarts its app there, and nothing else", async () => {
+    const streamerBefore = await Promise.all(
+      REGION_NAMES.map(async (region) =>
+        (await liveSecrets(region)).find((s) => s.metadata.name === 'cosmos-db-streamer'),
+      ),
+    );
+    const globe = await rotate(['--rotate', 'frontend'], {
+      COSMOS_ACCOUNT: ACCOUNT,
+      COSMOS_FRONTEND_PASSWORD: rotated,
+    });
+    expect(globe.stderr).toBe('');
+    expect(globe.code).toBe(0);
+    // One write: the user, whole, with its new password and the role of its name.
+    expect(globe.writes.map((request) => `${request.method} ${request.path.toLowerCase()}`)).toEqual([
+      `PUT ${userId('frontend').toLowerCase()}`,
+    ]);
+    expect(globe.writes[0]!.body).toMatchObject({
+      properties: {
+        userName: 'frontend',
+        password: rotated,
+        databaseName: 'kubeonazure',
+        mechanisms: 'SCRAM-SHA-256',
+        roles: [{ role: 'frontend', db: 'kubeonazure' }],
+      },
+    });
+    for (const [index, region] of REGION_NAMES.entries()) {
+      const secrets = await liveSecrets(region);
+      const find = (name: string) => secrets.find((secret) => secret.metadata.name === name);
+      expect(decoded(find('cosmos-db-frontend'), 'connection-string')).toBe(connection('frontend', rotated));
+      expect(find('cosmos-db-streamer')?.metadata.resourceVersion).toBe(
+        streamerBefore[index]?.metadata.resourceVersion,
+      );
+      // The pods read MONGO_URL when they start: the frontends are replaced, the streamers left alone.
+      expect(await restartedAt(region, 'frontend')).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(await restartedAt(region, 'streamer')).toBeUndefined();
+    }
+    expect(globe.stdout).toMatch(new RegExp(`${next} +cosmos-db-frontend applied, deployment/frontend restarting`));
+    expect(globe.stdout + globe.stderr).not.toContain(rotated);
+    expect(globe.calls.flatMap((call) => call.args).some((arg) => arg.includes(rotated))).toBe(false);
+    // The body's file went with az's answer.
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('globe-rotate-'))).toEqual([]);
+  });
+
+  it('bad input is one line and exit 2 before az or any cluster is asked', async () => {
+    const unknown = await rotate(['--rotate', 'admin'], { COSMOS_ACCOUNT: ACCOUNT });
+    expect(unknown.stderr).toBe('globe: --rotate takes a database user (frontend or streamer), not admin\n');
+    const missing = await rotate(['--rotate', 'streamer'], { COSMOS_ACCOUNT: ACCOUNT });
+    expect(missing.stderr).toBe('globe: missing environment variable COSMOS_STREAMER_PASSWORD\n');
+    const weak = await rotate(['--rotate', 'streamer'], { COSMOS_ACCOUNT: ACCOUNT, COSMOS_STREAMER_PASSWORD: 'short' });
+    expect(weak.stderr).toBe(
+      'globe: COSMOS_STREAMER_PASSWORD must be 24-128 letters, digits or _~.+/=- (e.g. openssl rand -base64 32)\n',
+    );
+    for (const globe of [unknown, missing, weak]) {
+      expect(globe.code).toBe(2);
+      expect(globe.writes).toEqual([]);
+      expect(globe.calls.filter((call) => call.args[0] !== 'config')).toEqual([]);
+    }
   });
 });

@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_DATABASE, databaseRoles } from '@kubeonazure/tweet-model';
 import { stringify } from 'yaml';
 import { registryFromEnv, type GlobeConfig } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
 import type { Kubectl } from '../kubectl.js';
-import { ToolFailed } from '../tool.js';
+import { type Tool, ToolFailed } from '../tool.js';
 import { forEachRegion, formatOutcomes, reporter } from '../regions.js';
 
 /**
@@ -62,7 +65,7 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const account = value('COSMOS_ACCOUNT');
   const users = databaseRoles().map((role) => {
-    const variable = `COSMOS_${role.RoleName.toUpperCase()}_PASSWORD`;
+    const variable = passwordVariable(role.RoleName);
     return { user: role.RoleName, variable, password: value(variable) };
   });
   const bearerToken = value('X_BEARER_TOKEN');
@@ -82,17 +85,9 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
   if (missing.length > 0 || account === undefined) {
     throw new GlobeError(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
-  // The account's name is part of a host name (deploy/azure checks the same).
-  if (!/^[a-z0-9][a-z0-9-]{1,42}$/.test(account))
-    throw new GlobeError(`COSMOS_ACCOUNT must be 3-44 lowercase letters, digits or dashes: ${account}`);
+  checkAccount(account);
 
-  const specs = users.map(({ user, password: userPassword = '' }) => {
-    const connectionString = cosmosConnectionString(account, user, userPassword);
-    return {
-      ...opaqueSecret(databaseSecretName(user), 'connection-string', connectionString),
-      values: [connectionString, userPassword, encodeURIComponent(userPassword)],
-    };
-  });
+  const specs = users.map(({ user, password: userPassword = '' }) => databaseUserSecret(account, user, userPassword));
   const notes: string[] = [];
   if (bearerToken === undefined) notes.push('X_BEARER_TOKEN is not set: skipping the x-api secret');
   else specs.push(opaqueSecret('x-api', 'bearer-token', bearerToken));
@@ -113,6 +108,24 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): SecretPlan {
     );
   }
   return { specs, notes };
+}
+
+/** The variable holding a database user's password: COSMOS_<USER>_PASSWORD. */
+const passwordVariable = (user: string) => `COSMOS_${user.toUpperCase()}_PASSWORD`;
+
+/** The account's name is part of a host name (deploy/azure checks the same). */
+function checkAccount(account: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{1,42}$/.test(account))
+    throw new GlobeError(`COSMOS_ACCOUNT must be 3-44 lowercase letters, digits or dashes: ${account}`);
+}
+
+/** A database user's Secret (`cosmos-db-<user>`, its connection string), every form of the password hidden. */
+function databaseUserSecret(account: string, user: string, password: string): SecretSpec {
+  const connectionString = cosmosConnectionString(account, user, password);
+  return {
+    ...opaqueSecret(databaseSecretName(user), 'connection-string', connectionString),
+    values: [connectionString, password, encodeURIComponent(password)],
+  };
 }
 
 function opaqueSecret(name: string, key: string, value: string): SecretSpec {
@@ -183,4 +196,98 @@ export async function secrets(
   say('secrets:');
   say(formatOutcomes(outcomes, 'namespace and secrets applied'));
   return outcomes.every((outcome) => outcome.state === 'done') ? 0 : EXIT_FAILED;
+}
+
+/**
+ * `globe secrets --rotate <user>`: a database user's new password, in three steps. Its value comes
+ * from COSMOS_<USER>_PASSWORD, as for the first run: generate it and keep it in your secret store
+ * first (`openssl rand -base64 32`), so that a later `globe secrets` or deploy script run hands out
+ * the same one.
+ * 1. Cosmos DB: `az cosmosdb mongodb user definition update` (a PUT of the whole user, the role of
+ *    its name kept), the body in a 0600 file deleted right after, never an argument, so no process
+ *    list or echo shows it.
+ * 2. The user's Secret (`cosmos-db-<user>`) in every region, by server-side apply as `secrets` does.
+ * 3. `kubectl rollout restart deployment/<user>` in every region (the app of the user's name): a
+ *    container reads MONGO_URL from the Secret when it starts, so running pods keep the old password.
+ *    Their open, signed-in connections keep working, but any new one (a pool growing, a reconnect
+ *    after a failover) is refused until the pod is replaced; the rolling restart replaces them one by
+ *    one behind their readiness probes.
+ * From step 1 on the old password is dead: a region that failed step 2 or 3 needs the same command
+ * again (with the same password: az sets it again, harmlessly). Returns the exit code.
+ */
+export async function rotatePassword(
+  config: GlobeConfig,
+  kubectl: Kubectl,
+  az: Tool,
+  env: NodeJS.ProcessEnv,
+  options: { user: string; dryRun: boolean },
+  say: (line: string) => void,
+): Promise<number> {
+  const { user } = options;
+  const variable = passwordVariable(user);
+  const account = env.COSMOS_ACCOUNT;
+  const password = env[variable];
+  const missing = [account ? null : 'COSMOS_ACCOUNT', password ? null : variable].filter((name) => name !== null);
+  if (missing.length > 0 || !account || !password)
+    throw new GlobeError(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  checkAccount(account);
+  // What deploy/azure accepts: nothing in it needs escaping in JSON or a connection string's encoding.
+  if (!/^[A-Za-z0-9_~.+/=-]{24,128}$/.test(password))
+    throw new GlobeError(`${variable} must be 24-128 letters, digits or _~.+/=- (e.g. openssl rand -base64 32)`);
+  const spec = databaseUserSecret(account, user, password);
+  for (const value of spec.values) {
+    kubectl.hide(value);
+    az.hide(value);
+  }
+
+  // The body deploy/azure/create-backing-services.sh creates the user with.
+  const body = JSON.stringify({
+    Id: `${DEFAULT_DATABASE}.${user}`,
+    UserName: user,
+    Password: password,
+    DatabaseName: DEFAULT_DATABASE,
+    CustomData: '',
+    Mechanisms: 'SCRAM-SHA-256',
+    Roles: [{ Role: user, Db: DEFAULT_DATABASE }],
+  });
+  // The body from a file only this user can read, in a directory of its own, deleted at once: az
+  // cannot open /dev/stdin when its stdin is a Node pipe (a socket), and an argument would show.
+  const dir = await mkdtemp(join(tmpdir(), 'globe-rotate-'));
+  try {
+    const bodyFile = join(dir, `${user}.json`);
+    await writeFile(bodyFile, body, { mode: 0o600 });
+    await az.run([
+      ...['cosmosdb', 'mongodb', 'user', 'definition', 'update', '--account-name', account],
+      ...['--resource-group', config.trafficManager.resourceGroup, '--body', `@${bodyFile}`, '--output', 'none'],
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  say(`${user}: new password set in Cosmos DB account ${account}`);
+
+  const outcomes = await forEachRegion(config.regions, { parallel: false, continueOnError: false }, async (region) => {
+    const report = reporter(region.name, say);
+    const inNamespace = ['--context', region.context, '--namespace', config.namespace];
+    report(
+      await kubectl.run(
+        ['--context', region.context, 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
+        {
+          stdin: stringify(secretManifest(spec, config.namespace)),
+          stdinNote: `secret ${spec.name}`,
+        },
+      ),
+    );
+    report(await kubectl.run([...inNamespace, 'rollout', 'restart', `deployment/${user}`]));
+  });
+
+  if (options.dryRun) {
+    say('dry run: nothing was changed');
+    return 0;
+  }
+  say(`rotate ${user}:`);
+  say(formatOutcomes(outcomes, `${spec.name} applied, deployment/${user} restarting`));
+  const done = outcomes.every((outcome) => outcome.state === 'done');
+  if (!done)
+    say(`the old password no longer works: run globe secrets --rotate ${user} again with the same ${variable}`);
+  return done ? 0 : EXIT_FAILED;
 }
