@@ -443,7 +443,13 @@ export class RegionSet {
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = await this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {}, 'streamer');
+    app.streamer = await this.superviseStreamer(
+      app,
+      app.streamerOpsPort,
+      `streamer-${app.region.name}`,
+      {},
+      'streamer',
+    );
   }
 
   private async superviseStreamer(
