@@ -1,3 +1,3 @@
-// The tweet fixtures for any project's tests, imported as `@kubeonazure/tweet-model/testing`.
+// The tweet fixtures and database users for any project's tests and the region simulation, imported as `@kubeonazure/tweet-model/testing`.
 export { makeTweet, makeTweets, tweet } from './tweets.js';
 export { connectionStringAs, databaseUsers, type DatabaseUser } from './database-users.js';
