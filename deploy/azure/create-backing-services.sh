@@ -159,12 +159,36 @@ ensure az cosmosdb mongodb collection show --account-name "$COSMOS_ACCOUNT" --re
   --database-name kubeonazure --name tweets --throughput 400 \
   --idx "@$COSMOS_DEFINITIONS/tweets-indexes.json" --output none
 
+# A role file's privileges as the role definition show below prints them: one line per privilege,
+# "<db><tab><collection><tab><actions, sorted, comma-joined>", the lines sorted. Read with bash alone:
+# the files are ours, in one shape (each privilege's Resource, Db then Collection, then its Actions;
+# the deploy tests check it).
+role_privileges() {
+  local rest actions privileges=()
+  local privilege='\{"Resource":\{"Db":"([^"]*)","Collection":"([^"]*)"\},"Actions":\[([^]]*)\]\}(.*)'
+  rest="$(tr -d ' \n\t' <"$1")"
+  while [[ "$rest" =~ $privilege ]]; do
+    rest="${BASH_REMATCH[4]}"
+    actions="$(tr -d '"' <<<"${BASH_REMATCH[3]}" | tr , '\n' | LC_ALL=C sort | paste -sd ,)"
+    privileges+=("${BASH_REMATCH[1]}"$'\t'"${BASH_REMATCH[2]}"$'\t'"$actions")
+  done
+  printf '%s\n' "${privileges[@]}" | LC_ALL=C sort
+}
+
 echo "# database users: one per app, holding the role of its name (libs/tweet-model/cosmos/roles)"
 for user in "${DATABASE_USERS[@]}"; do
+  role_file="$COSMOS_DEFINITIONS/roles/$user.json"
   ensure az cosmosdb mongodb role definition show --account-name "$COSMOS_ACCOUNT" \
-    --resource-group "$BACKING_RESOURCE_GROUP" --id "kubeonazure.$user" --output none -- \
+    --resource-group "$BACKING_RESOURCE_GROUP" --id "kubeonazure.$user" \
+    --query 'privileges[].[resource.db, resource.collection, join(`,`, sort(actions))]' --output tsv -- \
     az cosmosdb mongodb role definition create --account-name "$COSMOS_ACCOUNT" \
-    --resource-group "$BACKING_RESOURCE_GROUP" --body "@$COSMOS_DEFINITIONS/roles/$user.json" --output none
+    --resource-group "$BACKING_RESOURCE_GROUP" --body "@$role_file" --output none
+  # A role whose file changed since (or that was edited by hand) is updated to what the file says; an
+  # equal one is left alone. The users holding it keep it, with its new privileges.
+  if [[ -n "$FOUND" && "$(LC_ALL=C sort <<<"$FOUND")" != "$(role_privileges "$role_file")" ]]; then
+    run az cosmosdb mongodb role definition update --account-name "$COSMOS_ACCOUNT" \
+      --resource-group "$BACKING_RESOURCE_GROUP" --body "@$role_file" --output none
+  fi
   password_variable="COSMOS_${user^^}_PASSWORD"
   printf -v STDIN_BODY \
     '{"Id":"kubeonazure.%s","UserName":"%s","Password":"%s","DatabaseName":"kubeonazure","CustomData":"","Mechanisms":"SCRAM-SHA-256","Roles":[{"Role":"%s","Db":"kubeonazure"}]}' \

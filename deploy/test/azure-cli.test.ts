@@ -78,6 +78,32 @@ const sentTo = (requests: RecordedRequest[], method: string, id: string) =>
 const bodyOf = (request: RecordedRequest | undefined) =>
   (request?.body as { properties: Record<string, any> })?.properties;
 const PROFILE = 'Microsoft.Network/trafficmanagerprofiles/kubeonazure';
+const roleOf = (user: string) => `${backing(ACCOUNT)}/mongodbRoleDefinitions/kubeonazure.${user}`;
+const userOf = (user: string) => `${backing(ACCOUNT)}/mongodbUserDefinitions/kubeonazure.${user}`;
+/** The body az sends for the role file of `user` (libs/tweet-model/cosmos/roles), in ARM's field names. */
+function roleFileAsSent(user: string) {
+  const role = JSON.parse(readFileSync(`${repoRoot}libs/tweet-model/cosmos/roles/${user}.json`, 'utf8'));
+  return {
+    roleName: role.RoleName,
+    type: role.Type,
+    databaseName: role.DatabaseName,
+    privileges: role.Privileges.map(
+      (privilege: { Resource: { Db: string; Collection: string }; Actions: string[] }) => ({
+        resource: { db: privilege.Resource.Db, collection: privilege.Resource.Collection },
+        actions: privilege.Actions,
+      }),
+    ),
+    roles: [],
+  };
+}
+/** What a user's body holds: the role of its name, its password from the environment. */
+const userAsSent = (user: string) => ({
+  userName: user,
+  password: SETTINGS[`COSMOS_${user.toUpperCase()}_PASSWORD` as keyof typeof SETTINGS],
+  databaseName: 'kubeonazure',
+  mechanisms: 'SCRAM-SHA-256',
+  roles: [{ role: user, db: 'kubeonazure' }],
+});
 const REGISTRY = 'Microsoft.ContainerRegistry/registries/kubeonazureacr';
 const WORKSPACE = 'Microsoft.Monitor/accounts/kubeonazure-monitor';
 
@@ -203,36 +229,10 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       );
       for (const user of USERS) {
         // Each role as its file says; each user holding the role of its name, with its password.
-        const role = JSON.parse(readFileSync(`${repoRoot}libs/tweet-model/cosmos/roles/${user}.json`, 'utf8'));
-        const roleSent = bodyOf(
-          sentTo(services.writes, 'PUT', `${backing(ACCOUNT)}/mongodbRoleDefinitions/kubeonazure.${user}`)[0],
-        );
-        expect(roleSent).toEqual({
-          roleName: role.RoleName,
-          type: role.Type,
-          databaseName: role.DatabaseName,
-          privileges: role.Privileges.map(
-            (privilege: { Resource: { Db: string; Collection: string }; Actions: string[] }) => ({
-              resource: { db: privilege.Resource.Db, collection: privilege.Resource.Collection },
-              actions: privilege.Actions,
-            }),
-          ),
-          roles: [],
-        });
-        const userSent = bodyOf(
-          sentTo(services.writes, 'PUT', `${backing(ACCOUNT)}/mongodbUserDefinitions/kubeonazure.${user}`)[0],
-        );
-        expect(userSent).toMatchObject({
-          userName: user,
-          password: SETTINGS[`COSMOS_${user.toUpperCase()}_PASSWORD` as keyof typeof SETTINGS],
-          databaseName: 'kubeonazure',
-          mechanisms: 'SCRAM-SHA-256',
-          roles: [{ role: user, db: 'kubeonazure' }],
-        });
+        expect(bodyOf(sentTo(services.writes, 'PUT', roleOf(user))[0])).toEqual(roleFileAsSent(user));
+        expect(bodyOf(sentTo(services.writes, 'PUT', userOf(user))[0])).toMatchObject(userAsSent(user));
         // As Cosmos DB, the stand-in never gives a password back.
-        expect(
-          azure.resource(`${backing(ACCOUNT)}/mongodbUserDefinitions/kubeonazure.${user}`)!.properties.password,
-        ).toBeUndefined();
+        expect(azure.resource(userOf(user))!.properties.password).toBeUndefined();
       }
 
       // The workspace managed Prometheus is linked to (deploy/test/azure-monitoring.test.ts checks the rest).
@@ -282,6 +282,29 @@ describe('the Azure scripts with the real Azure CLI against Azure Resource Manag
       const clusters = await converge(CLUSTERS);
       expect(clusters.status).toBe(0);
       expect(clusters.summary).toEqual([]);
+    },
+    SCRIPT_TIMEOUT,
+  );
+
+  it(
+    'a re-run converges the database roles and users: a drifted role is set back to its file, a missing user created, then nothing',
+    async () => {
+      // The frontend's role given insert on tweets (by hand, or by the file of an older commit), and
+      // the streamer's user gone.
+      const role = azure.resource(roleOf('frontend'))!;
+      const drifted = [{ resource: { db: 'kubeonazure', collection: 'tweets' }, actions: ['find', 'insert'] }];
+      azure.put(role.id, { ...role, properties: { ...role.properties, privileges: drifted } });
+      azure.resources.delete(userOf('streamer').toLowerCase());
+
+      const services = await converge(BACKING);
+      expect(services.status).toBe(0);
+      expect(services.summary).toEqual([`PUT ${below(roleOf('frontend'))}`, `PUT ${below(userOf('streamer'))}`]);
+      expect(bodyOf(services.writes[0])).toEqual(roleFileAsSent('frontend'));
+      expect(bodyOf(services.writes[1])).toMatchObject(userAsSent('streamer'));
+      expect(azure.resource(roleOf('frontend'))!.properties.privileges).toEqual(roleFileAsSent('frontend').privileges);
+
+      // What the update wrote reads back as the file: the next run writes nothing.
+      expect((await converge(BACKING)).summary).toEqual([]);
     },
     SCRIPT_TIMEOUT,
   );
