@@ -51,7 +51,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'secrets':
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
-        return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
+        return await rollout(
+          config,
+          kubectl,
+          await trafficFor(config, command.sim, az),
+          { ...command, registry: registryFromEnv(env) },
+          say,
+        );
       case 'rollback':
         return await rollback(config, kubectl, command, say);
       case 'status':

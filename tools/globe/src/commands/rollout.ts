@@ -13,8 +13,9 @@ import { isRecord, record } from '../objects.js';
 import { forEachRegion, formatOutcomes, type Outcome, reporter, type RegionRunOptions } from '../regions.js';
 import { resolveDigest } from '../registry.js';
 import { parseReleaseComponent, type Release, releaseImages } from '../release.js';
+import type { Traffic } from '../traffic.js';
 import { type BakeOptions, bakeRegion } from './bake.js';
-import { getJson } from './status.js';
+import { getJson, readDrained } from './status.js';
 
 export interface ApplyOptions extends RegionRunOptions {
   /** Per Deployment, as `kubectl rollout status --timeout` takes it. */
@@ -29,7 +30,10 @@ export interface RolloutOptions extends ApplyOptions {
   registry: string | undefined;
   /** Roll out a release older than the manifests (or of unknown age) anyway. */
   allowStale: boolean;
-  /** Watch each region this long after it is ready, and roll it back when it fails; none when undefined. */
+  /**
+   * Watch each region this long after it is ready, and roll it back when it fails; none when undefined.
+   * A drained region is not baked: it was taken out of rotation on purpose, often because it is unhealthy.
+   */
   bake: BakeOptions | undefined;
 }
 
@@ -38,11 +42,12 @@ export interface RolloutOptions extends ApplyOptions {
  * `kubectl apply -k` deploys too), or the images a tag names, resolved to digests first. Refuses a
  * release older than the manifests it would ship with. All overlays are rendered before anything is
  * applied, so a broken overlay changes no region. Returns the exit code: 0 when every region is ready
- * (and baked).
+ * (and baked, unless `traffic` says it is drained).
  */
 export async function rollout(
   config: GlobeConfig,
   kubectl: Kubectl,
+  traffic: Traffic,
   options: RolloutOptions,
   say: (line: string) => void,
 ): Promise<number> {
@@ -57,6 +62,14 @@ export async function rollout(
     const before = options.dryRun ? [] : await liveObjects(region, overlay, kubectl);
     await applyAndWait(config, region, overlay, kubectl, options, say);
     if (options.bake === undefined || options.dryRun) return;
+    // Read when the region is due, so a drain during a long rollout counts; unknown is baked, as status asks it.
+    const drained = await readDrained(traffic);
+    if (!Array.isArray(drained))
+      report(`traffic unknown (${traffic.name}: ${drained.error}): baking it as in rotation`);
+    else if (drained.includes(region.name)) {
+      report(`drained (${traffic.name}): not baked, no visitor is sent to it`);
+      return 'applied, every Deployment ready, not baked: drained';
+    }
     const problem = await bakeRegion(config, region, kubectl, options.bake, report);
     if (problem === undefined) return;
     report(`bake failed: ${problem}`);
