@@ -11,7 +11,7 @@ import { ToolFailed } from '../tool.js';
 import { type PinnedOverlay, pinnedOverlay, pinningKustomization } from '../manifests.js';
 import { isRecord, record } from '../objects.js';
 import { forEachRegion, formatOutcomes, type Outcome, reporter, type RegionRunOptions } from '../regions.js';
-import { resolveDigest } from '../registry.js';
+import { type CredentialSource, resolveDigest } from '../registry.js';
 import { parseReleaseComponent, type Release, releaseImages } from '../release.js';
 import type { Traffic } from '../traffic.js';
 import { type BakeOptions, bakeRegion } from './bake.js';
@@ -28,6 +28,8 @@ export interface RolloutOptions extends ApplyOptions {
   tag: string | undefined;
   /** The registry the images were pushed to (IMAGE_REGISTRY / ACR_NAME): where a tag is resolved. */
   registry: string | undefined;
+  /** The registry's login, asked only when it wants one. */
+  credentials: CredentialSource;
   /** Roll out a release older than the manifests (or of unknown age) anyway. */
   allowStale: boolean;
   /**
@@ -52,7 +54,7 @@ export async function rollout(
   say: (line: string) => void,
 ): Promise<number> {
   const release =
-    options.tag === undefined ? pinnedRelease(config) : await taggedRelease(config, options.tag, options.registry);
+    options.tag === undefined ? pinnedRelease(config) : await taggedRelease(config, { ...options, tag: options.tag });
   if (!options.allowStale) requireFresh(config, release);
   const overlays = await renderReleased(config, config.overlaysDir, kubectl, release);
   if (options.allowStale) say(`--allow-stale: not checking that release ${release.version} is as new as the manifests`);
@@ -106,12 +108,15 @@ function pinnedRelease(config: GlobeConfig): Release {
 }
 
 /** The images `tag` names in the registry, by digest: what the clusters pull, whatever the tag names later. */
-async function taggedRelease(config: GlobeConfig, tag: string, registry: string | undefined): Promise<Release> {
+async function taggedRelease(
+  config: GlobeConfig,
+  { tag, registry, credentials }: { tag: string; registry: string | undefined; credentials: CredentialSource },
+): Promise<Release> {
   if (registry === undefined) {
     throw new GlobeError(`--tag needs the registry that resolves it: set IMAGE_REGISTRY or ACR_NAME`);
   }
   const digests: Partial<Record<App, string>> = {};
-  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), tag);
+  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), tag, credentials);
   const root = git(config.overlaysDir, ['rev-parse', '--show-toplevel']);
   return {
     commit: (root === undefined ? undefined : commitOf(root, tag)) ?? tag,
