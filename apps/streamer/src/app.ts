@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { leaseHolderId } from './lease/identity.js';
 import { leaseTerms } from './lease/lease.js';
 import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
-import { LeasedSource } from './lease/leased-source.js';
+import { LeasedSource, type LeaseGuard } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
@@ -105,7 +105,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const makeSource = () => createSource(config, repository, intake, metrics, log, sleep);
+  const makeSource = (lease?: LeaseGuard) => createSource(config, repository, intake, metrics, log, sleep, lease);
   // With LEASE=true every region runs a streamer and only the lease holder's source runs.
   const terms = config.lease ? leaseTerms(config.lease.ttlMs) : null;
   const source: Source =
@@ -182,6 +182,7 @@ function createSource(
   metrics: Metrics,
   log: Logger,
   sleep: Sleep,
+  lease?: LeaseGuard,
 ): Source {
   if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
   // parseConfig guarantees a token for the X API sources.
@@ -204,6 +205,7 @@ function createSource(
       track: config.x.track,
       stallTimeoutMs: config.stream.stallTimeoutMs,
       backfillMinutes: config.stream.backfillMinutes,
+      ...(lease ? { lease } : {}),
     },
     intake,
     gapFill,

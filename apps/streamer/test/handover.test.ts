@@ -69,6 +69,7 @@ describe('a lease handover', () => {
     await waitFor(() => stored([before.data.id, during.data.id, after.data.id]), 'every post stored');
     expect(api.tooManyConnections).toBeGreaterThan(0);
     expect(api.maxConcurrentStreams).toBe(1);
+    expect(api.maxAcceptedConcurrentStreams).toBe(1);
     const waits = second
       .lines()
       .filter((line) => line.msg === 'stream disconnected; reconnecting')

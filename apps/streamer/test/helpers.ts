@@ -121,13 +121,16 @@ export async function readyz(running: App): Promise<{ status: number; body: unkn
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
-export function runServer(env: Record<string, string>) {
+/**
+ * Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image
+ * does; `nodeArgs` go before it (e.g. `--import` of a test fixture).
+ */
+export function runServer(env: Record<string, string>, nodeArgs: string[] = []) {
   const output = { stdout: '', stderr: '' };
   const server = supervise({
     name: 'streamer',
     command: process.execPath,
-    args: [`${appDir}dist/server.js`],
+    args: [...nodeArgs, `${appDir}dist/server.js`],
     cwd: appDir,
     // Every pod has REGION (the settings ConfigMap); tests listen on loopback only.
     env: { PATH: process.env.PATH ?? '', REGION: 'local', HOST: '127.0.0.1', ...env },
@@ -136,6 +139,8 @@ export function runServer(env: Record<string, string>) {
     },
   });
   return {
+    /** For SIGSTOP and SIGCONT. */
+    pid: server.pid,
     exited: server.exited.then((exit) => exit.code),
     stdout: () => output.stdout,
     stderr: () => output.stderr,

@@ -91,7 +91,7 @@ function keeper(
     log,
     options.sleep ?? realSleep,
     {},
-    options.clock,
+    options.clock ? { monotonic: options.clock } : {},
   );
 }
 

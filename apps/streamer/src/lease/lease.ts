@@ -12,8 +12,9 @@ import type { LeaseCandidate, LeaseDocument } from '@kubeonazure/tweet-model';
  *   the claimant's `now` (at least `standbyGraceMs` earlier outside the write region). A claim that
  *   does not match collides with the document's `_id` (11000): refused.
  * - The holder acts on a claim only until `validUntil = sentAt + ttl - safety`, counted on its own clock
- *   from *before* it sent the claim: a timer stops its source exactly then, unless a later claim was
- *   answered in time. An answer that arrives after its own `validUntil` (a pause, a slow network) is a
+ *   from *before* it sent the claim, monotonic: a timer stops its source exactly then,
+ *   unless a later claim was answered in time, and the source asks the validity before it reads (a hung
+ *   or starved process may run its I/O before its timers). An answer that arrives after its own `validUntil` (a pause, a slow network) is a
  *   failure, a refused claim stops the source at once, and every claim is bounded by `claimTimeoutMs`
  *   (maxTimeMS on the server and a client-side deadline), so nothing waits on a
  *   hung claim. A throttled claim (16500) is retried after its `RetryAfterMs` only within that bound,
