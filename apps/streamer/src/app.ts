@@ -115,6 +115,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
             client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
             LEASE_NAME,
             terms,
+            () => metrics.databaseThrottled.inc({ operation: 'lease' }),
           ),
           makeSource,
           terms,

@@ -18,6 +18,8 @@ export class LeaseStore {
     private readonly collection: Collection<LeaseDocument>,
     private readonly name: string,
     private readonly terms: LeaseTerms,
+    /** Called on every 16500 answer to a claim, a release or a stand-by (each retry counted). */
+    private readonly onThrottled?: () => void,
   ) {}
 
   /**
@@ -84,7 +86,8 @@ export class LeaseStore {
    */
   private bounded<T>(operation: () => Promise<T>): Promise<T> {
     const ms = this.terms.claimTimeoutMs;
-    return withDeadline(withThrottleRetry(operation, { deadlineMs: ms }), ms);
+    const onThrottled = this.onThrottled;
+    return withDeadline(withThrottleRetry(operation, { deadlineMs: ms, ...(onThrottled ? { onThrottled } : {}) }), ms);
   }
 }
 

@@ -106,7 +106,7 @@ export function createMetrics(
       registers,
       // Every operation's series exists from the start, so a rate is 0 before the first throttle, not absent.
       collect() {
-        for (const operation of REPOSITORY_OPERATIONS) this.inc({ operation }, 0);
+        for (const operation of [...REPOSITORY_OPERATIONS, 'lease']) this.inc({ operation }, 0);
       },
     }),
     reconnects: new Counter<'reason'>({
