@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { withThrottleRetry, type LeaseDocument } from '@kubeonazure/tweet-model';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { MongoServerError, type Collection } from 'mongodb';
 import {
   candidateUpdate,
   claimFilter,
@@ -33,14 +33,17 @@ export class LeaseStore {
     region: string | null,
     now = new Date(),
     standbyGraceMs = 0,
-    /** The write region the claimant sees (recorded), and whether an expired lease must have been written under it. */
-    scope: { primary?: string | null; writtenUnder?: string } = {},
+    /**
+     * The write region the claimant sees (recorded), whether an expired lease must have been written under
+     * it, and when the claim's ttl counts from when not `now` (the latest the database's time may be).
+     */
+    scope: { primary?: string | null; writtenUnder?: string; expiresFrom?: Date } = {},
   ): Promise<ClaimOutcome> {
     try {
       const lease = await this.bounded(() =>
         this.collection.findOneAndUpdate(
           claimFilter(this.name, holder, now, standbyGraceMs, scope.writtenUnder),
-          claimUpdate(holder, region, now, this.terms, scope.primary ?? null),
+          claimUpdate(holder, region, scope.expiresFrom ?? now, this.terms, scope.primary ?? null),
           { upsert: true, returnDocument: 'after', maxTimeMS: this.terms.claimTimeoutMs },
         ),
       );
@@ -109,15 +112,4 @@ export async function withDeadline<T>(operation: Promise<T>, ms: number): Promis
   } finally {
     timer.abort();
   }
-}
-
-/**
- * How far the database's clock is ahead of ours (ms), from `hello`'s localTime against the midpoint of
- * the round trip; null when the server does not say.
- */
-export async function databaseClockOffsetMs(db: Db, timeoutMs: number, clock = Date.now): Promise<number | null> {
-  const sent = clock();
-  const reply = await withDeadline(db.command({ hello: 1 }), timeoutMs);
-  const received = clock();
-  return reply.localTime instanceof Date ? reply.localTime.getTime() - (sent + received) / 2 : null;
 }

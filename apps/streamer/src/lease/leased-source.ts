@@ -9,6 +9,7 @@ import {
   type LeaseAction,
   type LeaseTerms,
 } from './lease.js';
+import type { DatabaseClock } from './database-clock.js';
 import type { LeaseStore } from './lease-store.js';
 import type { WriteRegionWatch } from './write-region.js';
 
@@ -30,10 +31,11 @@ export interface LeaseGuard {
 }
 
 /**
- * The keeper's clocks: `monotonic` (ms, never steps) times the lease's validity; `wall` (Unix ms) is what
- * claims write to the database and the validity end is reported in.
+ * The keeper's clocks: `database` is what the lease's times are written and compared in; `monotonic`
+ * (ms, never steps) times the lease's validity; `wall` (this host's Unix ms) only reports it.
  */
 export interface LeaseClocks {
+  database: DatabaseClock;
   monotonic: () => number;
   wall: () => number;
 }
@@ -70,8 +72,8 @@ export class LeasedSource implements Source {
     private readonly identity: LeaseIdentity,
     private readonly log: Logger,
     private readonly sleep: Sleep,
-    private readonly observer: LeaseObserver = {},
-    clocks: Partial<LeaseClocks> = {},
+    private readonly observer: LeaseObserver,
+    clocks: Pick<LeaseClocks, 'database'> & Partial<LeaseClocks>,
   ) {
     this.clocks = { monotonic: () => performance.now(), wall: Date.now, ...clocks };
   }
@@ -114,15 +116,23 @@ export class LeasedSource implements Source {
   private async round(): Promise<void> {
     const { holder, region } = this.identity;
     const view = this.identity.writeRegion();
+    if (!this.inner && !view.inWriteRegion && this.clocks.monotonic() < this.startedAt + this.terms.ttlMs) return;
+    await this.clocks.database.refresh();
     // Validity counts from before the claim is sent, on the clock that does not step.
     const sentAt = this.clocks.monotonic();
-    const wallSentAt = this.clocks.wall();
-    if (!this.inner && !view.inWriteRegion && sentAt < this.startedAt + this.terms.ttlMs) return;
-    const scope = this.inner ? {} : takeoverScope(wallSentAt, view, this.terms);
+    const databaseTime = this.clocks.database.at(sentAt);
+    // Without the database's time (it never answered) nothing can be claimed; a holder's validity runs out.
+    if (databaseTime === null) return;
+    const scope = this.inner ? {} : takeoverScope(this.clocks.wall(), view, this.terms);
     if (scope === null) return;
     const grace = view.inWriteRegion ? 0 : this.terms.ttlMs;
+    // An expired lease is matched by the earliest the database's time may be, this claim's ttl counts from the latest.
     const outcome = await this.store
-      .claim(holder, region, new Date(wallSentAt), grace, { ...scope, primary: view.primaryRegion })
+      .claim(holder, region, new Date(databaseTime.earliest), grace, {
+        ...scope,
+        primary: view.primaryRegion,
+        expiresFrom: new Date(databaseTime.latest),
+      })
       .catch((error: unknown): ClaimOutcome => {
         this.log.warn({ err: error }, 'ingest lease claim failed');
         return { kind: 'failed' };
@@ -136,7 +146,7 @@ export class LeasedSource implements Source {
     const now = this.clocks.monotonic();
     const handBack =
       outcome.kind === 'claimed' &&
-      handsBack(outcome.lease, holder, this.identity.writeRegion().inWriteRegion, this.clocks.wall());
+      handsBack(outcome.lease, holder, this.identity.writeRegion().inWriteRegion, this.databaseNow().getTime());
     await this.act(afterClaim(outcome, this.inner !== null, until, now, handBack), until);
     if (outcome.kind === 'refused' && this.identity.writeRegion().inWriteRegion) await this.standBy();
   }
@@ -167,15 +177,20 @@ export class LeasedSource implements Source {
 
   /** Gives the lease up once the source has stopped (and closed its X connection). */
   private async release(): Promise<void> {
-    await this.store.release(this.identity.holder, new Date(this.clocks.wall())).catch((error: unknown) => {
+    await this.store.release(this.identity.holder, this.databaseNow()).catch((error: unknown) => {
       this.log.warn({ err: error }, 'ingest lease release failed; it expires instead');
     });
+  }
+
+  /** The earliest the database's time may be now; this host's only before the database ever answered (nothing claimed then). */
+  private databaseNow(): Date {
+    return new Date(this.clocks.database.at()?.earliest ?? this.clocks.wall());
   }
 
   /** Names this write-region streamer as waiting, so a holder elsewhere hands the lease over. */
   private async standBy(): Promise<void> {
     await this.store
-      .standBy(this.identity.holder, this.identity.region, new Date(this.clocks.wall()))
+      .standBy(this.identity.holder, this.identity.region, this.databaseNow())
       .catch((error: unknown) => this.log.warn({ err: error }, 'cannot name this streamer as the lease candidate'));
   }
 
