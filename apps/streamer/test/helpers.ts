@@ -10,6 +10,17 @@ import type { App } from '../src/app.js';
 import type { Post } from '@kubeonazure/fake-x-api';
 import { supervise } from '@kubeonazure/tool-kit';
 
+/** The settings of a streamer with LEASE=true streaming from `api`, its lease `ttlMs` long. */
+export function leaseEnv(api: { token: string; baseUrl: string }, ttlMs: number): Record<string, string> {
+  return {
+    X_BEARER_TOKEN: api.token,
+    X_API_BASE_URL: api.baseUrl,
+    BATCH_MAX_WAIT_MS: '20',
+    LEASE: 'true',
+    LEASE_TTL_MS: String(ttlMs),
+  };
+}
+
 /** A database name of its own for each test. */
 export function databaseName(file: string): string {
   return `test_streamer_${file}_${randomBytes(4).toString('hex')}`;

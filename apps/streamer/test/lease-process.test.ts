@@ -7,6 +7,7 @@ import { startApp, type App } from '../src/app.js';
 import {
   captureLogger,
   databaseName,
+  leaseEnv,
   runServer,
   streamMessage,
   testConfig,
@@ -63,13 +64,7 @@ interface Pause {
 async function scenario(pause: Pause): Promise<void> {
   const database = databaseName('lease_process');
   databases.push(database);
-  const env = {
-    X_BEARER_TOKEN: api.token,
-    X_API_BASE_URL: api.baseUrl,
-    BATCH_MAX_WAIT_MS: '20',
-    LEASE: 'true',
-    LEASE_TTL_MS: String(TTL_MS),
-  };
+  const env = leaseEnv(api, TTL_MS);
   const holder = runServer({ MONGO_URL: url, MONGO_DB: database, OPS_PORT: '0', LOG_LEVEL: 'debug', ...env }, [
     '--import',
     starve,
@@ -77,6 +72,8 @@ async function scenario(pause: Pause): Promise<void> {
   servers.push(holder);
   const port = await waitForPort(holder.stdout);
   await waitFor(() => api.liveStreams === 1, 'the first process holds the lease and streams');
+  // Its first gap fill done, so the post below comes from its stream alone.
+  await waitFor(() => holder.stdout().includes('"msg":"gap filled"'), "the holder's gap fill");
   const successorLog = captureLogger();
   const successor = await startApp(testConfig(url, database, env), { logger: successorLog.logger });
   apps.push(successor);
