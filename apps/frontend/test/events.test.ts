@@ -116,9 +116,11 @@ describe('GET /events', () => {
 
   it('sends one broadcast to every open stream, once', async () => {
     const all = await Promise.all(Array.from({ length: 4 }, () => open('/events')));
-    const before = Number(await sseClients());
-    expect(before).toBeGreaterThanOrEqual(all.length);
-    const [first, second] = [makeTweet({ created_at: new Date() }), makeTweet({ created_at: new Date(Date.now() + 1) })];
+    expect(Number(await sseClients())).toBeGreaterThanOrEqual(all.length);
+    const [first, second] = [
+      makeTweet({ created_at: new Date() }),
+      makeTweet({ created_at: new Date(Date.now() + 1) }),
+    ];
     await t.repository.insertNew([first]);
     for (const stream of all) expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(first));
     await t.repository.insertNew([second]);
