@@ -11,8 +11,9 @@ import {
 import type { Config } from './config.js';
 import { leaseHolderId } from './lease/identity.js';
 import { leaseTerms } from './lease/lease.js';
-import { databaseClockOffsetMs, LeaseStore } from './lease/lease-store.js';
-import { LeasedSource } from './lease/leased-source.js';
+import { DatabaseClock, helloLocalTime } from './lease/database-clock.js';
+import { LeaseStore } from './lease/lease-store.js';
+import { LeasedSource, type LeaseGuard } from './lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from './lease/write-region.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { Batcher } from './pipeline/batcher.js';
@@ -67,10 +68,16 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
   // Which region is the write region now, from the driver's view of the replica set (it moves on a failover).
   const writeRegion: WriteRegionWatch = watchWriteRegion(client, config.region.displayName);
   const queue = new BoundedQueue<TweetDocument>(config.pipeline.queueCapacity);
+  // The database's clock, which the lease's times are written and compared in.
+  const databaseClock = new DatabaseClock(() => helloLocalTime(client.db(config.mongo.database), PING_TIMEOUT_MS));
   const metrics = createMetrics(
     config.region.name,
     () => queue.size,
-    () => databaseClockOffsetMs(client.db(config.mongo.database), PING_TIMEOUT_MS),
+    async () => {
+      await databaseClock.refresh();
+      const now = databaseClock.at();
+      return now === null ? null : (now.earliest + now.latest) / 2 - Date.now();
+    },
   );
   const repository = TweetRepository.fromClient(client, {
     database: config.mongo.database,
@@ -105,7 +112,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
     log,
     sleep,
   );
-  const makeSource = () => createSource(config, repository, intake, metrics, log, sleep);
+  const makeSource = (lease?: LeaseGuard) => createSource(config, repository, intake, metrics, log, sleep, lease);
   // With LEASE=true every region runs a streamer and only the lease holder's source runs.
   const terms = config.lease ? leaseTerms(config.lease.ttlMs) : null;
   const source: Source =
@@ -115,6 +122,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
             client.db(config.mongo.database).collection<LeaseDocument>(config.lease.collection),
             LEASE_NAME,
             terms,
+            () => metrics.databaseThrottled.inc({ operation: 'lease' }),
           ),
           makeSource,
           terms,
@@ -125,6 +133,7 @@ export async function startApp(config: Config, dependencies: AppDependencies = {
             holding: (holding) => metrics.leaseHeld.set(holding ? 1 : 0),
             validUntil: (until) => metrics.leaseValidUntil.set(until === null ? 0 : until / 1000),
           },
+          { database: databaseClock },
         )
       : makeSource();
   batcher.start();
@@ -182,6 +191,7 @@ function createSource(
   metrics: Metrics,
   log: Logger,
   sleep: Sleep,
+  lease?: LeaseGuard,
 ): Source {
   if (config.source === 'replay') return new ReplaySource(config.replay, intake, log, sleep);
   // parseConfig guarantees a token for the X API sources.
@@ -204,6 +214,7 @@ function createSource(
       track: config.x.track,
       stallTimeoutMs: config.stream.stallTimeoutMs,
       backfillMinutes: config.stream.backfillMinutes,
+      ...(lease ? { lease } : {}),
     },
     intake,
     gapFill,

@@ -2,7 +2,16 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { FakeXApi } from '@kubeonazure/fake-x-api';
 import { startApp, type App } from '../src/app.js';
-import { captureLogger, databaseName, metric, streamMessage, testConfig, waitFor, withMongo } from './helpers.js';
+import {
+  captureLogger,
+  databaseName,
+  leaseEnv,
+  metric,
+  streamMessage,
+  testConfig,
+  waitFor,
+  withMongo,
+} from './helpers.js';
 
 // Two real streamers with LEASE=true on one database and the loopback X API, which (as X) counts a
 // dropped stream connection for a while and refuses a second one with 429 TooManyConnections.
@@ -31,13 +40,7 @@ describe('a lease handover', () => {
     api.droppedStreamCountedMs = 1_500;
     const database = databaseName('handover');
     databases.push(database);
-    const env = {
-      X_BEARER_TOKEN: api.token,
-      X_API_BASE_URL: api.baseUrl,
-      BATCH_MAX_WAIT_MS: '20',
-      LEASE: 'true',
-      LEASE_TTL_MS: '1500',
-    };
+    const env = leaseEnv(api, 1_500);
     const first = await startApp(testConfig(url, database, env), { logger: captureLogger().logger });
     apps.push(first);
     await waitFor(() => api.streamConnections === 1, 'the first holder streams');
@@ -69,6 +72,7 @@ describe('a lease handover', () => {
     await waitFor(() => stored([before.data.id, during.data.id, after.data.id]), 'every post stored');
     expect(api.tooManyConnections).toBeGreaterThan(0);
     expect(api.maxConcurrentStreams).toBe(1);
+    expect(api.maxAcceptedConcurrentStreams).toBe(1);
     const waits = second
       .lines()
       .filter((line) => line.msg === 'stream disconnected; reconnecting')

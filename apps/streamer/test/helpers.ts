@@ -10,6 +10,17 @@ import type { App } from '../src/app.js';
 import type { Post } from '@kubeonazure/fake-x-api';
 import { supervise } from '@kubeonazure/tool-kit';
 
+/** The settings of a streamer with LEASE=true streaming from `api`, its lease `ttlMs` long. */
+export function leaseEnv(api: { token: string; baseUrl: string }, ttlMs: number): Record<string, string> {
+  return {
+    X_BEARER_TOKEN: api.token,
+    X_API_BASE_URL: api.baseUrl,
+    BATCH_MAX_WAIT_MS: '20',
+    LEASE: 'true',
+    LEASE_TTL_MS: String(ttlMs),
+  };
+}
+
 /** A database name of its own for each test. */
 export function databaseName(file: string): string {
   return `test_streamer_${file}_${randomBytes(4).toString('hex')}`;
@@ -121,13 +132,16 @@ export async function readyz(running: App): Promise<{ status: number; body: unkn
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image does. */
-export function runServer(env: Record<string, string>) {
+/**
+ * Starts the built entry point, dist/server.js, with plain `node` and only `env`, as the container image
+ * does; `nodeArgs` go before it (e.g. `--import` of a test fixture).
+ */
+export function runServer(env: Record<string, string>, nodeArgs: string[] = []) {
   const output = { stdout: '', stderr: '' };
   const server = supervise({
     name: 'streamer',
     command: process.execPath,
-    args: [`${appDir}dist/server.js`],
+    args: [...nodeArgs, `${appDir}dist/server.js`],
     cwd: appDir,
     // Every pod has REGION (the settings ConfigMap); tests listen on loopback only.
     env: { PATH: process.env.PATH ?? '', REGION: 'local', HOST: '127.0.0.1', ...env },
@@ -136,6 +150,8 @@ export function runServer(env: Record<string, string>) {
     },
   });
   return {
+    /** For SIGSTOP and SIGCONT. */
+    pid: server.pid,
     exited: server.exited.then((exit) => exit.code),
     stdout: () => output.stdout,
     stderr: () => output.stderr,

@@ -7,7 +7,8 @@ import { startCosmosAccount, throttledError, WireFront } from '@kubeonazure/cosm
 import { REGIONS } from '@kubeonazure/regions';
 import { createClient, type LeaseDocument } from '@kubeonazure/tweet-model';
 import { leaseTerms, type ClaimOutcome, type LeaseTerms } from '../src/lease/lease.js';
-import { databaseClockOffsetMs, LeaseStore } from '../src/lease/lease-store.js';
+import { DatabaseClock, helloLocalTime } from '../src/lease/database-clock.js';
+import { LeaseStore } from '../src/lease/lease-store.js';
 import { LeasedSource } from '../src/lease/leased-source.js';
 import { watchWriteRegion, type WriteRegionWatch } from '../src/lease/write-region.js';
 import type { Sleep, Source } from '../src/sources/source.js';
@@ -79,7 +80,10 @@ function keeper(
     watch?: WriteRegionWatch;
     terms?: LeaseTerms;
     sleep?: Sleep;
+    /** The keeper's monotonic clock. */
     clock?: () => number;
+    /** The keeper's host clock (Unix ms). */
+    wall?: () => number;
   } = {},
 ): LeasedSource {
   const where = options.where ?? region(true);
@@ -91,7 +95,11 @@ function keeper(
     log,
     options.sleep ?? realSleep,
     {},
-    options.clock,
+    {
+      database: new DatabaseClock(() => helloLocalTime(client.db(database), 1_000), options.clock),
+      ...(options.clock ? { monotonic: options.clock } : {}),
+      ...(options.wall ? { wall: options.wall } : {}),
+    },
   );
 }
 
@@ -162,13 +170,13 @@ describe('LeaseStore', () => {
   });
 });
 
-describe('databaseClockOffsetMs', () => {
-  it("measures how far the database's clock is ahead of the holder's", async () => {
-    const db = client.db(database);
-    expect(Math.abs((await databaseClockOffsetMs(db, 1_000))!)).toBeLessThan(1_000);
-    // A holder whose clock runs a minute ahead sees the database a minute behind.
-    const ahead = await databaseClockOffsetMs(db, 1_000, () => Date.now() + 60_000);
-    expect(Math.abs(ahead! + 60_000)).toBeLessThan(1_000);
+describe('DatabaseClock on the database', () => {
+  it("reads the real database's time", async () => {
+    const clock = new DatabaseClock(() => helloLocalTime(client.db(database), 1_000));
+    await clock.refresh();
+    const now = clock.at()!;
+    expect(now.earliest).toBeLessThanOrEqual(now.latest);
+    expect(Math.abs(now.earliest - Date.now())).toBeLessThan(1_000);
   });
 });
 
@@ -261,6 +269,24 @@ describe('the lease under failures', () => {
     await waitFor(() => next.holding, 'the new pod holds the lease', terms.ttlMs / 2);
     next.stop();
     await runNext;
+    neverOverlap(periods);
+  });
+
+  it("a standby whose host clock runs 5 s ahead waits for the holder's expiry by the database's clock", async () => {
+    const shared = newStore();
+    const periods = periodsOf();
+    const a = keeper(shared, periods, 'a');
+    const runA = a.run();
+    await waitFor(() => a.holding, 'a holds the lease');
+    const b = keeper(shared, periods, 'b', { wall: () => Date.now() + 5_000 });
+    const runB = b.run();
+    await delay(terms.ttlMs * 2);
+    expect(periods.map((period) => period.who)).toEqual(['a']);
+    a.stop();
+    await runA;
+    await waitFor(() => b.holding, 'b takes the released lease', terms.ttlMs * 3);
+    b.stop();
+    await runB;
     neverOverlap(periods);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
-import { COSMOS_ERRORS, WireFront, type ServerError } from '@kubeonazure/cosmos-wire-front';
+import { COSMOS_ERRORS, throttledError, WireFront, type ServerError } from '@kubeonazure/cosmos-wire-front';
 import { startApp, type App } from '../src/app.js';
 import { FakeXApi, frame } from '@kubeonazure/fake-x-api';
 import {
@@ -37,6 +37,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   front.errors.rejectNext('insert', 0);
+  front.errors.rejectNext('findAndModify', 0);
   await app?.stop(5_000);
   app = undefined;
   await api.close();
@@ -97,6 +98,7 @@ describe('permanent write errors', () => {
       expect(failures[0]?.cause).toMatch(cause);
 
       front.errors.rejectNext('insert', 0);
+      front.errors.rejectNext('findAndModify', 0);
       await stored(4);
       expect(await ids()).toEqual(four.map((post) => post.data.id).sort());
       expect((await readyz(app)).status).toBe(200);
@@ -169,5 +171,27 @@ describe('partly failed bulk inserts', () => {
     });
     expect(await metric(app, 'streamer_batch_failures_total')).toBe(0);
     expect((await readyz(app)).status).toBe(200);
+  });
+});
+
+describe('throttled lease claims', () => {
+  it('counts each 16500 answer to a claim under operation "lease", and still takes the lease', async () => {
+    const database = databaseName('writes');
+    databases.push(database);
+    // The first three claims are throttled, each for 50 ms: retried within the claim's bound.
+    front.errors.rejectNext('findAndModify', 3, throttledError(50));
+    app = await startApp(
+      testConfig(front.url, database, {
+        X_BEARER_TOKEN: api.token,
+        X_API_BASE_URL: api.baseUrl,
+        LEASE: 'true',
+        LEASE_TTL_MS: '3000',
+      }),
+      { logger: captureLogger().logger },
+    );
+    const running = app;
+    await waitFor(() => running.metrics.leaseHeld.get().then((held) => held.values[0]?.value === 1), 'the lease held');
+    expect(await metric(running, 'streamer_database_throttled_total', { operation: 'lease' })).toBe(3);
+    expect(await metric(running, 'streamer_database_throttled_total', { operation: 'insert' })).toBe(0);
   });
 });

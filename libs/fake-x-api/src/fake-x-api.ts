@@ -87,6 +87,11 @@ export class FakeXApi {
    * another is open counts as two, even though it is refused. The X API allows one per app.
    */
   maxConcurrentStreams = 0;
+  /**
+   * The most stream connections accepted (200, streaming) and open at the same instant; refused connects
+   * do not count. The stand-in refuses a second one as X does, so more than 1 here is a bug in it.
+   */
+  maxAcceptedConcurrentStreams = 0;
   /** How long a closed stream connection still counts against the limit of one. */
   droppedStreamCountedMs = 0;
   /** Connects refused because a connection was open or still counted. */
@@ -184,6 +189,7 @@ export class FakeXApi {
     response.flushHeaders();
     this.openResponses.add(response);
     this.openStreams++;
+    this.maxAcceptedConcurrentStreams = Math.max(this.maxAcceptedConcurrentStreams, this.openStreams);
     response.on('close', () => {
       this.openResponses.delete(response);
       this.liveResponses.delete(response);

@@ -150,7 +150,8 @@ export class RegionSet {
       );
       const created = new RegionSet(baseDir, pki, tier, xApi, new Feeder(xApi), apps, probe, settings);
       set = created;
-      await Promise.all(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
+      // Every start settles before a failure is thrown, so stop() below finds each process started.
+      await allSettled(apps.flatMap((app) => [created.startFrontend(app), created.startStreamer(app)]));
       await created.startHaproxy();
       created.prometheusServer = await Prometheus.start(
         join(baseDir, 'prometheus'),
@@ -253,7 +254,13 @@ export class RegionSet {
     env: Record<string, string>,
   ): Promise<{ streamer: Supervised; metricsUrl: string }> {
     const opsPort = await freePort();
-    const streamer = await this.superviseStreamer(this.app(name), opsPort, `streamer-extra-${opsPort}`, env);
+    const streamer = this.superviseStreamer(this.app(name), opsPort, `streamer-extra-${opsPort}`, env);
+    try {
+      await waitForHttp(`http://127.0.0.1:${opsPort}/livez`, streamer);
+    } catch (error) {
+      await streamer.stop();
+      throw error;
+    }
     return { streamer, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
   }
 
@@ -432,16 +439,13 @@ export class RegionSet {
   }
 
   private async startStreamer(app: RegionApps): Promise<void> {
-    app.streamer = await this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {});
+    // Recorded before it answers, so that a stop meanwhile (a failed start) stops it too.
+    app.streamer = this.superviseStreamer(app, app.streamerOpsPort, `streamer-${app.region.name}`, {});
+    await waitForHttp(`http://127.0.0.1:${app.streamerOpsPort}/livez`, app.streamer);
   }
 
-  private async superviseStreamer(
-    app: RegionApps,
-    opsPort: number,
-    name: string,
-    env: Record<string, string>,
-  ): Promise<Supervised> {
-    const streamer = supervise({
+  private superviseStreamer(app: RegionApps, opsPort: number, name: string, env: Record<string, string>): Supervised {
+    return supervise({
       name,
       command: process.execPath,
       args: [join(root, 'apps/streamer/dist/server.js')],
@@ -463,8 +467,6 @@ export class RegionSet {
       },
       logFile: join(this.baseDir, 'logs', `${name}.log`),
     });
-    await waitForHttp(`http://127.0.0.1:${opsPort}/livez`, streamer);
-    return streamer;
   }
 
   private async startHaproxy(): Promise<void> {
@@ -479,6 +481,12 @@ export class RegionSet {
     this.entries.push(...plans.map(({ location, ports }) => ({ location, ports })));
     this.haproxy = await Haproxy.start(this.baseDir, plans, this.probe);
   }
+}
+
+/** Waits for every one of `starts`, then throws the first failure, if any. */
+async function allSettled(starts: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** HAProxy's view: for each visitor location, each region's server state (UP, DOWN, MAINT when drained, ...). */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { withThrottleRetry, type LeaseDocument } from '@kubeonazure/tweet-model';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { MongoServerError, type Collection } from 'mongodb';
 import {
   candidateUpdate,
   claimFilter,
@@ -18,6 +18,8 @@ export class LeaseStore {
     private readonly collection: Collection<LeaseDocument>,
     private readonly name: string,
     private readonly terms: LeaseTerms,
+    /** Called on every 16500 answer to a claim, a release or a stand-by (each retry counted). */
+    private readonly onThrottled?: () => void,
   ) {}
 
   /**
@@ -31,14 +33,17 @@ export class LeaseStore {
     region: string | null,
     now = new Date(),
     standbyGraceMs = 0,
-    /** The write region the claimant sees (recorded), and whether an expired lease must have been written under it. */
-    scope: { primary?: string | null; writtenUnder?: string } = {},
+    /**
+     * The write region the claimant sees (recorded), whether an expired lease must have been written under
+     * it, and when the claim's ttl counts from when not `now` (the latest the database's time may be).
+     */
+    scope: { primary?: string | null; writtenUnder?: string; expiresFrom?: Date } = {},
   ): Promise<ClaimOutcome> {
     try {
       const lease = await this.bounded(() =>
         this.collection.findOneAndUpdate(
           claimFilter(this.name, holder, now, standbyGraceMs, scope.writtenUnder),
-          claimUpdate(holder, region, now, this.terms, scope.primary ?? null),
+          claimUpdate(holder, region, scope.expiresFrom ?? now, this.terms, scope.primary ?? null),
           { upsert: true, returnDocument: 'after', maxTimeMS: this.terms.claimTimeoutMs },
         ),
       );
@@ -84,7 +89,8 @@ export class LeaseStore {
    */
   private bounded<T>(operation: () => Promise<T>): Promise<T> {
     const ms = this.terms.claimTimeoutMs;
-    return withDeadline(withThrottleRetry(operation, { deadlineMs: ms }), ms);
+    const onThrottled = this.onThrottled;
+    return withDeadline(withThrottleRetry(operation, { deadlineMs: ms, ...(onThrottled ? { onThrottled } : {}) }), ms);
   }
 }
 
@@ -106,15 +112,4 @@ export async function withDeadline<T>(operation: Promise<T>, ms: number): Promis
   } finally {
     timer.abort();
   }
-}
-
-/**
- * How far the database's clock is ahead of ours (ms), from `hello`'s localTime against the midpoint of
- * the round trip; null when the server does not say.
- */
-export async function databaseClockOffsetMs(db: Db, timeoutMs: number, clock = Date.now): Promise<number | null> {
-  const sent = clock();
-  const reply = await withDeadline(db.command({ hello: 1 }), timeoutMs);
-  const received = clock();
-  return reply.localTime instanceof Date ? reply.localTime.getTime() - (sent + received) / 2 : null;
 }

@@ -7,23 +7,33 @@ import type { LeaseCandidate, LeaseDocument } from '@kubeonazure/tweet-model';
  *
  * The argument.
  * - Invariant: at no instant do two streamers stream.
- * - A claim is a conditional update that matches only while the document names the claimant or has
- *   expired: `expiresAt`, written as the claimant's clock at the request (`sentAt`) + ttl, is at most
- *   the claimant's `now` (at least `standbyGraceMs` earlier outside the write region). A claim that
- *   does not match collides with the document's `_id` (11000): refused.
+ * - Every time in the document is the database's (database-clock.ts): a streamer reads it with `hello`
+ *   and carries it forward on its monotonic clock, bounded by the round trip; no two hosts' clocks are
+ *   compared. A claim is a conditional update that matches only while the document names the claimant
+ *   or has expired: `expiresAt`, written as the latest the database's time may be at the request
+ *   (`sentAt`) + ttl, is at most the earliest it may be at the claimant's request (at least
+ *   `standbyGraceMs` earlier outside the write region). A claim that does not match collides with the
+ *   document's `_id` (11000): refused.
  * - The holder acts on a claim only until `validUntil = sentAt + ttl - safety`, counted on its own clock
- *   from *before* it sent the claim: a timer stops its source exactly then, unless a later claim was
- *   answered in time. An answer that arrives after its own `validUntil` (a pause, a slow network) is a
+ *   from *before* it sent the claim, monotonic: a timer stops its source exactly then,
+ *   unless a later claim was answered in time, and the source asks the validity before it reads (a hung
+ *   or starved process may run its I/O before its timers). An answer that arrives after its own `validUntil` (a pause, a slow network) is a
  *   failure, a refused claim stops the source at once, and every claim is bounded by `claimTimeoutMs`
  *   (maxTimeMS on the server and a client-side deadline), so nothing waits on a
  *   hung claim. A throttled claim (16500) is retried after its `RetryAfterMs` only within that bound,
  *   and repeats the claim as written at `sentAt`: a retry changes neither the stored expiry nor the
  *   holder's validity, so a throttled write region cannot stretch the lease. The holder closes its X connection before it releases the lease.
- * - So another claimant matches the document only at its `now >= sentAt + ttl`: by then the holder
- *   stopped at `sentAt + ttl - safety`. Timing inequality: clock skew between any two streamers +
- *   the lag of the stop timer < `safety` (a fifth of the ttl: 3 s at the default 15 s). Clocks must
- *   agree within the margin: NTP keeps Azure hosts within milliseconds; the holder exports its
- *   validity end and its clock's offset from the database's (`hello`'s localTime) to check it.
+ * - So another claimant matches the document only once the database's time passed `sentAt + ttl`, a
+ *   ttl after the holder's request in real time: by then the holder stopped at `sentAt + ttl - safety`.
+ *   Timing inequality: the lag of the stop timer (and of the read guard: none, it is asked per message)
+ *   + the clock rates' drift over a ttl < `safety` (a fifth of the ttl: 3 s at the default 15 s), with no
+ *   term for clock skew. The database's clock is the primary's; after a failover a streamer may carry an
+ *   old primary's for up to a minute (the next sample), within the failover's own ttl wait below only
+ *   as far as the two regions' clocks agree (Azure keeps them within milliseconds).
+ * - No fencing token: a stale holder's only shared writes are posts, inserted by id and never updated
+ *   (a second writer stores nothing twice and overwrites nothing), and its renewals and releases, which
+ *   match only while the document names it. What the lease protects, X's one stream connection, is X's
+ *   to enforce (429 TooManyConnections) and could not check a token.
  * - Liveness: a healthy holder renews every `renewEveryMs`, each claim bounded by `claimTimeoutMs`;
  *   2 × (renewEveryMs + claimTimeoutMs) <= ttl - safety, so one lost renewal does not end the lease.
  * - Failover: replication is asynchronous (Cosmos DB's RPO is above 0), so the promoted primary may
@@ -58,7 +68,7 @@ export function leaseTerms(ttlMs: number): LeaseTerms {
   return { ttlMs, renewEveryMs: fifth, claimTimeoutMs: fifth, safetyMs: fifth };
 }
 
-/** Until when (own clock) a claim sent at `sentAt` may be acted on. */
+/** Until when (monotonic) a claim sent at `sentAt` (monotonic) may be acted on. */
 export function validUntil(sentAt: number, terms: LeaseTerms): number {
   return sentAt + terms.ttlMs - terms.safetyMs;
 }

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 
 /**
  * The streamer's Prometheus metrics, in the kit's registry (`region` on every series).
- * `databaseClockOffsetMs` is measured at each scrape (the lease's safety assumes agreeing clocks).
+ * `databaseClockOffsetMs` is asked at each scrape (the lease runs on the database's clock, not this host's).
  */
 export function createMetrics(
   region: string,
@@ -92,7 +92,7 @@ export function createMetrics(
     }),
     databaseClockOffset: new Gauge({
       name: 'streamer_database_clock_offset_seconds',
-      help: "How far the database's clock (hello localTime) is ahead of this host's; lease safety needs it well under LEASE_TTL_MS/5",
+      help: "How far the database's clock (hello localTime) is ahead of this host's; the ingest lease's times are the database's",
       registers,
       async collect() {
         const offset = await databaseClockOffsetMs().catch(() => null);
@@ -106,7 +106,7 @@ export function createMetrics(
       registers,
       // Every operation's series exists from the start, so a rate is 0 before the first throttle, not absent.
       collect() {
-        for (const operation of REPOSITORY_OPERATIONS) this.inc({ operation }, 0);
+        for (const operation of [...REPOSITORY_OPERATIONS, 'lease']) this.inc({ operation }, 0);
       },
     }),
     reconnects: new Counter<'reason'>({

@@ -17,6 +17,11 @@ export interface StreamSourceOptions {
   stallTimeoutMs: number;
   /** Minutes of posts X resends on connect (`backfill_minutes`, 0–5; plans without it ignore it); 0 asks none. */
   backfillMinutes: number;
+  /**
+   * With the ingest lease, whether it is still valid, asked before connecting and before every message:
+   * once it is over the source closes its connection unread and stops.
+   */
+  lease?: { valid(): boolean };
 }
 
 /**
@@ -87,6 +92,7 @@ export class StreamSource implements Source {
         (stream as unknown as { res: Readable }).res.setEncoding('utf8');
       });
       stream.on(ETwitterStreamEvent.Data, (message: unknown) => {
+        if (this.leaseOver()) return;
         this.healthy();
         this.take(message);
       });
@@ -115,8 +121,8 @@ export class StreamSource implements Source {
       if (this.dropSince) this.gapSince = olderStart(this.gapSince, this.dropSince);
       this.dropSince = null;
       this.connectedFrom = this.gapSince;
-      // stop() during the rule sync or the read: no connection.
-      if (this.stopping.signal.aborted) return 'network';
+      // stop() during the rule sync or the read, or the lease over meanwhile: no connection.
+      if (this.stopping.signal.aborted || this.leaseOver()) return 'network';
       const connecting = stream.connect({ autoReconnect: false, keepAliveTimeout: this.options.stallTimeoutMs });
       if (!(await this.settlesInTime(connecting))) {
         // No response headers in time (or stopping): give up on this attempt, close it should it still come.
@@ -145,6 +151,19 @@ export class StreamSource implements Source {
     this.connected = false;
     this.current = null;
     return endReason;
+  }
+
+  /**
+   * Whether the lease this source streams under is over: then it stops (closing the connection) before
+   * reading anything more, whatever the keeper's timer has not yet done.
+   */
+  private leaseOver(): boolean {
+    if (this.options.lease?.valid() ?? true) return false;
+    if (!this.stopping.signal.aborted) {
+      this.log.warn('ingest lease over; closing the stream without reading on');
+      this.stop();
+    }
+    return true;
   }
 
   /** One message from the stream: a queued post moves `newestSeen`; the first one after drops fills them. */
