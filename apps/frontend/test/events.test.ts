@@ -229,6 +229,13 @@ describe('on the wire', () => {
     expect(body).toBe('retry: 3000\n\n');
   });
 
+  it('answers HEAD with the head a stream gets, and no body', async () => {
+    const { head, body } = split(await exchange('HEAD /events HTTP/1.1\r\nHost: test\r\n\r\n'));
+    expect(head).toMatch(/^http\/1\.1 200 ok\r\n/);
+    expect(head).toContain('\r\ncontent-type: text/event-stream; charset=utf-8');
+    expect(body).toBe('');
+  });
+
   it('carries one stream per connection: a request pipelined after it closes the connection', async () => {
     const request = 'GET /events HTTP/1.1\r\nHost: test\r\n\r\n';
     const { body } = split(await exchange(request + request));

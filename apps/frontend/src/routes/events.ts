@@ -263,9 +263,17 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       socket.destroy();
       return;
     }
+    const chunked = request.raw.httpVersion !== '1.0';
+    // Fastify's HEAD route for this GET: the head a stream gets, and no body (Node's response would drop it; the socket does not).
+    if (request.method === 'HEAD') {
+      reply.hijack();
+      socket.write(head(request.id, chunked));
+      socket.destroySoon();
+      return;
+    }
     const stream: Stream = {
       address: request.ip,
-      chunked: request.raw.httpVersion !== '1.0',
+      chunked,
       pending: [],
       resumed: null,
       drainedAt: Date.now(),
