@@ -11,8 +11,9 @@ import { overBudget } from '../sse-budget.js';
 /** A client that reads slower than this is dropped (it reconnects and resumes by Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
- * How often the streams' unsent bytes are checked against the budget and the write timeout, at most.
- * Between broadcasts: right after one, a client that reads has its share still unsent for a moment.
+ * How often, at most, the one sweep ends the streams past their age and checks the unsent bytes
+ * against the write timeout and the budget. Between broadcasts: right after one, a client that reads
+ * has its share still unsent for a moment.
  */
 const SWEEP_MS = 1000;
 const RECONNECT_MS = 3000;
