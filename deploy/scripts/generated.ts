@@ -15,8 +15,9 @@ const ROLE: Record<Region['role'], string> = {
  * Service's DNS label (a replacement must run after the overlay's merge, so it cannot live in the
  * base), scraping by AKS managed Prometheus (its PodMonitor needs the azmonitoring.coreos.com CRD in
  * the cluster), HTTPS (components/tls: every region at once, as Traffic Manager probes every region
- * over HTTPS), and the release again, after them: the base's release labels only the base's objects,
- * and the components' need its version too.
+ * over HTTPS), and the release, last: its images and version label reach what the overlay holds, the
+ * base and the components' objects alike, so it is listed here and not in the base (whose components
+ * would label only the base's objects).
  */
 function overlay(region: Region): string {
   return `# Generated from libs/regions/regions.json by \`${GENERATE_COMMAND}\`: edit the list, not this file.
@@ -29,7 +30,7 @@ components:
   - ../../components/region-dns-label
   - ../../components/monitoring/aks
   - ../../components/tls
-  # Again (the base lists it), for the components' objects: the version label. Its images are already set.
+  # The images by digest and the version label, for the base's objects and the components' alike: last.
   - ../../release
 # The recommended label naming this installation: one per region.
 labels:

@@ -492,6 +492,9 @@ describe('the overlays together', () => {
       namespace: 'kubeonazure',
       labels: expect.any(Array),
     });
+    // The release is listed once, last in each overlay (below): a component in the base would label the
+    // base's objects only.
+    expect(readYaml(`${k8sDir}base/kustomization.yaml`).components).toBeUndefined();
   });
 
   it('keep each overlay thin: the base, REGION, the instance label, the DNS label, AKS scraping and TLS components and the release, nothing else', () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -109,6 +109,11 @@ export class FakeAzure {
   readonly resources = new Map<string, ArmResource>();
   /** Answers to give instead of the resource's, by lower-cased id (e.g. a 403 on a `show`). */
   readonly faults = new Map<string, ArmError>();
+  /**
+   * The ACR refresh tokens `POST /oauth2/exchange` gave out (what `az acr login --expose-token` prints),
+   * for a test's registry token service to accept as the password of ACR_TOKEN_USER.
+   */
+  readonly acrRefreshTokens = new Set<string>();
 
   private readonly server: Server;
   private readonly dir: string;
@@ -158,7 +163,16 @@ export class FakeAzure {
 
   /** `https://127.0.0.1:<port>`, without a trailing slash. */
   get url(): string {
-    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `https://${this.host}`;
+  }
+
+  /**
+   * `127.0.0.1:<port>`: also the login server of an ACR's data plane, as far as `az acr login` uses it.
+   * A registry whose `loginServer` is set to this (Azure computes `<name>.azurecr.io`, which does not
+   * lead here) signs in here.
+   */
+  get host(): string {
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** The requests that change something: PUT, PATCH, DELETE, and POSTs other than reads. */
@@ -203,8 +217,56 @@ export class FakeAzure {
       query: url.searchParams,
       body,
     });
-    const [status, answer] = this.route(method, pathname, url.searchParams, body);
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
+    const [status, answer, headers = {}] =
+      this.registryDataPlane(method, pathname, body) ?? this.route(method, pathname, url.searchParams, body);
+    response
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(answer));
+  }
+
+  /**
+   * What `az acr login --expose-token` asks the registry itself (azure-cli's acr/_docker_utils.py): the
+   * challenge of `GET /v2/` (Bearer, naming the token realm and the service), then `POST /oauth2/exchange`,
+   * which trades the Entra ID access token this server issued for an ACR refresh token. Undefined for
+   * every other request.
+   */
+  private registryDataPlane(
+    method: string,
+    pathname: string,
+    body: unknown,
+  ): [number, unknown, Record<string, string>] | undefined {
+    if (method === 'GET' && pathname === '/v2/') {
+      const challenge = `Bearer realm="${this.url}/oauth2/token",service="${this.host}"`;
+      return [
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+        { 'www-authenticate': challenge },
+      ];
+    }
+    if (method !== 'POST' || pathname.toLowerCase() !== '/oauth2/exchange') return undefined;
+    const form = new URLSearchParams(typeof body === 'string' ? body : '');
+    const claims = (() => {
+      try {
+        return JSON.parse(Buffer.from(form.get('access_token')?.split('.')[1] ?? '', 'base64url').toString()) as {
+          appid?: string;
+        };
+      } catch {
+        return {};
+      }
+    })();
+    if (
+      form.get('grant_type') !== 'access_token' ||
+      form.get('service') !== this.host ||
+      claims.appid !== this.clientId
+    )
+      return [
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'the access token is not valid for this registry' }] },
+        {},
+      ];
+    const refreshToken = randomBytes(24).toString('base64url');
+    this.acrRefreshTokens.add(refreshToken);
+    return [200, { refresh_token: refreshToken }, {}];
   }
 
   private route(method: string, pathname: string, query: URLSearchParams, body: unknown): [number, unknown] {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAzure } from '../src/fake-azure.ts';
@@ -9,19 +10,26 @@ beforeAll(async () => {
 });
 afterAll(() => azure.close());
 
-/** One HTTPS request that trusts only the stand-in's CA, as az does through REQUESTS_CA_BUNDLE. */
-function call(method: string, path: string, body?: object): Promise<{ status: number; body: any }> {
+/** One HTTPS request that trusts only the stand-in's CA, as az does through REQUESTS_CA_BUNDLE; a string body is a form. */
+function call(
+  method: string,
+  path: string,
+  body?: object | string,
+): Promise<{ status: number; body: any; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const sent = body === undefined ? undefined : JSON.stringify(body);
+    const sent = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+    const type = typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json';
     const outgoing = request(
       `${azure.url}${path}`,
-      { method, ca: readFileSync(azure.caFile), headers: sent ? { 'content-type': 'application/json' } : {} },
+      { method, ca: readFileSync(azure.caFile), headers: sent ? { 'content-type': type } : {} },
       (response) => {
         let text = '';
         response.on('data', (chunk) => {
           text += chunk;
         });
-        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode!, body: JSON.parse(text), headers: response.headers }),
+        );
       },
     );
     outgoing.on('error', reject);
@@ -127,5 +135,27 @@ describe('FakeAzure', () => {
         expect.objectContaining({ endpointStatus: 'Disabled' }),
       ],
     ]);
+  });
+
+  it('answers az acr login at the registry login server it is: the Bearer challenge, then a refresh token for its own Entra token only', async () => {
+    const challenge = await call('GET', '/v2/');
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers['www-authenticate']).toBe(
+      `Bearer realm="${azure.url}/oauth2/token",service="${azure.host}"`,
+    );
+    const form = (accessToken: string) =>
+      new URLSearchParams({ grant_type: 'access_token', service: azure.host, access_token: accessToken }).toString();
+    const login = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: azure.clientId,
+      client_secret: azure.clientSecret,
+    }).toString();
+    const entra = await call('POST', `/${azure.tenantId}/oauth2/v2.0/token`, login);
+    const exchanged = await call('POST', '/oauth2/exchange', form(entra.body.access_token));
+    expect(exchanged.status).toBe(200);
+    expect(azure.acrRefreshTokens.has(exchanged.body.refresh_token)).toBe(true);
+    const forged = await call('POST', '/oauth2/exchange', form('e30.eyJhcHBpZCI6InNvbWVvbmUifQ.'));
+    expect(forged.status).toBe(401);
+    expect(azure.acrRefreshTokens.size).toBe(1);
   });
 });

@@ -14,16 +14,28 @@ describe('parseCommandLine', () => {
       tag: undefined,
       allowStale: false,
       bake: undefined,
+      sim: false,
       ...applyDefaults,
     });
   });
 
-  it('reads a tag, --allow-stale, a bake and its limits', () => {
+  it('reads a tag, --allow-stale, a bake, its limits and where drained regions are read', () => {
     expect(
-      parseCommandLine(['rollout', '--tag', '1a2b3c4', '--allow-stale', '--bake', '30', '--max-post-age', '60']),
+      parseCommandLine([
+        'rollout',
+        '--tag',
+        '1a2b3c4',
+        '--allow-stale',
+        '--bake',
+        '30',
+        '--max-post-age',
+        '60',
+        '--sim',
+      ]),
     ).toMatchObject({
       tag: '1a2b3c4',
       allowStale: true,
+      sim: true,
       bake: { seconds: 30, maxPostAgeSeconds: 60, intervalMs: 2000 },
     });
   });

@@ -38,10 +38,12 @@ rollout:  --tag <tag>     the images <registry>/kubeonazure/<app>:<tag> instead 
                           digests (registry HTTP API v2) before anything is applied
           --allow-stale   roll out a release older than the code it ships with (or of unknown age)
           --bake <s>      after each region is ready, watch it this many seconds (default 0: no bake): /healthz
-                          200, newest post at most --max-post-age old, the ingest lease holder's streamer ready
+                          200, newest post at most --max-post-age old, the ingest lease holder's streamer ready;
+                          a drained region (Traffic Manager, or --sim) is rolled out but not baked
           --max-post-age <s>  (default 300)
-          --healthz-url <region=url>  ask this URL instead of http://<fqdn>/healthz (repeatable)
+          --healthz-url <region=url>  ask this URL instead of https://<fqdn>/healthz (repeatable)
           --streamer-url <region=url>  a streamer's ops port, instead of each pod through the API server (repeatable)
+          --sim           read drained regions from the simulation's HAProxy (npm run regions), not Traffic Manager
           --timeout <d>   per Deployment rollout wait, kubectl duration (default 5m)
           --parallel      roll the read regions out at the same time (after the write region)
           --continue-on-error  keep going after a region fails
@@ -72,6 +74,7 @@ export type Command =
       tag: string | undefined;
       allowStale: boolean;
       bake: { seconds: number; maxPostAgeSeconds: number; intervalMs: number } | undefined;
+      sim: boolean;
     } & ApplyArgs)
   | ({ name: 'rollback'; to: string | undefined } & ApplyArgs)
   | { name: 'status'; common: CommonOptions; json: boolean; sim: boolean }
@@ -113,6 +116,7 @@ const commandOptions = {
     'max-post-age': { type: 'string', default: '300' },
     'healthz-url': { type: 'string', multiple: true },
     'streamer-url': { type: 'string', multiple: true },
+    sim: { type: 'boolean' },
     ...applyOptions,
   },
   rollback: { to: { type: 'string' }, ...applyOptions },
@@ -177,6 +181,7 @@ export function parseCommandLine(argv: string[]): Command {
         name,
         tag,
         allowStale: values['allow-stale'] === true,
+        sim: values.sim === true,
         bake:
           seconds === 0
             ? undefined

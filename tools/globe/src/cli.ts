@@ -13,6 +13,7 @@ import { status } from './commands/status.js';
 import { parseConfigFile, registryFromEnv, resolveConfig, type GlobeConfig } from './config.js';
 import { EXIT_FAILED, GlobeError } from './errors.js';
 import { Kubectl } from './kubectl.js';
+import { credentialsFor } from './registry.js';
 import { Tool } from './tool.js';
 import { trafficFor } from './traffic.js';
 import { version } from './version.js';
@@ -37,8 +38,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   try {
     const config = loadConfig(command.common);
+    // The registry to push to (release) or resolve a tag in (rollout), and its login, asked only when it wants one.
+    const registry = () => {
+      const host = registryFromEnv(env);
+      return { registry: host, credentials: credentialsFor(host, env, az) };
+    };
     // A release touches no cluster.
-    if (command.name === 'release') return await release(config, registryFromEnv(env), env, say);
+    if (command.name === 'release') {
+      const { registry: host, credentials } = registry();
+      return await release(config, host, credentials, env, say);
+    }
     if (command.name === 'drain' || command.name === 'undrain') {
       // Traffic only: no cluster is asked, so no kube context is needed.
       if (!REGION_NAMES.includes(command.region))
@@ -51,7 +60,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'secrets':
         return await secrets(config, kubectl, env, command, say);
       case 'rollout':
-        return await rollout(config, kubectl, { ...command, registry: registryFromEnv(env) }, say);
+        return await rollout(
+          config,
+          kubectl,
+          await trafficFor(config, command.sim, az),
+          { ...command, ...registry() },
+          say,
+        );
       case 'rollback':
         return await rollback(config, kubectl, command, say);
       case 'status':
@@ -60,7 +75,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   } catch (error) {
     // The one exit for errors once secret values may be known: redact whatever the message holds.
     const message = error instanceof Error ? error.message : String(error);
-    throw new GlobeError(kubectl.redact(message), error instanceof GlobeError ? error.exitCode : EXIT_FAILED);
+    throw new GlobeError(
+      az.redact(kubectl.redact(message)),
+      error instanceof GlobeError ? error.exitCode : EXIT_FAILED,
+    );
   }
 }
 

@@ -65,10 +65,18 @@ describe('formatOutcomes', () => {
           { region: 'westus', state: 'done' },
           { region: 'southeastasia', state: 'failed', reason: 'timeout' },
           { region: 'uksouth', state: 'not attempted' },
+          { region: 'eastus', state: 'done', text: 'ready, not baked' },
         ],
         'ready',
       ),
-    ).toBe(['  westus         ready', '  southeastasia  FAILED: timeout', '  uksouth        not attempted'].join('\n'));
+    ).toBe(
+      [
+        '  westus         ready',
+        '  southeastasia  FAILED: timeout',
+        '  uksouth        not attempted',
+        '  eastus         ready, not baked',
+      ].join('\n'),
+    );
   });
 });
 

@@ -2,7 +2,8 @@ import type { Region } from './config.js';
 import { GlobeError } from './errors.js';
 
 export type Outcome =
-  | { region: string; state: 'done' }
+  /** `text`: what it got, when not what success means for the whole command (e.g. not baked: drained). */
+  | { region: string; state: 'done'; text?: string }
   | { region: string; state: 'failed'; reason: string }
   | { region: string; state: 'not attempted' };
 
@@ -15,12 +16,13 @@ export interface RegionRunOptions {
 
 /**
  * Runs `step` for each region, the write region first (regions come ordered from the config),
- * and records what happened where. A failed region stops the rest unless continueOnError.
+ * and records what happened where. A failed region stops the rest unless continueOnError. A step
+ * may return what the region got, when it differs from the command's success.
  */
 export async function forEachRegion(
   regions: Region[],
   options: RegionRunOptions,
-  step: (region: Region) => Promise<void>,
+  step: (region: Region) => Promise<string | undefined> | Promise<void>,
 ): Promise<Outcome[]> {
   const outcomes = new Map<string, Outcome>(
     regions.map((region) => [region.name, { region: region.name, state: 'not attempted' }]),
@@ -29,8 +31,8 @@ export async function forEachRegion(
   const attempt = async (region: Region) => {
     if (stopped) return;
     try {
-      await step(region);
-      outcomes.set(region.name, { region: region.name, state: 'done' });
+      const text = await step(region);
+      outcomes.set(region.name, { region: region.name, state: 'done', ...(text ? { text } : {}) });
     } catch (error) {
       if (!(error instanceof GlobeError)) throw error;
       outcomes.set(region.name, { region: region.name, state: 'failed', reason: error.message });
@@ -48,7 +50,7 @@ export async function forEachRegion(
   return [...outcomes.values()];
 }
 
-/** One line per region: what it got. `doneText` says what success means for the command. */
+/** One line per region: what it got. `doneText` says what success means for the command, unless a region says otherwise. */
 export function formatOutcomes(outcomes: Outcome[], doneText: string): string {
   const width = Math.max(...outcomes.map((outcome) => outcome.region.length));
   return outcomes
@@ -57,7 +59,7 @@ export function formatOutcomes(outcomes: Outcome[], doneText: string): string {
         outcome.state === 'failed'
           ? `FAILED: ${outcome.reason}`
           : outcome.state === 'done'
-            ? doneText
+            ? (outcome.text ?? doneText)
             : 'not attempted';
       return `  ${outcome.region.padEnd(width)}  ${text}`;
     })

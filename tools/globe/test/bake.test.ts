@@ -4,9 +4,11 @@ import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Release } from '../src/release.ts';
+import { startHealthz } from './healthz-server.ts';
 import { RegionProcesses } from './region-processes.ts';
 import { ReleaseRepo } from './release-repo.ts';
 import { liveObject, runGlobe } from './run-globe.ts';
+import { TrafficManagerStandIn } from './traffic-manager.ts';
 
 // The rollback rehearsal: releases rolled out to one real API server per region (tools/clusters),
 // each region's /healthz answered by a real frontend running what its live Deployment says, beside a
@@ -132,6 +134,54 @@ describe('globe rollout --bake', () => {
     expect(
       globe.calls.some((call) => call.args.includes(`kubeonazure-${reads[0]}`) && call.args.includes('apply')),
     ).toBe(false);
+  }, 600_000);
+
+  it('rolls a drained region out without baking it: its failing /healthz does not fail the rollout', async () => {
+    // The drained region is read from Traffic Manager (the real az against the stand-in), as status reads it.
+    const tm = await TrafficManagerStandIn.start();
+    const [drained, ...inRotation] = reads as [string, ...string[]];
+    tm.setStatus(drained, 'Disabled');
+    // Taken out because it is unhealthy: its /healthz answers 503.
+    const unhealthy = await startHealthz(503, { status: 'unavailable' });
+    try {
+      // The good settings again (after the bad release), and a change of its own.
+      repo.change('base/kustomization.yaml', (text) =>
+        text.replace('MONGO_COLLECTION=twets', 'MONGO_COLLECTION=tweets').replace(/LOG_LEVEL=\w+/, 'LOG_LEVEL=error'),
+      );
+      const next = pin(7);
+      const args = gates().map((arg) =>
+        arg.startsWith(`${drained}=http`) && arg.endsWith('/healthz') ? `${drained}=${unhealthy.url}` : arg,
+      );
+      const globe = await runGlobe(['rollout', '--config', repo.config, '--bake', '6', ...args], {
+        clusters: clusters(),
+        az: tm.az,
+      });
+      expect(globe.stderr).toBe('');
+      expect(globe.code, globe.stdout).toBe(0);
+      expect(unhealthy.requests()).toBe(0);
+      expect(globe.stdout).toMatch(
+        new RegExp(
+          `rollout of ${next.version}:[^]*\\n {2}${drained} +applied, every Deployment ready, not baked: drained\\n`,
+        ),
+      );
+      for (const region of [write, ...inRotation]) {
+        expect(globe.stdout).toMatch(
+          new RegExp(`rollout of ${next.version}:[^]*\\n {2}${region} +applied, every Deployment ready, baked\\n`),
+        );
+      }
+      // Still rolled out and ready everywhere, the drained region too.
+      for (const region of REGION_NAMES) {
+        expect(globe.stdout).toMatch(
+          new RegExp(
+            `now running:[^]*\\n {2}${region} +${next.version} \\(frontend (\\d+)/\\1 ready, streamer (\\d+)/\\2 ready\\)`,
+          ),
+        );
+        expect(await running(region)).toEqual(runs(next));
+      }
+    } finally {
+      await unhealthy.close();
+      await tm.close();
+    }
   }, 600_000);
 });
 

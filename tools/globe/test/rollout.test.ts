@@ -8,9 +8,11 @@ import { useClusters } from '@kubeonazure/clusters/testing';
 import { REGION_NAMES } from '@kubeonazure/regions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { startRegistry } from '@kubeonazure/images/engine';
 import { pushRelease, useRegistry } from './registry.ts';
 import { ReleaseRepo } from './release-repo.ts';
-import { contextOf, liveObject, runGlobe } from './run-globe.ts';
+import { azDir, contextOf, liveObject, runGlobe } from './run-globe.ts';
+import { writeHtpasswd } from './token-service.ts';
 
 // Against one real API server per region (tools/clusters); kwok makes scheduled pods Ready. The
 // images are in a real registry (tools/images' docker-registry on 127.0.0.1).
@@ -181,6 +183,36 @@ describe('globe rollout', () => {
     expect(noRegistry.stderr).toBe(
       'globe: --tag needs the registry that resolves it: set IMAGE_REGISTRY or ACR_NAME\n',
     );
+  });
+
+  it('logs in to a registry that asks, with the Docker config’s login, and shows that login nowhere', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'globe-login-'));
+    // Assembled at run time so that the repository's secret scan, rightly, finds no credential here.
+    const password = ['login', 'Pa55', String(process.pid)].join('-');
+    await writeHtpasswd(path.join(dir, 'htpasswd'), 'puller', password, path.join(azDir(), 'python'));
+    const locked = await startRegistry(0, { htpasswd: { realm: 'globe test', path: path.join(dir, 'htpasswd') } });
+    try {
+      const basic = Buffer.from(`puller:${password}`).toString('base64');
+      const digests = await pushRelease(locked.host, 'login4', () => `Basic ${basic}`);
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [locked.host]: { auth: basic } } }));
+      const args = ['rollout', '--tag', 'login4', '--allow-stale', '--dry-run', '--regions', write];
+      const globe = await runGlobe(args, {
+        clusters: clusters(),
+        env: { IMAGE_REGISTRY: locked.host, DOCKER_CONFIG: dir },
+      });
+      expect(globe.stderr).toBe('');
+      expect(globe.code).toBe(0);
+      expect(globe.stdout).toContain(`${locked.host}/kubeonazure/frontend@${digests.frontend}`);
+      const everything = JSON.stringify(globe);
+      for (const secret of [password, basic]) expect(everything).not.toContain(secret);
+      // Without the login: refused before anything is rendered or applied.
+      const refused = await runGlobe(args, { clusters: clusters(), env: { IMAGE_REGISTRY: locked.host } });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`^globe: registry ${locked.host} asks for a login, and there is none`));
+    } finally {
+      await locked.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses the placeholder the repository ships until a release is pinned', async () => {

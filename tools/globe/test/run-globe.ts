@@ -40,7 +40,7 @@ export interface RunOptions {
 }
 
 /** The folder of the `az` on this process's PATH. */
-function azDir(): string {
+export function azDir(): string {
   const dir = (process.env.PATH ?? '')
     .split(path.delimiter)
     .find((candidate) => existsSync(path.join(candidate, 'az')));

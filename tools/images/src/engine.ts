@@ -50,8 +50,8 @@ export function dockerdArgs(dir: string): string[] {
   ];
 }
 
-/** The registry's configuration: loopback only, no auth, blobs in `storage`. */
-export function registryConfig(address: string, storage: string): string {
+/** The registry's configuration: loopback only, blobs in `storage`, no auth unless `auth` is given. */
+export function registryConfig(address: string, storage: string, auth?: RegistryAuth): string {
   return [
     'version: 0.1',
     'log:',
@@ -63,9 +63,24 @@ export function registryConfig(address: string, storage: string): string {
     '    enabled: true',
     'http:',
     `  addr: ${address}`,
+    ...(auth === undefined
+      ? []
+      : [
+          'auth:',
+          ...Object.entries(auth).flatMap(([kind, settings]) => [
+            `  ${kind}:`,
+            ...Object.entries(settings).map(([name, value]) => `    ${name}: ${JSON.stringify(value)}`),
+          ]),
+        ]),
     '',
   ].join('\n');
 }
+
+/**
+ * The registry's `auth` section, for tests of clients that log in: `{ htpasswd: { realm, path } }` (basic,
+ * bcrypt entries only) or `{ token: { realm, service, issuer, rootcertbundle } }` (a token service's JWTs).
+ */
+export type RegistryAuth = Record<string, Record<string, string>>;
 
 export interface LocalEngine {
   /** `unix://…/docker.sock`: give it as DOCKER_HOST to docker commands, and only to them. */
@@ -284,15 +299,18 @@ export async function startEngine(env: NodeJS.ProcessEnv = process.env): Promise
   });
 }
 
-/** Starts Debian's docker-registry, empty, on 127.0.0.1:`preferredPort`, or a free port when that is taken or 0. */
-export async function startRegistry(preferredPort = 5000): Promise<LocalRegistry> {
+/**
+ * Starts Debian's docker-registry, empty, on 127.0.0.1:`preferredPort`, or a free port when that is taken
+ * or 0; open to all, or asking for a login as `auth` says.
+ */
+export async function startRegistry(preferredPort = 5000, auth?: RegistryAuth): Promise<LocalRegistry> {
   if (!existsSync('/usr/bin/docker-registry')) {
     throw new Error('no docker-registry: apt-get install docker-registry (Debian) to get a local registry');
   }
   const port = preferredPort !== 0 && (await portIsFree(preferredPort)) ? preferredPort : await freePort();
   const host = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'kubeonazure-registry-'));
-  writeFileSync(join(dir, 'config.yml'), registryConfig(host, join(dir, 'storage')));
+  writeFileSync(join(dir, 'config.yml'), registryConfig(host, join(dir, 'storage'), auth));
   const child = supervise({
     name: 'docker-registry',
     command: '/usr/bin/docker-registry',
@@ -301,7 +319,8 @@ export async function startRegistry(preferredPort = 5000): Promise<LocalRegistry
   });
   const answers = async (): Promise<boolean> => {
     try {
-      return (await fetch(`http://${host}/v2/`)).status === 200;
+      // 401: up, and asking for the login `auth` set.
+      return [200, 401].includes((await fetch(`http://${host}/v2/`)).status);
     } catch {
       return false;
     }

@@ -7,7 +7,7 @@ import { APPS, type App, imageRepository } from '@kubeonazure/image-refs';
 import type { GlobeConfig } from '../config.js';
 import { EXIT_FAILED, GlobeError } from '../errors.js';
 import { checkoutRoot, git } from '../git.js';
-import { resolveDigest } from '../registry.js';
+import { type CredentialSource, resolveDigest } from '../registry.js';
 import { type Release, releaseComponent, releaseImages } from '../release.js';
 
 /** The image CLI of tools/images (`cli.js <build|push> <app>`): the one way images are built and pushed. */
@@ -25,6 +25,7 @@ const IMAGES_CLI = path.join(
 export async function release(
   config: GlobeConfig,
   registry: string | undefined,
+  credentials: CredentialSource,
   env: NodeJS.ProcessEnv,
   say: (line: string) => void,
 ): Promise<number> {
@@ -43,7 +44,7 @@ export async function release(
   }
   // What the registry holds under the tag just pushed: the digests every region will pull.
   const digests: Partial<Record<App, string>> = {};
-  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), version);
+  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), version, credentials);
   const made: Release = {
     commit,
     version,

@@ -11,10 +11,11 @@ import { ToolFailed } from '../tool.js';
 import { type PinnedOverlay, pinnedOverlay, pinningKustomization } from '../manifests.js';
 import { isRecord, record } from '../objects.js';
 import { forEachRegion, formatOutcomes, type Outcome, reporter, type RegionRunOptions } from '../regions.js';
-import { resolveDigest } from '../registry.js';
+import { type CredentialSource, resolveDigest } from '../registry.js';
 import { parseReleaseComponent, type Release, releaseImages } from '../release.js';
+import type { Traffic } from '../traffic.js';
 import { type BakeOptions, bakeRegion } from './bake.js';
-import { getJson } from './status.js';
+import { getJson, readDrained } from './status.js';
 
 export interface ApplyOptions extends RegionRunOptions {
   /** Per Deployment, as `kubectl rollout status --timeout` takes it. */
@@ -27,9 +28,14 @@ export interface RolloutOptions extends ApplyOptions {
   tag: string | undefined;
   /** The registry the images were pushed to (IMAGE_REGISTRY / ACR_NAME): where a tag is resolved. */
   registry: string | undefined;
+  /** The registry's login, asked only when it wants one. */
+  credentials: CredentialSource;
   /** Roll out a release older than the manifests (or of unknown age) anyway. */
   allowStale: boolean;
-  /** Watch each region this long after it is ready, and roll it back when it fails; none when undefined. */
+  /**
+   * Watch each region this long after it is ready, and roll it back when it fails; none when undefined.
+   * A drained region is not baked: it was taken out of rotation on purpose, often because it is unhealthy.
+   */
   bake: BakeOptions | undefined;
 }
 
@@ -38,16 +44,17 @@ export interface RolloutOptions extends ApplyOptions {
  * `kubectl apply -k` deploys too), or the images a tag names, resolved to digests first. Refuses a
  * release older than the manifests it would ship with. All overlays are rendered before anything is
  * applied, so a broken overlay changes no region. Returns the exit code: 0 when every region is ready
- * (and baked).
+ * (and baked, unless `traffic` says it is drained).
  */
 export async function rollout(
   config: GlobeConfig,
   kubectl: Kubectl,
+  traffic: Traffic,
   options: RolloutOptions,
   say: (line: string) => void,
 ): Promise<number> {
   const release =
-    options.tag === undefined ? pinnedRelease(config) : await taggedRelease(config, options.tag, options.registry);
+    options.tag === undefined ? pinnedRelease(config) : await taggedRelease(config, { ...options, tag: options.tag });
   if (!options.allowStale) requireFresh(config, release);
   const overlays = await renderReleased(config, config.overlaysDir, kubectl, release);
   if (options.allowStale) say(`--allow-stale: not checking that release ${release.version} is as new as the manifests`);
@@ -57,6 +64,14 @@ export async function rollout(
     const before = options.dryRun ? [] : await liveObjects(region, overlay, kubectl);
     await applyAndWait(config, region, overlay, kubectl, options, say);
     if (options.bake === undefined || options.dryRun) return;
+    // Read when the region is due, so a drain during a long rollout counts; unknown is baked, as status asks it.
+    const drained = await readDrained(traffic);
+    if (!Array.isArray(drained))
+      report(`traffic unknown (${traffic.name}: ${drained.error}): baking it as in rotation`);
+    else if (drained.includes(region.name)) {
+      report(`drained (${traffic.name}): not baked, no visitor is sent to it`);
+      return 'applied, every Deployment ready, not baked: drained';
+    }
     const problem = await bakeRegion(config, region, kubectl, options.bake, report);
     if (problem === undefined) return;
     report(`bake failed: ${problem}`);
@@ -93,12 +108,15 @@ function pinnedRelease(config: GlobeConfig): Release {
 }
 
 /** The images `tag` names in the registry, by digest: what the clusters pull, whatever the tag names later. */
-async function taggedRelease(config: GlobeConfig, tag: string, registry: string | undefined): Promise<Release> {
+async function taggedRelease(
+  config: GlobeConfig,
+  { tag, registry, credentials }: { tag: string; registry: string | undefined; credentials: CredentialSource },
+): Promise<Release> {
   if (registry === undefined) {
     throw new GlobeError(`--tag needs the registry that resolves it: set IMAGE_REGISTRY or ACR_NAME`);
   }
   const digests: Partial<Record<App, string>> = {};
-  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), tag);
+  for (const app of APPS) digests[app] = await resolveDigest(imageRepository(registry, app), tag, credentials);
   const root = git(config.overlaysDir, ['rev-parse', '--show-toplevel']);
   return {
     commit: (root === undefined ? undefined : commitOf(root, tag)) ?? tag,

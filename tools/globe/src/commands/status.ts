@@ -84,8 +84,11 @@ export async function status(
   return healthy ? 0 : EXIT_FAILED;
 }
 
-/** The drained regions, or why they could not be read (az missing or not logged in, no simulation): status still shows the rest. */
-async function readDrained(traffic: Traffic): Promise<string[] | { error: string }> {
+/**
+ * The drained regions, or why they could not be read (az missing or not logged in, no simulation): status
+ * still shows the rest, and rollout bakes every region then.
+ */
+export async function readDrained(traffic: Traffic): Promise<string[] | { error: string }> {
   try {
     return await traffic.drainedRegions();
   } catch (error) {
