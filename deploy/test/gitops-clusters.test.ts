@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useClusters } from '@kubeonazure/clusters/testing';
 import { WRITE_REGION } from '@kubeonazure/regions';
+import { goModuleDir } from '@kubeonazure/tool-kit';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { goModuleDir } from './go-module.ts';
 import { kubectlIn, repoRoot } from './support.ts';
 
 // The AppProject and the ApplicationSet against a real API server with Argo CD's own CRDs (from its
@@ -20,7 +20,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('deploy/gitops in a cluster with the Argo CD CRDs', () => {
   it('installs the CRDs', async () => {
-    const crds = `${goModuleDir(ARGO_CD.module, ARGO_CD.version)}/manifests/crds/`;
+    const crds = `${await goModuleDir(ARGO_CD.module, ARGO_CD.version)}/manifests/crds/`;
     const files = ['appproject-crd.yaml', 'applicationset-crd.yaml', 'application-crd.yaml'];
     const apply = await kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', `${crds}${file}`]));
     expect(apply.stderr).toBe('');

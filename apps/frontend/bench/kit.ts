@@ -2,14 +2,18 @@
 // where the machine has them), and idle event streams from many loopback addresses.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
-import { availableParallelism } from 'node:os';
+import { request as requestTls } from 'node:https';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DevDatabase, startDevDatabase } from '@kubeonazure/dev-db';
 import { freePort, pollUntil, supervise, type Supervised } from '@kubeonazure/tool-kit';
 import { connect, type TweetDocument } from '@kubeonazure/tweet-model';
 import { makeTweet } from '@kubeonazure/tweet-model/testing';
 import type { Collection, MongoClient } from 'mongodb';
+import { makeCa, writeSecretVolume } from '../test/tls.ts';
 
 export const appRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -107,17 +111,39 @@ export function start(script: string, env: Record<string, string>, cpus: string 
   });
 }
 
+/** A certificate for 127.0.0.1 from a CA of the bench's own, mounted as the kubelet mounts the Secret (components/tls). */
+export interface BenchTls {
+  /** TLS_CERT_FILE and TLS_KEY_FILE. */
+  env: Record<string, string>;
+  /** The CA's certificate, for clients to verify the frontend with. */
+  ca: string;
+  remove(): void;
+}
+
+export async function benchTls(): Promise<BenchTls> {
+  const dir = mkdtempSync(join(tmpdir(), 'frontend-bench-tls-'));
+  const ca = await makeCa();
+  writeSecretVolume(dir, await ca.issue('127.0.0.1'));
+  return {
+    env: { TLS_CERT_FILE: join(dir, 'tls.crt'), TLS_KEY_FILE: join(dir, 'tls.key') },
+    ca: ca.cert,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /**
  * The built frontend (REGION=local) on free ports, on `cpus` when given, `env` over the common settings;
- * resolves once its ops port answers /livez.
+ * with `tls`, serving HTTPS as a pod with components/tls does (`origin` is https:, PORT only redirects).
+ * Resolves once its ops port answers /livez.
  */
 export async function startFrontend(
   mongoUrl: string,
   database: string,
   env: Record<string, string>,
   cpus: string | null = null,
+  tls: BenchTls | null = null,
 ): Promise<{ frontend: Supervised; origin: string; opsOrigin: string }> {
-  const [port, opsPort] = [await freePort(), await freePort()];
+  const [port, opsPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
   const opsOrigin = `http://127.0.0.1:${opsPort}`;
   const frontend = start(
     'dist/server.js',
@@ -129,12 +155,13 @@ export async function startFrontend(
       PORT: String(port),
       OPS_PORT: String(opsPort),
       LOG_LEVEL: 'warn',
+      ...(tls ? { ...tls.env, HTTPS_PORT: String(httpsPort) } : {}),
       ...env,
     },
     cpus,
   );
   await frontend.waitUntil('an answer at /livez', () => answers(`${opsOrigin}/livez`), 20_000, 200);
-  return { frontend, origin: `http://127.0.0.1:${port}`, opsOrigin };
+  return { frontend, origin: tls ? `https://127.0.0.1:${httpsPort}` : `http://127.0.0.1:${port}`, opsOrigin };
 }
 
 export async function answers(url: string): Promise<boolean> {
@@ -171,7 +198,14 @@ export async function openIdleStreams(
   origin: string,
   opsOrigin: string,
   count: number,
-  options: { perAddress: number; batch?: number; timeoutMs?: number; onData?: (stream: number, chunk: Buffer) => void },
+  options: {
+    perAddress: number;
+    batch?: number;
+    timeoutMs?: number;
+    /** For an https: origin: the CA to verify it with. */
+    ca?: string;
+    onData?: (stream: number, chunk: Buffer) => void;
+  },
 ): Promise<ClientRequest[]> {
   const requests: ClientRequest[] = [];
   const batch = options.batch ?? 250;
@@ -180,9 +214,9 @@ export async function openIdleStreams(
       Array.from({ length: Math.min(batch, count - from) }, (_, k) => {
         const i = from + k;
         return new Promise<void>((resolve) => {
-          const req = request(
+          const req = (origin.startsWith('https:') ? requestTls : request)(
             `${origin}/events`,
-            { agent: false, localAddress: sourceAddress(i, options.perAddress) },
+            { agent: false, localAddress: sourceAddress(i, options.perAddress), ca: options.ca },
             (res) => {
               res.on('data', (chunk: Buffer) => options.onData?.(i, chunk));
               resolve();

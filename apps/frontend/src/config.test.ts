@@ -30,6 +30,8 @@ describe('parseConfig', () => {
       readTimeoutMs: 2000,
       slowRequestMs: 1000,
       logLevel: 'info',
+      // What the pod's 256Mi holds over HTTPS (frontend:bench:capacity), send buffers included.
+      maxStreams: 1000,
     });
     expect(config.region).toMatchObject({ label: 'London · UK South', displayName: 'UK South' });
   });

@@ -22,7 +22,7 @@ const env = {
   READ_TIMEOUT_MS: integer(100, 300_000).default(2000),
   MAX_THROTTLED_PAGE_AGE_MS: integer(1000, 3_600_000).default(30_000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(300),
-  MAX_STREAMS: integer(1, 1_000_000).default(2000),
+  MAX_STREAMS: integer(1, 1_000_000).default(1000),
   MAX_STREAMS_PER_CLIENT: integer(1, 10_000).default(8),
   STREAM_MAX_AGE_MS: integer(1000, 86_400_000).default(600_000),
   SSE_BUFFER_BUDGET_BYTES: integer(1024 * 1024, 2 ** 40).optional(),

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
 import { encodeCursor } from '@kubeonazure/tweet-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,20 @@ describe('GET /events', () => {
     await stream.cancel();
     await eventually(async () => (Number(await sseClients()) === before ? true : undefined));
   });
+
+  it('sends one broadcast to every open stream, once', async () => {
+    const all = await Promise.all(Array.from({ length: 4 }, () => open('/events')));
+    expect(Number(await sseClients())).toBeGreaterThanOrEqual(all.length);
+    const [first, second] = [
+      makeTweet({ created_at: new Date() }),
+      makeTweet({ created_at: new Date(Date.now() + 1) }),
+    ];
+    await t.repository.insertNew([first]);
+    for (const stream of all) expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(first));
+    await t.repository.insertNew([second]);
+    // The next tweet each stream gets is the second: the first came once.
+    for (const stream of all) expect((await stream.nextOf('tweet'))?.id).toBe(encodeCursor(second));
+  });
 });
 
 describe('posts stored late', () => {
@@ -167,5 +182,66 @@ describe('shutdown', () => {
     expect(await stream.next()).toEqual({ retry: '3000' });
     await own.close();
     expect(await stream.next()).toBeNull();
+  });
+});
+
+describe('on the wire', () => {
+  let own: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    own = await startTestApp(testMongoUrl(), { config: { streamMaxAgeMs: 500 } });
+    port = Number(new URL(await own.app.listen({ host: '127.0.0.1', port: 0 })).port);
+  });
+  afterAll(() => own?.close());
+
+  /** Everything a raw connection that sends `request` receives until the server closes it. */
+  function exchange(request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTcp({ host: '127.0.0.1', port }, () => socket.write(request));
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+      });
+      socket.once('error', reject);
+      socket.once('close', () => resolve(received));
+    });
+  }
+  const split = (response: string) => {
+    const end = response.indexOf('\r\n\r\n');
+    return { head: response.slice(0, end).toLowerCase(), body: response.slice(end + 4) };
+  };
+
+  it('is an HTTP/1.1 chunked body, ended by its last chunk when the stream reaches its age', async () => {
+    const { head, body } = split(await exchange('GET /events HTTP/1.1\r\nHost: test\r\n\r\n'));
+    expect(head).toMatch(/^http\/1\.1 200 ok\r\n/);
+    expect(head).toContain('\r\ntransfer-encoding: chunked');
+    expect(head).toContain('\r\ncontent-type: text/event-stream; charset=utf-8');
+    expect(head).toContain('\r\nconnection: close');
+    expect(body.startsWith(`${'retry: 3000\n\n'.length.toString(16)}\r\nretry: 3000\n\n\r\n`)).toBe(true);
+    expect(body.endsWith('\r\n0\r\n\r\n')).toBe(true);
+  });
+
+  it('is a body delimited by the connection for an HTTP/1.0 client', async () => {
+    const { head, body } = split(await exchange('GET /events HTTP/1.0\r\nHost: test\r\n\r\n'));
+    expect(head).toMatch(/^http\/1\.1 200 ok\r\n/);
+    expect(head).not.toContain('transfer-encoding');
+    expect(body).toBe('retry: 3000\n\n');
+  });
+
+  it('answers HEAD with the head a stream gets, and no body', async () => {
+    const { head, body } = split(await exchange('HEAD /events HTTP/1.1\r\nHost: test\r\n\r\n'));
+    expect(head).toMatch(/^http\/1\.1 200 ok\r\n/);
+    expect(head).toContain('\r\ncontent-type: text/event-stream; charset=utf-8');
+    expect(body).toBe('');
+  });
+
+  it('carries one stream per connection: a request pipelined after it closes the connection', async () => {
+    const request = 'GET /events HTTP/1.1\r\nHost: test\r\n\r\n';
+    const { body } = split(await exchange(request + request));
+    expect(body.endsWith('0\r\n\r\n')).toBe(false);
+    await eventually(async () =>
+      /^frontend_sse_clients\{region="uksouth"\} 0$/m.test((await own.ops.inject('/metrics')).body) ? true : undefined,
+    );
   });
 });

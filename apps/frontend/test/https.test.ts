@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server as TlsServer } from 'node:tls';
 import { testMongoUrl } from '@kubeonazure/dev-db/testing';
+import { encodeCursor } from '@kubeonazure/tweet-model';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRedirectApp } from '../src/app.js';
 import { readTlsPair, watchTlsFiles } from '../src/tls.js';
-import { eventually, startTestApp, type TestApp } from './support.js';
+import { eventually, makeTweet, startTestApp, type TestApp } from './support.js';
 import { makeCa, servedCertificate, type TestCa, writeSecretVolume } from './tls.js';
 
 const DOMAIN = 'www.example.com';
@@ -59,6 +60,29 @@ describe('HTTPS in the frontend pod', () => {
     const response = await httpsGet(port, ca.cert, '/healthz');
     expect(response.status).toBe(200);
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+  });
+
+  it('streams live tweets over HTTPS', async () => {
+    await eventually(() => t.app.feed.newestPage());
+    const tweet = makeTweet({ created_at: new Date() });
+    const received = await new Promise<string>((resolve, reject) => {
+      const request = get(
+        { host: '127.0.0.1', port, path: '/events', ca: ca.cert, servername: DOMAIN, headers: { host: DOMAIN } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            if (text === '') void t.repository.insertNew([tweet]);
+            text += chunk;
+            if (text.includes(`id: ${encodeCursor(tweet)}\n`)) {
+              request.destroy();
+              resolve(text);
+            }
+          });
+        },
+      ).once('error', reject);
+    });
+    expect(received.startsWith('retry: 3000\n\n')).toBe(true);
   });
 
   it('sends the Traffic Manager name to the custom domain, except its probe', async () => {

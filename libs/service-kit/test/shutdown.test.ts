@@ -39,6 +39,14 @@ describe('onShutdown', () => {
     expect(lines[1]).toMatchObject({ signal: 'SIGTERM' });
   });
 
+  it('writes every line, whole and in order, before it exits', async () => {
+    const service = start({ CLOSING_BYTES: String(4 * 1024 * 1024) });
+    await service.ready();
+    await service.stop();
+    expect(await service.exited).toBe(0);
+    expect(service.lines().map((line) => line.msg)).toEqual(['ready', 'stopping', 'closing', 'closed']);
+  });
+
   it('exits 1 when closing outlasts the grace period', async () => {
     const service = start({ CLOSE_MS: '5000', GRACE_MS: '200' });
     await service.ready();

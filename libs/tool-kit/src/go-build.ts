@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -37,6 +37,22 @@ export function goRunner({ cwd, env, missingGo }: GoRunnerOptions): GoRunner {
       throw new Error(`go ${args[0]} failed: ${err.stderr?.trim().split('\n').slice(-5).join(' | ') || err.message}`);
     }
   };
+}
+
+/**
+ * The directory of a published Go module's source (`go mod download` from the Go module proxy), kept in
+ * <cache>/gomod for later runs: how tools and tests read a project's published files (its CRDs)
+ * without its registry.
+ */
+export async function goModuleDir(module: string, version: string): Promise<string> {
+  const go = goRunner({
+    cwd: tmpdir(),
+    env: { GOFLAGS: '-mod=mod', GOMODCACHE: join(kubeonazureCache(), 'gomod') },
+    missingGo: `fetching ${module}@${version} needs Go >= 1.24 on PATH (https://go.dev/dl/)`,
+  });
+  // Without -json a failure is one line on stderr; with it (the module is then in the cache), the directory.
+  await go(['mod', 'download', `${module}@${version}`]);
+  return (JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`])) as { Dir: string }).Dir;
 }
 
 export interface CachedGoBuildOptions extends GoRunnerOptions {

@@ -6,6 +6,7 @@ export {
   cachedGoBuild,
   type GoRunner,
   type GoRunnerOptions,
+  goModuleDir,
   goRunner,
   kubeonazureCache,
 } from './go-build.js';

@@ -72,6 +72,17 @@ describe('supervise', () => {
     expect(stubborn.output).toContain('ignored');
   });
 
+  it('runs a child that outlives it in a process group of its own, still stopped by PID', async () => {
+    const logFile = join(dir, 'daemon.log');
+    const daemon = node('daemon', 'console.log("up"); setInterval(() => {}, 1000)', { logFile, outlivesParent: true });
+    await daemon.waitUntil('start', () => daemon.output.includes('up'), 10_000);
+    // /proc/<pid>/stat: pid (comm) state ppid pgrp ...
+    const pgrp = (await readFile(`/proc/${daemon.pid}/stat`, 'utf8')).split(') ')[1]?.split(' ')[2];
+    expect(pgrp).toBe(String(daemon.pid));
+    await daemon.stop();
+    expect(await daemon.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
   it('reports an exit nobody asked for, and not one that stop() caused', async () => {
     const reports: { exit: Exit; output: string }[] = [];
     const onUnexpectedExit = (exit: Exit, output: string) => reports.push({ exit, output });

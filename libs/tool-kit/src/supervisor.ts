@@ -27,6 +27,12 @@ export interface SuperviseOptions {
   onUnexpectedExit?: (exit: Exit, output: string) => void;
   /** How long stop() waits after its signal before SIGKILL; 10 s unless told. */
   graceMs?: number;
+  /**
+   * Keeps it running when this process exits (its own process group, not killed at exit, not holding
+   * this process open): a daemon several processes share, which the last of them stops by its PID.
+   * Give it a logFile: there is nobody to read its pipes once this process is gone.
+   */
+  outlivesParent?: boolean;
 }
 
 /** How much of its output a process keeps for error messages. */
@@ -66,6 +72,7 @@ export class Supervised {
     try {
       this.#child = spawn(options.command, options.args ?? [], {
         stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
+        detached: options.outlivesParent === true,
         env: options.env ?? process.env,
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         ...(options.uid === undefined ? {} : { uid: options.uid }),
@@ -84,7 +91,8 @@ export class Supervised {
         });
       }
     }
-    track(this.#child);
+    if (options.outlivesParent) this.#child.unref();
+    else track(this.#child);
     this.exited = new Promise((resolve) => {
       const settle = (exit: Exit) => {
         if (this.#exit !== undefined) return;

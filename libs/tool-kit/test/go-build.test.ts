@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CachedGoBuildOptions, cachedGoBuild, cacheEntry, goRunner } from '../src/go-build.js';
+import { type CachedGoBuildOptions, cachedGoBuild, cacheEntry, goModuleDir, goRunner } from '../src/go-build.js';
 
 let root: string;
 let moduleDir: string;
@@ -19,6 +20,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   delete process.env.XDG_CACHE_HOME;
+  // The Go module cache is read-only.
+  execFileSync('chmod', ['-R', 'u+w', root]);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -94,5 +97,52 @@ describe('goRunner', { timeout: 120_000 }, () => {
       missingGo: 'building tiny needs Go >= 1.24',
     });
     await expect(go(['version'])).rejects.toThrow(/^building tiny needs Go >= 1.24$/);
+  });
+});
+
+describe('goModuleDir', { timeout: 120_000 }, () => {
+  const saved = { GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  /** A module proxy on disk (GOPROXY=file://) serving example.com/published v1.0.0: its go.mod and a CRD. */
+  async function fileProxy(): Promise<string> {
+    const proxy = join(root, 'proxy');
+    const versions = join(proxy, 'example.com/published/@v');
+    await mkdir(versions, { recursive: true });
+    const goMod = 'module example.com/published\n\ngo 1.24\n';
+    await writeFile(join(versions, 'list'), 'v1.0.0\n');
+    await writeFile(join(versions, 'v1.0.0.info'), '{"Version":"v1.0.0"}\n');
+    await writeFile(join(versions, 'v1.0.0.mod'), goMod);
+    // A module zip holds its files under <module>@<version>/ (python3: the Azure CLI's, always there).
+    const zip = `import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('example.com/published@v1.0.0/go.mod', sys.argv[2])
+    z.writestr('example.com/published@v1.0.0/crds/thing.yaml', 'kind: CustomResourceDefinition\\n')
+`;
+    execFileSync('python3', ['-c', zip, join(versions, 'v1.0.0.zip'), goMod]);
+    process.env.GONOSUMDB = 'example.com';
+    return `file://${proxy}`;
+  }
+
+  it('downloads a published module into <cache>/kubeonazure/gomod once and returns its directory', async () => {
+    process.env.GOPROXY = await fileProxy();
+    const dir = await goModuleDir('example.com/published', 'v1.0.0');
+    expect(dir).toBe(join(root, 'cache', 'kubeonazure', 'gomod', 'example.com', 'published@v1.0.0'));
+    expect(readFileSync(join(dir, 'crds/thing.yaml'), 'utf8')).toBe('kind: CustomResourceDefinition\n');
+    // Later calls (any process) take it from the cache, with no proxy at all.
+    process.env.GOPROXY = 'off';
+    expect(await goModuleDir('example.com/published', 'v1.0.0')).toBe(dir);
+  });
+
+  it('says in one line which module it could not fetch', async () => {
+    process.env.GOPROXY = await fileProxy();
+    await expect(goModuleDir('example.com/published', 'v9.9.9')).rejects.toThrow(
+      /^go mod failed: go: example\.com\/published@v9\.9\.9: [^\n]+$/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedGoBuild, kubeonazureCache } from '@kubeonazure/tool-kit';
+import { cachedGoBuild, goModuleDir } from '@kubeonazure/tool-kit';
 import { parse } from 'yaml';
 
 /** The Prometheus Operator release whose CRDs every local cluster carries. */
@@ -32,15 +32,14 @@ export async function ensureCrds(log: (line: string) => void = () => {}): Promis
     hashFiles: [],
     key: [`${MODULE}@${PROMETHEUS_OPERATOR_VERSION}`],
     entry: 'directory',
-    env: { GOFLAGS: '-mod=mod', GOMODCACHE: join(kubeonazureCache(), 'gomod') },
     missingGo: 'fetching the Prometheus Operator CRDs needs Go >= 1.24 on PATH (https://go.dev/dl/)',
     complete: (path) => existsSync(file(path)),
-    build: async ({ partial, go }) => {
+    build: async ({ partial }) => {
       log(`fetching the CRDs of ${MODULE}@${PROMETHEUS_OPERATOR_VERSION}`);
-      const { Dir } = JSON.parse(await go(['mod', 'download', '-json', `${MODULE}@${PROMETHEUS_OPERATOR_VERSION}`]));
+      const module = await goModuleDir(MODULE, PROMETHEUS_OPERATOR_VERSION);
       const crd = async (name: string) =>
         parse(
-          await readFile(join(Dir, 'example/prometheus-operator-crd', `monitoring.coreos.com_${name}.yaml`), 'utf8'),
+          await readFile(join(module, 'example/prometheus-operator-crd', `monitoring.coreos.com_${name}.yaml`), 'utf8'),
         );
       const podMonitors: Crd = await crd('podmonitors');
       const azure: Crd = {

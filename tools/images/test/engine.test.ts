@@ -1,10 +1,10 @@
-/** The local engine leaves the host's network as it found it, and nothing on the default socket. */
+/** The local engine leaves the host's network and paths as it found them, and nothing on the default socket. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerClient, HOST_PATHS, startEngine } from '../src/engine.ts';
+import { dockerClient, engineAnswers, HOST_PATHS, type LocalEngine, startEngine } from '../src/engine.ts';
 
 function network(): Record<string, string> {
   const out = (program: string, args: string[]) => spawnSync(program, args, { encoding: 'utf8' }).stdout;
@@ -18,7 +18,7 @@ function network(): Record<string, string> {
 }
 
 describe('the local engine', () => {
-  it('starts on its private socket, changes no link, rule or sysctl, and stops by PID, leaving nothing', async () => {
+  it('starts on its private socket, changes no link, rule, sysctl or host path, and stops by PID, leaving nothing', async () => {
     // Its own cache folder: a fresh dockerd, not the one `npm run registry` may be running.
     const cache = mkdtempSync(join(tmpdir(), 'kubeonazure-engine-'));
     const before = network();
@@ -31,8 +31,8 @@ describe('the local engine', () => {
         env: { ...process.env, DOCKER_HOST: engine.dockerHost },
       });
       expect(info.stdout.trim()).toBe(`${cache}/kubeonazure/engine/data`);
-      const running = network();
-      expect({ ...running, hostPaths: '' }).toEqual({ ...before, hostPaths: '' });
+      // Not even while it runs: its /run is its own.
+      expect(network()).toEqual(before);
       expect(existsSync('/var/run/docker.sock')).toBe(false);
     } finally {
       await engine.stop();
@@ -41,4 +41,25 @@ describe('the local engine', () => {
     expect(network()).toEqual(before);
     expect(existsSync(`${cache}/kubeonazure/engine/docker.sock`)).toBe(false);
   }, 120_000);
+
+  it('is started once for two users at the same time and stopped by the last of them', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kubeonazure-engine-'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const users = await Promise.all([startEngine(env), startEngine(env)]);
+    try {
+      expect(users.map((user) => user.started).sort()).toEqual([false, true]);
+      const [first, second] = users.sort((a) => (a.started ? -1 : 1)) as [LocalEngine, LocalEngine];
+      expect(second.dockerHost).toBe(first.dockerHost);
+      const dockerd = Number(readFileSync(`${cache}/kubeonazure/engine/dockerd.pid`, 'utf8'));
+      // The one who started it stops first: the other still has it.
+      await first.stop();
+      expect(engineAnswers(second.dockerHost)).toBe(true);
+      await second.stop();
+      expect(engineAnswers(second.dockerHost)).toBe(false);
+      expect(existsSync(`/proc/${dockerd}`)).toBe(false);
+    } finally {
+      await Promise.all(users.map((user) => user.stop()));
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

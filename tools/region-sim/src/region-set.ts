@@ -167,13 +167,20 @@ export class RegionSet {
       return created;
     } catch (error) {
       // Nothing is left running after a failed start.
-      if (set) {
-        await set.stop();
-        throw error;
+      try {
+        if (set) await set.stop();
+        else {
+          await xApi?.close();
+          await tier?.stop();
+          await rm(baseDir, { recursive: true, force: true });
+        }
+      } catch (cleanUpError) {
+        // The start's failure stays the news; the clean-up's comes with it.
+        throw new AggregateError(
+          [error, cleanUpError],
+          `${(error as Error).message}; the clean-up after it failed too: ${(cleanUpError as Error).message}`,
+        );
       }
-      await xApi?.close();
-      await tier?.stop();
-      await rm(baseDir, { recursive: true, force: true });
       throw error;
     }
   }

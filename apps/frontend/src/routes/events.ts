@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { encodeCursor, type TweetDocument } from '@kubeonazure/tweet-model';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,8 +11,9 @@ import { overBudget } from '../sse-budget.js';
 /** A client that reads slower than this is dropped (it reconnects and resumes by Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
- * How often the streams' unsent bytes are checked against the budget and the write timeout, at most.
- * Between broadcasts: right after one, a client that reads has its share still unsent for a moment.
+ * How often, at most, the one sweep ends the streams past their age and checks the unsent bytes
+ * against the write timeout and the budget. Between broadcasts: right after one, a client that reads
+ * has its share still unsent for a moment.
  */
 const SWEEP_MS = 1000;
 const RECONNECT_MS = 3000;
@@ -37,18 +38,62 @@ interface Event {
   text: string;
 }
 
-interface Client {
-  res: ServerResponse;
+/**
+ * What an open stream keeps, keyed by its socket: after the response head the stream is written to
+ * the socket directly, so no request, reply, closure or timer per stream is held by this plugin.
+ */
+interface Stream {
   address: string;
+  /** HTTP/1.1 requests get a chunked body (a clean end is told from a cut one); HTTP/1.0 a close-delimited one. */
+  chunked: boolean;
   /** Events broadcast while the client's resume query runs; null once it is live. */
   pending: Event[] | null;
   /**
    * Tweets the resume sent that the poller has not broadcast yet: a tweet stored late is broadcast
-   * when it appears on the first page, maybe after the resume read it, and must not come twice.
+   * when it appears on the first page, maybe after the resume read it, and must not come twice. Null when none.
    */
-  resumed: Set<string>;
+  resumed: Set<string> | null;
   /** When its unsent bytes were last seen drained (ms since the epoch). */
   drainedAt: number;
+  /** When the stream ends (ms since the epoch): the shared sweep ends it. */
+  endsAt: number;
+}
+
+/** A message as the bytes every stream is sent: one copy, written to each socket as is. */
+interface Frames {
+  /** An HTTP/1.1 chunk. */
+  chunked: Buffer;
+  /** The bytes alone, for a close-delimited (HTTP/1.0) body. */
+  plain: Buffer;
+}
+
+function frames(text: string): Frames {
+  const plain = Buffer.from(text);
+  return { plain, chunked: Buffer.concat([Buffer.from(`${plain.length.toString(16)}\r\n`), plain, CRLF]) };
+}
+
+const CRLF = Buffer.from('\r\n');
+/** The chunk that ends a chunked body. */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+const HEARTBEAT = frames(': heartbeat\n\n');
+
+/** The response head, written to the socket as is: Fastify's reply is hijacked and Node's response never written. */
+function head(requestId: string, chunked: boolean): string {
+  return [
+    'HTTP/1.1 200 OK',
+    `date: ${new Date().toUTCString()}`,
+    'content-type: text/event-stream; charset=utf-8',
+    'cache-control: no-store',
+    'x-content-type-options: nosniff',
+    // Tells nginx-style proxies not to buffer the stream.
+    'x-accel-buffering: no',
+    // Hijacked: the request log's onRequest header is not sent, so the id (request-id.ts: header-safe) is echoed here.
+    `x-request-id: ${requestId}`,
+    // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
+    'connection: close',
+    ...(chunked ? ['transfer-encoding: chunked'] : []),
+    '\r\n',
+  ].join('\r\n');
 }
 
 const Query = z.object({
@@ -64,9 +109,13 @@ const Query = z.object({
  * memory: the unsent bytes of all streams are kept within `bufferBudgetBytes` by dropping the largest
  * backlogs first, and a stream that has not drained for `writeTimeoutMs` is dropped; a dropped client
  * reconnects and resumes.
+ *
+ * A broadcast is serialised once into one Buffer, which every socket is given as is (Node keeps one
+ * copy for all the streams that queue it). Heartbeats, the budget, the write timeout and the streams'
+ * age are one shared timer's work.
  */
 const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) => {
-  const clients = new Set<Client>();
+  const streams = new Map<Socket, Stream>();
   const perAddress = new Map<string, number>();
 
   async function render(tweets: TweetDocument[]): Promise<Event[]> {
@@ -81,41 +130,66 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
     );
   }
 
-  function write(client: Client, text: string): void {
-    client.res.write(text);
-    if (client.res.writableLength > MAX_BUFFERED_BYTES) shed(client, 'client_buffer');
+  function write(socket: Socket, stream: Stream, message: Frames): void {
+    socket.write(stream.chunked ? message.chunked : message.plain);
+    if (socket.writableLength > MAX_BUFFERED_BYTES) shed(socket, stream, 'client_buffer');
   }
 
-  function shed(client: Client, reason: (typeof SHED_REASONS)[number]): void {
+  function shed(socket: Socket, stream: Stream, reason: (typeof SHED_REASONS)[number]): void {
     fastify.metrics.sseShed.inc({ reason });
-    client.res.destroy();
-    remove(client);
+    socket.destroy();
+    remove(socket, stream);
   }
 
-  /** Drops the streams that are over the pod's budget (largest backlog first) and those that stopped draining. */
-  function enforceLimits(): void {
+  /** Ends a stream cleanly: the browser resumes it after its `retry:` delay, maybe on another pod. */
+  function end(socket: Socket, stream: Stream): void {
+    remove(socket, stream);
+    if (stream.chunked) socket.write(LAST_CHUNK);
+    socket.destroySoon();
+  }
+
+  /**
+   * Ends the streams past their age, drops those that stopped draining and then, while the unsent
+   * bytes of the rest are over the pod's budget, the largest backlogs.
+   */
+  function sweep(): void {
     const now = Date.now();
-    const live = [...clients].filter((client) => !client.pending);
-    for (const client of live) {
-      if (client.res.writableLength === 0) client.drainedAt = now;
-      else if (now - client.drainedAt > options.writeTimeoutMs) shed(client, 'stalled');
+    const backlogs: { socket: Socket; stream: Stream; backlog: number }[] = [];
+    for (const [socket, stream] of streams) {
+      if (stream.pending) continue;
+      const backlog = socket.writableLength;
+      if (backlog === 0) stream.drainedAt = now;
+      else if (now - stream.drainedAt > options.writeTimeoutMs) {
+        shed(socket, stream, 'stalled');
+        continue;
+      }
+      if (now >= stream.endsAt) end(socket, stream);
+      else backlogs.push({ socket, stream, backlog });
     }
-    const backlogs = [...clients].map((client) => ({ client, backlog: client.res.writableLength }));
-    for (const { client } of overBudget(backlogs, options.bufferBudgetBytes)) shed(client, 'budget');
+    for (const { socket, stream } of overBudget(backlogs, options.bufferBudgetBytes)) shed(socket, stream, 'budget');
   }
 
-  function add(client: Client): void {
-    clients.add(client);
-    perAddress.set(client.address, (perAddress.get(client.address) ?? 0) + 1);
-    fastify.metrics.sseClients.set(clients.size);
+  function add(socket: Socket, stream: Stream): void {
+    streams.set(socket, stream);
+    socket.on('close', onClose);
+    perAddress.set(stream.address, (perAddress.get(stream.address) ?? 0) + 1);
+    fastify.metrics.sseClients.set(streams.size);
   }
 
-  function remove(client: Client): void {
-    if (!clients.delete(client)) return;
-    const left = (perAddress.get(client.address) ?? 1) - 1;
-    if (left > 0) perAddress.set(client.address, left);
-    else perAddress.delete(client.address);
-    fastify.metrics.sseClients.set(clients.size);
+  /** The one listener of every stream's socket: `this` says which. */
+  function onClose(this: Socket): void {
+    const stream = streams.get(this);
+    if (stream) remove(this, stream);
+  }
+
+  function remove(socket: Socket, stream: Stream): void {
+    if (streams.get(socket) !== stream) return;
+    streams.delete(socket);
+    socket.removeListener('close', onClose);
+    const left = (perAddress.get(stream.address) ?? 1) - 1;
+    if (left > 0) perAddress.set(stream.address, left);
+    else perAddress.delete(stream.address);
+    fastify.metrics.sseClients.set(streams.size);
   }
 
   const unsubscribe = fastify.feed.subscribe((tweets) => {
@@ -123,11 +197,11 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
     const readAt = performance.now();
     render(tweets).then(
       (events) => {
-        const text = events.map((event) => event.text).join('');
-        for (const client of clients) {
-          if (client.pending) client.pending.push(...events);
-          else if (client.resumed.size === 0) write(client, text);
-          else write(client, notResumed(client, events));
+        const message = frames(events.map((event) => event.text).join(''));
+        for (const [socket, stream] of streams) {
+          if (stream.pending) stream.pending.push(...events);
+          else if (stream.resumed === null) write(socket, stream, message);
+          else sendNotResumed(socket, stream, events);
         }
         fastify.metrics.sseBroadcast.observe((performance.now() - readAt) / 1000);
       },
@@ -135,18 +209,33 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
     );
   });
 
+  /** The events the stream did not get from its resume; each resumed tweet is skipped once. */
+  function sendNotResumed(socket: Socket, stream: Stream, events: Event[]): void {
+    const resumed = stream.resumed;
+    const text = events
+      .filter((event) => !resumed?.delete(event.tweetId))
+      .map((event) => event.text)
+      .join('');
+    if (resumed?.size === 0) stream.resumed = null;
+    // An empty chunk would end the body.
+    if (text !== '') write(socket, stream, frames(text));
+  }
+
   // One timer for all streams: comments keep proxies and load balancers from closing idle ones.
   const heartbeat = setInterval(() => {
-    for (const client of clients) if (!client.pending) write(client, ': heartbeat\n\n');
+    for (const [socket, stream] of streams) if (!stream.pending) write(socket, stream, HEARTBEAT);
   }, options.heartbeatMs);
-  const sweep = setInterval(enforceLimits, Math.min(SWEEP_MS, options.writeTimeoutMs / 4));
+  const sweeping = setInterval(sweep, Math.min(SWEEP_MS, options.writeTimeoutMs / 4));
 
   fastify.addHook('preClose', async () => {
     unsubscribe();
     clearInterval(heartbeat);
-    clearInterval(sweep);
-    for (const client of clients) client.res.end();
-    clients.clear();
+    clearInterval(sweeping);
+    // Streams still resuming are ended by their handler, which finds them gone.
+    for (const [socket, stream] of streams) {
+      if (stream.pending) remove(socket, stream);
+      else end(socket, stream);
+    }
     perAddress.clear();
     fastify.metrics.sseClients.set(0);
   });
@@ -158,7 +247,7 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
         ? parseCursor(lastEventId, 'Last-Event-ID')
         : parseCursor(request.query.since, 'since');
 
-    if (clients.size >= options.maxStreams || (perAddress.get(request.ip) ?? 0) >= options.maxStreamsPerClient) {
+    if (streams.size >= options.maxStreams || (perAddress.get(request.ip) ?? 0) >= options.maxStreamsPerClient) {
       fastify.metrics.sseRejected.inc();
       reply.code(503).header('retry-after', FULL_RETRY_AFTER_SECONDS);
       return {
@@ -168,55 +257,55 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
       };
     }
 
-    const client: Client = {
-      res: reply.raw,
+    const socket = request.raw.socket;
+    // A request pipelined after a stream on its connection: the connection carries one stream.
+    if (streams.has(socket)) {
+      reply.hijack();
+      socket.destroy();
+      return;
+    }
+    const chunked = request.raw.httpVersion !== '1.0';
+    // Fastify's HEAD route for this GET: the head a stream gets, and no body (Node's response would drop it; the socket does not).
+    if (request.method === 'HEAD') {
+      reply.hijack();
+      socket.write(head(request.id, chunked));
+      socket.destroySoon();
+      return;
+    }
+    const stream: Stream = {
       address: request.ip,
+      chunked,
       pending: [],
-      resumed: new Set(),
+      resumed: null,
       drainedAt: Date.now(),
+      endsAt: Date.now() + options.maxAgeMs * (1 + Math.random() / 10),
     };
-    add(client);
-    const maxAge = setTimeout(() => client.res.end(), options.maxAgeMs * (1 + Math.random() / 10));
-    reply.raw.on('close', () => {
-      clearTimeout(maxAge);
-      remove(client);
-    });
+    add(socket, stream);
 
     let missed: Event[];
     try {
       missed = since ? await render(await fastify.feed.newerThan(since, FANOUT_LIMIT)) : [];
     } catch (error) {
-      clearTimeout(maxAge);
-      remove(client);
+      remove(socket, stream);
       throw error;
     }
 
     reply.hijack();
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      // Tells nginx-style proxies not to buffer the stream.
-      'x-accel-buffering': 'no',
-      // Hijacked: the request log's onRequest header is not sent, so the id is echoed here.
-      'x-request-id': request.id,
-      // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
-      connection: 'close',
-    });
-    client.resumed = new Set(missed.map((event) => event.tweetId));
-    const queued = notResumed(client, client.pending ?? []);
-    client.pending = null;
-    client.drainedAt = Date.now();
-    write(client, `retry: ${RECONNECT_MS}\n\n${missed.map((event) => event.text).join('')}${queued}`);
+    // The client left, or the server is closing, while the resume was read.
+    if (streams.get(socket) !== stream) {
+      socket.destroy();
+      return;
+    }
+    const queued = stream.pending ?? [];
+    stream.pending = null;
+    stream.drainedAt = Date.now();
+    if (missed.length > 0) stream.resumed = new Set(missed.map((event) => event.tweetId));
+    socket.cork();
+    socket.write(head(request.id, stream.chunked));
+    write(socket, stream, frames(`retry: ${RECONNECT_MS}\n\n${missed.map((event) => event.text).join('')}`));
+    sendNotResumed(socket, stream, queued);
+    socket.uncork();
   });
 };
 
 export default events;
-
-/** The text of the events the client did not get from its resume; each resumed tweet is skipped once. */
-function notResumed(client: Client, events: Event[]): string {
-  return events
-    .filter((event) => !client.resumed.delete(event.tweetId))
-    .map((event) => event.text)
-    .join('');
-}

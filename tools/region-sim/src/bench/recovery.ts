@@ -111,7 +111,7 @@ try {
     ]),
   );
   console.log(
-    `recovery: ${published.length} posts published across the three drills, ${lostPosts} lost; the stand-in's most stream connections at once: ${set.xApi.maxConcurrentStreams}`,
+    `recovery: ${published.length} posts published across the three drills, ${lostPosts} lost; the stand-in's most stream connections accepted at once: ${set.xApi.maxAcceptedConcurrentStreams} (at most 1: X's limit), asked for at once (refused connects included): ${set.xApi.maxConcurrentStreams}`,
   );
 } finally {
   await set.stop();

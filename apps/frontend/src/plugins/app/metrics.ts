@@ -75,7 +75,7 @@ export default fp(
       sseBroadcast: new Histogram({
         name: 'frontend_sse_broadcast_seconds',
         help: "Time from the poller's read that found new tweets to their write to the last open event stream.",
-        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         registers,
       }),
     });
