@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil } from '@kubeonazure/tool-kit';
 import { describe, expect, it } from 'vitest';
 import { dockerClient, engineAnswers, HOST_PATHS, type LocalEngine, startEngine } from '../src/engine.ts';
 
@@ -56,7 +57,8 @@ describe('the local engine', () => {
       expect(engineAnswers(second.dockerHost)).toBe(true);
       await second.stop();
       expect(engineAnswers(second.dockerHost)).toBe(false);
-      expect(existsSync(`/proc/${dockerd}`)).toBe(false);
+      // Stopped means exited; this process (its parent) reaps it on its next SIGCHLD, so the entry goes soon after.
+      await pollUntil(() => !existsSync(`/proc/${dockerd}`), { what: `dockerd (PID ${dockerd}) reaped`, timeoutMs: 5_000 });
     } finally {
       await Promise.all(users.map((user) => user.stop()));
       rmSync(cache, { recursive: true, force: true });
