@@ -58,7 +58,10 @@ describe('the local engine', () => {
       await second.stop();
       expect(engineAnswers(second.dockerHost)).toBe(false);
       // Stopped means exited; this process (its parent) reaps it on its next SIGCHLD, so the entry goes soon after.
-      await pollUntil(() => !existsSync(`/proc/${dockerd}`), { what: `dockerd (PID ${dockerd}) reaped`, timeoutMs: 5_000 });
+      await pollUntil(() => !existsSync(`/proc/${dockerd}`), {
+        what: `dockerd (PID ${dockerd}) reaped`,
+        timeoutMs: 5_000,
+      });
     } finally {
       await Promise.all(users.map((user) => user.stop()));
       rmSync(cache, { recursive: true, force: true });
