@@ -92,6 +92,26 @@ describe('event streams that are not read', () => {
     await reading.catch(() => undefined);
   });
 
+  it('does not hold shutdown: a stream with unsent bytes is cut when the server closes', async () => {
+    // Neither the budget nor the write timeout drops it first: only the close ends it.
+    const { t: app, port } = await start({ sseBufferBudgetBytes: 256 * 1024 * 1024, sseWriteTimeoutMs: 600_000 });
+    const client = await silentClient(port, '127.0.0.2');
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    // 14 rounds of 320 KB: beyond what the kernel's loopback buffers take (~4 MB), below the 1 MiB a stream may hold in the frontend.
+    for (let round = 0; round < 14; round++) {
+      const batch = bigTweets();
+      await app.repository.insertNew(batch);
+      await eventually(() => (app.app.feed.newestPage()?.[0]?._id === batch.at(-1)!._id ? true : undefined));
+    }
+    const before = await metrics();
+    expect(shed(before, 'budget') + shed(before, 'stalled') + shed(before, 'client_buffer')).toBe(0);
+    t = undefined;
+    await app.close();
+    // What the frontend had sent is still in the kernel's buffers: the client sees the end once it reads.
+    client.resume();
+    await closed;
+  }, 60_000);
+
   it('is dropped when its unsent bytes have not drained for SSE_WRITE_TIMEOUT_MS', async () => {
     // Shorter than the variable allows, so that the stream is dropped well before 1 MiB waits unsent.
     const { t, port } = await start({ sseWriteTimeoutMs: 400 });

@@ -141,11 +141,16 @@ const events: FastifyPluginAsyncZod<EventsOptions> = async (fastify, options) =>
     remove(socket, stream);
   }
 
-  /** Ends a stream cleanly: the browser resumes it after its `retry:` delay, maybe on another pod. */
+  /**
+   * Ends a stream cleanly: the browser resumes it after its `retry:` delay, maybe on another pod. A
+   * client behind on its reads is cut instead (it resumes by Last-Event-ID): waiting for it to drain
+   * would hold the socket, and the server's close, for as long as it does not read.
+   */
   function end(socket: Socket, stream: Stream): void {
     remove(socket, stream);
-    if (stream.chunked) socket.write(LAST_CHUNK);
-    socket.destroySoon();
+    if (stream.chunked && socket.writableLength === 0) socket.write(LAST_CHUNK);
+    if (socket.writableLength === 0) socket.destroySoon();
+    else socket.destroy();
   }
 
   /**
